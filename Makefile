@@ -1,0 +1,84 @@
+# sockctl: C11, libc only. `make`, `make test`, `make sanitize`, `make install`.
+PREFIX	?= /usr/local
+DESTDIR	?=
+BINDIR	 = $(PREFIX)/bin
+MANDIR	 = $(PREFIX)/share/man/man1
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-missing-field-initializers
+# CI builds with -Werror; WERROR=1 does the same by hand.
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WARN	+= -Werror
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS	?=
+
+# Each build flavour lives in its own directory; B is the flavour's root.
+B	?= build
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+
+LIB_SRC	 = $(sort $(wildcard lib/*.c))
+CMD_SRC	 = $(sort $(wildcard cmd/*.c))
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
+CMD_OBJ	 = $(CMD_SRC:%.c=$(B)/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
+
+.PHONY: all test unit sanitize install uninstall clean bench fuzz static
+all: sockctl
+
+sockctl: $(B)/sockctl
+	@if [ "$(B)" = build ]; then cp $(B)/sockctl sockctl; fi
+
+$(B)/sockctl: $(CMD_OBJ) $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# make test: installs bats when missing, builds, runs the C unit tests and
+# every bats file, and ends with "N passed, N failed".
+test: all unit
+	@B=$(B) SOCKCTL=$(CURDIR)/$(B)/sockctl tests/run.sh
+
+# The whole suite under AddressSanitizer + UBSan, in build/san.
+sanitize:
+	$(MAKE) B=build/san CFLAGS="$(SAN_FLAGS)" test
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 sockctl $(DESTDIR)$(BINDIR)/sockctl
+	if [ -f docs/sockctl.1 ]; then \
+	  install -m 644 docs/sockctl.1 $(DESTDIR)$(MANDIR)/sockctl.1; fi
+	if [ -f completions/sockctl.bash ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions && \
+	  install -m 644 completions/sockctl.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockctl; fi
+	if [ -f completions/_sockctl ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions && \
+	  install -m 644 completions/_sockctl \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sockctl; fi
+	if [ -f completions/sockctl.fish ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d && \
+	  install -m 644 completions/sockctl.fish \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sockctl.fish; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sockctl $(DESTDIR)$(MANDIR)/sockctl.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockctl \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sockctl \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sockctl.fish
+
+clean:
+	rm -rf build sockctl

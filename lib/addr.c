@@ -1,0 +1,296 @@
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+int
+port_parse(const char *s, int udp, int *port, char *err, size_t errlen)
+{
+	struct servent *se;
+	size_t n = strlen(s);
+
+	if (n == 0) {
+		snprintf(err, errlen, "empty port (expected 0-65535 or a "
+		    "service name)");
+		return -1;
+	}
+	if (strspn(s, "0123456789") == n) {
+		long v = 0;
+
+		for (const char *p = s; *p != '\0' && v <= 65535; p++)
+			v = v * 10 + (*p - '0');
+		if (v > 65535) {
+			snprintf(err, errlen, "port '%.20s%s' is out of range "
+			    "(0-65535)", s, n > 20 ? "..." : "");
+			return -1;
+		}
+		*port = (int)v;
+		return 0;
+	}
+	if (n > 32 || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_+.") != n) {
+		snprintf(err, errlen, "invalid port '%.40s%s' (expected "
+		    "0-65535 or a service name)", s, n > 40 ? "..." : "");
+		return -1;
+	}
+	se = getservbyname(s, udp ? "udp" : "tcp");
+	if (se == NULL) {
+		snprintf(err, errlen, "unknown port '%s': not a number and not "
+		    "a %s service in /etc/services", s, udp ? "udp" : "tcp");
+		return -1;
+	}
+	*port = ntohs((unsigned short)se->s_port);
+	return 0;
+}
+
+static int
+host_check(const char *h, const char *whole, char *err, size_t errlen)
+{
+	size_t n = strlen(h);
+
+	if (n == 0) {
+		snprintf(err, errlen, "empty host in '%.60s'", whole);
+		return -1;
+	}
+	if (n >= HOST_MAX) {
+		snprintf(err, errlen, "host name too long (%zu characters, at "
+		    "most %d): '%.40s...'", n, HOST_MAX - 1, h);
+		return -1;
+	}
+	if (strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-._:%") != n) {
+		snprintf(err, errlen, "invalid host '%.60s%s' (letters, digits, "
+		    "'-', '.', and ':' inside [ ] for IPv6)", h,
+		    n > 60 ? "..." : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ep_parse2(const char *host, const char *port, int flags, struct endpoint *ep,
+    char *err, size_t errlen)
+{
+	size_t hn = strlen(host);
+
+	memset(ep, 0, sizeof(*ep));
+	/* "[::1]" as the host of the two-argument form: drop the brackets */
+	if (hn >= 2 && host[0] == '[' && host[hn - 1] == ']') {
+		if (hn - 2 >= HOST_MAX) {
+			snprintf(err, errlen, "host name too long (%zu "
+			    "characters, at most %d)", hn - 2, HOST_MAX - 1);
+			return -1;
+		}
+		memcpy(ep->host, host + 1, hn - 2);
+		ep->host[hn - 2] = '\0';
+	} else {
+		if (host_check(host, host, err, errlen) == -1)
+			return -1;
+		snprintf(ep->host, sizeof(ep->host), "%s", host);
+	}
+	if (host_check(ep->host, host, err, errlen) == -1)
+		return -1;
+	if (port_parse(port, flags & EP_UDP, &ep->port, err, errlen) == -1)
+		return -1;
+	snprintf(ep->port_str, sizeof(ep->port_str), "%s", port);
+	return 0;
+}
+
+int
+ep_parse(const char *s, int flags, struct endpoint *ep, char *err,
+    size_t errlen)
+{
+	const char *colon, *port;
+	char host[HOST_MAX];
+	size_t hn;
+
+	memset(ep, 0, sizeof(*ep));
+	if (*s == '\0') {
+		snprintf(err, errlen, "empty endpoint (expected %sHOST:PORT)",
+		    flags & EP_PORT_ONLY ? "PORT or " : "");
+		return -1;
+	}
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL) {
+			snprintf(err, errlen, "missing ']' in '%.60s'", s);
+			return -1;
+		}
+		if (close[1] != ':' || close[2] == '\0') {
+			snprintf(err, errlen, "missing port after ']' in "
+			    "'%.60s' (expected [IPV6]:PORT)", s);
+			return -1;
+		}
+		hn = (size_t)(close - s - 1);
+		port = close + 2;
+		if (hn == 0) {
+			snprintf(err, errlen, "empty address in '%.60s'", s);
+			return -1;
+		}
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL) {
+			if (!(flags & EP_PORT_ONLY)) {
+				snprintf(err, errlen, "missing port in '%.60s' "
+				    "(expected HOST:PORT or HOST PORT)", s);
+				return -1;
+			}
+			if (port_parse(s, flags & EP_UDP, &ep->port, err,
+			    errlen) == -1)
+				return -1;
+			snprintf(ep->port_str, sizeof(ep->port_str), "%s", s);
+			return 0;
+		}
+		if (strchr(s, ':') != colon) {
+			snprintf(err, errlen, "IPv6 address in '%.60s' needs "
+			    "brackets, e.g. [::1]:80", s);
+			return -1;
+		}
+		hn = (size_t)(colon - s);
+		port = colon + 1;
+		if (hn == 0 && (flags & EP_PORT_ONLY)) {
+			/* ":8080" means the default address */
+			if (port_parse(port, flags & EP_UDP, &ep->port, err,
+			    errlen) == -1)
+				return -1;
+			snprintf(ep->port_str, sizeof(ep->port_str), "%s",
+			    port);
+			return 0;
+		}
+	}
+	if (hn >= sizeof(host)) {
+		snprintf(err, errlen, "host name too long (%zu characters, at "
+		    "most %d): '%.40s...'", hn, HOST_MAX - 1, s[0] == '[' ?
+		    s + 1 : s);
+		return -1;
+	}
+	memcpy(host, s[0] == '[' ? s + 1 : s, hn);
+	host[hn] = '\0';
+	if (host_check(host, s, err, errlen) == -1)
+		return -1;
+	if (s[0] == '[' && strchr(host, ':') == NULL) {
+		snprintf(err, errlen, "'%s' inside [ ] is not an IPv6 address",
+		    host);
+		return -1;
+	}
+	if (*port == '\0') {
+		snprintf(err, errlen, "missing port in '%.60s'", s);
+		return -1;
+	}
+	if (port_parse(port, flags & EP_UDP, &ep->port, err, errlen) == -1)
+		return -1;
+	memcpy(ep->host, host, hn + 1);
+	snprintf(ep->port_str, sizeof(ep->port_str), "%s", port);
+	return 0;
+}
+
+char *
+sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    tmp, sizeof(tmp));
+		snprintf(buf, len, "%s", tmp);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		char ifn[IF_NAMESIZE];
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, tmp, sizeof(tmp));
+		if (s6->sin6_scope_id != 0 &&
+		    if_indextoname(s6->sin6_scope_id, ifn) != NULL)
+			snprintf(buf, len, "%s%%%s", tmp, ifn);
+		else
+			snprintf(buf, len, "%s", tmp);
+	} else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+char *
+sa_fmt(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[ADDRSTR_MAX];
+
+	sa_fmt_host(sa, host, sizeof(host));
+	if (sa->sa_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%d", host, sa_port(sa));
+	else
+		snprintf(buf, len, "%s:%d", host, sa_port(sa));
+	return buf;
+}
+
+int
+sa_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return -1;
+}
+
+void
+sa_set_port(struct sockaddr *sa, int port)
+{
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+	else if (sa->sa_family == AF_INET6)
+		((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+}
+
+socklen_t
+sa_len(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+}
+
+const char *
+family_name(int af)
+{
+	if (af == AF_INET)
+		return "ipv4";
+	if (af == AF_INET6)
+		return "ipv6";
+	return NULL;
+}
+
+int
+sa_from_numeric(const char *host, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	char buf[HOST_MAX];
+	char *pct;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", host);
+	pct = strchr(buf, '%');
+	if (pct != NULL)
+		*pct++ = '\0';
+	if (inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (pct != NULL) {
+			s6->sin6_scope_id = if_nametoindex(pct);
+			if (s6->sin6_scope_id == 0)
+				s6->sin6_scope_id = (uint32_t)atoi(pct);
+		}
+		return 0;
+	}
+	memset(ss, 0, sizeof(*ss));
+	return -1;
+}

@@ -1,0 +1,268 @@
+#include <errno.h>
+#include <netdb.h>
+#include <string.h>
+
+#include "diag.h"
+
+#define E(st, code, r, cause, fix, hook) \
+	{ st, DK_ERRNO, code, r, cause, fix, hook }
+#define A(code, cause, fix, hook) \
+	{ ST_RESOLVE, DK_EAI, code, RS_DNS, cause, fix, hook }
+#define X(st, code, r, cause, fix) \
+	{ st, DK_SOCKCTL, code, r, cause, fix, DH_NONE }
+
+/*
+ * Rows for a particular stage come before the row for any stage (ST_NONE)
+ * of the same error; diag_find() prefers them.
+ */
+static const struct diag table[] = {
+	/* refused */
+	E(ST_NONE, ECONNREFUSED, RS_REFUSED,
+	    "nothing is listening on that port: the host answered the "
+	    "connection with a reset (a firewall REJECT with tcp-reset looks "
+	    "the same)",
+	    "start the service, or check the port and the address it listens "
+	    "on (ss -ltn on the server)", DH_LOCAL_LISTENER),
+	E(ST_RECV, ECONNREFUSED, RS_REFUSED,
+	    "an ICMP port-unreachable came back: no UDP socket is bound to "
+	    "that port on the target",
+	    "start the service, or check the port (ss -lun on the server)",
+	    DH_LOCAL_LISTENER),
+	/* timeout */
+	E(ST_NONE, ETIMEDOUT, RS_TIMEOUT,
+	    "no answer within the time limit: the SYN went unanswered (host "
+	    "down, a firewall that drops, or a listener whose accept queue is "
+	    "full)",
+	    "check that the host is up and that no firewall drops the port; "
+	    "raise --timeout if the path is slow", DH_LOCAL_LISTENER),
+	/* unreachable */
+	E(ST_NONE, ENETUNREACH, RS_UNREACH,
+	    "no route to that network from this machine",
+	    "check the routing table (ip route get ADDRESS) and the "
+	    "interface that should carry it", DH_ICMP),
+	E(ST_NONE, EHOSTUNREACH, RS_UNREACH,
+	    "the host is unreachable: a router reported it, or a neighbour on "
+	    "the local network never answered ARP/neighbour discovery",
+	    "check that the host is up and on the network (ip neigh; "
+	    "ip route get ADDRESS)", DH_ICMP),
+	E(ST_NONE, ENETDOWN, RS_UNREACH,
+	    "the network interface for that route is down",
+	    "bring the interface up (ip link set DEV up) or use another "
+	    "route", DH_NONE),
+	E(ST_NONE, EHOSTDOWN, RS_UNREACH,
+	    "the host is down",
+	    "check that the host is powered and on the network", DH_NONE),
+	/* port in use */
+	E(ST_BIND, EADDRINUSE, RS_INUSE,
+	    "another socket already holds that port",
+	    "stop the process that holds it, or choose another port (port 0 "
+	    "picks a free one)", DH_PORT_OWNERS),
+	E(ST_NONE, EADDRINUSE, RS_INUSE,
+	    "the address and port are already in use",
+	    "choose another port, or stop what holds it", DH_PORT_OWNERS),
+	/* permission */
+	E(ST_BIND, EACCES, RS_PERM,
+	    "ports below net.ipv4.ip_unprivileged_port_start need the "
+	    "CAP_NET_BIND_SERVICE capability",
+	    "use a port at or above the threshold, or grant the capability "
+	    "(setcap cap_net_bind_service=+ep BINARY, or systemd "
+	    "AmbientCapabilities=CAP_NET_BIND_SERVICE), or lower the sysctl",
+	    DH_PRIV_PORT),
+	E(ST_CONNECT, EACCES, RS_PERM,
+	    "the connection was refused by policy: a firewall rule on this "
+	    "machine (REJECT with an admin-prohibited ICMP), a prohibit route, "
+	    "or for IPv6 often a remote firewall's ICMPv6 administratively "
+	    "prohibited",
+	    "check the local firewall (nft list ruleset; iptables -S OUTPUT) "
+	    "and routes (ip route get ADDRESS)", DH_ICMP),
+	E(ST_CONNECT, EPERM, RS_PERM,
+	    "a firewall rule or security policy on this machine refused the "
+	    "outgoing packet",
+	    "check the local firewall (nft list ruleset; iptables -S OUTPUT), "
+	    "SELinux/AppArmor and seccomp policy", DH_NONE),
+	E(ST_NONE, EACCES, RS_PERM,
+	    "permission denied by the kernel",
+	    "run with the needed privilege or capability", DH_NONE),
+	E(ST_NONE, EPERM, RS_PERM,
+	    "the operation is not permitted for this user or by a security "
+	    "policy",
+	    "run with the needed privilege, or check SELinux/AppArmor/seccomp",
+	    DH_NONE),
+	/* address not available */
+	E(ST_BIND, EADDRNOTAVAIL, RS_ADDRNA,
+	    "that address is not assigned to any interface on this machine",
+	    "bind an address this machine has (see the list), 0.0.0.0 or ::, "
+	    "or add the address to an interface", DH_LOCAL_ADDRS),
+	E(ST_CONNECT, EADDRNOTAVAIL, RS_ADDRNA,
+	    "no local address or port is free for this connection: the "
+	    "ephemeral port range is used up towards that destination, or the "
+	    "address family is disabled",
+	    "let sockets in TIME_WAIT expire, widen "
+	    "net.ipv4.ip_local_port_range, or reuse connections",
+	    DH_EPHEMERAL),
+	E(ST_NONE, EADDRNOTAVAIL, RS_ADDRNA,
+	    "the requested address is not available on this machine",
+	    "use an address this machine has", DH_LOCAL_ADDRS),
+	E(ST_NONE, EAFNOSUPPORT, RS_ADDRNA,
+	    "this address family is not supported here (IPv6 disabled, or "
+	    "not built into the kernel)",
+	    "use the other family (-4 or -6), or enable it "
+	    "(sysctl net.ipv6.conf.all.disable_ipv6=0)", DH_LOCAL_ADDRS),
+	/* reset */
+	E(ST_NONE, ECONNRESET, RS_RESET,
+	    "the peer reset the connection (it closed with data unread, "
+	    "crashed, or a proxy in between gave up)",
+	    "check the service's logs; a proxy that accepts and resets often "
+	    "has no healthy backend", DH_NONE),
+	E(ST_NONE, EPIPE, RS_RESET,
+	    "the peer closed the connection while we were still sending",
+	    "check the service's logs and what it expects to receive", DH_NONE),
+	E(ST_NONE, ECONNABORTED, RS_RESET,
+	    "the connection was aborted before it could be used",
+	    "retry; if it persists, check the peer's logs", DH_NONE),
+	/* resource limits */
+	E(ST_NONE, EMFILE, RS_RESOURCE,
+	    "this process has used up its file descriptor limit (ulimit -n)",
+	    "raise the limit (ulimit -n, LimitNOFILE= in systemd) or close "
+	    "unused descriptors", DH_FD_LIMIT),
+	E(ST_NONE, ENFILE, RS_RESOURCE,
+	    "the system-wide file table is full (fs.file-max)",
+	    "raise fs.file-max or find the process that leaks descriptors",
+	    DH_FD_LIMIT),
+	E(ST_NONE, ENOBUFS, RS_RESOURCE,
+	    "the kernel ran out of buffer space for sockets",
+	    "check memory pressure and net.core/net.ipv4 buffer sysctls",
+	    DH_NONE),
+	E(ST_NONE, ENOMEM, RS_RESOURCE,
+	    "the kernel or this process ran out of memory",
+	    "free memory or raise the memory limit (ulimit -v, cgroup limits)",
+	    DH_NONE),
+	/* socket() */
+	E(ST_SOCKET, EPROTONOSUPPORT, RS_ERROR,
+	    "the kernel does not support this protocol",
+	    "use another protocol or load its kernel module", DH_NONE),
+	E(ST_NONE, EINVAL, RS_ERROR,
+	    "the kernel rejected an argument (for example the socket is "
+	    "already bound or listening)",
+	    "run with -v to see the stage, and report it if it persists",
+	    DH_NONE),
+	E(ST_NONE, ENETRESET, RS_RESET,
+	    "the network dropped the connection",
+	    "retry, and check the network path", DH_NONE),
+	E(ST_NONE, EMSGSIZE, RS_ERROR,
+	    "the message is too large for this socket (UDP: at most 65507 "
+	    "bytes over IPv4, or the path MTU without fragmentation)",
+	    "send a smaller message", DH_NONE),
+
+	/* getaddrinfo() */
+	A(EAI_NONAME,
+	    "no such name: the resolver answered that it does not exist "
+	    "(this will not change by waiting)",
+	    "check the spelling, or the search domains in /etc/resolv.conf; "
+	    "use an IP address to skip DNS", DH_RESOLVER),
+	A(EAI_AGAIN,
+	    "the name could not be resolved now: the resolver did not answer "
+	    "(temporary; retrying may work)",
+	    "check that the nameserver is reachable (see the list), or retry "
+	    "with --wait", DH_RESOLVER),
+	A(EAI_FAIL,
+	    "the resolver failed permanently for this name (SERVFAIL or a "
+	    "broken zone)",
+	    "check the name's DNS servers; use an IP address to skip DNS",
+	    DH_RESOLVER),
+#ifdef EAI_NODATA
+	A(EAI_NODATA,
+	    "the name exists but has no address of the asked family",
+	    "drop -4/-6, or add the missing A/AAAA record", DH_RESOLVER),
+#endif
+#ifdef EAI_ADDRFAMILY
+	A(EAI_ADDRFAMILY,
+	    "the name has no address of the asked family",
+	    "drop -4/-6, or add the missing A/AAAA record", DH_RESOLVER),
+#endif
+	A(EAI_SERVICE,
+	    "the service name is not known for this socket type",
+	    "use a port number, or a name from /etc/services", DH_NONE),
+	A(EAI_FAMILY,
+	    "the address family is not supported",
+	    "drop -4/-6", DH_NONE),
+	A(EAI_MEMORY,
+	    "the resolver ran out of memory",
+	    "free memory and retry", DH_NONE),
+	A(EAI_SYSTEM,
+	    "the resolver failed with a system error",
+	    "check /etc/nsswitch.conf and /etc/resolv.conf", DH_RESOLVER),
+
+	/* sockctl's own conditions */
+	X(ST_EXPECT, DX_EXPECT_MISMATCH, RS_EXPECT,
+	    "the reply did not match the --expect pattern",
+	    "check what the service sends (see the reply), or the pattern"),
+	X(ST_EXPECT, DX_EXPECT_CLOSED, RS_EXPECT,
+	    "the peer closed the connection before the reply matched "
+	    "--expect",
+	    "check that the service answers what was sent (--send)"),
+	X(ST_NONE, DX_PEER_CLOSED, RS_RESET,
+	    "the peer closed the connection during the exchange",
+	    "check the service's logs; a proxy that accepts and then closes "
+	    "often has no healthy backend"),
+	X(ST_RESOLVE, DX_NO_ADDRESS, RS_ADDRNA,
+	    "the name resolved, but to no address usable here (check -4/-6)",
+	    "drop -4/-6, or use an address of a family this host has"),
+	X(ST_RECV, DX_UDP_SILENCE, RS_TIMEOUT,
+	    "no UDP reply within the time limit; UDP gives no answer by "
+	    "design unless the service replies, so this alone cannot tell a "
+	    "silent service from a dropped packet",
+	    "check that the service replies to this payload (--send), and "
+	    "that no firewall drops UDP on the path"),
+};
+
+static const struct diag generic = {
+	ST_NONE, DK_ERRNO, 0, RS_ERROR,
+	"the operation failed for a reason sockctl has no explanation for",
+	"run with -v to see the stage and error, and check the system logs",
+	DH_NONE,
+};
+
+static const char *dx_names[] = {
+	[DX_EXPECT_MISMATCH] = "expect-mismatch",
+	[DX_EXPECT_CLOSED] = "expect-closed",
+	[DX_PEER_CLOSED] = "peer-closed",
+	[DX_NO_ADDRESS] = "no-address",
+	[DX_UDP_SILENCE] = "udp-silence",
+};
+
+const struct diag *
+diag_find(enum stage st, enum diag_kind kind, int code)
+{
+	const struct diag *any = NULL;
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct diag *d = &table[i];
+
+		if (d->kind != kind || d->code != code)
+			continue;
+		if (d->stage == st)
+			return d;
+		if (d->stage == ST_NONE && any == NULL)
+			any = d;
+		/* an EAI or sockctl row matches at any stage */
+		if (kind != DK_ERRNO && any == NULL)
+			any = d;
+	}
+	return any != NULL ? any : &generic;
+}
+
+const struct diag *
+diag_table(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}
+
+const char *
+diag_dx_name(int code)
+{
+	if (code <= 0 || code >= (int)(sizeof(dx_names) / sizeof(dx_names[0])))
+		return NULL;
+	return dx_names[code];
+}

@@ -1,0 +1,63 @@
+/*
+ * The diagnosis table: (stage, error) -> reason, cause, fix, and the
+ * evidence a command should gather. The probes and `explain` read this one
+ * table, so they never disagree.
+ */
+#ifndef SOCKCTL_DIAG_H
+#define SOCKCTL_DIAG_H
+
+#include <stddef.h>
+
+#include "reason.h"
+
+enum diag_kind {
+	DK_ERRNO,	/* code is an errno value */
+	DK_EAI,		/* code is a getaddrinfo() EAI_* value */
+	DK_SOCKCTL,	/* code is one of sockctl's own conditions below */
+};
+
+/* Conditions that are no errno value. */
+enum {
+	DX_EXPECT_MISMATCH = 1,	/* the reply did not match --expect */
+	DX_EXPECT_CLOSED,	/* the peer closed before --expect matched */
+	DX_PEER_CLOSED,		/* the peer closed during the exchange */
+	DX_NO_ADDRESS,		/* the name resolved to no usable address */
+	DX_UDP_SILENCE,		/* no UDP reply within the time limit */
+};
+
+/* Evidence a command gathers on this machine for a row. */
+enum diag_hook {
+	DH_NONE,
+	DH_PORT_OWNERS,		/* who holds the port (lib/procnet) */
+	DH_PRIV_PORT,		/* the sysctl, uid and capability */
+	DH_LOCAL_ADDRS,		/* which addresses are local */
+	DH_FD_LIMIT,		/* RLIMIT_NOFILE and fs.file-max */
+	DH_EPHEMERAL,		/* ip_local_port_range, sockets in use */
+	DH_RESOLVER,		/* nameservers from /etc/resolv.conf */
+	DH_LOCAL_LISTENER,	/* is anything listening here on that port */
+	DH_ICMP,		/* who sent an ICMP error (MSG_ERRQUEUE) */
+};
+
+struct diag {
+	enum stage	 stage;		/* ST_NONE: any stage */
+	enum diag_kind	 kind;
+	int		 code;
+	enum reason	 reason;
+	const char	*cause;
+	const char	*fix;
+	enum diag_hook	 hook;
+};
+
+/*
+ * Returns the row for (stage, kind, code): the row of that stage if there
+ * is one, else the row for any stage, else a generic row (never NULL).
+ */
+const struct diag *diag_find(enum stage st, enum diag_kind kind, int code);
+
+/* Returns the table and its length in *n. */
+const struct diag *diag_table(size_t *n);
+
+/* Returns the name of a DK_SOCKCTL code ("expect-mismatch"), or NULL. */
+const char	*diag_dx_name(int code);
+
+#endif

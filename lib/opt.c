@@ -1,0 +1,297 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dur.h"
+#include "opt.h"
+
+/*
+ * The global options, as a table like a command's. The destinations are
+ * filled into a copy per call (see globals()), so no state is kept here.
+ */
+static void
+globals(struct ctx *c, struct opt g[9], int *four, int *six, int *hl,
+    const char **col)
+{
+	struct opt t[9] = {
+		{ "json", 0, OT_FLAG, &c->json, NULL,
+		    "one JSON object per result on stdout (JSON Lines)",
+		    0, 0, NULL },
+		{ "quiet", 'q', OT_FLAG, &c->quiet, NULL,
+		    "nothing on stdout; one line on stderr on failure", 0, 0,
+		    NULL },
+		{ "trace", 'v', OT_FLAG, &c->trace, NULL,
+		    "print each lifecycle stage with a timestamp to stderr",
+		    0, 0, NULL },
+		{ NULL, '4', OT_FLAG, four, NULL, "IPv4 only", 0, 0, NULL },
+		{ NULL, '6', OT_FLAG, six, NULL, "IPv6 only", 0, 0, NULL },
+		{ "timeout", 't', OT_DUR, &c->timeout_ms, "DUR",
+		    "time limit of one attempt (default 5s)", 0, 0,
+		    &c->timeout_set },
+		{ "color", 0, OT_STR, col, "WHEN",
+		    "auto (default), always or never", 0, 0, NULL },
+		{ "help", 'h', OT_FLAG, hl, NULL, "show this help", 0, 0,
+		    NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+
+	memcpy(g, t, sizeof(t));
+}
+
+static const struct opt *
+find(const struct opt *t, const char *lng, size_t lnglen, char shrt)
+{
+	for (; t->type != OT_END; t++) {
+		if (lng != NULL && t->lng != NULL && strlen(t->lng) == lnglen &&
+		    strncmp(t->lng, lng, lnglen) == 0)
+			return t;
+		if (lng == NULL && shrt != 0 && t->shrt == shrt)
+			return t;
+	}
+	return NULL;
+}
+
+int
+opt_dur(const struct ctx *c, const char *name, const char *val, int64_t *ms)
+{
+	int rc = dur_parse(val, ms);
+
+	if (rc == -2)
+		return out_usage(c, "duration '%.40s' for %s is out of range "
+		    "(at most 24 days)", val, name);
+	if (rc != 0)
+		return out_usage(c, "invalid duration '%.40s' for %s (expected "
+		    "e.g. 250ms, 5s, 1.5s, 2m)", val, name);
+	return 0;
+}
+
+static int
+set(struct ctx *c, const struct opt *o, const char *name, const char *val)
+{
+	char *end;
+	long long n;
+
+	if (o->seen != NULL)
+		*o->seen = 1;
+	switch (o->type) {
+	case OT_FLAG:
+		*(int *)o->dst = 1;
+		return 0;
+	case OT_DUR:
+		return opt_dur(c, name, val, (int64_t *)o->dst);
+	case OT_INT:
+		errno = 0;
+		n = strtoll(val, &end, 10);
+		if (val[0] == '\0' || *end != '\0' || errno != 0 ||
+		    val[0] == '+' || val[0] == ' ')
+			return out_usage(c, "invalid number '%.40s' for %s",
+			    val, name);
+		if (n < o->min || n > o->max)
+			return out_usage(c, "%s '%.40s' is out of range "
+			    "(%lld-%lld)", name, val, o->min, o->max);
+		*(long long *)o->dst = n;
+		return 0;
+	case OT_STR:
+		*(const char **)o->dst = val;
+		return 0;
+	case OT_END:
+		break;
+	}
+	return 2;
+}
+
+/*
+ * Handles argv[*i], an option. Returns 0, 2 on a usage error, or -1 when
+ * argv[*i] is no option of these tables.
+ */
+static int
+one(struct ctx *c, const struct opt *t1, const struct opt *t2, int argc,
+    char **argv, int *i)
+{
+	const char *a = argv[*i], *val = NULL, *eq;
+	const struct opt *o = NULL;
+	char name[64];
+
+	if (a[0] == '-' && a[1] == '-') {
+		size_t len;
+
+		eq = strchr(a + 2, '=');
+		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		o = find(t1, a + 2, len, 0);
+		if (o == NULL && t2 != NULL)
+			o = find(t2, a + 2, len, 0);
+		if (o == NULL)
+			return -1;
+		snprintf(name, sizeof(name), "--%s", o->lng);
+		if (eq != NULL) {
+			if (o->type == OT_FLAG)
+				return out_usage(c, "option %s takes no value",
+				    name);
+			val = eq + 1;
+		}
+	} else if (a[0] == '-' && a[1] != '\0') {
+		o = find(t1, NULL, 0, a[1]);
+		if (o == NULL && t2 != NULL)
+			o = find(t2, NULL, 0, a[1]);
+		if (o == NULL)
+			return -1;
+		if (o->lng != NULL)
+			snprintf(name, sizeof(name), "--%s", o->lng);
+		else
+			snprintf(name, sizeof(name), "-%c", a[1]);
+		if (a[2] != '\0') {
+			if (o->type == OT_FLAG) {
+				/* -q4: a cluster of flags */
+				for (const char *p = a + 1; *p; p++) {
+					const struct opt *f = find(t1, NULL, 0,
+					    *p);
+
+					if (f == NULL && t2 != NULL)
+						f = find(t2, NULL, 0, *p);
+					if (f == NULL || f->type != OT_FLAG)
+						return out_usage(c, "unknown "
+						    "option '-%c' in '%s'", *p,
+						    a);
+					set(c, f, name, NULL);
+				}
+				return 0;
+			}
+			val = a + 2;
+		}
+	} else
+		return -1;
+	if (o->type != OT_FLAG && val == NULL) {
+		if (*i + 1 >= argc)
+			return out_usage(c, "option %s needs a value (%s)",
+			    name, o->arg ? o->arg : "a value");
+		val = argv[++*i];
+	}
+	return set(c, o, name, val);
+}
+
+static int
+finish(struct ctx *c, int four, int six, const char *col)
+{
+	if (four && six)
+		return out_usage(c, "-4 and -6 exclude each other");
+	if (four)
+		c->family = AF_INET;
+	if (six)
+		c->family = AF_INET6;
+	if (col != NULL) {
+		if (strcmp(col, "auto") == 0)
+			c->color = COLOR_AUTO;
+		else if (strcmp(col, "always") == 0)
+			c->color = COLOR_ALWAYS;
+		else if (strcmp(col, "never") == 0)
+			c->color = COLOR_NEVER;
+		else
+			return out_usage(c, "invalid value '%.40s' for --color "
+			    "(expected auto, always or never)", col);
+	}
+	if (c->timeout_set && c->timeout_ms == 0)
+		return out_usage(c, "--timeout must be more than 0");
+	return 0;
+}
+
+int
+opt_global(struct ctx *c, int argc, char **argv, int *i)
+{
+	struct opt g[9];
+	int four = c->family == AF_INET, six = c->family == AF_INET6;
+	int hl = 0, rc;
+	const char *col = NULL;
+
+	globals(c, g, &four, &six, &hl, &col);
+	rc = one(c, g, NULL, argc, argv, i);
+	if (rc != 0)
+		return rc;
+	if (hl)
+		return 1;
+	return finish(c, four, six, col);
+}
+
+int
+opt_parse(struct ctx *c, const struct cmd_help *h, const struct opt *opts,
+    int argc, char **argv, int *npos)
+{
+	struct opt g[9];
+	int four = c->family == AF_INET, six = c->family == AF_INET6;
+	int hl = 0, rc, n = 0, dashdash = 0;
+	const char *col = NULL;
+
+	globals(c, g, &four, &six, &hl, &col);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (dashdash || a[0] != '-' || a[1] == '\0') {
+			argv[1 + n++] = argv[i];
+			continue;
+		}
+		rc = one(c, opts, g, argc, argv, &i);
+		if (rc == -1)
+			return out_usage(c, "unknown option '%.60s'", a);
+		if (rc != 0)
+			return rc;
+	}
+	*npos = n;
+	if (hl) {
+		opt_help(c->out, h, opts);
+		return 1;
+	}
+	return finish(c, four, six, col);
+}
+
+static void
+help_lines(FILE *f, const struct opt *t)
+{
+	for (; t->type != OT_END; t++) {
+		char left[48];
+
+		if (t->lng != NULL && t->shrt != 0)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", t->shrt,
+			    t->lng, t->arg ? " " : "", t->arg ? t->arg : "");
+		else if (t->lng != NULL)
+			snprintf(left, sizeof(left), "    --%s%s%s", t->lng,
+			    t->arg ? " " : "", t->arg ? t->arg : "");
+		else
+			snprintf(left, sizeof(left), "-%c%s%s", t->shrt,
+			    t->arg ? " " : "", t->arg ? t->arg : "");
+		fprintf(f, "  %-22s %s\n", left, t->help);
+	}
+}
+
+void
+opt_global_help(FILE *f)
+{
+	struct ctx c;
+	struct opt g[9];
+	int a, b, d;
+	const char *s;
+
+	memset(&c, 0, sizeof(c));
+	globals(&c, g, &a, &b, &d, &s);
+	help_lines(f, g);
+}
+
+void
+opt_help(FILE *f, const struct cmd_help *h, const struct opt *opts)
+{
+	fprintf(f, "usage: sockctl %s %s\n\n%s\n", h->name, h->synopsis,
+	    h->summary);
+	if (opts != NULL && opts[0].type != OT_END) {
+		fprintf(f, "\noptions:\n");
+		help_lines(f, opts);
+	}
+	fprintf(f, "\nglobal options:\n");
+	opt_global_help(f);
+	if (h->detail != NULL)
+		fprintf(f, "\n%s", h->detail);
+	fflush(f);
+}

@@ -1,0 +1,540 @@
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "diag.h"
+#include "errname.h"
+#include "out.h"
+
+static void
+jb_reserve(struct jbuf *jb, size_t n)
+{
+	if (jb->len + n + 1 <= jb->cap)
+		return;
+	while (jb->len + n + 1 > jb->cap)
+		jb->cap = jb->cap ? jb->cap * 2 : 256;
+	jb->s = realloc(jb->s, jb->cap);
+	if (jb->s == NULL)
+		abort();
+}
+
+static void
+jb_raw(struct jbuf *jb, const char *s, size_t n)
+{
+	jb_reserve(jb, n);
+	memcpy(jb->s + jb->len, s, n);
+	jb->len += n;
+	jb->s[jb->len] = '\0';
+}
+
+static void
+jb_puts(struct jbuf *jb, const char *s)
+{
+	jb_raw(jb, s, strlen(s));
+}
+
+void
+jb_init(struct jbuf *jb)
+{
+	memset(jb, 0, sizeof(*jb));
+	jb->first[0] = 1;
+	jb_reserve(jb, 0);
+	jb->s[0] = '\0';
+}
+
+void
+jb_fragment(struct jbuf *jb)
+{
+	jb_init(jb);
+	jb->first[0] = 0;
+}
+
+void
+jb_free(struct jbuf *jb)
+{
+	free(jb->s);
+	memset(jb, 0, sizeof(*jb));
+}
+
+void
+jb_reset(struct jbuf *jb)
+{
+	unsigned char f0 = jb->first[0];
+
+	jb->len = 0;
+	jb->depth = 0;
+	jb->first[0] = f0;
+	if (jb->s != NULL)
+		jb->s[0] = '\0';
+}
+
+/* Writes the comma that separates this item from the one before. */
+static void
+jb_sep(struct jbuf *jb)
+{
+	if (!jb->first[jb->depth])
+		jb_raw(jb, ",", 1);
+	jb->first[jb->depth] = 0;
+}
+
+static void
+jb_push(struct jbuf *jb, const char *open)
+{
+	jb_puts(jb, open);
+	if (jb->depth < (int)sizeof(jb->first) - 1)
+		jb->depth++;
+	jb->first[jb->depth] = 1;
+}
+
+static void
+jb_pop(struct jbuf *jb, const char *close)
+{
+	jb_puts(jb, close);
+	if (jb->depth > 0)
+		jb->depth--;
+}
+
+void
+jb_quote(struct jbuf *jb, const char *v)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+
+	if (v == NULL) {
+		jb_puts(jb, "null");
+		return;
+	}
+	jb_reserve(jb, strlen(v) + 2);
+	jb_raw(jb, "\"", 1);
+	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		char esc[7];
+
+		switch (*p) {
+		case '"':
+			jb_raw(jb, "\\\"", 2);
+			break;
+		case '\\':
+			jb_raw(jb, "\\\\", 2);
+			break;
+		case '\n':
+			jb_raw(jb, "\\n", 2);
+			break;
+		case '\r':
+			jb_raw(jb, "\\r", 2);
+			break;
+		case '\t':
+			jb_raw(jb, "\\t", 2);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hex[*p >> 4];
+				esc[5] = hex[*p & 15];
+				jb_raw(jb, esc, 6);
+			} else if (*p >= 0x80) {
+				/* keep valid UTF-8, replace stray bytes */
+				int n = (*p & 0xe0) == 0xc0 ? 1 :
+				    (*p & 0xf0) == 0xe0 ? 2 :
+				    (*p & 0xf8) == 0xf0 ? 3 : -1;
+				int ok = n > 0;
+
+				for (int i = 1; ok && i <= n; i++)
+					ok = (p[i] & 0xc0) == 0x80;
+				if (ok) {
+					jb_raw(jb, (const char *)p,
+					    (size_t)n + 1);
+					p += n;
+				} else
+					jb_raw(jb, "\\ufffd", 6);
+			} else
+				jb_raw(jb, (const char *)p, 1);
+		}
+	}
+	jb_raw(jb, "\"", 1);
+}
+
+static void
+jb_key(struct jbuf *jb, const char *key)
+{
+	jb_sep(jb);
+	jb_quote(jb, key);
+	jb_raw(jb, ":", 1);
+}
+
+void
+jb_obj_open(struct jbuf *jb)
+{
+	jb_sep(jb);
+	jb_push(jb, "{");
+}
+
+void
+jb_obj_close(struct jbuf *jb)
+{
+	jb_pop(jb, "}");
+}
+
+void
+jb_kobj_open(struct jbuf *jb, const char *key)
+{
+	jb_key(jb, key);
+	jb_push(jb, "{");
+}
+
+void
+jb_arr_open(struct jbuf *jb, const char *key)
+{
+	jb_key(jb, key);
+	jb_push(jb, "[");
+}
+
+void
+jb_arr_close(struct jbuf *jb)
+{
+	jb_pop(jb, "]");
+}
+
+void
+jb_kstr(struct jbuf *jb, const char *key, const char *val)
+{
+	jb_key(jb, key);
+	jb_quote(jb, val);
+}
+
+void
+jb_kint(struct jbuf *jb, const char *key, long long val)
+{
+	char num[32];
+
+	jb_key(jb, key);
+	snprintf(num, sizeof(num), "%lld", val);
+	jb_puts(jb, num);
+}
+
+void
+jb_knum(struct jbuf *jb, const char *key, double val)
+{
+	char num[64];
+
+	jb_key(jb, key);
+	if (isnan(val) || isinf(val)) {
+		jb_puts(jb, "null");
+		return;
+	}
+	snprintf(num, sizeof(num), "%.3f", val);
+	jb_puts(jb, num);
+}
+
+void
+jb_kbool(struct jbuf *jb, const char *key, int val)
+{
+	jb_key(jb, key);
+	jb_puts(jb, val ? "true" : "false");
+}
+
+void
+jb_knull(struct jbuf *jb, const char *key)
+{
+	jb_key(jb, key);
+	jb_puts(jb, "null");
+}
+
+void
+jb_str(struct jbuf *jb, const char *val)
+{
+	jb_sep(jb);
+	jb_quote(jb, val);
+}
+
+void
+jb_int(struct jbuf *jb, long long val)
+{
+	char num[32];
+
+	jb_sep(jb);
+	snprintf(num, sizeof(num), "%lld", val);
+	jb_puts(jb, num);
+}
+
+void
+result_init(struct result *r, const struct ctx *c)
+{
+	memset(r, 0, sizeof(*r));
+	r->command = c->cmd;
+	r->reason = RS_OK;
+	r->stage = ST_NONE;
+	r->port = -1;
+	r->elapsed_ms = -1;
+	jb_fragment(&r->extra);
+}
+
+void
+result_free(struct result *r)
+{
+	jb_free(&r->extra);
+}
+
+static void
+vappend(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	size_t n = strlen(buf);
+
+	if (n > 0 && n + 1 < len)
+		buf[n++] = '\n';
+	if (n < len)
+		vsnprintf(buf + n, len - n, fmt, ap);
+}
+
+void
+result_cause(struct result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vappend(r->message, sizeof(r->message), fmt, ap);
+	va_end(ap);
+}
+
+void
+result_fix(struct result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vappend(r->hint, sizeof(r->hint), fmt, ap);
+	va_end(ap);
+}
+
+void
+result_diagnose(struct result *r)
+{
+	const struct diag *d;
+
+	if (r->dx != 0)
+		d = diag_find(r->stage, DK_SOCKCTL, r->dx);
+	else if (r->eai != 0)
+		d = diag_find(r->stage, DK_EAI, r->eai);
+	else
+		d = diag_find(r->stage, DK_ERRNO, r->err);
+	r->reason = d->reason;
+	if (r->message[0] == '\0')
+		result_cause(r, "%s", d->cause);
+	if (r->hint[0] == '\0')
+		result_fix(r, "%s", d->fix);
+}
+
+int
+out_color(const struct ctx *c, FILE *f)
+{
+	const char *nc;
+
+	if (c->color == COLOR_ALWAYS)
+		return 1;
+	if (c->color == COLOR_NEVER)
+		return 0;
+	nc = getenv("NO_COLOR");
+	if (nc != NULL && nc[0] != '\0')
+		return 0;
+	return isatty(fileno(f));
+}
+
+static const char *
+err_label(const struct result *r, char *buf, size_t len)
+{
+	const char *n;
+
+	if (r->eai != 0) {
+		n = eai_name(r->eai);
+		return n ? n : "EAI_?";
+	}
+	if (r->err == 0)
+		return NULL;
+	n = errname(r->err);
+	if (n == NULL) {
+		snprintf(buf, len, "errno %d", r->err);
+		return buf;
+	}
+	return n;
+}
+
+/* Writes label and text, indenting the text's continuation lines. */
+static void
+put_block(FILE *f, const char *label, const char *text, int color)
+{
+	const char *p = text, *nl;
+
+	fprintf(f, "  %s%s%s ", color ? "\033[1m" : "", label,
+	    color ? "\033[0m" : "");
+	for (;;) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			fprintf(f, "%s\n", p);
+			return;
+		}
+		fprintf(f, "%.*s\n         ", (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+static void
+write_json(const struct ctx *c, const struct result *r)
+{
+	struct jbuf jb;
+	char ebuf[32];
+
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "command", r->command ? r->command : c->cmd);
+	jb_kstr(&jb, "target", r->target[0] ? r->target : NULL);
+	jb_kbool(&jb, "ok", r->reason == RS_OK);
+	jb_kstr(&jb, "reason", reason_slug(r->reason));
+	jb_kint(&jb, "exit_code", reason_exit(r->reason));
+	jb_kstr(&jb, "stage", r->stage == ST_NONE ? NULL :
+	    stage_name(r->stage));
+	jb_kstr(&jb, "errno", err_label(r, ebuf, sizeof(ebuf)));
+	jb_kstr(&jb, "message", r->message[0] ? r->message : NULL);
+	jb_kstr(&jb, "hint", r->hint[0] ? r->hint : NULL);
+	jb_kstr(&jb, "address", r->address[0] ? r->address : NULL);
+	if (r->port >= 0)
+		jb_kint(&jb, "port", r->port);
+	else
+		jb_knull(&jb, "port");
+	jb_kstr(&jb, "family", family_name(r->family));
+	if (r->elapsed_ms >= 0)
+		jb_knum(&jb, "elapsed_ms", r->elapsed_ms);
+	else
+		jb_knull(&jb, "elapsed_ms");
+	if (r->extra.len > 0)
+		jb_raw(&jb, r->extra.s, r->extra.len);
+	jb_obj_close(&jb);
+	out_json(c, &jb);
+	jb_free(&jb);
+}
+
+int
+out_result(const struct ctx *c, const struct result *r)
+{
+	int code = reason_exit(r->reason);
+	char ebuf[32];
+	const char *en;
+	int col;
+
+	if (c->quiet) {
+		if (r->reason != RS_OK) {
+			en = err_label(r, ebuf, sizeof(ebuf));
+			fprintf(c->err, "sockctl: %s %s: %s%s%s%s%s%s\n", c->cmd,
+			    r->target, r->stage != ST_NONE ?
+			    stage_name(r->stage) : "", r->stage != ST_NONE ?
+			    ": " : "", reason_slug(r->reason), en ? " (" : "",
+			    en ? en : "", en ? ")" : "");
+		}
+		return code;
+	}
+	if (c->json) {
+		write_json(c, r);
+		return code;
+	}
+	if (r->reason == RS_OK) {
+		fprintf(c->out, "%s\n", r->message);
+		fflush(c->out);
+		if (r->hint[0] != '\0')
+			out_note(c, "%s", r->hint);
+		return code;
+	}
+	col = out_color(c, c->err);
+	en = err_label(r, ebuf, sizeof(ebuf));
+	fprintf(c->err, "sockctl: %s %s: %s%s%s%s%s", c->cmd, r->target,
+	    r->stage != ST_NONE ? stage_name(r->stage) : "",
+	    r->stage != ST_NONE ? ": " : "", col ? "\033[1;31m" : "",
+	    reason_slug(r->reason), col ? "\033[0m" : "");
+	if (en != NULL)
+		fprintf(c->err, " (%s)", en);
+	fputc('\n', c->err);
+	if (r->message[0] != '\0')
+		put_block(c->err, "cause:", r->message, col);
+	if (r->hint[0] != '\0')
+		put_block(c->err, "fix:  ", r->hint, col);
+	fflush(c->err);
+	return code;
+}
+
+void
+out_json(const struct ctx *c, const struct jbuf *jb)
+{
+	if (c->quiet)
+		return;
+	fwrite(jb->s, 1, jb->len, c->out);
+	fputc('\n', c->out);
+	fflush(c->out);
+}
+
+void
+out_trace(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->trace)
+		return;
+	fprintf(c->err, "[%10.3f ms] ", clock_since_ms(c->t0_ns));
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	fflush(c->err);
+}
+
+static void
+vmsg(const struct ctx *c, const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(c->err, "sockctl: ");
+	if (c->cmd != NULL)
+		fprintf(c->err, "%s: ", c->cmd);
+	fputs(prefix, c->err);
+	vfprintf(c->err, fmt, ap);
+	fputc('\n', c->err);
+	fflush(c->err);
+}
+
+void
+out_err(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, "", fmt, ap);
+	va_end(ap);
+}
+
+int
+out_usage(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(c, "", fmt, ap);
+	va_end(ap);
+	if (c->cmd != NULL)
+		fprintf(c->err, "Try 'sockctl %s --help'.\n", c->cmd);
+	else
+		fprintf(c->err, "Try 'sockctl --help'.\n");
+	return 2;
+}
+
+void
+out_note(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet || c->json)
+		return;
+	va_start(ap, fmt);
+	vmsg(c, "note: ", fmt, ap);
+	va_end(ap);
+}

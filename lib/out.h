@@ -1,0 +1,128 @@
+/*
+ * Output: the context passed down from main, JSON building, and the one
+ * place that writes results. Other lib/ modules never print; they may call
+ * out_trace().
+ */
+#ifndef SOCKCTL_OUT_H
+#define SOCKCTL_OUT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "reason.h"
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+/* Everything a command needs from the command line and the environment. */
+struct ctx {
+	const char	*cmd;		/* command name, e.g. "probe-bind" */
+	int		 json;		/* --json */
+	int		 quiet;		/* -q */
+	int		 trace;		/* -v */
+	int		 family;	/* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
+	int64_t		 timeout_ms;	/* -t, default 5000 */
+	int		 timeout_set;	/* -t was given */
+	enum color_mode	 color;
+	int64_t		 t0_ns;		/* clock_ns() at start, for -v */
+	const char	*proc_root;	/* "/proc", or SOCKCTL_PROC_ROOT */
+	FILE		*out;
+	FILE		*err;
+};
+
+/* A growable buffer holding JSON text. */
+struct jbuf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+	int	 depth;
+	unsigned char first[16];	/* no comma needed yet, per depth */
+};
+
+/*
+ * jb_init() starts an empty buffer; jb_fragment() one whose keys each get
+ * a leading comma, to be appended inside an object opened elsewhere.
+ * Allocation failure aborts: a JSON line is small and bounded.
+ */
+void	jb_init(struct jbuf *jb);
+void	jb_fragment(struct jbuf *jb);
+void	jb_free(struct jbuf *jb);
+void	jb_reset(struct jbuf *jb);
+void	jb_obj_open(struct jbuf *jb);	/* { (as a value, inside arrays) */
+void	jb_obj_close(struct jbuf *jb);
+void	jb_arr_open(struct jbuf *jb, const char *key);
+void	jb_arr_close(struct jbuf *jb);
+void	jb_kobj_open(struct jbuf *jb, const char *key);
+void	jb_kstr(struct jbuf *jb, const char *key, const char *val); /* NULL: null */
+void	jb_kint(struct jbuf *jb, const char *key, long long val);
+void	jb_knum(struct jbuf *jb, const char *key, double val);	/* NaN: null */
+void	jb_kbool(struct jbuf *jb, const char *key, int val);
+void	jb_knull(struct jbuf *jb, const char *key);
+void	jb_str(struct jbuf *jb, const char *val);	/* array element */
+void	jb_int(struct jbuf *jb, long long val);		/* array element */
+
+/* Appends val as a quoted, escaped JSON string (NULL gives null). */
+void	jb_quote(struct jbuf *jb, const char *val);
+
+/* One probe result: every key of the SPEC's JSON form. */
+struct result {
+	const char	*command;	/* ctx->cmd unless set */
+	char		 target[320];
+	enum reason	 reason;
+	enum stage	 stage;		/* ST_NONE: null */
+	int		 err;		/* errno value, 0: none */
+	int		 eai;		/* getaddrinfo code, 0: none */
+	int		 dx;		/* a DX_ condition of lib/diag.h, 0: none */
+	char		 message[2048];	/* success line, or the cause */
+	char		 hint[1024];	/* the fix, or a note on success */
+	char		 address[80];	/* numeric address, "": null */
+	int		 port;		/* -1: null */
+	int		 family;	/* AF_INET, AF_INET6, 0: null */
+	double		 elapsed_ms;	/* < 0: null */
+	struct jbuf	 extra;		/* command-specific keys (a fragment) */
+};
+
+/* Initialises r with every field null and reason ok. */
+void	result_init(struct result *r, const struct ctx *c);
+void	result_free(struct result *r);
+
+/*
+ * Fills reason, message and hint of r from the diagnosis table for its
+ * stage and err, eai or dx (lib/diag.h), keeping any message already set.
+ */
+void	result_diagnose(struct result *r);
+
+/* Appends to r->message / r->hint (a new line when not empty). */
+void	result_cause(struct result *r, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	result_fix(struct result *r, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Writes r in the form the options ask for (text, --json, -q) and returns
+ * its exit code.
+ */
+int	out_result(const struct ctx *c, const struct result *r);
+
+/* Writes one JSON object (an event) as a line on stdout, flushed. */
+void	out_json(const struct ctx *c, const struct jbuf *jb);
+
+/* With -v, writes "[   12.345 ms] " and the message to stderr. */
+void	out_trace(const struct ctx *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* "sockctl: CMD: message" on stderr; out_usage() returns 2 for usage errors. */
+void	out_err(const struct ctx *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	out_usage(const struct ctx *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* A warning or note for a person: stderr, not with -q or --json. */
+void	out_note(const struct ctx *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Returns whether to colour output written to f. */
+int	out_color(const struct ctx *c, FILE *f);
+
+#endif

@@ -1,0 +1,57 @@
+#!/usr/bin/env bats
+load helpers/common
+
+@test "explain ECONNREFUSED names the reason, exit code, cause and fix" {
+	sc 0 explain ECONNREFUSED
+	assert_output --partial "ECONNREFUSED (111"
+	assert_output --partial "refused, exit 4"
+	assert_output --partial "cause:"
+	assert_output --partial "fix:"
+}
+
+@test "explain takes an errno number: 98 is EADDRINUSE, port-in-use" {
+	sc 0 explain 98
+	assert_output --partial "EADDRINUSE"
+	assert_output --partial "port-in-use, exit 7"
+}
+
+@test "explain EAI_NONAME says the name does not exist, dns-failure" {
+	sc 0 explain EAI_NONAME
+	assert_output --partial "dns-failure, exit 3"
+	assert_output --partial "no such name"
+}
+
+@test "explain is case-insensitive for names" {
+	sc 0 explain econnrefused
+	assert_output --partial "ECONNREFUSED"
+}
+
+@test "explain --json gives one object per row with the SPEC keys" {
+	sc 0 --json explain ETIMEDOUT
+	for key in command target ok reason exit_code stage errno message hint address port family elapsed_ms; do
+		assert_output --partial "\"$key\":"
+	done
+	assert_output --partial '"reason":"timeout"'
+}
+
+@test "explain of an unknown name exits 2 and names it" {
+	sc 2 explain EBOGUS
+	assert_stderr_contains "'EBOGUS'"
+}
+
+@test "explain without an argument is a usage error" {
+	sc 2 explain
+	assert_stderr_contains "missing ERROR"
+}
+
+@test "explain --list covers every reason slug but ok and usage" {
+	sc 0 explain --list
+	for slug in error dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit; do
+		assert_output --partial ": $slug, exit"
+	done
+}
+
+@test "explain of a reason slug lists the errors behind it" {
+	sc 0 explain port-in-use
+	assert_output --partial "EADDRINUSE"
+}

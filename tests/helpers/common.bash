@@ -1,0 +1,102 @@
+# Shared by every bats file: load with `load helpers/common`.
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+SOCKCTL=${SOCKCTL:-$BATS_TEST_DIRNAME/../sockctl}
+
+# sc EXIT ARGS...: runs sockctl, asserts its exit code, and keeps stdout
+# ($output, $lines) and stderr ($stderr, $stderr_lines) apart.
+sc() {
+	local want=$1
+	shift
+	run --separate-stderr "$SOCKCTL" "$@"
+	if [ "$status" -ne "$want" ]; then
+		{
+			echo "sockctl $*"
+			echo "exit $status, expected $want"
+			echo "--- stdout"; echo "$output"
+			echo "--- stderr"; echo "$stderr"
+		} >&2
+		return 1
+	fi
+}
+
+# assert_stderr_contains TEXT: stderr of the last sc holds TEXT.
+assert_stderr_contains() {
+	if [[ "$stderr" != *"$1"* ]]; then
+		{ echo "stderr lacks: $1"; echo "--- stderr"; echo "$stderr"; } >&2
+		return 1
+	fi
+}
+
+# start_bg NAME CMD...: starts CMD in the background with stdout in
+# $BATS_TEST_TMPDIR/NAME.out and stderr in NAME.err; sets bg_pid.
+start_bg() {
+	local name=$1
+	shift
+	"$@" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" 3>&- &
+	bg_pid=$!
+	echo "$bg_pid" >>"$BATS_TEST_TMPDIR/pids"
+}
+
+# wait_line NAME REGEX [SECONDS]: waits (bounded, default 10 s) until a line
+# of NAME's stdout matches REGEX; sets wait_match to that line.
+wait_line() {
+	local name=$1 re=$2 limit=${3:-10} i
+	for ((i = 0; i < limit * 50; i++)); do
+		wait_match=$(grep -m1 -E -- "$re" "$BATS_TEST_TMPDIR/$name.out" 2>/dev/null) &&
+			return 0
+		sleep 0.02
+	done
+	echo "timed out after ${limit}s waiting for /$re/ in $name's output:" >&2
+	cat "$BATS_TEST_TMPDIR/$name.out" "$BATS_TEST_TMPDIR/$name.err" >&2
+	return 1
+}
+
+# start_listener NAME CMD...: start_bg, then wait for "listening on A:P" or
+# "bound ... A:P"; sets bg_pid, listen_addr and listen_port.
+start_listener() {
+	local name=$1
+	start_bg "$@"
+	wait_line "$name" '(listening on|holding) ' || return 1
+	listen_addr=$(sed -E 's/.*(listening on|holding) ([^ ]+).*/\2/' <<<"$wait_match")
+	listen_port=${listen_addr##*:}
+}
+
+# stop_bg PID: stops one background process and reaps it.
+stop_bg() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# Every test's background processes are stopped by PID.
+stop_all_bg() {
+	local p
+	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
+	while read -r p; do
+		kill "$p" 2>/dev/null
+	done <"$BATS_TEST_TMPDIR/pids"
+	while read -r p; do
+		wait "$p" 2>/dev/null
+	done <"$BATS_TEST_TMPDIR/pids"
+	rm -f "$BATS_TEST_TMPDIR/pids"
+}
+
+teardown() {
+	stop_all_bg
+}
+
+# require_root: skips a test that needs root, with the reason.
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, other uids)"
+}
+
+# in_fresh_netns: true when this shell is in a network namespace with only
+# a loopback interface (made by the test itself, e.g. unshare -n).
+in_fresh_netns() {
+	local n
+	n=$(ls /sys/class/net | grep -cv '^lo$')
+	[ "$n" -eq 0 ]
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the C unit tests and every bats file; installs bats when missing.
+# Ends with one line "N passed, N failed[, N skipped]"; exits non-zero on
+# any failure.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+B=${B:-build}
+export SOCKCTL=${SOCKCTL:-$PWD/$B/sockctl}
+deps=$PWD/build/deps
+
+have_bats_libs() {
+	local d
+	for d in ${BATS_LIB_PATH//:/ } /usr/lib/bats; do
+		[ -f "$d/bats-assert/load.bash" ] && [ -f "$d/bats-support/load.bash" ] && return 0
+	done
+	return 1
+}
+
+ensure_bats() {
+	export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}:$deps/node_modules
+	export PATH=$deps/node_modules/.bin:$PATH
+	command -v bats >/dev/null 2>&1 && have_bats_libs && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing bats bats-assert bats-support (Debian packages)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bats bats-assert bats-support >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 &&
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bats bats-assert bats-support >/dev/null 2>&1; }
+	fi
+	command -v bats >/dev/null 2>&1 && have_bats_libs && return 0
+	if command -v npm >/dev/null 2>&1; then
+		echo "installing bats, bats-assert, bats-support from the npm registry into $deps"
+		mkdir -p "$deps"
+		npm install --silent --no-audit --no-fund --prefix "$deps" bats bats-support bats-assert >/dev/null 2>&1
+	fi
+	command -v bats >/dev/null 2>&1 && have_bats_libs && return 0
+	echo "error: bats-core with bats-assert and bats-support is needed: install the Debian packages 'bats bats-assert bats-support' (as root) or npm" >&2
+	return 1
+}
+
+pass=0 fail=0 skip=0
+if ! ensure_bats; then
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# C unit tests: each binary is one test.
+for t in "$B"/unit/test_*; do
+	[ -x "$t" ] || continue
+	if out=$("$t" 2>&1); then
+		pass=$((pass + 1))
+		echo "ok   unit $(basename "$t"): $(tail -n 1 <<<"$out")"
+	else
+		fail=$((fail + 1))
+		echo "FAIL unit $(basename "$t")"
+		sed 's/^/    /' <<<"$out"
+	fi
+done
+
+# Every bats file, as TAP. A hung test is cut off after 15 minutes.
+log=$(mktemp)
+files=(tests/*.bats)
+timeout --kill-after=10 900 bats --tap "${files[@]}" 3>&- | tee "$log"
+rc=${PIPESTATUS[0]}
+while IFS= read -r line; do
+	case "$line" in
+	"not ok "*) fail=$((fail + 1)) ;;
+	"ok "*"# skip"*) skip=$((skip + 1)) ;;
+	"ok "*) pass=$((pass + 1)) ;;
+	esac
+done <"$log"
+rm -f "$log"
+if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	echo "bats exited $rc without a failed test (a hang, or an error in a file)"
+	fail=$((fail + 1))
+fi
+
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
