@@ -1,0 +1,84 @@
+/*
+ * Who holds a port: /proc/net/{tcp,tcp6,udp,udp6} joined to processes
+ * through /proc/PID/fd. Every function takes the proc root ("/proc", or a
+ * fixture tree in tests; iproute2's ss honours PROC_ROOT the same way).
+ */
+#ifndef SOCKCTL_PROCNET_H
+#define SOCKCTL_PROCNET_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+/* TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h). */
+enum pn_state {
+	PN_ESTABLISHED = 1, PN_SYN_SENT, PN_SYN_RECV, PN_FIN_WAIT1,
+	PN_FIN_WAIT2, PN_TIME_WAIT, PN_CLOSE, PN_CLOSE_WAIT, PN_LAST_ACK,
+	PN_LISTEN, PN_CLOSING, PN_NEW_SYN_RECV,
+};
+
+/* One line of /proc/net/{tcp,tcp6,udp,udp6}. */
+struct pn_sock {
+	int			proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	struct sockaddr_storage	local;	/* AF_INET or AF_INET6, with port */
+	struct sockaddr_storage	remote;
+	int			state;	/* enum pn_state */
+	unsigned		uid;
+	unsigned long		inode;	/* 0 for TIME_WAIT: no socket left */
+	unsigned long		txq;	/* tx_queue */
+	unsigned long		rxq;	/* rx_queue; for LISTEN the accept queue */
+};
+
+/* A process that has the socket open. */
+struct pn_owner {
+	int		pid;
+	char		comm[64];	/* /proc/PID/comm */
+	unsigned	uid;		/* the process's real uid */
+	char		user[64];	/* name of uid, or the number */
+};
+
+#define PN_MAX_OWNERS	4
+
+/* A socket on the port asked about, with the processes that hold it. */
+struct pn_holder {
+	struct pn_sock	sock;
+	int		nowners;	/* 0: no process here owns it */
+	struct pn_owner	owners[PN_MAX_OWNERS];
+	char		user[64];	/* name of sock.uid, or the number */
+};
+
+/*
+ * Returns the name of a TCP state ("LISTEN", "TIME_WAIT"), or "UNCONN" /
+ * "?" as ss prints them. For UDP sockets state 7 reads "UNCONN" and 1
+ * "ESTAB".
+ */
+const char	*pn_state_name(int proto, int state);
+
+/*
+ * Parses one data line of /proc/net/tcp (family AF_INET) or tcp6
+ * (AF_INET6) into *s. Returns 0, or -1 for a header or malformed line.
+ */
+int	pn_parse_line(const char *line, int family, int proto,
+	    struct pn_sock *s);
+
+/*
+ * Calls fn for each socket of proto (IPPROTO_TCP/UDP, both families) whose
+ * local port is port (-1: every socket). fn returns non-zero to stop.
+ * Returns 0, or -1 with errno set when no table could be read.
+ */
+int	pn_scan(const char *root, int proto, int port,
+	    int (*fn)(const struct pn_sock *, void *), void *arg);
+
+/*
+ * Fills out[0..max-1] with the sockets of proto on port and their owning
+ * processes (one walk of ROOT/[0-9]*\/fd for all of them). *unreadable is
+ * set to the number of processes whose fd table could not be read (another
+ * user's, when not root): an owner may hide among them. Returns the number
+ * of holders (at most max), or -1 with errno set.
+ */
+int	pn_port_holders(const char *root, int proto, int port,
+	    struct pn_holder *out, int max, int *unreadable);
+
+/* Writes the name of uid (getpwuid) or its number into buf. */
+void	pn_user(unsigned uid, char *buf, size_t len);
+
+#endif
