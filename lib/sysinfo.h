@@ -44,7 +44,7 @@ struct si_fds {
 };
 void	si_fd_limits(const char *root, struct si_fds *f);
 
-struct si_addr {
+struct si_ifaddr {
 	char			ifname[IF_NAMESIZE];
 	struct sockaddr_storage	addr;	/* port 0 */
 	int			up;	/* IFF_UP */
@@ -54,7 +54,7 @@ struct si_addr {
  * Fills out[0..max-1] with this machine's interface addresses (getifaddrs,
  * IPv4 and IPv6 only). Returns the count, or -1 with errno set.
  */
-int	si_local_addrs(struct si_addr *out, int max);
+int	si_local_addrs(struct si_ifaddr *out, int max);
 
 /* Returns 1 when the address of sa (port ignored) is assigned here, else 0. */
 int	si_is_local(const struct sockaddr *sa);
