@@ -26,9 +26,11 @@ UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ	 = $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
+HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(B)/helpers/%)
 HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
 
-.PHONY: all test unit sanitize install uninstall clean bench fuzz static
+.PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static
 all: sockctl
 
 sockctl: $(B)/sockctl
@@ -47,9 +49,16 @@ $(B)/unit/%: tests/unit/%.c $(LIB_OBJ) $(HDRS)
 
 unit: $(UNIT_BIN)
 
+# Small C programs the bats tests drive (tests/helpers/*.c).
+$(B)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+helpers: $(HELP_BIN)
+
 # make test: installs bats when missing, builds, runs the C unit tests and
 # every bats file, and ends with "N passed, N failed".
-test: all unit
+test: all unit helpers
 	@B=$(B) SOCKCTL=$(CURDIR)/$(B)/sockctl tests/run.sh
 
 # The whole suite under AddressSanitizer + UBSan, in build/san.

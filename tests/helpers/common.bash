@@ -3,7 +3,9 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-SOCKCTL=${SOCKCTL:-$BATS_TEST_DIRNAME/../sockctl}
+SOCKCTL=${SOCKCTL:-$BATS_TEST_DIRNAME/../build/sockctl}
+# C helpers built by `make helpers` next to the binary under test
+HELPERS=${HELPERS:-$(dirname "$SOCKCTL")/helpers}
 
 # sc EXIT ARGS...: runs sockctl, asserts its exit code, and keeps stdout
 # ($output, $lines) and stderr ($stderr, $stderr_lines) apart.
