@@ -1,0 +1,166 @@
+# bash completion for sockctl                               -*- shell-script -*-
+# Installed as share/bash-completion/completions/sockctl; or source it.
+
+_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp explain help"
+_sockctl_global_opts="--json -q --quiet -v --trace -4 -6 -t --timeout --color -h --help"
+
+# _sockctl_opts COMMAND: the options of COMMAND (without the global ones).
+_sockctl_opts() {
+	case $1 in
+	probe-bind) echo "-u --udp --reuseaddr --reuseport --hold -w --wait" ;;
+	probe-connect | connect)
+		echo "--wait --interval --send --expect --all --targets -j" ;;
+	echo-server) echo "--upper --max-conns --idle-timeout --once --count" ;;
+	udp-echo) echo "--upper --count" ;;
+	probe-udp) echo "-c --interval --send" ;;
+	explain) echo "-l --list" ;;
+	esac
+}
+
+# Options whose value is the next word.
+_sockctl_takes_value() {
+	case $1 in
+	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
+		--expect | --targets | -j | --max-conns | --idle-timeout | --count | -c)
+		return 0 ;;
+	esac
+	return 1
+}
+
+# The service names of /etc/services (once per shell).
+_sockctl_services() {
+	if [ -z "${_sockctl_services_cache-}" ] && [ -r /etc/services ]; then
+		_sockctl_services_cache=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' \
+			/etc/services 2>/dev/null | sort -u)
+	fi
+	printf '%s\n' "${_sockctl_services_cache-}"
+}
+
+_sockctl_explain_words="ok error usage dns-failure refused timeout unreachable
+port-in-use permission-denied address-not-available expect-failed reset
+resource-limit ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN
+EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE
+ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET
+EMSGSIZE EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE
+EAI_FAMILY EAI_MEMORY EAI_SYSTEM"
+
+_sockctl() {
+	local -a w=()
+	local i n cword=-1 tok cur prev raw cmd="" npos=0 first="" skip=0 c
+	local port=0 hostpart=""
+
+	# bash splits HOST:PORT at each ':' (COMP_WORDBREAKS); join the pieces
+	# again so that w holds the words as typed and cword indexes cur.
+	n=${#COMP_WORDS[@]}
+	for ((i = 0; i < n; i++)); do
+		tok=${COMP_WORDS[i]}
+		if ((${#w[@]} > 1)) && [[ $tok == :* || ${w[${#w[@]} - 1]} == *: ]]; then
+			w[${#w[@]} - 1]+=$tok
+		else
+			w+=("$tok")
+		fi
+		((i == COMP_CWORD)) && cword=$((${#w[@]} - 1))
+	done
+	if ((cword < 0)); then
+		w+=("")
+		cword=$((${#w[@]} - 1))
+	fi
+	cur=${w[cword]}
+	raw=${COMP_WORDS[COMP_CWORD]-}
+	prev=""
+	((cword > 0)) && prev=${w[cword - 1]}
+	# --opt=VALUE is split at '=' too: complete VALUE like a next word
+	if [[ $raw == "=" ]]; then
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+		cur="" raw=""
+	elif ((COMP_CWORD > 1)) && [[ ${COMP_WORDS[COMP_CWORD - 1]} == "=" ]]; then
+		prev=${COMP_WORDS[COMP_CWORD - 2]}
+	fi
+
+	# The command, and how many positional arguments come before cur.
+	for ((i = 1; i < cword; i++)); do
+		tok=${w[i]}
+		[[ $tok == "=" ]] && continue
+		if ((skip)); then
+			skip=0
+			continue
+		fi
+		if [[ $tok == -?* ]]; then
+			_sockctl_takes_value "$tok" && skip=1
+			continue
+		fi
+		if [[ -z $cmd ]]; then
+			cmd=$tok
+		else
+			((npos == 0)) && first=$tok
+			npos=$((npos + 1))
+		fi
+	done
+
+	COMPREPLY=()
+	case $prev in
+	--color)
+		mapfile -t COMPREPLY < <(compgen -W "auto always never" -- "$cur")
+		return 0 ;;
+	--targets)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0 ;;
+	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout)
+		mapfile -t COMPREPLY < <(compgen -W "250ms 1s 5s 30s 1m 5m" -- "$cur")
+		return 0 ;;
+	--send | --expect | -j | --max-conns | --count | -c)
+		return 0 ;;
+	esac
+
+	if [[ $cur == -* ]]; then
+		if [[ -z $cmd ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "$_sockctl_global_opts --version" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "$(_sockctl_opts "$cmd") $_sockctl_global_opts" -- "$cur")
+		fi
+		return 0
+	fi
+	if [[ -z $cmd ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$_sockctl_commands" -- "$cur")
+		return 0
+	fi
+
+	# Where a port goes, complete service names (after "HOST:" too).
+	case $cmd in
+	help)
+		((npos == 0)) &&
+			mapfile -t COMPREPLY < <(compgen -W "${_sockctl_commands% help}" -- "$cur")
+		return 0 ;;
+	explain)
+		((npos == 0)) &&
+			mapfile -t COMPREPLY < <(compgen -W "$_sockctl_explain_words --list" -- "$cur")
+		return 0 ;;
+	probe-bind | echo-server | udp-echo)
+		# [ADDRESS:]PORT, or ADDRESS PORT
+		if [[ $cur == *:* ]] || ((npos == 0)) ||
+			{ ((npos == 1)) && [[ $first != *:* ]]; }; then
+			port=1
+		fi ;;
+	probe-connect | connect)
+		# HOST:PORT..., or HOST PORT pairs
+		if [[ $cur == *:* ]] ||
+			{ ((npos % 2 == 1)) && [[ $first != *:* ]]; }; then
+			port=1
+		fi ;;
+	probe-udp)
+		((npos == 1)) && port=1 ;;
+	esac
+	((port)) || return 0
+	if [[ $cur == *:* ]]; then
+		hostpart=${cur%:*}:
+		cur=${cur##*:}
+	fi
+	for c in $(compgen -W "$(_sockctl_services)" -- "$cur"); do
+		c=$hostpart$c
+		# bash replaces only the piece after the last ':'; drop the rest
+		COMPREPLY+=("${c#"${w[cword]%"$raw"}"}")
+	done
+	return 0
+}
+
+complete -F _sockctl sockctl
