@@ -1,9 +1,743 @@
+/*
+ * probe-bind [OPTIONS] [ADDRESS:]PORT
+ *
+ * Creates a socket, binds it and (TCP) listens, then closes it. When a
+ * stage fails it looks for the evidence: who holds the port, the sysctl and
+ * capability behind a privileged port, the addresses that are local.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/addr.h"
+#include "../lib/clock.h"
+#include "../lib/diag.h"
+#include "../lib/errname.h"
 #include "../lib/opt.h"
+#include "../lib/procnet.h"
+#include "../lib/sysinfo.h"
 #include "cmds.h"
+
+static const struct cmd_help help = {
+	"probe-bind", "[OPTIONS] [ADDRESS:]PORT",
+	"Create a socket, bind it and (TCP) listen on it, then close it. When a\n"
+	"stage fails, say why: who holds the port, the sysctl and capability\n"
+	"behind a privileged port, or which addresses are local.",
+	"Without an ADDRESS it probes the wildcard of every family the host\n"
+	"supports (0.0.0.0 and ::), one result each. ADDRESS PORT may also be\n"
+	"given as two arguments.\n\n"
+	"examples:\n"
+	"  sockctl probe-bind 8080              can a server listen on 8080?\n"
+	"  sockctl probe-bind 127.0.0.1:80      why not port 80?\n"
+	"  sockctl probe-bind --wait 60s 8080   wait until the old server is gone\n"
+	"  sockctl probe-bind --hold 30s 0      occupy a free port on purpose\n",
+};
+
+struct bind_opts {
+	int	 udp;
+	int	 reuseaddr;
+	int	 reuseport;
+	int64_t	 hold_ms;
+	int	 hold;
+	int64_t	 wait_ms;
+	int	 wait;
+};
+
+#define MAX_ADDRS	16
+#define MAX_HOLDERS	64
+#define WAIT_STEP_MS	100
+
+/* One address to probe, and the socket while it is held. */
+struct probe {
+	struct sockaddr_storage	ss;
+	int			fd;
+	struct result		r;
+};
+
+static const char *
+proto_name(const struct bind_opts *o)
+{
+	return o->udp ? "udp" : "tcp";
+}
+
+/*
+ * Creates, configures, binds and (TCP) listens. Returns the socket, or -1
+ * with *stage and *err set; errno survives the cleanup close().
+ */
+static int
+try_bind(const struct ctx *c, const struct bind_opts *o,
+    const struct sockaddr *sa, int reuseaddr, enum stage *stage, int *err)
+{
+	char as[ADDRSTR_MAX];
+	int fd, on = 1;
+
+	*stage = ST_SOCKET;
+	fd = socket(sa->sa_family, (o->udp ? SOCK_DGRAM : SOCK_STREAM) |
+	    SOCK_CLOEXEC, 0);
+	out_trace(c, "socket(%s, %s) = %d%s%s", sa->sa_family == AF_INET6 ?
+	    "AF_INET6" : "AF_INET", o->udp ? "SOCK_DGRAM" : "SOCK_STREAM",
+	    fd, fd == -1 ? " " : "", fd == -1 ? strerror(errno) : "");
+	if (fd == -1)
+		goto fail;
+	*stage = ST_SETSOCKOPT;
+	if (reuseaddr && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == -1)
+		goto fail;
+	if (reuseaddr)
+		out_trace(c, "setsockopt(SO_REUSEADDR, 1)");
+	if (o->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1)
+		goto fail;
+	if (o->reuseport)
+		out_trace(c, "setsockopt(SO_REUSEPORT, 1)");
+	/* "::" probes IPv6 alone; "0.0.0.0" is probed as its own result */
+	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	*stage = ST_BIND;
+	if (bind(fd, sa, sa_len(sa)) == -1) {
+		out_trace(c, "bind(%s): %s", sa_fmt(sa, as, sizeof(as)),
+		    strerror(errno));
+		goto fail;
+	}
+	out_trace(c, "bind(%s) ok", sa_fmt(sa, as, sizeof(as)));
+	if (!o->udp) {
+		*stage = ST_LISTEN;
+		if (listen(fd, SOMAXCONN) == -1)
+			goto fail;
+		out_trace(c, "listen(backlog %d) ok", SOMAXCONN);
+	}
+	return fd;
+fail:
+	*err = errno;
+	if (fd != -1)
+		close(fd);
+	errno = *err;
+	return -1;
+}
+
+/* Returns whether holder address h conflicts with our address a. */
+static int
+is_wildcard(const struct sockaddr *sa)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &any6,
+	    sizeof(any6)) == 0;
+}
+
+/* Adds an owner object to the JSON "owners" list. */
+static void
+json_owner(struct jbuf *jb, const struct pn_holder *h, const struct pn_owner *ow)
+{
+	char as[ADDRSTR_MAX];
+
+	jb_obj_open(jb);
+	if (ow != NULL) {
+		jb_kint(jb, "pid", ow->pid);
+		jb_kstr(jb, "command", ow->comm);
+		jb_kstr(jb, "user", ow->user);
+	} else {
+		jb_knull(jb, "pid");
+		jb_knull(jb, "command");
+		jb_kstr(jb, "user", h->sock.state == PN_TIME_WAIT ? NULL :
+		    h->user);
+	}
+	jb_kstr(jb, "local", sa_fmt((const struct sockaddr *)&h->sock.local,
+	    as, sizeof(as)));
+	jb_kstr(jb, "state", pn_state_name(h->sock.proto, h->sock.state));
+	jb_obj_close(jb);
+}
+
+/*
+ * Says how holder address h blocks our address a when they differ: a
+ * specific address blocks the wildcard and the other way round.
+ */
+static void
+overlap_note(struct result *r, const struct sockaddr *a,
+    const struct sockaddr *h)
+{
+	char as[ADDRSTR_MAX], hs[ADDRSTR_MAX];
+
+	sa_fmt(a, as, sizeof(as));
+	sa_fmt(h, hs, sizeof(hs));
+	if (strcmp(as, hs) == 0)
+		return;
+	if (is_wildcard(h) && h->sa_family != a->sa_family)
+		result_cause(r, "%s is an IPv6 wildcard that also takes IPv4 "
+		    "(dual-stack, IPV6_V6ONLY off), so it blocks %s", hs, as);
+	else if (is_wildcard(h))
+		result_cause(r, "the wildcard %s holds the port on every local "
+		    "address, %s included", hs, as);
+	else if (is_wildcard(a))
+		result_cause(r, "%s blocks the wildcard %s: a wildcard bind "
+		    "needs the port free on every address", hs, as);
+}
+
+/*
+ * Holders that conflict with our address: the same family and address, or
+ * either side a wildcard (an IPv6 wildcard may be dual-stack).
+ */
+static int
+conflicts(const struct sockaddr *a, const struct pn_holder *h)
+{
+	const struct sockaddr *hs = (const struct sockaddr *)&h->sock.local;
+	char x[ADDRSTR_MAX], y[ADDRSTR_MAX];
+
+	if (hs->sa_family == a->sa_family) {
+		if (is_wildcard(a) || is_wildcard(hs))
+			return 1;
+		return strcmp(sa_fmt_host(a, x, sizeof(x)),
+		    sa_fmt_host(hs, y, sizeof(y))) == 0;
+	}
+	/* an IPv6 wildcard without V6ONLY also holds IPv4 */
+	return a->sa_family == AF_INET && is_wildcard(hs);
+}
+
+static void
+diag_in_use(const struct ctx *c, const struct bind_opts *o, struct probe *p)
+{
+	struct pn_holder *h;
+	const struct sockaddr *sa = (const struct sockaddr *)&p->ss;
+	int n, unreadable = 0, timewait = 0, live = 0, hidden = 0, noproc = 0;
+	int port = sa_port(sa), shown = 0, overlap = 0;
+	char as[ADDRSTR_MAX], me[64];
+	enum stage st;
+	int err, fd;
+
+	h = calloc(MAX_HOLDERS, sizeof(*h));
+	if (h == NULL)
+		return;
+	n = pn_port_holders(c->proc_root, o->udp ? IPPROTO_UDP : IPPROTO_TCP,
+	    port, h, MAX_HOLDERS, &unreadable);
+	pn_user(geteuid(), me, sizeof(me));
+	p->r.message[0] = p->r.hint[0] = '\0';
+	jb_arr_open(&p->r.extra, "owners");
+	for (int i = 0; i < n; i++) {
+		const struct pn_holder *x = &h[i];
+		const char *state = pn_state_name(x->sock.proto, x->sock.state);
+
+		if (!conflicts(sa, x))
+			continue;
+		if (x->sock.state == PN_TIME_WAIT) {
+			timewait++;
+			json_owner(&p->r.extra, x, NULL);
+			continue;
+		}
+		live++;
+		sa_fmt((const struct sockaddr *)&x->sock.local, as, sizeof(as));
+		if (x->nowners > 0) {
+			for (int k = 0; k < x->nowners; k++) {
+				const struct pn_owner *ow = &x->owners[k];
+
+				json_owner(&p->r.extra, x, ow);
+				if (shown++ < 8)
+					result_cause(&p->r, "held by pid %d "
+					    "(%s, user %s), %s on %s", ow->pid,
+					    ow->comm, ow->user, state, as);
+			}
+		} else {
+			json_owner(&p->r.extra, x, NULL);
+			if (unreadable > 0 && geteuid() != 0 &&
+			    x->sock.uid != geteuid()) {
+				hidden++;
+				if (shown++ < 8)
+					result_cause(&p->r, "held by a process "
+					    "of user %s (uid %u) that %s cannot "
+					    "see without root, %s on %s",
+					    x->user, x->sock.uid, me, state,
+					    as);
+			} else {
+				noproc++;
+				if (shown++ < 8)
+					result_cause(&p->r, "held by a socket "
+					    "of user %s (uid %u) that no process "
+					    "here owns, %s on %s", x->user,
+					    x->sock.uid, state, as);
+			}
+		}
+		if (!overlap) {
+			overlap_note(&p->r, sa,
+			    (const struct sockaddr *)&x->sock.local);
+			overlap = 1;
+		}
+	}
+	jb_arr_close(&p->r.extra);
+	if (shown > 8)
+		result_cause(&p->r, "and %d more", shown - 8);
+
+	if (live == 0 && timewait > 0) {
+		result_cause(&p->r, "only %d TIME_WAIT leftover%s of closed "
+		    "connections hold%s the port; no live socket does (they "
+		    "expire within 60 s)", timewait, timewait == 1 ? "" : "s",
+		    timewait == 1 ? "s" : "");
+		/* On Linux both sockets need SO_REUSEADDR; the old one is
+		 * gone, so only trying it tells. */
+		fd = try_bind(c, o, sa, 1, &st, &err);
+		if (fd != -1) {
+			close(fd);
+			result_cause(&p->r, "with SO_REUSEADDR the bind "
+			    "succeeds (tried just now)");
+			result_fix(&p->r, "set SO_REUSEADDR on the server's "
+			    "socket before bind() (most servers do; sockctl: "
+			    "--reuseaddr), or wait for TIME_WAIT to expire");
+		} else {
+			result_cause(&p->r, "even with SO_REUSEADDR the bind "
+			    "fails (%s): the sockets that closed did not set "
+			    "it either, and Linux needs it on both", errname(err) ?
+			    errname(err) : strerror(err));
+			result_fix(&p->r, "wait up to 60 s for TIME_WAIT to "
+			    "expire (sockctl probe-bind --wait 60s %d), and set "
+			    "SO_REUSEADDR in the server", port);
+		}
+	} else if (live == 0) {
+		result_cause(&p->r, "no socket in /proc/net holds %s port %d, "
+		    "yet the kernel says it is in use: probably a socket that "
+		    "is bound but neither listening nor connected (those are "
+		    "not listed in /proc/net)", proto_name(o), port);
+		result_fix(&p->r, "look for a process that binds without "
+		    "listening (a newer ss shows them with --bound-inactive), "
+		    "or choose another port (port 0 picks a free one)");
+	} else if (hidden > 0) {
+		result_fix(&p->r, "run as root to name the process (sudo "
+		    "sockctl probe-bind %s), ask user %s to stop it, or choose "
+		    "another port", p->r.target, h[0].user);
+	} else if (noproc > 0) {
+		result_cause(&p->r, "no process in this PID namespace owns it: "
+		    "it may belong to a container or another PID namespace "
+		    "sharing this network namespace, or to the kernel");
+		result_fix(&p->r, "look for containers or services publishing "
+		    "port %d (docker ps, podman ps, systemctl list-sockets), "
+		    "or choose another port", port);
+	} else
+		result_fix(&p->r, "stop that process (or reconfigure it), or "
+		    "choose another port (port 0 picks a free one)");
+	if (live > 0 && timewait > 0)
+		result_cause(&p->r, "also %d TIME_WAIT leftover%s", timewait,
+		    timewait == 1 ? "" : "s");
+	if (n == -1)
+		result_cause(&p->r, "(cannot read %s/net: %s)", c->proc_root,
+		    strerror(errno));
+	free(h);
+}
+
+static void
+diag_priv_port(const struct ctx *c, struct probe *p)
+{
+	int start = -1, cap = si_cap_net_bind(c->proc_root);
+	int port = sa_port((const struct sockaddr *)&p->ss);
+	char me[64];
+
+	pn_user(geteuid(), me, sizeof(me));
+	si_unpriv_port_start(c->proc_root, &start);
+	p->r.message[0] = p->r.hint[0] = '\0';
+	if (start >= 0 && port < start) {
+		result_cause(&p->r, "port %d is below "
+		    "net.ipv4.ip_unprivileged_port_start (%d), and this process "
+		    "(uid %u, %s) %s CAP_NET_BIND_SERVICE in its effective set",
+		    port, start, (unsigned)geteuid(), me, cap == 1 ? "has" :
+		    cap == 0 ? "lacks" : "may lack");
+		result_fix(&p->r, "use a port at or above %d (e.g. %d)", start,
+		    port + 8000 < 65536 && port + 8000 >= start ? port + 8000 :
+		    start);
+		result_fix(&p->r, "or grant the capability: sudo setcap "
+		    "cap_net_bind_service=+ep /path/to/server");
+		result_fix(&p->r, "or under systemd: "
+		    "AmbientCapabilities=CAP_NET_BIND_SERVICE");
+		result_fix(&p->r, "or lower the threshold: sudo sysctl "
+		    "net.ipv4.ip_unprivileged_port_start=%d", port);
+		return;
+	}
+	result_cause(&p->r, "port %d is not privileged here "
+	    "(net.ipv4.ip_unprivileged_port_start is %d), so a security policy "
+	    "refused the bind: SELinux, AppArmor, or a seccomp/cgroup BPF hook "
+	    "of a container runtime", port, start);
+	result_fix(&p->r, "check the audit log (ausearch -m avc, journalctl "
+	    "-k) and the container's security profile");
+}
+
+static void
+diag_addr_na(const struct ctx *c, struct probe *p)
+{
+	struct si_ifaddr *la;
+	char as[ADDRSTR_MAX], list[1024] = "";
+	int n, fam = p->ss.ss_family;
+	size_t used = 0;
+
+	if (fam == AF_INET6 && si_ipv6_disabled(c->proc_root) == 1) {
+		p->r.message[0] = p->r.hint[0] = '\0';
+		result_cause(&p->r, "IPv6 is disabled on this machine "
+		    "(net.ipv6.conf.all.disable_ipv6 = 1, or no IPv6 support)");
+		result_fix(&p->r, "use an IPv4 address (-4), or enable IPv6: "
+		    "sudo sysctl net.ipv6.conf.all.disable_ipv6=0");
+		return;
+	}
+	la = calloc(64, sizeof(*la));
+	if (la == NULL)
+		return;
+	n = si_local_addrs(la, 64);
+	for (int i = 0; i < n && used + 80 < sizeof(list); i++) {
+		if (la[i].addr.ss_family != fam)
+			continue;
+		sa_fmt_host((struct sockaddr *)&la[i].addr, as, sizeof(as));
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s%s (%s%s)", used ? ", " : "", as, la[i].ifname,
+		    la[i].up ? "" : ", down");
+	}
+	free(la);
+	sa_fmt_host((struct sockaddr *)&p->ss, as, sizeof(as));
+	p->r.message[0] = '\0';
+	result_cause(&p->r, "%s is not assigned to any interface here; local "
+	    "%s addresses: %s", as, fam == AF_INET6 ? "IPv6" : "IPv4",
+	    used ? list : "none");
+	result_fix(&p->r, "bind one of those, or the wildcard (%s), or add the "
+	    "address to an interface first (ip addr add); to bind before it "
+	    "exists set net.ipv4.ip_nonlocal_bind=1", fam == AF_INET6 ? "::" :
+	    "0.0.0.0");
+}
+
+static void
+diag_fd_limit(const struct ctx *c, struct probe *p)
+{
+	struct si_fds f;
+
+	si_fd_limits(c->proc_root, &f);
+	if (p->r.err == EMFILE)
+		result_cause(&p->r, "open file limit of this process: soft %ld, "
+		    "hard %ld (ulimit -n)", f.soft, f.hard);
+	else
+		result_cause(&p->r, "system file table: %ld of %ld in use "
+		    "(fs.file-nr, fs.file-max)", f.sys_used, f.sys_max);
+}
+
+/* Fills p->r with the failure (stage, err) and the evidence for it. */
+static void
+diagnose(const struct ctx *c, const struct bind_opts *o, struct probe *p,
+    enum stage st, int err)
+{
+	const struct diag *d;
+
+	p->r.stage = st;
+	p->r.err = err;
+	result_diagnose(&p->r);
+	d = diag_find(st, DK_ERRNO, err);
+	switch (d->hook) {
+	case DH_PORT_OWNERS:
+		diag_in_use(c, o, p);
+		break;
+	case DH_PRIV_PORT:
+		diag_priv_port(c, p);
+		break;
+	case DH_LOCAL_ADDRS:
+		diag_addr_na(c, p);
+		break;
+	case DH_FD_LIMIT:
+		diag_fd_limit(c, p);
+		break;
+	default:
+		break;
+	}
+	if (!(d->hook == DH_PORT_OWNERS))
+		jb_knull(&p->r.extra, "owners");
+}
+
+/* A note when the port lies in the ephemeral range and is not reserved. */
+static void
+ephemeral_note(const struct ctx *c, struct probe *p, int port)
+{
+	int lo, hi;
+	char list[256];
+
+	if (port == 0 || si_local_port_range(c->proc_root, &lo, &hi) == -1 ||
+	    port < lo || port > hi)
+		return;
+	if (si_port_reserved(c->proc_root, port, list, sizeof(list)) == 1)
+		return;
+	result_fix(&p->r, "warning: port %d lies in the ephemeral range "
+	    "%d-%d (net.ipv4.ip_local_port_range): outgoing connections may "
+	    "take it before the server starts; choose a port outside it or "
+	    "add it to net.ipv4.ip_local_reserved_ports", port, lo, hi);
+}
+
+/* Waits for DUR or SIGINT/SIGTERM, whichever comes first. */
+static void
+hold_wait(int64_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	while (sigtimedwait(&set, NULL, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Probes one address; leaves the socket open in p->fd when holding. */
+static void
+probe_one(const struct ctx *c, const struct bind_opts *o, struct probe *p)
+{
+	struct sockaddr *sa = (struct sockaddr *)&p->ss;
+	int64_t t0 = clock_ns(), deadline = clock_ms() + o->wait_ms;
+	socklen_t len = sizeof(p->ss);
+	char as[ADDRSTR_MAX];
+	int err, waited = 0, asked = sa_port(sa);
+	enum stage st;
+
+	sa_fmt(sa, p->r.target, sizeof(p->r.target));
+	p->r.family = sa->sa_family;
+	sa_fmt_host(sa, p->r.address, sizeof(p->r.address));
+	p->r.port = sa_port(sa);
+	jb_kstr(&p->r.extra, "proto", proto_name(o));
+	for (;;) {
+		p->fd = try_bind(c, o, sa, o->reuseaddr, &st, &err);
+		if (p->fd != -1 || !o->wait || err != EADDRINUSE ||
+		    clock_ms() >= deadline)
+			break;
+		waited = 1;
+		sleep_ms(WAIT_STEP_MS);
+	}
+	p->r.elapsed_ms = clock_since_ms(t0);
+	if (p->fd == -1) {
+		diagnose(c, o, p, st, err);
+		if (waited)
+			result_cause(&p->r, "still in use after waiting %.1f s "
+			    "(--wait)", p->r.elapsed_ms / 1000);
+		return;
+	}
+	/* port 0: report the port the kernel chose */
+	if (getsockname(p->fd, (struct sockaddr *)&p->ss, &len) == 0) {
+		p->r.port = sa_port(sa);
+		sa_fmt(sa, p->r.target, sizeof(p->r.target));
+	}
+	jb_knull(&p->r.extra, "owners");
+	snprintf(p->r.message, sizeof(p->r.message), "%s/%s: %s%s%s",
+	    sa_fmt(sa, as, sizeof(as)), proto_name(o), o->udp ? "bound" :
+	    "bound and listening", o->hold ? "" : ", then closed",
+	    waited ? " (free after waiting)" : "");
+	if (waited)
+		snprintf(p->r.message + strlen(p->r.message),
+		    sizeof(p->r.message) - strlen(p->r.message),
+		    " %.1f s", p->r.elapsed_ms / 1000);
+	ephemeral_note(c, p, asked);
+	if (!o->hold) {
+		out_trace(c, "close()");
+		close(p->fd);
+		p->fd = -1;
+	}
+}
+
+/* The addresses to probe: those of the endpoint, or both wildcards. */
+static int
+addresses(const struct ctx *c, const struct endpoint *ep, int udp,
+    struct sockaddr_storage *out, int max, struct result *fail)
+{
+	struct addrinfo hints, *res, *ai;
+	int n = 0, rc;
+
+	if (ep->host[0] == '\0') {
+		if (c->family != AF_INET6) {
+			sa_from_numeric("0.0.0.0", ep->port, &out[n++]);
+		}
+		if (c->family != AF_INET) {
+			/* skip :: quietly where the host has no IPv6 */
+			int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+			if (fd != -1 || c->family == AF_INET6)
+				sa_from_numeric("::", ep->port, &out[n++]);
+			if (fd != -1)
+				close(fd);
+		}
+		return n;
+	}
+	if (sa_from_numeric(ep->host, ep->port, &out[0]) == 0) {
+		if (c->family != AF_UNSPEC && out[0].ss_family != c->family) {
+			fail->stage = ST_RESOLVE;
+			fail->dx = DX_NO_ADDRESS;
+			return -1;
+		}
+		return 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = c->family;
+	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(ep->host, NULL, &hints, &res);
+	if (rc != 0) {
+		fail->stage = ST_RESOLVE;
+		fail->eai = rc;
+		if (rc == EAI_SYSTEM) {
+			fail->eai = 0;
+			fail->err = errno;
+		}
+		return -1;
+	}
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		int dup = 0;
+
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
+		sa_set_port((struct sockaddr *)&out[n], ep->port);
+		for (int i = 0; i < n; i++)
+			dup |= memcmp(&out[i], &out[n], sizeof(out[n])) == 0;
+		if (!dup)
+			n++;
+	}
+	freeaddrinfo(res);
+	return n;
+}
+
+/* Prints "holding ADDR:PORT (proto) for DUR" (or the JSON event). */
+static void
+hold_line(const struct ctx *c, const struct bind_opts *o,
+    const struct probe *p)
+{
+	char as[ADDRSTR_MAX];
+	struct jbuf jb;
+
+	sa_fmt((const struct sockaddr *)&p->ss, as, sizeof(as));
+	if (c->quiet)
+		return;
+	if (!c->json) {
+		fprintf(c->out, "holding %s (%s) for %.3gs\n", as, proto_name(o),
+		    (double)o->hold_ms / 1000);
+		fflush(c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "holding");
+	jb_kstr(&jb, "command", c->cmd);
+	jb_kstr(&jb, "target", as);
+	jb_kstr(&jb, "address", p->r.address);
+	jb_kint(&jb, "port", p->r.port);
+	jb_kstr(&jb, "family", family_name(p->ss.ss_family));
+	jb_kstr(&jb, "proto", proto_name(o));
+	jb_kint(&jb, "hold_ms", o->hold_ms);
+	jb_obj_close(&jb);
+	out_json(c, &jb);
+	jb_free(&jb);
+}
+
 int
 cmd_probe_bind(struct ctx *c, int argc, char **argv)
 {
-	(void)argc; (void)argv;
-	out_err(c, "not built yet");
-	return 1;
+	struct bind_opts o;
+	const struct opt opts[] = {
+		{ "udp", 'u', OT_FLAG, &o.udp, NULL, "probe UDP instead of TCP",
+		    0, 0, NULL },
+		{ "reuseaddr", 0, OT_FLAG, &o.reuseaddr, NULL,
+		    "set SO_REUSEADDR before bind", 0, 0, NULL },
+		{ "reuseport", 0, OT_FLAG, &o.reuseport, NULL,
+		    "set SO_REUSEPORT before bind", 0, 0, NULL },
+		{ "hold", 0, OT_DUR, &o.hold_ms, "DUR",
+		    "stay bound (and listening) for DUR, printing the address "
+		    "first", 0, 0, &o.hold },
+		{ "wait", 'w', OT_DUR, &o.wait_ms, "DUR",
+		    "retry while the port is in use, for up to DUR", 0, 0,
+		    &o.wait },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+	struct sockaddr_storage addrs[MAX_ADDRS];
+	struct probe *p = NULL;
+	struct endpoint ep;
+	struct result fail;
+	char err[256];
+	int npos, rc, n, code = 0;
+
+	memset(&o, 0, sizeof(o));
+	rc = opt_parse(c, &help, opts, argc, argv, &npos);
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
+	if (npos == 0)
+		return out_usage(c, "missing PORT (e.g. sockctl probe-bind "
+		    "8080)");
+	if (npos > 2)
+		return out_usage(c, "too many arguments: '%.60s' (expected "
+		    "[ADDRESS:]PORT or ADDRESS PORT)", argv[3]);
+	if (npos == 2)
+		rc = ep_parse2(argv[1], argv[2], o.udp ? EP_UDP : 0, &ep, err,
+		    sizeof(err));
+	else
+		rc = ep_parse(argv[1], EP_PORT_ONLY | (o.udp ? EP_UDP : 0), &ep,
+		    err, sizeof(err));
+	if (rc == -1)
+		return out_usage(c, "%s", err);
+
+	result_init(&fail, c);
+	if (strchr(ep.host, ':') != NULL)
+		snprintf(fail.target, sizeof(fail.target), "[%s]:%s", ep.host,
+		    ep.port_str);
+	else
+		snprintf(fail.target, sizeof(fail.target), "%s%s%s", ep.host,
+		    ep.host[0] ? ":" : "", ep.port_str);
+	n = addresses(c, &ep, o.udp, addrs, MAX_ADDRS, &fail);
+	if (n <= 0) {
+		if (n == 0) {
+			fail.stage = ST_RESOLVE;
+			fail.dx = DX_NO_ADDRESS;
+		}
+		jb_kstr(&fail.extra, "proto", o.udp ? "udp" : "tcp");
+		jb_knull(&fail.extra, "owners");
+		result_diagnose(&fail);
+		code = out_result(c, &fail);
+		result_free(&fail);
+		return code;
+	}
+	result_free(&fail);
+
+	p = calloc((size_t)n, sizeof(*p));
+	if (p == NULL) {
+		out_err(c, "out of memory");
+		return reason_exit(RS_RESOURCE);
+	}
+	for (int i = 0; i < n; i++) {
+		p[i].ss = addrs[i];
+		p[i].fd = -1;
+		result_init(&p[i].r, c);
+		probe_one(c, &o, &p[i]);
+		if (o.hold && p[i].fd != -1)
+			hold_line(c, &o, &p[i]);
+	}
+	if (o.hold) {
+		int any = 0;
+
+		for (int i = 0; i < n; i++)
+			any |= p[i].fd != -1;
+		if (any)
+			hold_wait(o.hold_ms);
+	}
+	for (int i = 0; i < n; i++) {
+		rc = out_result(c, &p[i].r);
+		if (code == 0)
+			code = rc;
+		if (p[i].fd != -1) {
+			out_trace(c, "close()");
+			close(p[i].fd);
+		}
+		result_free(&p[i].r);
+	}
+	free(p);
+	return code;
 }

@@ -1,0 +1,264 @@
+#!/usr/bin/env bats
+# probe-bind: every diagnosis made real by the test itself, loopback only.
+load helpers/common
+
+# hold NAME ADDR [OPTIONS...]: a sockctl that holds ADDR; sets bg_pid,
+# listen_addr and listen_port.
+hold() {
+	local name=$1 addr=$2
+	shift 2
+	start_listener "$name" "$SOCKCTL" probe-bind --hold 60s "$@" "$addr"
+}
+
+# as_nobody CMD...: runs CMD as uid/gid 65534 with no capabilities.
+as_user() {
+	local uid=$1
+	shift
+	setpriv --reuid="$uid" --regid="$uid" --clear-groups --inh-caps=-all "$@"
+}
+
+@test "a free port binds, listens and closes: exit 0, one line on stdout" {
+	sc 0 probe-bind 127.0.0.1:0
+	assert_output --regexp '^127\.0\.0\.1:[0-9]+/tcp: bound and listening, then closed$'
+	[ -z "$stderr" ]
+}
+
+@test "without an address both wildcards are probed, one JSON line each" {
+	sc 0 --json probe-bind 0
+	[ "${#lines[@]}" -ge 1 ]
+	assert_line --index 0 --partial '"target":"0.0.0.0:'
+	if [ -e /proc/net/if_inet6 ]; then
+		assert_line --index 1 --partial '"target":"[::]:'
+	fi
+}
+
+@test "-4 probes only 0.0.0.0" {
+	sc 0 --json -4 probe-bind 0
+	[ "${#lines[@]}" -eq 1 ]
+	assert_output --partial '"family":"ipv4"'
+}
+
+@test "JSON result carries every SPEC key, proto and owners" {
+	sc 0 --json probe-bind 127.0.0.1:0
+	for key in command target ok reason exit_code stage errno message hint address port family elapsed_ms proto owners; do
+		assert_output --partial "\"$key\":"
+	done
+	assert_output --partial '"ok":true'
+	assert_output --partial '"reason":"ok"'
+	assert_output --partial '"proto":"tcp"'
+}
+
+@test "a held port gives exit 7, names the holder's pid, command, user and state" {
+	hold h 127.0.0.1:0
+	sc 7 probe-bind "127.0.0.1:$listen_port"
+	assert_stderr_contains "bind: port-in-use (EADDRINUSE)"
+	assert_stderr_contains "held by pid $bg_pid (sockctl, user $(id -un)), LISTEN on 127.0.0.1:$listen_port"
+	assert_stderr_contains "fix:"
+}
+
+@test "a held port in JSON lists the owner object" {
+	hold h 127.0.0.1:0
+	sc 7 --json probe-bind "127.0.0.1:$listen_port"
+	assert_output --partial '"reason":"port-in-use"'
+	assert_output --partial '"errno":"EADDRINUSE"'
+	assert_output --partial '"stage":"bind"'
+	assert_output --partial "\"owners\":[{\"pid\":$bg_pid,\"command\":\"sockctl\""
+	assert_output --partial "\"state\":\"LISTEN\""
+}
+
+@test "a listener on 127.0.0.1 blocks the wildcard 0.0.0.0, and says so" {
+	hold h 127.0.0.1:0
+	sc 7 probe-bind "0.0.0.0:$listen_port"
+	assert_stderr_contains "pid $bg_pid"
+	assert_stderr_contains "blocks the wildcard 0.0.0.0:$listen_port"
+}
+
+@test "a wildcard listener blocks 127.0.0.1, and says so" {
+	hold h 0.0.0.0:0
+	sc 7 probe-bind "127.0.0.1:$listen_port"
+	assert_stderr_contains "pid $bg_pid"
+	assert_stderr_contains "the wildcard 0.0.0.0:$listen_port holds the port on every local address"
+}
+
+@test "UDP: a bound port is port-in-use with state UNCONN" {
+	hold h 127.0.0.1:0 --udp
+	sc 7 probe-bind --udp "127.0.0.1:$listen_port"
+	assert_stderr_contains "held by pid $bg_pid"
+	assert_stderr_contains "UNCONN on 127.0.0.1:$listen_port"
+}
+
+@test "TIME_WAIT only: told apart from a listener; SO_REUSEADDR tried and works when the old socket set it" {
+	port=$("$HELPERS/timewait" reuse)
+	sc 7 probe-bind "127.0.0.1:$port"
+	assert_stderr_contains "TIME_WAIT leftover"
+	assert_stderr_contains "no live socket"
+	assert_stderr_contains "with SO_REUSEADDR the bind succeeds (tried just now)"
+	sc 0 probe-bind --reuseaddr "127.0.0.1:$port"
+}
+
+@test "TIME_WAIT of a socket without SO_REUSEADDR: says reuseaddr fails too, both sides need it" {
+	port=$("$HELPERS/timewait" noreuse)
+	sc 7 --json probe-bind "127.0.0.1:$port"
+	assert_output --partial '"state":"TIME_WAIT"'
+	assert_output --partial 'even with SO_REUSEADDR the bind fails'
+	assert_output --partial '"pid":null'
+}
+
+@test "--wait retries until the holder is gone" {
+	start_listener h "$SOCKCTL" probe-bind --hold 300ms 127.0.0.1:0
+	sc 0 probe-bind --wait 20s "127.0.0.1:$listen_port"
+	assert_output --partial "free after waiting"
+}
+
+@test "--wait gives up after DUR and still names the holder" {
+	hold h 127.0.0.1:0
+	sc 7 probe-bind --wait 300ms "127.0.0.1:$listen_port"
+	assert_stderr_contains "still in use after waiting"
+	assert_stderr_contains "pid $bg_pid"
+}
+
+@test "--hold prints the bound address first and exits 0 on SIGTERM" {
+	hold h 127.0.0.1:0
+	[[ "$wait_match" == "holding 127.0.0.1:"*" (tcp) for 60s" ]]
+	kill -TERM "$bg_pid"
+	wait "$bg_pid"
+}
+
+@test "a foreign address is address-not-available and lists the local addresses" {
+	sc 9 probe-bind 203.0.113.7:0
+	assert_stderr_contains "(EADDRNOTAVAIL)"
+	assert_stderr_contains "203.0.113.7 is not assigned to any interface"
+	assert_stderr_contains "127.0.0.1 (lo)"
+}
+
+@test "a foreign IPv6 address is address-not-available" {
+	[ -e /proc/net/if_inet6 ] || skip "no IPv6 on this machine"
+	sc 9 probe-bind '[2001:db8::7]:0'
+	assert_stderr_contains "(EADDRNOTAVAIL)"
+	assert_stderr_contains "::1 (lo)"
+}
+
+@test "a privileged port as an unprivileged user: sysctl value, uid and missing capability" {
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	[ "$start" -gt 80 ] || skip "ip_unprivileged_port_start is $start: port 80 is not privileged here"
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "needs setpriv to drop root"
+		run --separate-stderr as_user 65534 "$SOCKCTL" probe-bind 127.0.0.1:80
+	else
+		run --separate-stderr "$SOCKCTL" probe-bind 127.0.0.1:80
+	fi
+	[ "$status" -eq 8 ]
+	assert_stderr_contains "permission-denied (EACCES)"
+	assert_stderr_contains "net.ipv4.ip_unprivileged_port_start ($start)"
+	assert_stderr_contains "lacks CAP_NET_BIND_SERVICE"
+	assert_stderr_contains "setcap cap_net_bind_service=+ep"
+	assert_stderr_contains "AmbientCapabilities=CAP_NET_BIND_SERVICE"
+}
+
+@test "--wait does not retry permission-denied" {
+	require_root
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	[ "$start" -gt 80 ] || skip "port 80 is not privileged here"
+	run --separate-stderr as_user 65534 "$SOCKCTL" --json probe-bind --wait 60s 127.0.0.1:80
+	[ "$status" -eq 8 ]
+	elapsed=$(grep -o '"elapsed_ms":[0-9]*' <<<"$output" | cut -d: -f2)
+	[ "$elapsed" -lt 30000 ]
+}
+
+@test "root binds a privileged port" {
+	require_root
+	sc 0 probe-bind 127.0.0.1:80
+}
+
+@test "another user's holder is named by user when its process is hidden" {
+	require_root
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	start_listener h as_user 65534 "$SOCKCTL" probe-bind --hold 60s 127.0.0.1:0
+	run --separate-stderr as_user 65533 "$SOCKCTL" probe-bind "127.0.0.1:$listen_port"
+	[ "$status" -eq 7 ]
+	assert_stderr_contains "held by a process of user $(getent passwd 65534 | cut -d: -f1) (uid 65534)"
+	assert_stderr_contains "without root"
+}
+
+@test "a socket whose process is in another PID namespace: no process here owns it" {
+	require_root
+	hold h 127.0.0.1:0
+	run --separate-stderr unshare --pid --fork --mount-proc "$SOCKCTL" probe-bind "127.0.0.1:$listen_port"
+	[ "$status" -eq 7 ]
+	assert_stderr_contains "no process here owns"
+	assert_stderr_contains "another PID namespace"
+}
+
+@test "out of file descriptors is resource-limit with the current limit" {
+	# one free descriptor: the dynamic loader needs it at start, the first
+	# held socket takes it, so the second address finds none
+	run --separate-stderr bash -c 'exec 3>&-; ulimit -n 4; exec "$0" probe-bind --hold 1ms 127.0.0.1 0 --json -4; ' "$SOCKCTL"
+	[ "$status" -eq 0 ]
+	run --separate-stderr bash -c 'exec 3>&-; ulimit -n 4; exec "$0" probe-bind --hold 1ms 0' "$SOCKCTL"
+	[ -e /proc/net/if_inet6 ] || skip "needs two wildcard families"
+	[ "$status" -eq 12 ]
+	assert_stderr_contains "resource-limit (EMFILE)"
+	assert_stderr_contains "soft 4"
+}
+
+@test "a port inside the ephemeral range binds with a warning" {
+	hold h 127.0.0.1:0
+	port=$listen_port
+	stop_bg "$bg_pid"
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+	[ "$port" -ge "$lo" ] && [ "$port" -le "$hi" ] || skip "port 0 gave $port outside $lo-$hi"
+	sc 0 probe-bind "127.0.0.1:$port"
+	assert_stderr_contains "lies in the ephemeral range $lo-$hi"
+}
+
+@test "-v traces each stage with a timestamp" {
+	sc 0 -v probe-bind 127.0.0.1:0
+	assert_stderr_contains "ms] socket(AF_INET, SOCK_STREAM)"
+	assert_stderr_contains "ms] bind(127.0.0.1:0) ok"
+	assert_stderr_contains "ms] listen("
+	assert_stderr_contains "ms] close()"
+}
+
+@test "-q prints nothing on success and one line on failure" {
+	sc 0 -q probe-bind 127.0.0.1:0
+	[ -z "$output" ] && [ -z "$stderr" ]
+	hold h 127.0.0.1:0
+	sc 7 -q probe-bind "127.0.0.1:$listen_port"
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
+
+@test "global options after the command work the same" {
+	sc 0 probe-bind 127.0.0.1:0 --json
+	assert_output --partial '"ok":true'
+}
+
+@test "ADDRESS PORT as two arguments" {
+	sc 0 probe-bind 127.0.0.1 0
+}
+
+@test "a service name works as the port" {
+	grep -qw '^http' /etc/services || skip "no /etc/services entry for http"
+	sc 9 --json probe-bind 203.0.113.7:http
+	assert_output --partial '"port":80'
+}
+
+@test "usage errors exit 2 and name the bad value" {
+	sc 2 probe-bind 70000
+	assert_stderr_contains "'70000'"
+	sc 2 probe-bind --hold 5x 0
+	assert_stderr_contains "invalid duration '5x' for --hold"
+	sc 2 probe-bind --timeout 5x 0
+	assert_stderr_contains "'5x' for --timeout"
+	sc 2 probe-bind
+	assert_stderr_contains "missing PORT"
+	sc 2 probe-bind ::1:80
+	assert_stderr_contains "needs brackets"
+	sc 2 probe-bind --bogus 0
+	assert_stderr_contains "unknown option '--bogus'"
+	sc 2 probe-bind --wait
+	assert_stderr_contains "--wait needs a value"
+	sc 2 probe-bind nosuchservice
+	assert_stderr_contains "'nosuchservice'"
+	sc 2 probe-bind 1 2 3
+}
