@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../lib/addr.h"
@@ -310,9 +311,52 @@ test_user(void)
 	CHECK_STR(buf, "424");
 }
 
+/*
+ * A process whose fd directory we may not read is counted. Root reads
+ * every directory, so this only runs for another user.
+ */
+static void
+test_unreadable(void)
+{
+	char dir[] = "/tmp/procnet-unit.XXXXXX", p[128];
+	struct pn_holder h[2];
+	FILE *f;
+	int unr = -1, n;
+
+	if (geteuid() == 0) {
+		fprintf(stderr, "skip: unreadable fd dirs need a non-root user\n");
+		return;
+	}
+	if (mkdtemp(dir) == NULL)
+		return;
+	snprintf(p, sizeof(p), "%s/net", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/net/tcp", dir);
+	if ((f = fopen(p, "w")) != NULL) {
+		fprintf(f, "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000"
+		    " 00:00000000 00000000     0        0 77 1 0\n");
+		fclose(f);
+	}
+	snprintf(p, sizeof(p), "%s/77", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/77/fd", dir);
+	mkdir(p, 0);
+	n = pn_port_holders(dir, IPPROTO_TCP, 8080, h, 2, &unr);
+	CHECK(n == 1 && h[0].nowners == 0);
+	CHECK(unr == 1);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/77", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/net/tcp", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/net", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
 /* The real kernel: a listener of ours is found with our pid. */
 static void
-test_real_proc(void)
+test_real_proc(int af)
 {
 	struct sockaddr_storage ss;
 	struct pn_holder h[8];
@@ -320,18 +364,23 @@ test_real_proc(void)
 	char want[ADDRSTR_MAX];
 	int fd, n, unr, port, found = 0;
 
-	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1) {
-		fprintf(stderr, "skip: no IPv6 socket for the /proc test\n");
-		return;
-	}
 	memset(&ss, 0, sizeof(ss));
-	((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-	if (bind(fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in6)) ==
+	if (af == AF_INET6) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	} else {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
+		    htonl(INADDR_LOOPBACK);
+	}
+	if ((fd = socket(af, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&ss, sa_len((struct sockaddr *)&ss)) ==
 	    -1 || listen(fd, 1) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
-		fprintf(stderr, "skip: cannot listen on [::1]\n");
-		close(fd);
+		fprintf(stderr, "skip: cannot listen on %s loopback\n",
+		    family_name(af));
+		if (fd != -1)
+			close(fd);
 		return;
 	}
 	port = sa_port((struct sockaddr *)&ss);
@@ -364,6 +413,8 @@ main(void)
 	test_scan();
 	test_holders();
 	test_user();
-	test_real_proc();
+	test_unreadable();
+	test_real_proc(AF_INET);
+	test_real_proc(AF_INET6);
 	return UNIT_DONE("procnet");
 }
