@@ -90,6 +90,24 @@ emit(const struct ctx *c, const char *target, const struct diag *d)
 	    reason_slug(d->reason), reason_exit(d->reason), d->cause, d->fix);
 }
 
+/* An errno value with no row of its own: the generic row answers it. */
+static int
+explain_other(const struct ctx *c, int code)
+{
+	struct diag d = *diag_find(ST_NONE, DK_ERRNO, code);
+	const char *name = errname(code);
+	char buf[16];
+
+	if (name == NULL) {
+		snprintf(buf, sizeof(buf), "%d", code);
+		name = buf;
+	}
+	d.kind = DK_ERRNO;
+	d.code = code;
+	emit(c, name, &d);
+	return 0;
+}
+
 /* Prints every row of (kind, code), the general one first. */
 static int
 explain_code(const struct ctx *c, const char *target, enum diag_kind kind,
@@ -147,17 +165,15 @@ cmd_explain(struct ctx *c, int argc, char **argv)
 	    strlen(a) < 6) {
 		code = atoi(a);
 		found = explain_code(c, a, DK_ERRNO, code);
-		if (!found && code > 0 && code < 200 && !c->quiet && !c->json)
-			fprintf(c->out, "%d (%s): no sockctl explanation; it "
-			    "counts as reason error, exit 1\n", code,
-			    strerror(code));
-		if (!found && code > 0 && code < 200)
-			return 0;
+		if (!found && code > 0 && code < 256)
+			return explain_other(c, code);
 	} else if (eai_lookup(a, &code))
 		found = explain_code(c, a, DK_EAI, code);
-	else if ((code = errname_lookup(a)) > 0)
+	else if ((code = errname_lookup(a)) > 0) {
 		found = explain_code(c, a, DK_ERRNO, code);
-	else if ((code = reason_by_slug(a)) >= 0) {
+		if (!found)
+			return explain_other(c, code);
+	} else if ((code = reason_by_slug(a)) >= 0) {
 		t = diag_table(&n);
 		for (size_t i = 0; i < n; i++)
 			if ((int)t[i].reason == code) {

@@ -55,3 +55,9 @@ load helpers/common
 	sc 0 explain port-in-use
 	assert_output --partial "EADDRINUSE"
 }
+
+@test "explain of a known errno without its own row gives the generic answer, exit 0" {
+	sc 0 explain ENOENT
+	assert_output --partial "ENOENT (2"
+	assert_output --partial "error, exit 1"
+}
