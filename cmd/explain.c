@@ -96,12 +96,10 @@ explain_other(const struct ctx *c, int code)
 {
 	struct diag d = *diag_find(ST_NONE, DK_ERRNO, code);
 	const char *name = errname(code);
-	char buf[16];
 
-	if (name == NULL) {
-		snprintf(buf, sizeof(buf), "%d", code);
-		name = buf;
-	}
+	if (name == NULL)
+		return out_usage(c, "unknown error '%d' (no errno of that "
+		    "number here; see --list)", code);
 	d.kind = DK_ERRNO;
 	d.code = code;
 	emit(c, name, &d);
