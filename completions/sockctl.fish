@@ -1,0 +1,160 @@
+# fish completion for sockctl.
+# Installed as share/fish/vendor_completions.d/sockctl.fish.
+
+set -l __sockctl_commands probe-bind probe-connect connect echo-server udp-echo probe-udp explain help
+
+# The command word, or nothing yet.
+function __sockctl_command
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l skip 0
+    for w in $words
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case -t --timeout --color
+                set skip 1
+            case '-*'
+            case '*'
+                echo $w
+                return 0
+        end
+    end
+    return 1
+end
+
+function __sockctl_needs_command
+    not __sockctl_command >/dev/null
+end
+
+# __sockctl_using CMD...: the command word is one of CMD.
+function __sockctl_using
+    set -l c (__sockctl_command)
+    or return 1
+    contains -- $c $argv
+end
+
+# The positional arguments after the command, before the current word.
+function __sockctl_positionals
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l skip 0
+    set -l seen 0
+    for w in $words
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case -t --timeout --color --hold -w --wait --interval --send --expect --targets -j --max-conns --idle-timeout --count -c
+                set skip 1
+            case '-*'
+            case '*'
+                if test $seen -eq 1
+                    echo $w
+                end
+                set seen 1
+        end
+    end
+end
+
+# Service names from /etc/services, "HOST:" kept when the word has one.
+function __sockctl_services
+    test -r /etc/services; or return
+    set -l tok (commandline -ct)
+    set -l prefix ''
+    if string match -q '*:*' -- $tok
+        set prefix (string replace -r ':[^:]*$' ':' -- $tok)
+    end
+    awk '!/^[[:space:]]*(#|$)/ { print $1 }' /etc/services | sort -u | string replace -r '^' -- $prefix
+end
+
+# Where a port goes for each command.
+function __sockctl_wants_port
+    set -l c (__sockctl_command)
+    or return 1
+    set -l pos (__sockctl_positionals)
+    set -l n (count $pos)
+    set -l tok (commandline -ct)
+    switch $c
+        case probe-bind echo-server udp-echo
+            string match -q '*:*' -- $tok; and return 0
+            test $n -eq 0; and return 0
+            test $n -eq 1; and not string match -q '*:*' -- $pos[1]; and return 0
+        case probe-connect connect
+            string match -q '*:*' -- $tok; and return 0
+            test $n -gt 0; and test (math $n % 2) -eq 1; and not string match -q '*:*' -- $pos[1]; and return 0
+        case probe-udp
+            test $n -eq 1; and return 0
+    end
+    return 1
+end
+
+complete -c sockctl -f
+
+# Commands
+complete -c sockctl -n __sockctl_needs_command -a probe-bind -d 'bind (and listen on) a port; say who holds it'
+complete -c sockctl -n __sockctl_needs_command -a probe-connect -d 'connect to HOST PORT; name the cause of a failure'
+complete -c sockctl -n __sockctl_needs_command -a connect -d 'alias of probe-connect'
+complete -c sockctl -n __sockctl_needs_command -a echo-server -d 'TCP echo server'
+complete -c sockctl -n __sockctl_needs_command -a udp-echo -d 'UDP echo server'
+complete -c sockctl -n __sockctl_needs_command -a probe-udp -d 'send UDP datagrams and count the replies'
+complete -c sockctl -n __sockctl_needs_command -a explain -d 'explain an errno or getaddrinfo error'
+complete -c sockctl -n __sockctl_needs_command -a help -d 'show the help of a command'
+complete -c sockctl -n '__sockctl_using help' -a "$__sockctl_commands"
+
+# Global options, before or after the command
+complete -c sockctl -l json -d 'one JSON object per result on stdout'
+complete -c sockctl -s q -l quiet -d 'nothing on stdout; one line on stderr on failure'
+complete -c sockctl -s v -l trace -d 'print each lifecycle stage to stderr'
+complete -c sockctl -s 4 -d 'IPv4 only'
+complete -c sockctl -s 6 -d 'IPv6 only'
+complete -c sockctl -s t -l timeout -x -a '250ms 1s 5s 30s 1m' -d 'time limit of one attempt (default 5s)'
+complete -c sockctl -l color -x -a 'auto always never' -d 'when to colour'
+complete -c sockctl -s h -l help -d 'show the help'
+complete -c sockctl -n __sockctl_needs_command -l version -d 'print the version'
+
+# probe-bind
+complete -c sockctl -n '__sockctl_using probe-bind' -s u -l udp -d 'probe UDP instead of TCP'
+complete -c sockctl -n '__sockctl_using probe-bind' -l reuseaddr -d 'set SO_REUSEADDR before bind'
+complete -c sockctl -n '__sockctl_using probe-bind' -l reuseport -d 'set SO_REUSEPORT before bind'
+complete -c sockctl -n '__sockctl_using probe-bind' -l hold -x -d 'stay bound for DUR, printing the address first'
+complete -c sockctl -n '__sockctl_using probe-bind' -s w -l wait -x -d 'retry while the port is in use, for up to DUR'
+
+# probe-connect, connect
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l wait -x -d 'retry until success or DUR has passed'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l interval -x -d 'pause between retries (default 1s)'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l send -x -d 'send TEXT after connecting'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l expect -x -d 'read until the reply matches this regex'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l all -d 'try and report every resolved address'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l targets -r -F -d 'read targets from FILE (- for stdin)'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -s j -x -d 'probe at most N targets at once'
+complete -c sockctl -n '__sockctl_using probe-connect connect; and not __sockctl_wants_port' -a '(__fish_print_hostnames)'
+
+# echo-server
+complete -c sockctl -n '__sockctl_using echo-server' -l upper -d 'reply upper-cased'
+complete -c sockctl -n '__sockctl_using echo-server' -l max-conns -x -d 'serve at most N clients at once'
+complete -c sockctl -n '__sockctl_using echo-server' -l idle-timeout -x -d 'close a client silent for DUR'
+complete -c sockctl -n '__sockctl_using echo-server' -l once -d 'exit after the first client leaves'
+complete -c sockctl -n '__sockctl_using echo-server' -l count -x -d 'exit after N clients'
+
+# udp-echo
+complete -c sockctl -n '__sockctl_using udp-echo' -l upper -d 'reply upper-cased'
+complete -c sockctl -n '__sockctl_using udp-echo' -l count -x -d 'exit after N datagrams'
+
+# probe-udp
+complete -c sockctl -n '__sockctl_using probe-udp' -s c -x -d 'send N datagrams (default 3)'
+complete -c sockctl -n '__sockctl_using probe-udp' -l interval -x -d 'pause between datagrams'
+complete -c sockctl -n '__sockctl_using probe-udp' -l send -x -d 'payload to send'
+complete -c sockctl -n '__sockctl_using probe-udp; and test (count (__sockctl_positionals)) -eq 0' -a '(__fish_print_hostnames)'
+
+# explain
+complete -c sockctl -n '__sockctl_using explain' -s l -l list -d 'list every error sockctl explains'
+complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit' -d 'reason slug'
+complete -c sockctl -n '__sockctl_using explain' -a 'ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET EMSGSIZE' -d errno
+complete -c sockctl -n '__sockctl_using explain' -a 'EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE EAI_FAMILY EAI_MEMORY EAI_SYSTEM' -d 'getaddrinfo error'
+
+# Service names where a port goes
+complete -c sockctl -n __sockctl_wants_port -a '(__sockctl_services)' -d service
