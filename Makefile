@@ -91,3 +91,27 @@ uninstall:
 
 clean:
 	rm -rf build sockctl
+
+# --- fuzzing: clang's libFuzzer over the parsers (tests/fuzz/fuzz_*.c) ---
+FUZZ_SECONDS ?= 60
+FUZZ_SRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	     -fno-omit-frame-pointer
+
+.PHONY: fuzz fuzz-bin fuzz-run
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  apt-get install -y -qq clang >/dev/null; } || \
+	  { echo "make fuzz needs clang (Debian package clang)"; exit 1; }
+	$(MAKE) B=build/fuzz CC=clang \
+	  CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" fuzz-run
+
+fuzz-bin: $(FUZZ_BIN)
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ)
+
+fuzz-run: fuzz-bin
+	tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS)

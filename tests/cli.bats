@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# The command line as a whole: global options, help, usage errors, colour.
+load helpers/common
+
+@test "no command prints the usage to stderr and exits 2" {
+	sc 2
+	[ -z "$output" ]
+	assert_stderr_contains "usage: sockctl"
+}
+
+@test "an unknown command exits 2 and names it" {
+	sc 2 frobnicate
+	assert_stderr_contains "unknown command 'frobnicate'"
+}
+
+@test "--version prints the version" {
+	sc 0 --version
+	assert_output --regexp '^sockctl [0-9]+\.[0-9]+'
+}
+
+@test "--help lists every command of the SPEC" {
+	sc 0 --help
+	for c in probe-bind probe-connect connect echo-server udp-echo probe-udp explain; do
+		assert_output --partial "  $c "
+	done
+}
+
+@test "help CMD and CMD --help print the same text" {
+	sc 0 help probe-bind
+	local a=$output
+	sc 0 probe-bind --help
+	[ "$a" = "$output" ]
+	assert_output --partial "usage: sockctl probe-bind"
+}
+
+@test "help of an unknown command exits 2" {
+	sc 2 help nope
+	assert_stderr_contains "'nope'"
+}
+
+@test "an unknown global option exits 2 and names it" {
+	sc 2 --frob probe-bind 0
+	assert_stderr_contains "unknown option '--frob'"
+}
+
+@test "a bad --timeout names the option and the value" {
+	sc 2 --timeout 5x probe-bind 0
+	assert_stderr_contains "invalid duration '5x' for --timeout"
+	sc 2 -t -1 probe-bind 0
+	assert_stderr_contains "'-1' for --timeout"
+	sc 2 --timeout 0 probe-bind 0
+	assert_stderr_contains "--timeout must be more than 0"
+	sc 2 --timeout 9999h probe-bind 0
+	assert_stderr_contains "out of range"
+}
+
+@test "--timeout= and -tVALUE forms are accepted" {
+	sc 0 --timeout=250ms probe-bind 127.0.0.1:0
+	sc 0 -t1.5s probe-bind 127.0.0.1:0
+}
+
+@test "-4 and -6 together are a usage error" {
+	sc 2 -4 -6 probe-bind 0
+	assert_stderr_contains "-4 and -6"
+}
+
+@test "a bad --color value is named" {
+	sc 2 --color sometimes probe-bind 0
+	assert_stderr_contains "'sometimes' for --color"
+}
+
+@test "--color always colours the failure slug; never and NO_COLOR do not" {
+	sc 9 --color always probe-bind 203.0.113.9:0
+	[[ "$stderr" == *$'\e[1;31maddress-not-available'* ]]
+	sc 9 --color never probe-bind 203.0.113.9:0
+	[[ "$stderr" != *$'\e['* ]]
+	NO_COLOR=1 run --separate-stderr "$SOCKCTL" probe-bind 203.0.113.9:0
+	[[ "$stderr" != *$'\e['* ]]
+}
+
+@test "output to a pipe has no colour by default" {
+	sc 9 probe-bind 203.0.113.9:0
+	[[ "$stderr" != *$'\e['* ]]
+}
+
+@test "--json puts nothing but JSON lines on stdout" {
+	sc 0 --json probe-bind 0
+	while IFS= read -r l; do
+		[[ "$l" == "{"*"}" ]]
+	done <<<"$output"
+}
+
+@test "a failure's text form carries target, stage, slug, errno name, cause and fix" {
+	sc 9 probe-bind 203.0.113.9:0
+	assert_stderr_contains "sockctl: probe-bind 203.0.113.9:0: bind: address-not-available (EADDRNOTAVAIL)"
+	assert_stderr_contains "  cause: "
+	assert_stderr_contains "  fix:   "
+}
