@@ -139,13 +139,21 @@ jb_quote(struct jbuf *jb, const char *v)
 				esc[5] = hex[*p & 15];
 				jb_raw(jb, esc, 6);
 			} else if (*p >= 0x80) {
-				/* keep valid UTF-8, replace stray bytes */
-				int n = (*p & 0xe0) == 0xc0 ? 1 :
+				/*
+				 * keep valid UTF-8, replace stray bytes; the
+				 * second byte's range rules out overlong
+				 * forms, surrogates and past U+10FFFF
+				 */
+				int n = *p >= 0xc2 && *p <= 0xdf ? 1 :
 				    (*p & 0xf0) == 0xe0 ? 2 :
-				    (*p & 0xf8) == 0xf0 ? 3 : -1;
-				int ok = n > 0;
+				    *p >= 0xf0 && *p <= 0xf4 ? 3 : -1;
+				unsigned lo = *p == 0xe0 ? 0xa0 :
+				    *p == 0xf0 ? 0x90 : 0x80;
+				unsigned hi = *p == 0xed ? 0x9f :
+				    *p == 0xf4 ? 0x8f : 0xbf;
+				int ok = n > 0 && p[1] >= lo && p[1] <= hi;
 
-				for (int i = 1; ok && i <= n; i++)
+				for (int i = 2; ok && i <= n; i++)
 					ok = (p[i] & 0xc0) == 0x80;
 				if (ok) {
 					jb_raw(jb, (const char *)p,
