@@ -13,7 +13,8 @@
 
 /* A /proc/net/tcp6 line is about 150 bytes; anything past this is junk. */
 #define PN_LINE_MAX	1024
-#define PN_NTOK		10	/* sl local remote st tx:rx tr:when rt uid to inode */
+/* sl local remote st tx:rx tr:when retrnsmt uid timeout inode */
+#define PN_NTOK		10
 
 struct tok {
 	const char	*s;

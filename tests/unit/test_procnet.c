@@ -157,7 +157,8 @@ test_scan(void)
 	CHECK(pn_scan(root1, IPPROTO_TCP, -1, record, &sn) == 0);
 	CHECK(sn.n == 9);
 	for (int i = 0; i < sn.n && i < 16; i++)
-		CHECK(sn.inode[i] < 5001 || sn.inode[i] > 5006);	/* bad */
+		/* 5001-5006: the malformed lines */
+		CHECK(sn.inode[i] < 5001 || sn.inode[i] > 5006);
 
 	/* the port filter: 8080 is 3 IPv4 sockets and one IPv6 */
 	memset(&sn, 0, sizeof(sn));
@@ -324,7 +325,8 @@ test_unreadable(void)
 	int unr = -1, n;
 
 	if (geteuid() == 0) {
-		fprintf(stderr, "skip: unreadable fd dirs need a non-root user\n");
+		fprintf(stderr, "skip: unreadable fd dirs need "
+		    "a non-root user\n");
 		return;
 	}
 	if (mkdtemp(dir) == NULL)
@@ -333,8 +335,8 @@ test_unreadable(void)
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/net/tcp", dir);
 	if ((f = fopen(p, "w")) != NULL) {
-		fprintf(f, "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000"
-		    " 00:00000000 00000000     0        0 77 1 0\n");
+		fprintf(f, "   0: 0100007F:1F90 00000000:0000 0A "
+		    "00000000:00000000 00:00000000 00000000 0 0 77 1 0\n");
 		fclose(f);
 	}
 	snprintf(p, sizeof(p), "%s/77", dir);

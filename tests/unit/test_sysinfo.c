@@ -52,7 +52,8 @@ test_sysctls(void)
 	CHECK(a == 32768 && b == 60999);
 	CHECK(si_local_port_range(root("proc2"), &a, &b) == 0);
 	CHECK(a == 1024 && b == 65535);
-	CHECK(si_local_port_range(root("proc3"), &a, &b) == -1);	/* lo > hi */
+	/* lo > hi */
+	CHECK(si_local_port_range(root("proc3"), &a, &b) == -1);
 	CHECK(si_local_port_range(root("proc4"), &a, &b) == -1);
 
 	CHECK(si_ipv6_disabled(root("proc1")) == 0);
@@ -97,7 +98,7 @@ test_caps(void)
 {
 	CHECK(si_cap_net_bind(root("proc1")) == 1);	/* 000001fffeffffff */
 	CHECK(si_cap_net_bind(root("proc2")) == 0);	/* 0 */
-	CHECK(si_cap_net_bind(root("proc3")) == 0);	/* a80421fb: bit 10 off */
+	CHECK(si_cap_net_bind(root("proc3")) == 0);	/* bit 10 clear */
 	CHECK(si_cap_net_bind(root("proc4")) == -1);	/* "zz" */
 	CHECK(si_cap_net_bind(root("nonexistent")) == -1);
 	/* this process, as root, has it unless a container took it away */
