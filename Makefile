@@ -30,7 +30,7 @@ HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(B)/helpers/%)
 HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
 
-.PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static
+.PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static test-static
 all: sockctl
 
 sockctl: $(B)/sockctl
@@ -65,29 +65,65 @@ test: all unit helpers
 sanitize:
 	$(MAKE) B=build/san CFLAGS="$(SAN_FLAGS)" test
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
-	install -m 755 sockctl $(DESTDIR)$(BINDIR)/sockctl
-	if [ -f docs/sockctl.1 ]; then \
-	  install -m 644 docs/sockctl.1 $(DESTDIR)$(MANDIR)/sockctl.1; fi
-	if [ -f completions/sockctl.bash ]; then \
-	  install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions && \
-	  install -m 644 completions/sockctl.bash \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockctl; fi
-	if [ -f completions/_sockctl ]; then \
-	  install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions && \
-	  install -m 644 completions/_sockctl \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sockctl; fi
-	if [ -f completions/sockctl.fish ]; then \
-	  install -d $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d && \
-	  install -m 644 completions/sockctl.fish \
-	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sockctl.fish; fi
+# make install [PREFIX=/usr/local] [DESTDIR=] [BIN=path/to/built/sockctl]:
+# the binary, the man page and the bash, zsh and fish completions. BIN
+# installs a binary already built (e.g. build/static/sockctl) as it is.
+BIN	?=
+INSTALL	?= install
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
+
+install: $(if $(BIN),,$(B)/sockctl)
+	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" \
+	  "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)" \
+	  "$(DESTDIR)$(FISHCOMPDIR)"
+	$(INSTALL) -m 755 "$(or $(BIN),$(B)/sockctl)" "$(DESTDIR)$(BINDIR)/sockctl"
+	$(INSTALL) -m 644 docs/sockctl.1 "$(DESTDIR)$(MANDIR)/sockctl.1"
+	$(INSTALL) -m 644 completions/sockctl.bash "$(DESTDIR)$(BASHCOMPDIR)/sockctl"
+	$(INSTALL) -m 644 completions/_sockctl "$(DESTDIR)$(ZSHCOMPDIR)/_sockctl"
+	$(INSTALL) -m 644 completions/sockctl.fish "$(DESTDIR)$(FISHCOMPDIR)/sockctl.fish"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/sockctl $(DESTDIR)$(MANDIR)/sockctl.1 \
-	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sockctl \
-	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_sockctl \
-	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sockctl.fish
+	rm -f "$(DESTDIR)$(BINDIR)/sockctl" "$(DESTDIR)$(MANDIR)/sockctl.1" \
+	  "$(DESTDIR)$(BASHCOMPDIR)/sockctl" "$(DESTDIR)$(ZSHCOMPDIR)/_sockctl" \
+	  "$(DESTDIR)$(FISHCOMPDIR)/sockctl.fish"
+
+# make static: a statically linked binary with musl (Debian's musl-tools) in
+# build/static/sockctl, small enough for a scratch image. musl-gcc sees only
+# musl's headers, so the kernel's uapi headers (linux/, asm/) are linked in
+# build/static/kinc. Not part of `make test`; `make test-static` runs the
+# suite against it.
+STATIC_CFLAGS = -Os -g0 -ffunction-sections -fdata-sections -isystem build/static/kinc
+STATIC_LDFLAGS = -static -s -Wl,--gc-sections
+MUSL_GCC ?= musl-gcc
+
+static:
+	@command -v $(MUSL_GCC) >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing musl-tools (Debian package) for $(MUSL_GCC)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null 2>&1; }; \
+	fi
+	@command -v $(MUSL_GCC) >/dev/null 2>&1 || { \
+	  echo "error: make static needs $(MUSL_GCC): install Debian's musl-tools (apt-get install musl-tools, as root)" >&2; \
+	  exit 1; }
+	@mkdir -p build/static/kinc; \
+	for d in linux asm-generic; do \
+	  [ -e build/static/kinc/$$d ] || [ ! -d /usr/include/$$d ] || \
+	    ln -s /usr/include/$$d build/static/kinc/$$d; done; \
+	[ -e build/static/kinc/asm ] || \
+	for d in /usr/include/$$(uname -m)-linux-gnu/asm /usr/include/asm; do \
+	  if [ -d $$d ]; then ln -s $$d build/static/kinc/asm; break; fi; done
+	$(MAKE) B=build/static CC=$(MUSL_GCC) CFLAGS="$(STATIC_CFLAGS)" \
+	  LDFLAGS="$(STATIC_LDFLAGS)" build/static/sockctl
+	@echo "build/static/sockctl: $$(wc -c <build/static/sockctl) bytes, static (musl)"
+
+test-static: static
+	$(MAKE) B=build/static CC=$(MUSL_GCC) CFLAGS="$(STATIC_CFLAGS)" \
+	  LDFLAGS="$(STATIC_LDFLAGS)" unit helpers
+	@B=build/static SOCKCTL=$(CURDIR)/build/static/sockctl tests/run.sh
 
 clean:
 	rm -rf build sockctl
