@@ -53,6 +53,7 @@ void
 jb_fragment(struct jbuf *jb)
 {
 	jb_init(jb);
+	jb->fragment = 1;
 	jb->first[0] = 0;
 }
 
@@ -66,11 +67,9 @@ jb_free(struct jbuf *jb)
 void
 jb_reset(struct jbuf *jb)
 {
-	unsigned char f0 = jb->first[0];
-
 	jb->len = 0;
 	jb->depth = 0;
-	jb->first[0] = f0;
+	jb->first[0] = !jb->fragment;
 	if (jb->s != NULL)
 		jb->s[0] = '\0';
 }

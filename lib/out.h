@@ -37,6 +37,7 @@ struct jbuf {
 	size_t	 len;
 	size_t	 cap;
 	int	 depth;
+	int	 fragment;	/* made by jb_fragment() */
 	unsigned char first[16];	/* no comma needed yet, per depth */
 };
 
