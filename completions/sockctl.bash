@@ -9,7 +9,7 @@ _sockctl_opts() {
 	case $1 in
 	probe-bind) echo "-u --udp --reuseaddr --reuseport --hold -w --wait" ;;
 	probe-connect | connect)
-		echo "--wait --interval --send --expect --all --targets -j" ;;
+		echo "--wait --interval --send --expect --all --targets -j --jobs" ;;
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count" ;;
 	udp-echo) echo "--upper --count" ;;
 	probe-udp) echo "-c --interval --send" ;;
@@ -21,7 +21,7 @@ _sockctl_opts() {
 _sockctl_takes_value() {
 	case $1 in
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
-		--expect | --targets | -j | --max-conns | --idle-timeout | --count | -c)
+		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c)
 		return 0 ;;
 	esac
 	return 1
@@ -108,7 +108,7 @@ _sockctl() {
 	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout)
 		mapfile -t COMPREPLY < <(compgen -W "250ms 1s 5s 30s 1m 5m" -- "$cur")
 		return 0 ;;
-	--send | --expect | -j | --max-conns | --count | -c)
+	--send | --expect | -j | --jobs | --max-conns | --count | -c)
 		return 0 ;;
 	esac
 

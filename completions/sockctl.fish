@@ -48,7 +48,7 @@ function __sockctl_positionals
             continue
         end
         switch $w
-            case -t --timeout --color --hold -w --wait --interval --send --expect --targets -j --max-conns --idle-timeout --count -c
+            case -t --timeout --color --hold -w --wait --interval --send --expect --targets -j --jobs --max-conns --idle-timeout --count -c
                 set skip 1
             case '-*'
             case '*'
@@ -130,7 +130,7 @@ complete -c sockctl -n '__sockctl_using probe-connect connect' -l send -x -d 'se
 complete -c sockctl -n '__sockctl_using probe-connect connect' -l expect -x -d 'read until the reply matches this regex'
 complete -c sockctl -n '__sockctl_using probe-connect connect' -l all -d 'try and report every resolved address'
 complete -c sockctl -n '__sockctl_using probe-connect connect' -l targets -r -F -d 'read targets from FILE (- for stdin)'
-complete -c sockctl -n '__sockctl_using probe-connect connect' -s j -x -d 'probe at most N targets at once'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -s j -l jobs -x -d 'probe at most N targets at once (default 32)'
 complete -c sockctl -n '__sockctl_using probe-connect connect; and not __sockctl_wants_port' -a '(__fish_print_hostnames)'
 
 # echo-server
