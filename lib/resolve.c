@@ -1,0 +1,137 @@
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "resolve.h"
+
+struct rs_req {
+	pthread_mutex_t	 mu;
+	int		 done;
+	int		 abandoned;
+	int		 wfd;
+	int		 family;
+	char		 host[HOST_MAX];
+	struct addrinfo	*res;
+	int		 eai;
+	int		 err;
+	int64_t		 end_ns;
+};
+
+int
+rs_sync(const char *host, int family, struct addrinfo **res)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	/*
+	 * No AI_ADDRCONFIG: it hides ::1 on a host whose only IPv6 address
+	 * is loopback, and a dual-stack diagnosis needs every address.
+	 */
+	*res = NULL;
+	return getaddrinfo(host, NULL, &hints, res);
+}
+
+static void *
+rs_thread(void *arg)
+{
+	struct rs_req *r = arg;
+	struct addrinfo *res = NULL;
+	int eai, err, ab, wfd;
+
+	eai = rs_sync(r->host, r->family, &res);
+	err = eai == EAI_SYSTEM ? errno : 0;
+	pthread_mutex_lock(&r->mu);
+	r->res = res;
+	r->eai = eai;
+	r->err = err;
+	r->end_ns = clock_ns();
+	r->done = 1;
+	ab = r->abandoned;
+	wfd = r->wfd;
+	pthread_mutex_unlock(&r->mu);
+	if (ab) {
+		if (res != NULL)
+			freeaddrinfo(res);
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+		return NULL;
+	}
+	/* the reader drains the pipe; a full pipe already means "look" */
+	(void)!write(wfd, "r", 1);
+	return NULL;
+}
+
+struct rs_req *
+rs_start(const char *host, int family, int wfd)
+{
+	struct rs_req *r;
+	pthread_attr_t at;
+	pthread_t tid;
+	int rc;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	pthread_mutex_init(&r->mu, NULL);
+	r->wfd = wfd;
+	r->family = family;
+	strncpy(r->host, host, sizeof(r->host) - 1);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&tid, &at, rs_thread, r);
+	pthread_attr_destroy(&at);
+	if (rc != 0) {
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+		errno = rc;
+		return NULL;
+	}
+	return r;
+}
+
+int
+rs_collect(struct rs_req *r, struct addrinfo **res, int *eai, int *err,
+    int64_t *end_ns)
+{
+	int done;
+
+	pthread_mutex_lock(&r->mu);
+	done = r->done;
+	pthread_mutex_unlock(&r->mu);
+	if (!done)
+		return 0;
+	/* done is never cleared: the thread no longer touches r */
+	*res = r->res;
+	*eai = r->eai;
+	*err = r->err;
+	*end_ns = r->end_ns;
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+	return 1;
+}
+
+void
+rs_abandon(struct rs_req *r)
+{
+	int done;
+
+	pthread_mutex_lock(&r->mu);
+	done = r->done;
+	r->abandoned = 1;
+	pthread_mutex_unlock(&r->mu);
+	if (done) {
+		if (r->res != NULL)
+			freeaddrinfo(r->res);
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+	}
+}
