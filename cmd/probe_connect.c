@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <math.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -353,6 +354,35 @@ loopback_up(void)
 	return up;
 }
 
+/*
+ * Looks addr (IPv4) up in ROOT/net/arp: returns 1 when its entry is
+ * complete (the neighbour answered), 0 when incomplete or failed, -1 when
+ * there is none (no ARP request was made: the packet never got that far).
+ */
+static int
+arp_state(const char *root, const struct sockaddr_storage *ss)
+{
+	char path[512], line[256], want[INET_ADDRSTRLEN], ip[64];
+	unsigned flags;
+	FILE *f;
+	int st = -1;
+
+	if (ss->ss_family != AF_INET)
+		return -2;
+	sa_fmt_host((const struct sockaddr *)ss, want, sizeof(want));
+	snprintf(path, sizeof(path), "%s/net/arp", root);
+	if ((f = fopen(path, "re")) == NULL)
+		return -2;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%63s %*s %x", ip, &flags) == 2 &&
+		    strcmp(ip, want) == 0) {
+			st = (flags & 0x2) != 0;	/* ATF_COM */
+			break;
+		}
+	fclose(f);
+	return st;
+}
+
 /* Listeners on this machine (lib/procnet) */
 
 struct lscan {
@@ -527,9 +557,10 @@ trace_close(struct attempt *a)
 			break;
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n <= 0) {
-			out_trace(rn->c, "%s: %s: %s", d, n == 0 ?
-			    "peer's FIN" : "peer's reset",
-			    state_name(tcp_state(fd, NULL)));
+			/* the socket reads CLOSE once the kernel moved it
+			 * to a TIME_WAIT entry, shown after close below */
+			out_trace(rn->c, "%s: %s received", d, n == 0 ?
+			    "peer's FIN" : "peer's reset");
 			break;
 		}
 	}
@@ -1101,8 +1132,7 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 		local_listeners(rn, a, &ls);
 		if (ls.match && ls.m.rxq > ls.m.txq) {
 			result_cause(r, "the listener on port %d has a full "
-			    "accept queue (%lu connections waiting, backlog "
-			    "%lu): the application is not calling accept(), so "
+			    "accept queue (%lu waiting, backlog %lu): the application is not calling accept(), so "
 			    "the kernel drops new SYNs", port, ls.m.rxq,
 			    ls.m.txq);
 			result_fix(r, "find out why the service stopped "
@@ -1134,16 +1164,34 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 		result_cause(r, "an %s came from %s", icmp_describe(&a->icmp,
 		    ib, sizeof(ib)), sender(a, sb, sizeof(sb)));
 	}
-	if (t < ARP_GIVEUP_MS && on_link(&a->sa, ifn, sizeof(ifn)))
-		result_cause(r, "%s is on the local subnet of %s, and the "
-		    "time limit (%lld ms) is shorter than the ~3 s a failing "
-		    "neighbour lookup takes: with a longer -t this may end as "
-		    "unreachable (no host answers ARP/ND); ip neigh show %s "
-		    "tells", h, ifn, (long long)t, h);
-	else
+	if (on_link(&a->sa, ifn, sizeof(ifn))) {
+		int arp = arp_state(rn->c->proc_root, &a->sa);
+
+		if (arp == 1)
+			result_cause(r, "%s is on the local subnet of %s and "
+			    "answered ARP (complete in %s/net/arp), so it is "
+			    "up: probably a firewall there drops the SYN", h,
+			    ifn, rn->c->proc_root);
+		else if (arp == 0)
+			result_cause(r, "%s is on the local subnet of %s and "
+			    "has not answered ARP (incomplete in %s/net/arp): "
+			    "no host has that address, or it is down", h, ifn,
+			    rn->c->proc_root);
+		else if (arp == -1)
+			result_cause(r, "%s is on the local subnet of %s, yet "
+			    "no ARP entry was made for it: the SYN probably "
+			    "never left this machine (a DROP rule in the local "
+			    "OUTPUT chain: nft list ruleset; iptables -S "
+			    "OUTPUT)", h, ifn);
+		if (t < ARP_GIVEUP_MS && (arp == 0 || arp == -2))
+			result_cause(r, "the time limit (%lld ms) is shorter "
+			    "than the ~3 s a failing neighbour lookup takes: "
+			    "with a longer -t this may end as unreachable; ip "
+			    "neigh show %s tells", (long long)t, h);
+	} else
 		result_cause(r, "a DROP rule and a host that is down look the "
-		    "same from here; a neighbour or router that knows the "
-		    "host is gone would have sent an ICMP error");
+		    "same from here; a router that knows the host is gone "
+		    "would have sent an ICMP error");
 }
 
 static void
@@ -1155,7 +1203,18 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 	host_of(&a->sa, h, sizeof(h));
 	if (a->icmp.origin != 0) {
 		icmp_describe(&a->icmp, ib, sizeof(ib));
-		if (from_self(a) && a->icmp.kind == IK_HOST) {
+		if (from_self(a) && a->icmp.kind == IK_HOST &&
+		    a->end_ns - a->start_ns < 1000000000LL) {
+			result_cause(r, "%s from %s after %.1f ms: a firewall "
+			    "rule on this machine rejects the connection (REJECT "
+			    "with icmp-host-unreachable); a neighbour that never "
+			    "answers %s gives the same error, but only after "
+			    "~3 s", ib, sender(a, sb, sizeof(sb)),
+			    ms_between(a->start_ns, a->end_ns),
+			    a->sa.ss_family == AF_INET6 ? "ND" : "ARP");
+			result_fix(r, "check the local firewall: nft list "
+			    "ruleset; iptables -S OUTPUT");
+		} else if (from_self(a) && a->icmp.kind == IK_HOST) {
 			result_cause(r, "no neighbour answered %s for %s on "
 			    "the local network (%s from %s): the host is down "
 			    "or not on that subnet", a->sa.ss_family ==
@@ -1163,6 +1222,16 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 			    sender(a, sb, sizeof(sb)));
 			result_fix(r, "check that %s is up and on this "
 			    "network (ip neigh show %s shows FAILED)", h, h);
+		} else if (same_addr(&a->icmp.offender, &a->sa) &&
+		    a->icmp.has_offender) {
+			result_cause(r, "%s from %s: a host does not report "
+			    "itself unreachable, so a firewall on it (or in "
+			    "front of it) rejects the connection%s", ib,
+			    sender(a, sb, sizeof(sb)), a->icmp.kind ==
+			    IK_ADMIN ? " (REJECT with admin-prohibited)" : "");
+			result_fix(r, "check the firewall of %s for port %d "
+			    "(nft list ruleset; iptables -S INPUT)", h,
+			    sa_port((struct sockaddr *)&a->sa));
 		} else if (a->icmp.kind == IK_ADMIN) {
 			result_cause(r, "%s from %s: a firewall %s refuses the "
 			    "connection", ib, sender(a, sb, sizeof(sb)),
@@ -1186,7 +1255,12 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 		return;
 	}
 	if (a->immediate) {
-		if (a->err == ENETUNREACH)
+		if (a->err == EINVAL)
+			result_cause(r, "connect() failed at once with EINVAL: "
+			    "the route to %s is a blackhole, or the address is "
+			    "one TCP cannot connect to (broadcast, multicast)",
+			    h);
+		else if (a->err == ENETUNREACH)
 			result_cause(r, "this machine has no route to %s (the "
 			    "connect failed before any packet left)", h);
 		else if (a->err == EHOSTUNREACH)
@@ -1195,7 +1269,8 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 			    "or a neighbour that failed a moment ago)", h);
 		else
 			table_cause(r);
-		result_fix(r, "check the routes: ip route get %s", h);
+		result_fix(r, "check the routes: ip route get %s%s", h,
+		    a->err == EINVAL ? " (blackhole?)" : "");
 		return;
 	}
 	table_cause(r);
@@ -1232,11 +1307,11 @@ why_perm(struct run *rn, struct attempt *a, struct result *r)
 	}
 	if (a->immediate && a->err == EACCES) {
 		result_cause(r, "refused on this machine before any packet "
-		    "left: a prohibit route to %s, or a local firewall or "
-		    "policy rule", h);
+		    "left: a prohibit route to %s, or a security module "
+		    "(SELinux, AppArmor) denying the connect", h);
 		result_fix(r, "check the route (ip route get %s shows "
-		    "'prohibit') and the local firewall (nft list ruleset; "
-		    "iptables -S OUTPUT)", h);
+		    "'prohibit') and the security module's log (ausearch -m "
+		    "avc; journalctl -k)", h);
 		return;
 	}
 	table_cause(r);
@@ -1414,6 +1489,43 @@ att_result(struct probe *p, struct attempt *a, struct result *r)
 	result_diagnose(r);
 }
 
+static int
+is_nodata(int eai)
+{
+#ifdef EAI_NODATA
+	if (eai == EAI_NODATA)
+		return 1;
+#endif
+#ifdef EAI_ADDRFAMILY
+	if (eai == EAI_ADDRFAMILY)
+		return 1;
+#endif
+	(void)eai;
+	return 0;
+}
+
+/*
+ * After -4/-6 found nothing: resolves the name for any family and writes
+ * the addresses it has into buf. Returns how many there are.
+ */
+static int
+other_family(struct probe *p, char *buf, size_t len)
+{
+	struct addrinfo *res, *ai;
+	char h[ADDRSTR_MAX];
+	size_t m = 0;
+	int n = 0;
+
+	if (rs_sync(p->t->ep.host, AF_UNSPEC, &res) != 0)
+		return 0;
+	buf[0] = '\0';
+	for (ai = res; ai != NULL && n < 4; ai = ai->ai_next, n++)
+		m += (size_t)snprintf(buf + m, len > m ? len - m : 0, "%s%s",
+		    n ? ", " : "", sa_fmt_host(ai->ai_addr, h, sizeof(h)));
+	freeaddrinfo(res);
+	return n;
+}
+
 static void
 resolve_result(struct probe *p, struct result *r)
 {
@@ -1442,6 +1554,20 @@ resolve_result(struct probe *p, struct result *r)
 	if (rd->eai == EAI_SYSTEM)
 		r->err = rd->eai_err;
 	nns = si_nameservers(NULL, ns, sizeof(ns));
+	if (rn->c->family != AF_UNSPEC && !rd->rs_cut && (rd->eai ==
+	    EAI_NONAME || is_nodata(rd->eai)) && other_family(p, ns,
+	    sizeof(ns))) {
+		/* glibc says EAI_NONAME for a name of the other family only */
+		result_cause(r, "%s exists but has no %s address (%s was "
+		    "given); it resolves to %s", p->t->ep.host,
+		    fam_word(rn->c->family), rn->c->family == AF_INET ? "-4" :
+		    "-6", ns);
+		result_fix(r, "drop %s, or add the missing %s record",
+		    rn->c->family == AF_INET ? "-4" : "-6",
+		    rn->c->family == AF_INET ? "A" : "AAAA");
+		result_diagnose(r);
+		return;
+	}
 	if (rd->rs_cut) {
 		r->eai = EAI_AGAIN;
 		result_cause(r, "the resolver gave no answer for %s within "
@@ -1474,10 +1600,6 @@ resolve_result(struct probe *p, struct result *r)
 			result_cause(r, "no nameserver line in "
 			    "/etc/resolv.conf: the resolver asks 127.0.0.1");
 	}
-	if (rd->eai == EAI_NONAME && rn->c->family != AF_UNSPEC)
-		result_cause(r, "with %s only %s addresses count; without it "
-		    "the name may resolve", rn->c->family == AF_INET ? "-4" :
-		    "-6", fam_word(rn->c->family));
 	result_diagnose(r);
 }
 

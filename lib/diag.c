@@ -141,6 +141,12 @@ static const struct diag table[] = {
 	E(ST_SOCKET, EPROTONOSUPPORT, RS_ERROR,
 	    "the kernel does not support this protocol",
 	    "use another protocol or load its kernel module", DH_NONE),
+	E(ST_CONNECT, EINVAL, RS_UNREACH,
+	    "the route to that address is a blackhole (connect() fails at "
+	    "once with EINVAL), or TCP cannot connect to it (a broadcast or "
+	    "multicast address)",
+	    "check the route (ip route get ADDRESS shows 'blackhole') and "
+	    "the address", DH_NONE),
 	E(ST_NONE, EINVAL, RS_ERROR,
 	    "the kernel rejected an argument (for example the socket is "
 	    "already bound or listening)",
