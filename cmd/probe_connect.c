@@ -1027,21 +1027,23 @@ sender(const struct attempt *a, char *buf, size_t len)
 		return buf;
 	}
 	host_of(&a->icmp.offender, h, sizeof(h));
-	if (same_addr(&a->icmp.offender, &a->sa))
+	if (is_local(&a->icmp.offender))
+		snprintf(buf, len, "%s, this machine's own stack%s", h,
+		    same_addr(&a->icmp.offender, &a->sa) ?
+		    " (the target is local)" : "");
+	else if (same_addr(&a->icmp.offender, &a->sa))
 		snprintf(buf, len, "%s, the target's own address (the "
 		    "target, or a firewall answering in its name)", h);
-	else if (is_local(&a->icmp.offender))
-		snprintf(buf, len, "%s, this machine's own stack", h);
 	else
 		snprintf(buf, len, "router %s", h);
 	return buf;
 }
 
+/* Whether this machine sent the ICMP error (its firewall, or ARP/ND). */
 static int
 from_self(const struct attempt *a)
 {
-	return a->icmp.has_offender && !same_addr(&a->icmp.offender, &a->sa) &&
-	    is_local(&a->icmp.offender);
+	return a->icmp.has_offender && is_local(&a->icmp.offender);
 }
 
 static void
@@ -1223,7 +1225,7 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 			result_fix(r, "check that %s is up and on this "
 			    "network (ip neigh show %s shows FAILED)", h, h);
 		} else if (same_addr(&a->icmp.offender, &a->sa) &&
-		    a->icmp.has_offender) {
+		    a->icmp.has_offender && !from_self(a)) {
 			result_cause(r, "%s from %s: a host does not report "
 			    "itself unreachable, so a firewall on it (or in "
 			    "front of it) rejects the connection%s", ib,
@@ -2383,7 +2385,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	struct run rn;
 	struct tvec tv;
 	int64_t wait_ms = 0, interval_ms = 1000;
-	long long jobs = 32;
+	long long jobs = 64;
 	const char *send = NULL, *expect = NULL, *targets = NULL;
 	int all = 0, wait_set = 0, npos, rc;
 	char err[256];
@@ -2403,7 +2405,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		    "read targets from FILE (- for stdin), one a line", 0, 0,
 		    NULL },
 		{ "jobs", 'j', OT_INT, &jobs, "N",
-		    "probe at most N targets at once (default 32)", 1, 4096,
+		    "probe at most N targets at once (default 64)", 1, 4096,
 		    NULL },
 		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
 	};
