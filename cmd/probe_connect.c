@@ -1818,8 +1818,8 @@ progress(struct run *rn)
 		return;
 	el = ms_between(rn->t0_ns, clock_ns()) / 1000;
 	if (rn->n == 1)
-		fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, %d "
-		    "attempts, last: %s", p->t->disp, el, p->connects, p->why);
+		fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, try %d, "
+		    "last: %s", p->t->disp, el, p->rounds, p->why);
 	else
 		fprintf(rn->c->err, "\r\033[Kwaiting: %zu of %zu ready, %.1f "
 		    "s; %s: %s", ready, rn->n, el, p->t->disp, p->why);
@@ -2206,8 +2206,8 @@ print_probe(struct run *rn, struct probe *p)
 		for (int i = 0; i < n; i++) {
 			rs[i].elapsed_ms = ms_between(p->t0_ns, p->end_ns);
 			result_cause(&rs[i], "still failing when --wait ran out "
-			    "after %.1f s and %d attempts; this was the last "
-			    "cause", rs[i].elapsed_ms / 1000, p->connects);
+			    "after %.1f s and %d tries; this was the last "
+			    "cause", rs[i].elapsed_ms / 1000, p->rounds);
 		}
 	for (int i = 0; i < n; i++) {
 		rc = out_result(rn->c, &rs[i]);

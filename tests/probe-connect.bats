@@ -551,3 +551,37 @@ sys.exit(subprocess.call([sys.argv[1], "connect", "127.0.0.1:%d" % port]))
 	in_ns "$ns" 9 connect -t 1s '[2001:db8::1]:80'
 	[[ "$stderr" == *"IPv6 is disabled"* ]]
 }
+
+@test "root: DNS through dnsmasq: NXDOMAIN is final, EAI_NONAME naming the nameserver" {
+	require_root
+	dns_run 3 127.0.0.1 connect -t 2s nx.test:80
+	[[ "$stderr" == *"EAI_NONAME"* ]]
+	[[ "$stderr" == *"nx.test does not exist"* ]]
+	[[ "$stderr" == *"nameservers: 127.0.0.1"* ]]
+}
+
+@test "root: DNS through dnsmasq: an A-only name with -6, an AAAA-only name with -4" {
+	require_root
+	dns_run 3 127.0.0.1 connect -6 -t 2s a4.test:80
+	[[ "$stderr" == *"a4.test exists but has no IPv6 address"*"198.51.100.7"* ]]
+	dns_run 3 127.0.0.1 connect -4 -t 2s a6.test:80
+	[[ "$stderr" == *"a6.test exists but has no IPv4 address"*"2001:db8::7"* ]]
+}
+
+@test "root: DNS through dnsmasq: the name resolves, then the connect is judged" {
+	require_root
+	dns_run 6 127.0.0.1 --json connect -t 2s a4.test:80
+	[[ "$output" == *'"address":"198.51.100.7"'* ]]
+	[[ "$output" == *'"stage":"connect"'* ]]
+	[[ "$output" == *'"resolve_ms":'[0-9]* ]]
+}
+
+@test "root: an unreachable resolver is EAI_AGAIN naming it, and --wait retries it" {
+	require_root
+	dns_run 3 203.0.113.53 connect -t 2s db.example:5432
+	[[ "$stderr" == *"EAI_AGAIN"* ]]
+	[[ "$stderr" == *"nameservers: 203.0.113.53"* ]]
+	dns_run 3 203.0.113.53 connect --wait 1s --interval 200ms db.example:5432
+	[[ "$stderr" == *"still failing when --wait ran out"* ]]
+	[[ "$stderr" != *"and 1 tries"* ]]
+}

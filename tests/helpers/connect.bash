@@ -152,3 +152,47 @@ in_ns() {
 		return 1
 	fi
 }
+
+# dns_run EXIT NAMESERVER ARGS...: sockctl in a fresh network namespace
+# with a private /etc/resolv.conf (a mount namespace) naming NAMESERVER.
+# With NAMESERVER 127.0.0.1 a dnsmasq runs there for the zone .test:
+# a4.test has only an A record, a6.test only AAAA, any other name is
+# NXDOMAIN.
+dns_run() {
+	local want=$1 nsrv=$2
+	shift 2
+	if [ "$nsrv" = 127.0.0.1 ]; then
+		command -v dnsmasq >/dev/null 2>&1 ||
+			skip "needs dnsmasq (apt-get install dnsmasq-base)"
+	fi
+	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$nsrv" >"$BATS_TEST_TMPDIR/resolv.conf"
+	run --separate-stderr unshare -n -m bash -c '
+		[ "$(ip -o link show | grep -cv ": lo:")" -eq 0 ] || exit 91
+		ip link set lo up
+		mount --bind "$1" /etc/resolv.conf || exit 90
+		pid=
+		if [ "$2" = 127.0.0.1 ]; then
+			timeout 20 dnsmasq --keep-in-foreground --no-resolv \
+			    --no-hosts --listen-address=127.0.0.1 --bind-interfaces \
+			    --port=53 --pid-file= --local=/test/ \
+			    --host-record=a4.test,198.51.100.7 \
+			    --host-record=a6.test,2001:db8::7 \
+			    --log-facility=/dev/null 3>&- &
+			pid=$!
+			for i in $(seq 100); do
+				grep -q "0100007F:0035 " /proc/net/udp && break
+				sleep 0.05
+			done
+		fi
+		shift 2
+		"$@"
+		rc=$?
+		[ -n "$pid" ] && { kill "$pid"; wait "$pid"; }
+		exit $rc' _ "$BATS_TEST_TMPDIR/resolv.conf" "$nsrv" "$SOCKCTL" "$@"
+	if [ "$status" -ne "$want" ]; then
+		{ echo "sockctl $* (nameserver $nsrv, in a fresh namespace)"
+		  echo "exit $status, expected $want"
+		  echo "--- stdout"; echo "$output"; echo "--- stderr"; echo "$stderr"; } >&2
+		return 1
+	fi
+}
