@@ -1,23 +1,754 @@
-/* echo-server: not built yet (a later issue); answers --help and says so. */
+/*
+ * echo-server [OPTIONS] [ADDRESS:]PORT: a TCP echo server built to take
+ * thousands of clients and to survive every one of them.
+ *
+ * Each connection echoes straight from one shared read buffer; only what
+ * the client's socket cannot take at once is copied into a buffer of its
+ * own (at most ECHO_BUF bytes, allocated when needed and freed when
+ * drained). While that buffer is full the connection is not read from, so
+ * a client that never reads costs at most ECHO_BUF bytes here and TCP
+ * flow control stops it.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../lib/addr.h"
+#include "../lib/clock.h"
+#include "../lib/errname.h"
+#include "../lib/loop.h"
 #include "../lib/opt.h"
+#include "../lib/srv.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
-	"echo-server", "[OPTIONS] ARGS...", "not built yet", NULL,
+	"echo-server", "[OPTIONS] [ADDRESS:]PORT",
+	"TCP echo server: sends back what each client sends.",
+	"ADDRESS is 127.0.0.1 unless given; 0.0.0.0 or :: (IPv6 and IPv4)\n"
+	"listen on every interface. PORT 0 (or none) picks a free port. The\n"
+	"first line on stdout is 'listening on ADDRESS:PORT' (with --json the\n"
+	"\"listening\" event), then one line when a client connects and one\n"
+	"when it leaves (bytes in/out, duration, who closed first), unless -q.\n"
+	"SIGINT or SIGTERM stops accepting, closes every client, prints the\n"
+	"totals and exits 0.\n\n"
+	"examples:\n"
+	"  sockctl echo-server 0\n"
+	"  sockctl echo-server --upper 0.0.0.0:7007\n"
+	"  sockctl --json echo-server --idle-timeout 30s [::]:7007\n",
 };
 
-static const struct opt opts[] = {
-	{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+#define ECHO_BUF	(64 * 1024)	/* per-connection bound, and read size */
+#define PAUSE_MS	100		/* accept retry after EMFILE and co */
+
+/* Why a connection ended. */
+enum why { W_EOF, W_RESET, W_IDLE, W_SHUTDOWN, W_MAXCONNS, W_ERROR };
+
+static const char *why_name[] = {
+	[W_EOF] = "eof", [W_RESET] = "reset", [W_IDLE] = "idle-timeout",
+	[W_SHUTDOWN] = "shutdown", [W_MAXCONNS] = "max-conns",
+	[W_ERROR] = "error",
 };
+
+struct server;
+
+struct conn {
+	struct loop_io		 io;
+	struct conn		*prev, *next;	/* least recently active first */
+	struct server		*srv;
+	char			*buf;		/* pending echo, or NULL */
+	uint32_t		 off, len;
+	int			 rd_eof;	/* the client shut its side */
+	int64_t			 last_ms;	/* last progress, loop time */
+	int64_t			 t0_ns;
+	uint64_t		 in, out;
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	s4;
+		struct sockaddr_in6	s6;
+	}			 peer;
+};
+
+struct server {
+	struct ctx		*c;
+	struct loop		*l;
+	struct loop_io		 lio;
+	struct loop_timer	 idle_t;
+	struct loop_timer	 pause_t;
+	struct conn		*first, *last;
+	int			 upper;
+	long long		 max_conns, count;
+	int64_t			 idle_ms;
+	int			 listening;	/* lio in the loop */
+	int			 starved;	/* in an fd shortage episode */
+	long long		 nopen, max_open;
+	long long		 accepted, refused, closed;
+	long long		 resets, idled;
+	uint64_t		 bytes_in, bytes_out;
+	long			 nofile;
+	char			 rbuf[ECHO_BUF];
+};
+
+static void
+upcase(char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= 'a' && p[i] <= 'z')
+			p[i] -= 'a' - 'A';
+}
+
+static void
+list_del(struct server *s, struct conn *k)
+{
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		s->first = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	else
+		s->last = k->prev;
+	k->prev = k->next = NULL;
+}
+
+static void
+list_add(struct server *s, struct conn *k)
+{
+	k->prev = s->last;
+	k->next = NULL;
+	if (s->last != NULL)
+		s->last->next = k;
+	else
+		s->first = k;
+	s->last = k;
+}
+
+/* Progress on k: it moves to the end of the idle order, in O(1). */
+static void
+touch(struct server *s, struct conn *k)
+{
+	if (s->idle_ms <= 0)
+		return;
+	k->last_ms = loop_now(s->l);
+	if (s->last != k) {
+		list_del(s, k);
+		list_add(s, k);
+	}
+}
+
+static void
+log_accept(struct server *s, struct conn *k)
+{
+	char peer[ADDRSTR_MAX], host[ADDRSTR_MAX];
+	struct jbuf jb;
+
+	if (s->c->quiet)
+		return;
+	sa_fmt(&k->peer.sa, peer, sizeof(peer));
+	if (!s->c->json) {
+		fprintf(s->c->out, "accept %s (%lld open)\n", peer, s->nopen);
+		fflush(s->c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "accept");
+	jb_kstr(&jb, "command", s->c->cmd);
+	jb_kstr(&jb, "peer", peer);
+	jb_kstr(&jb, "address", sa_fmt_host(&k->peer.sa, host, sizeof(host)));
+	jb_kint(&jb, "port", sa_port(&k->peer.sa));
+	jb_kstr(&jb, "family", family_name(k->peer.sa.sa_family));
+	jb_kint(&jb, "open", s->nopen);
+	jb_obj_close(&jb);
+	out_json(s->c, &jb);
+	jb_free(&jb);
+}
+
+static void
+log_close(struct server *s, const struct sockaddr *peer_sa, uint64_t in,
+    uint64_t out, double ms, int by_client, enum why why, int err)
+{
+	char peer[ADDRSTR_MAX], host[ADDRSTR_MAX];
+	const char *en = err != 0 ? errname(err) : NULL;
+	struct jbuf jb;
+
+	if (s->c->quiet)
+		return;
+	sa_fmt(peer_sa, peer, sizeof(peer));
+	if (!s->c->json) {
+		fprintf(s->c->out, "close %s: %llu bytes in, %llu out, "
+		    "%.3f ms, %s closed first (%s%s%s)\n", peer,
+		    (unsigned long long)in, (unsigned long long)out, ms,
+		    by_client ? "client" : "server", why_name[why],
+		    en ? ", " : "", en ? en : "");
+		fflush(s->c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "close");
+	jb_kstr(&jb, "command", s->c->cmd);
+	jb_kstr(&jb, "peer", peer);
+	jb_kstr(&jb, "address", sa_fmt_host(peer_sa, host, sizeof(host)));
+	jb_kint(&jb, "port", sa_port(peer_sa));
+	jb_kstr(&jb, "family", family_name(peer_sa->sa_family));
+	jb_kint(&jb, "bytes_in", (long long)in);
+	jb_kint(&jb, "bytes_out", (long long)out);
+	jb_knum(&jb, "duration_ms", ms);
+	jb_kstr(&jb, "closed_by", by_client ? "client" : "server");
+	jb_kstr(&jb, "why", why_name[why]);
+	jb_kstr(&jb, "errno", en);
+	jb_kint(&jb, "open", s->nopen);
+	jb_obj_close(&jb);
+	out_json(s->c, &jb);
+	jb_free(&jb);
+}
+
+static void	accept_ready(struct loop *, struct loop_io *, int);
+
+/* Stops watching the listening socket; a timer may bring it back. */
+static void
+accept_pause(struct server *s, int64_t ms)
+{
+	if (s->listening) {
+		loop_unwatch(s->l, &s->lio);
+		s->listening = 0;
+	}
+	if (ms > 0)
+		loop_timer_set(s->l, &s->pause_t, ms);
+}
+
+static void
+accept_resume(struct server *s)
+{
+	if (s->lio.fd == -1 || s->listening)
+		return;
+	loop_timer_cancel(s->l, &s->pause_t);
+	if (loop_watch(s->l, &s->lio, LOOP_READ) == 0)
+		s->listening = 1;
+	else
+		loop_timer_set(s->l, &s->pause_t, PAUSE_MS);
+}
+
+static void
+pause_fired(struct loop *l, struct loop_timer *t)
+{
+	struct server *s = t->arg;
+
+	accept_resume(s);
+	if (s->listening)
+		accept_ready(l, &s->lio, LOOP_READ);
+}
+
+/* Closes the listening socket: --count has all the clients it takes. */
+static void
+accept_stop(struct server *s)
+{
+	accept_pause(s, 0);
+	loop_timer_cancel(s->l, &s->pause_t);
+	if (s->lio.fd != -1)
+		close(s->lio.fd);
+	s->lio.fd = -1;
+}
+
+static void
+conn_close(struct server *s, struct conn *k, int by_client, enum why why,
+    int err)
+{
+	loop_unwatch(s->l, &k->io);
+	close(k->io.fd);
+	list_del(s, k);
+	s->nopen--;
+	s->closed++;
+	if (why == W_RESET)
+		s->resets++;
+	if (why == W_IDLE)
+		s->idled++;
+	log_close(s, &k->peer.sa, k->in, k->out, clock_since_ms(k->t0_ns),
+	    by_client, why, err);
+	free(k->buf);
+	free(k);
+	/* a freed fd may be what a paused accept waits for */
+	if (s->starved)
+		accept_resume(s);
+	if (s->count > 0 && s->closed >= s->count && s->lio.fd == -1 &&
+	    s->nopen == 0)
+		loop_stop(s->l);
+}
+
+/* Closes k after a failed recv or send. */
+static void
+conn_fail(struct server *s, struct conn *k, int err)
+{
+	if (err == ECONNRESET || err == EPIPE || err == ETIMEDOUT ||
+	    err == EHOSTUNREACH || err == ENETUNREACH)
+		conn_close(s, k, 1, W_RESET, err);
+	else
+		conn_close(s, k, 0, W_ERROR, err);
+}
+
+/*
+ * Writes what is pending. Returns 0, or -1 when k was closed.
+ */
+static int
+conn_flush(struct server *s, struct conn *k)
+{
+	ssize_t w;
+
+	if (k->len == 0)
+		return 0;
+	w = send(k->io.fd, k->buf + k->off, k->len, MSG_NOSIGNAL);
+	if (w == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		conn_fail(s, k, errno);
+		return -1;
+	}
+	k->off += (uint32_t)w;
+	k->len -= (uint32_t)w;
+	k->out += (uint64_t)w;
+	s->bytes_out += (uint64_t)w;
+	if (k->len == 0) {
+		free(k->buf);
+		k->buf = NULL;
+		k->off = 0;
+	}
+	if (w > 0)
+		touch(s, k);
+	return 0;
+}
+
+/*
+ * Reads once. With nothing pending the data is echoed at once from the
+ * shared buffer and only the rest is kept; otherwise it is appended to
+ * what is pending. Returns 0, or -1 when k was closed.
+ */
+static int
+conn_read(struct server *s, struct conn *k)
+{
+	ssize_t n, w;
+	char *p;
+	size_t room;
+
+	if (k->len == 0) {
+		p = s->rbuf;
+		room = ECHO_BUF;
+	} else {
+		if (k->off > 0) {
+			memmove(k->buf, k->buf + k->off, k->len);
+			k->off = 0;
+		}
+		p = k->buf + k->len;
+		room = ECHO_BUF - k->len;
+	}
+	n = recv(k->io.fd, p, room, 0);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		conn_fail(s, k, errno);
+		return -1;
+	}
+	if (n == 0) {
+		k->rd_eof = 1;
+		return 0;
+	}
+	k->in += (uint64_t)n;
+	s->bytes_in += (uint64_t)n;
+	touch(s, k);
+	if (s->upper)
+		upcase(p, (size_t)n);
+	if (k->len > 0) {
+		k->len += (uint32_t)n;
+		return 0;
+	}
+	w = send(k->io.fd, p, (size_t)n, MSG_NOSIGNAL);
+	if (w == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			conn_fail(s, k, errno);
+			return -1;
+		}
+		w = 0;
+	}
+	k->out += (uint64_t)w;
+	s->bytes_out += (uint64_t)w;
+	if (w < n) {
+		k->buf = malloc(ECHO_BUF);
+		if (k->buf == NULL) {
+			conn_close(s, k, 0, W_ERROR, ENOMEM);
+			return -1;
+		}
+		k->len = (uint32_t)(n - w);
+		memcpy(k->buf, p + w, k->len);
+	}
+	return 0;
+}
+
+static void
+conn_ready(struct loop *l, struct loop_io *io, int ev)
+{
+	struct conn *k = io->arg;
+	struct server *s = k->srv;
+	int want = 0;
+
+	if ((ev & LOOP_WRITE) || ((ev & LOOP_HUP) && k->len > 0)) {
+		if (conn_flush(s, k) == -1)
+			return;
+	}
+	if ((ev & (LOOP_READ | LOOP_HUP)) && !k->rd_eof && k->len < ECHO_BUF) {
+		if (conn_read(s, k) == -1)
+			return;
+	}
+	if (k->rd_eof && k->len == 0) {
+		conn_close(s, k, 1, W_EOF, 0);
+		return;
+	}
+	if ((ev & LOOP_HUP) && !(ev & (LOOP_READ | LOOP_WRITE)) &&
+	    k->rd_eof) {
+		/* hung up with our echo unsent: nobody will read it */
+		conn_close(s, k, 1, W_RESET, 0);
+		return;
+	}
+	if (!k->rd_eof && k->len < ECHO_BUF)
+		want |= LOOP_READ;
+	if (k->len > 0)
+		want |= LOOP_WRITE;
+	if (loop_watch(l, &k->io, want) == -1)
+		conn_close(s, k, 0, W_ERROR, errno);
+}
+
+static void
+idle_fired(struct loop *l, struct loop_timer *t)
+{
+	struct server *s = t->arg;
+	int64_t now = loop_now(l);
+
+	while (s->first != NULL && now - s->first->last_ms >= s->idle_ms)
+		conn_close(s, s->first, 0, W_IDLE, 0);
+	if (s->first != NULL)
+		loop_timer_set(l, t, s->first->last_ms + s->idle_ms - now);
+}
+
+/* Logs the first failure of an fd shortage; it is said once. */
+static void
+starving(struct server *s, int err)
+{
+	if (s->starved)
+		return;
+	s->starved = 1;
+	out_err(s->c, "accept: %s (%s): %lld clients open, fd limit %ld; "
+	    "new clients wait in the listen queue until descriptors free up "
+	    "(raise ulimit -n)", errname(err) ? errname(err) : "error",
+	    strerror(err), s->nopen, s->nofile);
+}
+
+static void
+refuse(struct server *s, int fd, const struct sockaddr *sa)
+{
+	char peer[ADDRSTR_MAX];
+
+	close(fd);
+	s->refused++;
+	if (s->c->json) {
+		log_close(s, sa, 0, 0, 0.0, 0, W_MAXCONNS, 0);
+		return;
+	}
+	if (s->c->quiet)
+		return;
+	fprintf(s->c->out, "refuse %s: --max-conns %lld reached\n",
+	    sa_fmt(sa, peer, sizeof(peer)), s->max_conns);
+	fflush(s->c->out);
+}
+
+static void
+accept_ready(struct loop *l, struct loop_io *io, int ev)
+{
+	struct server *s = io->arg;
+	struct sockaddr_storage ss;
+	struct conn *k;
+	socklen_t len;
+	int fd;
+
+	(void)ev;
+	while (s->lio.fd != -1 && s->listening) {
+		len = sizeof(ss);
+		fd = accept4(s->lio.fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case EPERM:
+			case ENETDOWN:
+			case ENOPROTOOPT:
+			case EHOSTDOWN:
+			case ENONET:
+			case EHOSTUNREACH:
+			case EOPNOTSUPP:
+			case ENETUNREACH:
+				/* that client is gone; the next may be fine */
+				continue;
+			default:
+				/* EMFILE, ENFILE, ENOBUFS, ENOMEM */
+				starving(s, errno);
+				accept_pause(s, PAUSE_MS);
+				return;
+			}
+		}
+		if (s->starved) {
+			s->starved = 0;
+			out_err(s->c, "accept: descriptors available again, "
+			    "accepting (%lld clients open)", s->nopen);
+		}
+		if (s->max_conns > 0 && s->nopen >= s->max_conns) {
+			refuse(s, fd, (struct sockaddr *)&ss);
+			continue;
+		}
+		k = calloc(1, sizeof(*k));
+		if (k == NULL) {
+			close(fd);
+			starving(s, ENOMEM);
+			accept_pause(s, PAUSE_MS);
+			return;
+		}
+		k->srv = s;
+		k->io.fd = fd;
+		k->io.fn = conn_ready;
+		k->io.arg = k;
+		k->t0_ns = clock_ns();
+		k->last_ms = loop_now(l);
+		memcpy(&k->peer, &ss, len < sizeof(k->peer) ? len :
+		    sizeof(k->peer));
+		if (loop_watch(l, &k->io, LOOP_READ) == -1) {
+			close(fd);
+			free(k);
+			starving(s, errno);
+			accept_pause(s, PAUSE_MS);
+			return;
+		}
+		list_add(s, k);
+		s->nopen++;
+		s->accepted++;
+		if (s->nopen > s->max_open)
+			s->max_open = s->nopen;
+		log_accept(s, k);
+		if (s->idle_ms > 0 && s->idle_t.slot == 0)
+			loop_timer_set(l, &s->idle_t, s->idle_ms);
+		if (s->count > 0 && s->accepted >= s->count)
+			accept_stop(s);
+	}
+}
+
+static void
+announce(struct server *s, const struct sockaddr *sa)
+{
+	char host[ADDRSTR_MAX], full[ADDRSTR_MAX];
+	struct jbuf jb;
+
+	/* the port is the interface of a server: printed even with -q */
+	if (!s->c->json) {
+		fprintf(s->c->out, "listening on %s\n",
+		    sa_fmt(sa, full, sizeof(full)));
+		fflush(s->c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "listening");
+	jb_kstr(&jb, "command", s->c->cmd);
+	jb_kstr(&jb, "address", sa_fmt_host(sa, host, sizeof(host)));
+	jb_kint(&jb, "port", sa_port(sa));
+	jb_kstr(&jb, "family", family_name(sa->sa_family));
+	jb_kstr(&jb, "proto", "tcp");
+	jb_obj_close(&jb);
+	fwrite(jb.s, 1, jb.len, s->c->out);
+	fputc('\n', s->c->out);
+	fflush(s->c->out);
+	jb_free(&jb);
+}
+
+static void
+summary(struct server *s, int sig)
+{
+	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
+	    "SIGTERM" : NULL;
+	double ms = clock_since_ms(s->c->t0_ns);
+	struct jbuf jb;
+
+	if (s->c->quiet)
+		return;
+	if (!s->c->json) {
+		fprintf(s->c->out, "summary: %lld clients (%lld refused, %lld "
+		    "reset, %lld idle), %llu bytes in, %llu out, at most %lld "
+		    "open, %.3f s%s%s\n", s->accepted, s->refused, s->resets,
+		    s->idled, (unsigned long long)s->bytes_in,
+		    (unsigned long long)s->bytes_out, s->max_open, ms / 1000,
+		    sn ? ", stopped by " : "", sn ? sn : "");
+		fflush(s->c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "summary");
+	jb_kstr(&jb, "command", s->c->cmd);
+	jb_kint(&jb, "clients", s->accepted);
+	jb_kint(&jb, "refused", s->refused);
+	jb_kint(&jb, "resets", s->resets);
+	jb_kint(&jb, "idle_closed", s->idled);
+	jb_kint(&jb, "bytes_in", (long long)s->bytes_in);
+	jb_kint(&jb, "bytes_out", (long long)s->bytes_out);
+	jb_kint(&jb, "max_open", s->max_open);
+	jb_knum(&jb, "elapsed_ms", ms);
+	jb_kstr(&jb, "signal", sn);
+	jb_obj_close(&jb);
+	out_json(s->c, &jb);
+	jb_free(&jb);
+}
+
+/* A failure to set up: the diagnosis table says why; returns the exit. */
+static int
+setup_failed(struct ctx *c, const struct sockaddr *sa, enum stage st,
+    int err, int eai, const char *target)
+{
+	struct result r;
+	char buf[ADDRSTR_MAX];
+	int rc;
+
+	result_init(&r, c);
+	snprintf(r.target, sizeof(r.target), "%s",
+	    sa != NULL ? sa_fmt(sa, buf, sizeof(buf)) : target);
+	r.stage = st;
+	r.err = err;
+	r.eai = eai;
+	if (sa != NULL) {
+		sa_fmt_host(sa, r.address, sizeof(r.address));
+		r.port = sa_port(sa);
+		r.family = sa->sa_family;
+	}
+	result_diagnose(&r);
+	rc = out_result(c, &r);
+	result_free(&r);
+	return rc;
+}
 
 int
 cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
-	int npos, rc;
+	static const int sigs[] = { SIGINT, SIGTERM, 0 };
+	int upper = 0, once = 0, npos, rc, eai = 0, sig;
+	long long max_conns = 0, count = 0;
+	int64_t idle_ms = 0;
+	const struct opt opts[] = {
+		{ "upper", 0, OT_FLAG, &upper, NULL,
+		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
+		{ "max-conns", 0, OT_INT, &max_conns, "N",
+		    "serve at most N clients at once; close the ones over",
+		    1, 1000000000, NULL },
+		{ "idle-timeout", 0, OT_DUR, &idle_ms, "DUR",
+		    "close a client idle (nothing read or written) for DUR",
+		    0, 0, NULL },
+		{ "once", 0, OT_FLAG, &once, NULL,
+		    "exit after the first client leaves", 0, 0, NULL },
+		{ "count", 0, OT_INT, &count, "N",
+		    "exit after N clients have come and gone", 1,
+		    1000000000000LL, NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+	struct sockaddr_storage ss;
+	struct server *s = NULL;
+	enum stage st;
+	char err[256];
+	int fd = -1;
 
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	out_err(c, "not built yet");
-	return 1;
+	if (once && count > 0)
+		return out_usage(c, "--once and --count exclude each other");
+	if (once)
+		count = 1;
+	rc = srv_addr(npos, argv + 1, c->family, 0, &ss, err, sizeof(err),
+	    &eai);
+	if (rc == -1)
+		return out_usage(c, "%s", err);
+	if (rc == -2)
+		return setup_failed(c, NULL, ST_RESOLVE, eai == EAI_SYSTEM ?
+		    errno : 0, eai == EAI_SYSTEM ? 0 : eai, argv[1]);
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		out_err(c, "out of memory");
+		return 12;
+	}
+	s->c = c;
+	s->upper = upper;
+	s->max_conns = max_conns;
+	s->count = count;
+	s->idle_ms = idle_ms;
+	s->nofile = srv_raise_nofile();
+	s->lio.fd = -1;
+	s->idle_t.fn = idle_fired;
+	s->idle_t.arg = s;
+	s->pause_t.fn = pause_fired;
+	s->pause_t.arg = s;
+
+	out_trace(c, "socket, bind and listen on %s",
+	    sa_fmt((struct sockaddr *)&ss, err, sizeof(err)));
+	fd = srv_open(&ss, SOCK_STREAM, &st);
+	if (fd == -1) {
+		rc = setup_failed(c, (struct sockaddr *)&ss, st, errno, 0,
+		    NULL);
+		goto done;
+	}
+	s->l = loop_new(sigs);
+	if (s->l == NULL) {
+		out_err(c, "event loop: %s", strerror(errno));
+		rc = 1;
+		goto done;
+	}
+	s->lio.fd = fd;
+	s->lio.fn = accept_ready;
+	s->lio.arg = s;
+	fd = -1;
+	if (loop_watch(s->l, &s->lio, LOOP_READ) == -1) {
+		out_err(c, "event loop: %s", strerror(errno));
+		rc = 1;
+		goto done;
+	}
+	s->listening = 1;
+	announce(s, (struct sockaddr *)&ss);
+	out_trace(c, "fd limit %ld; serving", s->nofile);
+
+	sig = loop_run(s->l);
+	if (sig == -1) {
+		out_err(c, "event loop: %s", strerror(errno));
+		rc = 1;
+	} else
+		rc = 0;
+	accept_stop(s);
+	while (s->first != NULL)
+		conn_close(s, s->first, 0, W_SHUTDOWN, 0);
+	summary(s, sig);
+done:
+	if (fd != -1)
+		close(fd);
+	if (s != NULL) {
+		if (s->lio.fd != -1)
+			close(s->lio.fd);
+		loop_free(s->l);
+		free(s);
+	}
+	return rc;
 }

@@ -1,0 +1,131 @@
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "srv.h"
+
+int
+srv_addr(int argc, char **argv, int family, int udp,
+    struct sockaddr_storage *ss, char *err, size_t errlen, int *eai)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct endpoint ep;
+	const char *host;
+	int flags = EP_PORT_ONLY | (udp ? EP_UDP : 0), rc;
+
+	memset(&ep, 0, sizeof(ep));
+	if (argc == 0)
+		ep.port = 0;
+	else if (argc == 1) {
+		if (ep_parse(argv[0], flags, &ep, err, errlen) == -1)
+			return -1;
+	} else if (argc == 2) {
+		if (ep_parse2(argv[0], argv[1], flags, &ep, err, errlen) == -1)
+			return -1;
+	} else {
+		snprintf(err, errlen, "expected [ADDRESS:]PORT, got %d "
+		    "arguments", argc);
+		return -1;
+	}
+	host = ep.host[0] != '\0' ? ep.host :
+	    family == AF_INET6 ? "::1" : "127.0.0.1";
+	if (sa_from_numeric(host, ep.port, ss) == 0) {
+		if (family != AF_UNSPEC && ss->ss_family != family) {
+			snprintf(err, errlen, "address '%s' is not %s", host,
+			    family == AF_INET ? "IPv4 (-4)" : "IPv6 (-6)");
+			return -1;
+		}
+		return 0;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		*eai = rc;
+		return -2;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+			break;
+	if (ai == NULL) {
+		freeaddrinfo(res);
+		*eai = EAI_NONAME;
+		return -2;
+	}
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	sa_set_port((struct sockaddr *)ss, ep.port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+int
+srv_open(struct sockaddr_storage *ss, int type, enum stage *st)
+{
+	struct sockaddr *sa = (struct sockaddr *)ss;
+	socklen_t len;
+	int fd, one = 1, zero = 0, save, big = 4 << 20;
+
+	*st = ST_SOCKET;
+	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	*st = ST_SETSOCKOPT;
+	/* a restarted server must not wait for its old TIME_WAIT sockets */
+	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
+	    &one, sizeof(one)) == -1)
+		goto fail;
+	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
+	    &((struct sockaddr_in6 *)ss)->sin6_addr) &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+	    sizeof(zero)) == -1)
+		goto fail;
+	if (type == SOCK_DGRAM) {
+		/* bursts queue here instead of being dropped; capped by
+		 * net.core.rmem_max/wmem_max, so failure is harmless */
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	}
+	*st = ST_BIND;
+	if (bind(fd, sa, sa_len(sa)) == -1)
+		goto fail;
+	/* the kernel caps the backlog at net.core.somaxconn */
+	*st = ST_LISTEN;
+	if (type == SOCK_STREAM && listen(fd, INT_MAX) == -1)
+		goto fail;
+	len = sizeof(*ss);
+	*st = ST_BIND;
+	if (getsockname(fd, sa, &len) == -1)
+		goto fail;
+	*st = ST_NONE;
+	return fd;
+fail:
+	save = errno;
+	close(fd);
+	errno = save;
+	return -1;
+}
+
+long
+srv_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return -1;
+	}
+	return rl.rlim_cur > LONG_MAX ? LONG_MAX : (long)rl.rlim_cur;
+}

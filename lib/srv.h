@@ -1,0 +1,41 @@
+/*
+ * What the servers (echo-server, udp-echo) share: the [ADDRESS:]PORT
+ * argument, opening the listening socket, and the fd limit.
+ */
+#ifndef SOCKCTL_SRV_H
+#define SOCKCTL_SRV_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "reason.h"
+
+/*
+ * Parses a server's positional arguments: none (port 0), PORT,
+ * ADDRESS:PORT, [IPV6]:PORT or ADDRESS PORT, into *ss. The default address
+ * is 127.0.0.1 (::1 when family is AF_INET6); 0.0.0.0 and :: must be
+ * asked for. A name is resolved with getaddrinfo(); its first address of
+ * family (AF_UNSPEC: any) is used.
+ * Returns 0; -1 for a usage error, with a message in err; -2 when the name
+ * does not resolve, with the getaddrinfo() code in *eai (errno set for
+ * EAI_SYSTEM).
+ */
+int	srv_addr(int argc, char **argv, int family, int udp,
+	    struct sockaddr_storage *ss, char *err, size_t errlen, int *eai);
+
+/*
+ * Opens a non-blocking socket of type (SOCK_STREAM or SOCK_DGRAM), binds
+ * it to *ss and, for a stream, listens with the largest backlog the kernel
+ * allows. "::" accepts IPv4 too (IPV6_V6ONLY off). On success *ss holds
+ * the bound address (the port chosen for port 0) and the fd is returned;
+ * on failure -1, with the stage in *st and errno set.
+ */
+int	srv_open(struct sockaddr_storage *ss, int type, enum stage *st);
+
+/*
+ * Raises the soft RLIMIT_NOFILE to the hard limit. Returns the soft limit
+ * in force afterwards, or -1 when it cannot be read.
+ */
+long	srv_raise_nofile(void);
+
+#endif
