@@ -151,3 +151,12 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
 
 fuzz-run: fuzz-bin
 	tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS)
+
+# --- test helpers: the load/abuse client of the echo-server, udp-echo and
+# probe-udp tests (the bats files build it themselves when it is missing) ---
+$(B)/tests/echo_client: tests/helpers/echo_client.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+.PHONY: test-helpers
+test-helpers: $(B)/tests/echo_client
