@@ -1,23 +1,316 @@
-/* probe-udp: not built yet (a later issue); answers --help and says so. */
+/*
+ * probe-udp [OPTIONS] HOST PORT: sends datagrams on a connected UDP socket
+ * and counts the replies. The socket is connected so that the kernel
+ * reports an ICMP port-unreachable as ECONNREFUSED: that is "refused". No
+ * reply at all is "timeout", with the caveat that a UDP service may just
+ * not answer what it was sent.
+ */
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../lib/addr.h"
+#include "../lib/clock.h"
+#include "../lib/diag.h"
+#include "../lib/esc.h"
 #include "../lib/opt.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
-	"probe-udp", "[OPTIONS] ARGS...", "not built yet", NULL,
+	"probe-udp", "[OPTIONS] HOST PORT  (or HOST:PORT)",
+	"Send UDP datagrams to HOST PORT and count the replies.",
+	"Sends -c datagrams, one per --interval (it does not wait after the\n"
+	"last reply), then waits up to -t for the missing replies. Reports\n"
+	"sent, received, loss and the round-trip times. An ICMP port\n"
+	"unreachable is 'refused' (exit 4); no reply at all is 'timeout'\n"
+	"(exit 5), which for UDP may also mean the service ignores this payload.\n"
+	"--send takes C escapes: \\r \\n \\t \\0 \\\\ \\xNN.\n\n"
+	"examples:\n"
+	"  sockctl probe-udp 127.0.0.1 7007\n"
+	"  sockctl probe-udp -c 10 --interval 100ms localhost:7007\n"
+	"  sockctl --json probe-udp --send '\\x00\\x01' 10.0.0.5 9999\n",
 };
 
-static const struct opt opts[] = {
-	{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+#define DEFAULT_PAYLOAD	"sockctl probe-udp\n"
+
+struct stats {
+	long long	 sent, received;
+	double		 min, max, sum;	/* ms */
 };
+
+/* Resolves ep into *ss. Fills r and returns -1 on failure. */
+static int
+resolve(const struct ctx *c, const struct endpoint *ep,
+    struct sockaddr_storage *ss, struct result *r)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	int rc;
+
+	if (sa_from_numeric(ep->host, ep->port, ss) == 0) {
+		if (c->family == AF_UNSPEC || ss->ss_family == c->family)
+			return 0;
+		r->stage = ST_RESOLVE;
+		r->dx = DX_NO_ADDRESS;
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = c->family;
+	hints.ai_socktype = SOCK_DGRAM;
+	out_trace(c, "resolve %s", ep->host);
+	rc = getaddrinfo(ep->host, NULL, &hints, &res);
+	if (rc != 0) {
+		r->stage = ST_RESOLVE;
+		if (rc == EAI_SYSTEM)
+			r->err = errno;
+		else
+			r->eai = rc;
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+			break;
+	if (ai == NULL) {
+		freeaddrinfo(res);
+		r->stage = ST_RESOLVE;
+		r->dx = DX_NO_ADDRESS;
+		return -1;
+	}
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	sa_set_port((struct sockaddr *)ss, ep->port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * Sends n datagrams of payload on fd, one per interval, and collects the
+ * replies until all came or timeout_ms passed after the last send.
+ * Returns 0, or -1 with the stage in r->stage and errno in r->err.
+ */
+static int
+exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
+    long long n, int64_t interval_ms, struct stats *st, struct result *r)
+{
+	static char rbuf[65536];
+	int64_t *ts, now, next, deadline = 0, wait_ns;
+	struct pollfd p;
+	ssize_t m;
+	int rc = -1;
+
+	ts = calloc((size_t)n, sizeof(*ts));
+	if (ts == NULL) {
+		r->stage = ST_SEND;
+		r->err = ENOMEM;
+		return -1;
+	}
+	next = clock_ns();
+	for (;;) {
+		now = clock_ns();
+		if (st->sent < n && now >= next) {
+			out_trace(c, "send %lld/%lld (%zu bytes)",
+			    st->sent + 1, n, plen);
+			m = send(fd, payload, plen, 0);
+			if (m == -1 && errno != EAGAIN && errno != EINTR) {
+				/* an ICMP error from an earlier datagram */
+				r->stage = errno == ECONNREFUSED ? ST_RECV :
+				    ST_SEND;
+				r->err = errno;
+				goto done;
+			}
+			ts[st->sent++] = now;
+			next = now + interval_ms * 1000000;
+			if (st->sent == n)
+				deadline = now + c->timeout_ms * 1000000;
+		}
+		if (st->sent == n && st->received >= st->sent)
+			break;
+		if (st->sent == n && now >= deadline)
+			break;
+		wait_ns = (st->sent < n ? next : deadline) - now;
+		p.fd = fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, wait_ns <= 0 ? 0 :
+		    (int)((wait_ns + 999999) / 1000000)) <= 0)
+			continue;
+		for (;;) {
+			m = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
+			if (m == -1) {
+				if (errno == EAGAIN || errno == EINTR)
+					break;
+				r->stage = ST_RECV;
+				r->err = errno;
+				goto done;
+			}
+			now = clock_ns();
+			if (st->received < st->sent) {
+				double ms = (double)(now -
+				    ts[st->received]) / 1e6;
+
+				out_trace(c, "reply %lld: %zd bytes, %.3f ms",
+				    st->received + 1, m, ms);
+				if (st->received == 0 || ms < st->min)
+					st->min = ms;
+				if (ms > st->max)
+					st->max = ms;
+				st->sum += ms;
+				st->received++;
+			} else
+				out_trace(c, "an extra reply: %zd bytes", m);
+		}
+	}
+	rc = 0;
+done:
+	free(ts);
+	return rc;
+}
+
+static void
+add_stats(struct result *r, const struct stats *st)
+{
+	double nan = NAN;
+
+	jb_kint(&r->extra, "sent", st->sent);
+	jb_kint(&r->extra, "received", st->received);
+	jb_knum(&r->extra, "loss_pct", st->sent > 0 ? 100.0 *
+	    (double)(st->sent - st->received) / (double)st->sent : nan);
+	jb_knum(&r->extra, "rtt_min_ms", st->received ? st->min : nan);
+	jb_knum(&r->extra, "rtt_avg_ms", st->received ?
+	    st->sum / (double)st->received : nan);
+	jb_knum(&r->extra, "rtt_max_ms", st->received ? st->max : nan);
+}
 
 int
 cmd_probe_udp(struct ctx *c, int argc, char **argv)
 {
-	int npos, rc;
+	long long count = 3;
+	int64_t interval_ms = 1000;
+	const char *send_text = NULL;
+	const struct opt opts[] = {
+		{ "count", 'c', OT_INT, &count, "N",
+		    "send N datagrams (default 3)", 1, 1000000, NULL },
+		{ "interval", 0, OT_DUR, &interval_ms, "DUR",
+		    "pause between datagrams (default 1s)", 0, 0, NULL },
+		{ "send", 0, OT_STR, &send_text, "TEXT",
+		    "the payload, with C escapes (default \"sockctl "
+		    "probe-udp\\n\")", 0, 0, NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+	struct sockaddr_storage ss;
+	struct sockaddr *sa = (struct sockaddr *)&ss;
+	struct endpoint ep;
+	struct result r;
+	struct stats st;
+	char err[256], *payload = NULL;
+	const char *pl = DEFAULT_PAYLOAD;
+	size_t plen = strlen(DEFAULT_PAYLOAD);
+	int npos, rc, fd = -1;
+	long dl;
 
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	out_err(c, "not built yet");
-	return 1;
+	if (npos == 1)
+		rc = ep_parse(argv[1], EP_UDP, &ep, err, sizeof(err));
+	else if (npos == 2)
+		rc = ep_parse2(argv[1], argv[2], EP_UDP, &ep, err, sizeof(err));
+	else
+		return out_usage(c, npos == 0 ? "missing HOST PORT" :
+		    "expected HOST PORT or HOST:PORT, got %d arguments", npos);
+	if (rc == -1)
+		return out_usage(c, "%s", err);
+	if (ep.port == 0)
+		return out_usage(c, "port 0 cannot be probed (expected "
+		    "1-65535)");
+	if (send_text != NULL) {
+		payload = malloc(strlen(send_text) + 1);
+		if (payload == NULL) {
+			out_err(c, "out of memory");
+			return 12;
+		}
+		dl = esc_decode(send_text, payload, err, sizeof(err));
+		if (dl < 0) {
+			free(payload);
+			return out_usage(c, "invalid --send: %s", err);
+		}
+		pl = payload;
+		plen = (size_t)dl;
+	}
+
+	memset(&st, 0, sizeof(st));
+	result_init(&r, c);
+	if (strchr(ep.host, ':') != NULL)
+		snprintf(r.target, sizeof(r.target), "[%s]:%d", ep.host,
+		    ep.port);
+	else
+		snprintf(r.target, sizeof(r.target), "%s:%d", ep.host,
+		    ep.port);
+	if (resolve(c, &ep, &ss, &r) == -1)
+		goto fail;
+	sa_fmt_host(sa, r.address, sizeof(r.address));
+	r.port = ep.port;
+	r.family = ss.ss_family;
+
+	out_trace(c, "socket");
+	r.stage = ST_SOCKET;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		r.err = errno;
+		goto fail;
+	}
+	out_trace(c, "connect %s", sa_fmt(sa, err, sizeof(err)));
+	r.stage = ST_CONNECT;
+	if (connect(fd, sa, sa_len(sa)) == -1) {
+		r.err = errno;
+		goto fail;
+	}
+	r.stage = ST_NONE;
+	if (exchange(c, fd, pl, plen, count, interval_ms, &st, &r) == -1)
+		goto fail;
+	if (st.received == 0) {
+		r.stage = ST_RECV;
+		r.dx = DX_UDP_SILENCE;
+		goto fail;
+	}
+	r.elapsed_ms = clock_since_ms(c->t0_ns);
+	sa_fmt(sa, err, sizeof(err));
+	snprintf(r.message, sizeof(r.message), "udp %s%s%s%s: %lld sent, "
+	    "%lld received, %.0f%% loss, rtt min/avg/max "
+	    "%.3f/%.3f/%.3f ms", r.target, strcmp(err, r.target) ? " (" :
+	    "", strcmp(err, r.target) ? err : "", strcmp(err, r.target) ?
+	    ")" : "", st.sent, st.received, 100.0 * (double)(st.sent - st.received) /
+	    (double)st.sent, st.min, st.sum / (double)st.received, st.max);
+	if (st.received < st.sent)
+		result_fix(&r, "%lld of %lld datagrams got no reply within "
+		    "%lld ms", st.sent - st.received, st.sent,
+		    (long long)c->timeout_ms);
+	add_stats(&r, &st);
+	rc = out_result(c, &r);
+	goto done;
+fail:
+	r.elapsed_ms = clock_since_ms(c->t0_ns);
+	result_diagnose(&r);
+	if (r.dx == DX_UDP_SILENCE)
+		result_cause(&r, "sent %lld datagram%s of %zu bytes to %s; "
+		    "no reply within %lld ms", st.sent, st.sent == 1 ? "" :
+		    "s", plen, r.target, (long long)c->timeout_ms);
+	if (r.stage == ST_RECV && r.err == ECONNREFUSED && st.sent > 0)
+		result_cause(&r, "after %lld datagram%s sent, %lld "
+		    "answered", st.sent, st.sent == 1 ? "" : "s",
+		    st.received);
+	add_stats(&r, &st);
+	rc = out_result(c, &r);
+done:
+	if (fd != -1)
+		close(fd);
+	result_free(&r);
+	free(payload);
+	return rc;
 }

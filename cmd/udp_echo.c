@@ -1,23 +1,321 @@
-/* udp-echo: not built yet (a later issue); answers --help and says so. */
+/*
+ * udp-echo [OPTIONS] [ADDRESS:]PORT: a UDP echo server. Datagrams are
+ * received and sent in batches (recvmmsg/sendmmsg) from buffers allocated
+ * once; a reply is the request itself (upper-cased with --upper), so it is
+ * never larger. When the socket's send buffer is full the reply is
+ * dropped and counted: the server never blocks on one client.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../lib/addr.h"
+#include "../lib/clock.h"
+#include "../lib/loop.h"
 #include "../lib/opt.h"
+#include "../lib/srv.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
-	"udp-echo", "[OPTIONS] ARGS...", "not built yet", NULL,
+	"udp-echo", "[OPTIONS] [ADDRESS:]PORT",
+	"UDP echo server: sends every datagram back to its sender.",
+	"ADDRESS is 127.0.0.1 unless given; 0.0.0.0 or :: (IPv6 and IPv4)\n"
+	"listen on every interface. PORT 0 (or none) picks a free port. The\n"
+	"first line on stdout is 'listening on ADDRESS:PORT' (with --json the\n"
+	"\"listening\" event). A reply is never larger than its request; one\n"
+	"that the socket cannot take at once is dropped and counted. SIGINT or\n"
+	"SIGTERM prints the totals and exits 0.\n\n"
+	"examples:\n"
+	"  sockctl udp-echo 0\n"
+	"  sockctl udp-echo --upper 0.0.0.0:7007\n"
+	"  sockctl probe-udp 127.0.0.1 7007\n",
 };
 
-static const struct opt opts[] = {
-	{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+#define BATCH		32
+#define DGRAM_MAX	65536	/* more than any UDP payload */
+#define ROUNDS		16	/* batches per wake-up, then others' turn */
+
+struct udp {
+	struct ctx		*c;
+	struct loop		*l;
+	struct loop_io		 io;
+	int			 upper;
+	long long		 count;
+	uint64_t		 rx, tx, dropped, truncated;
+	uint64_t		 bytes_in, bytes_out;
+	char			*bufs;		/* BATCH * DGRAM_MAX */
+	struct mmsghdr		 msgs[BATCH];
+	struct iovec		 iov[BATCH];
+	struct sockaddr_storage	 peers[BATCH];
 };
+
+static void
+upcase(char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= 'a' && p[i] <= 'z')
+			p[i] -= 'a' - 'A';
+}
+
+/* Sends the n replies in u->msgs; what the socket cannot take is dropped. */
+static void
+send_batch(struct udp *u, unsigned int n)
+{
+	unsigned int done = 0;
+	int r;
+
+	while (done < n) {
+		r = sendmmsg(u->io.fd, u->msgs + done, n - done, MSG_DONTWAIT);
+		if (r > 0) {
+			for (unsigned int i = done; i < done + (unsigned)r; i++)
+				u->bytes_out += u->msgs[i].msg_len;
+			u->tx += (unsigned)r;
+			done += (unsigned)r;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS || errno == ENOMEM)) {
+			/* a full send buffer: drop the rest, never block */
+			u->dropped += n - done;
+			return;
+		}
+		/* this reply cannot go (unreachable sender, ...): skip it */
+		u->dropped++;
+		done++;
+	}
+}
+
+static void
+udp_ready(struct loop *l, struct loop_io *io, int ev)
+{
+	struct udp *u = io->arg;
+	unsigned int want;
+	int n;
+
+	(void)ev;
+	for (int round = 0; round < ROUNDS; round++) {
+		want = BATCH;
+		if (u->count > 0 && (long long)u->rx + BATCH > u->count)
+			want = (unsigned int)(u->count - (long long)u->rx);
+		if (want == 0)
+			break;
+		for (unsigned int i = 0; i < want; i++) {
+			u->iov[i].iov_len = DGRAM_MAX;
+			u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
+			u->msgs[i].msg_hdr.msg_flags = 0;
+		}
+		n = recvmmsg(io->fd, u->msgs, want, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			break;	/* EAGAIN, or an error queued by ICMP */
+		for (int i = 0; i < n; i++) {
+			struct mmsghdr *m = &u->msgs[i];
+
+			if (m->msg_hdr.msg_flags & MSG_TRUNC)
+				u->truncated++;
+			u->bytes_in += m->msg_len;
+			u->iov[i].iov_len = m->msg_len;
+			if (u->upper)
+				upcase(u->iov[i].iov_base, m->msg_len);
+		}
+		u->rx += (unsigned)n;
+		out_trace(u->c, "%d datagrams in, echoing", n);
+		send_batch(u, (unsigned int)n);
+		if ((unsigned int)n < want)
+			break;
+	}
+	if (u->count > 0 && (long long)u->rx >= u->count)
+		loop_stop(l);
+}
+
+static void
+announce(const struct ctx *c, const struct sockaddr *sa)
+{
+	char host[ADDRSTR_MAX], full[ADDRSTR_MAX];
+	struct jbuf jb;
+
+	/* the port is the interface of a server: printed even with -q */
+	if (!c->json) {
+		fprintf(c->out, "listening on %s\n",
+		    sa_fmt(sa, full, sizeof(full)));
+		fflush(c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "listening");
+	jb_kstr(&jb, "command", c->cmd);
+	jb_kstr(&jb, "address", sa_fmt_host(sa, host, sizeof(host)));
+	jb_kint(&jb, "port", sa_port(sa));
+	jb_kstr(&jb, "family", family_name(sa->sa_family));
+	jb_kstr(&jb, "proto", "udp");
+	jb_obj_close(&jb);
+	fwrite(jb.s, 1, jb.len, c->out);
+	fputc('\n', c->out);
+	fflush(c->out);
+	jb_free(&jb);
+}
+
+static void
+summary(const struct udp *u, int sig)
+{
+	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
+	    "SIGTERM" : NULL;
+	double ms = clock_since_ms(u->c->t0_ns);
+	struct jbuf jb;
+
+	if (u->c->quiet)
+		return;
+	if (!u->c->json) {
+		fprintf(u->c->out, "summary: %llu datagrams in (%llu bytes), "
+		    "%llu out (%llu bytes), %llu dropped, %llu truncated, "
+		    "%.3f s%s%s\n", (unsigned long long)u->rx,
+		    (unsigned long long)u->bytes_in, (unsigned long long)u->tx,
+		    (unsigned long long)u->bytes_out,
+		    (unsigned long long)u->dropped,
+		    (unsigned long long)u->truncated, ms / 1000,
+		    sn ? ", stopped by " : "", sn ? sn : "");
+		fflush(u->c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "summary");
+	jb_kstr(&jb, "command", u->c->cmd);
+	jb_kint(&jb, "datagrams_in", (long long)u->rx);
+	jb_kint(&jb, "datagrams_out", (long long)u->tx);
+	jb_kint(&jb, "bytes_in", (long long)u->bytes_in);
+	jb_kint(&jb, "bytes_out", (long long)u->bytes_out);
+	jb_kint(&jb, "dropped", (long long)u->dropped);
+	jb_kint(&jb, "truncated", (long long)u->truncated);
+	jb_knum(&jb, "elapsed_ms", ms);
+	jb_kstr(&jb, "signal", sn);
+	jb_obj_close(&jb);
+	out_json(u->c, &jb);
+	jb_free(&jb);
+}
+
+/* A failure to set up: the diagnosis table says why; returns the exit. */
+static int
+setup_failed(struct ctx *c, const struct sockaddr *sa, enum stage st,
+    int err, int eai, const char *target)
+{
+	struct result r;
+	char buf[ADDRSTR_MAX];
+	int rc;
+
+	result_init(&r, c);
+	snprintf(r.target, sizeof(r.target), "%s",
+	    sa != NULL ? sa_fmt(sa, buf, sizeof(buf)) : target);
+	r.stage = st;
+	r.err = err;
+	r.eai = eai;
+	if (sa != NULL) {
+		sa_fmt_host(sa, r.address, sizeof(r.address));
+		r.port = sa_port(sa);
+		r.family = sa->sa_family;
+	}
+	jb_kstr(&r.extra, "proto", "udp");
+	result_diagnose(&r);
+	rc = out_result(c, &r);
+	result_free(&r);
+	return rc;
+}
 
 int
 cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
-	int npos, rc;
+	static const int sigs[] = { SIGINT, SIGTERM, 0 };
+	int upper = 0, npos, rc, eai = 0, sig, fd = -1;
+	long long count = 0;
+	const struct opt opts[] = {
+		{ "upper", 0, OT_FLAG, &upper, NULL,
+		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
+		{ "count", 0, OT_INT, &count, "N",
+		    "exit after echoing N datagrams", 1, 1000000000000LL,
+		    NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+	struct sockaddr_storage ss;
+	struct udp *u = NULL;
+	enum stage st;
+	char err[256];
 
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	out_err(c, "not built yet");
-	return 1;
+	rc = srv_addr(npos, argv + 1, c->family, 1, &ss, err, sizeof(err),
+	    &eai);
+	if (rc == -1)
+		return out_usage(c, "%s", err);
+	if (rc == -2)
+		return setup_failed(c, NULL, ST_RESOLVE, eai == EAI_SYSTEM ?
+		    errno : 0, eai == EAI_SYSTEM ? 0 : eai, argv[1]);
+
+	u = calloc(1, sizeof(*u));
+	if (u == NULL || (u->bufs = malloc((size_t)BATCH * DGRAM_MAX)) ==
+	    NULL) {
+		out_err(c, "out of memory");
+		rc = 12;
+		goto done;
+	}
+	u->c = c;
+	u->upper = upper;
+	u->count = count;
+	u->io.fd = -1;
+	for (int i = 0; i < BATCH; i++) {
+		u->iov[i].iov_base = u->bufs + (size_t)i * DGRAM_MAX;
+		u->iov[i].iov_len = DGRAM_MAX;
+		u->msgs[i].msg_hdr.msg_iov = &u->iov[i];
+		u->msgs[i].msg_hdr.msg_iovlen = 1;
+		u->msgs[i].msg_hdr.msg_name = &u->peers[i];
+		u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
+	}
+
+	out_trace(c, "socket and bind on %s",
+	    sa_fmt((struct sockaddr *)&ss, err, sizeof(err)));
+	fd = srv_open(&ss, SOCK_DGRAM, &st);
+	if (fd == -1) {
+		rc = setup_failed(c, (struct sockaddr *)&ss, st, errno, 0,
+		    NULL);
+		goto done;
+	}
+	u->l = loop_new(sigs);
+	if (u->l == NULL) {
+		out_err(c, "event loop: %s", strerror(errno));
+		rc = 1;
+		goto done;
+	}
+	u->io.fd = fd;
+	u->io.fn = udp_ready;
+	u->io.arg = u;
+	if (loop_watch(u->l, &u->io, LOOP_READ) == -1) {
+		out_err(c, "event loop: %s", strerror(errno));
+		rc = 1;
+		goto done;
+	}
+	announce(c, (struct sockaddr *)&ss);
+	sig = loop_run(u->l);
+	if (sig == -1) {
+		out_err(c, "event loop: %s", strerror(errno));
+		rc = 1;
+	} else
+		rc = 0;
+	summary(u, sig);
+done:
+	if (fd != -1)
+		close(fd);
+	if (u != NULL) {
+		loop_free(u->l);
+		free(u->bufs);
+		free(u);
+	}
+	return rc;
 }
