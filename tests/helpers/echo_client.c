@@ -20,6 +20,9 @@
  *           close it; prints "eof after MS ms". Exit 0 on EOF or reset.
  *   udp     one datagram per size of -z (comma-separated), random bytes,
  *           each reply compared. Exit 0 when all match.
+ *   udpsink binds a UDP socket to HOST PORT (0: any free port), prints
+ *           "listening on HOST:PORT", and never replies; until killed or
+ *           -t.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -394,6 +397,33 @@ run_udp(const struct sockaddr_storage *ss, socklen_t len, const char *sizes,
 	return 0;
 }
 
+static int
+run_udpsink(const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_storage b;
+	socklen_t bl = sizeof(b);
+	char host[64];
+	int fd = socket(ss->ss_family, SOCK_DGRAM, 0);
+
+	if (fd == -1 || bind(fd, (const struct sockaddr *)ss, len) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&b, &bl) == -1) {
+		perror("echo_client: udpsink");
+		return 1;
+	}
+	if (ss->ss_family != AF_INET) {
+		fprintf(stderr, "echo_client: udpsink is IPv4 only\n");
+		return 2;
+	}
+	inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+	printf("listening on %s:%d\n", host,
+	    ntohs(((struct sockaddr_in *)&b)->sin_port));
+	fflush(stdout);
+	linger_on();
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -451,6 +481,8 @@ main(int argc, char **argv)
 		return run_eof(&ss, len);
 	if (strcmp(mode, "udp") == 0)
 		return run_udp(&ss, len, sizes, seed);
+	if (strcmp(mode, "udpsink") == 0)
+		return run_udpsink(&ss, len);
 	fprintf(stderr, "echo_client: unknown mode %s\n", mode);
 	return 2;
 }

@@ -1,0 +1,115 @@
+#!/usr/bin/env bats
+# probe-udp: against udp-echo (ok), a closed port (refused), and a bound
+# socket that never answers (timeout).
+load helpers/common
+load helpers/servers
+
+setup_file() {
+	build_echo_client
+}
+
+echo_server() {
+	start_listener ue "$SOCKCTL" udp-echo "$@" || return 1
+	srv_pid=$bg_pid
+}
+
+ms_now() {
+	date +%s%3N
+}
+
+@test "against udp-echo: 3 sent, 3 received, exit 0 with RTTs" {
+	echo_server 0
+	sc 0 probe-udp --interval 10ms 127.0.0.1 "$listen_port"
+	assert_output --partial "3 sent, 3 received, 0% loss"
+	assert_output --regexp "rtt min/avg/max [0-9.]+/[0-9.]+/[0-9.]+ ms"
+}
+
+@test "HOST:PORT works as well as HOST PORT" {
+	echo_server 0
+	sc 0 probe-udp -c 1 "127.0.0.1:$listen_port"
+	assert_output --partial "1 sent, 1 received"
+}
+
+@test "--json has the SPEC keys, sent, received and the RTTs" {
+	echo_server 0
+	sc 0 --json probe-udp -c 4 --interval 5ms 127.0.0.1 "$listen_port"
+	run jq -r '[.command, .ok, .reason, .exit_code, .address, .port, .family, .sent, .received, (.rtt_min_ms <= .rtt_avg_ms), (.rtt_avg_ms <= .rtt_max_ms)] | map(tostring) | join(" ")' <<<"$output"
+	assert_output "probe-udp true ok 0 127.0.0.1 $listen_port ipv4 4 4 true true"
+}
+
+@test "every SPEC key is present in the JSON" {
+	echo_server 0
+	sc 0 --json probe-udp -c 1 127.0.0.1 "$listen_port"
+	for key in command target ok reason exit_code stage errno message hint address port family elapsed_ms sent received rtt_min_ms rtt_avg_ms rtt_max_ms; do
+		assert_output --partial "\"$key\":"
+	done
+}
+
+@test "--interval paces the datagrams, and nothing waits after the last reply" {
+	echo_server 0
+	local t0 t1
+	t0=$(ms_now)
+	sc 0 probe-udp -c 3 --interval 200ms 127.0.0.1 "$listen_port"
+	t1=$(ms_now)
+	[ $((t1 - t0)) -ge 400 ]
+	[ $((t1 - t0)) -lt 1500 ]
+}
+
+@test "--send decodes C escapes: the server counts the decoded bytes" {
+	echo_server 0
+	sc 0 probe-udp -c 1 --send 'ab\x41\0\r\n' 127.0.0.1 "$listen_port"
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	run grep '^summary: 1 datagrams in (6 bytes)' "$BATS_TEST_TMPDIR/ue.out"
+	assert_success
+}
+
+@test "a bad escape in --send is a usage error that names it" {
+	sc 2 probe-udp --send 'a\q' 127.0.0.1 9
+	assert_stderr_contains "'\\q'"
+	sc 2 probe-udp --send 'a\x' 127.0.0.1 9
+	assert_stderr_contains "\\x"
+}
+
+@test "closed port: ICMP port unreachable is refused, exit 4, ECONNREFUSED" {
+	echo_server 0
+	local port=$listen_port
+	kill -TERM "$srv_pid"
+	wait_exit "$srv_pid"
+	sc 4 probe-udp -c 3 --interval 10ms 127.0.0.1 "$port"
+	assert_stderr_contains "refused (ECONNREFUSED)"
+	assert_stderr_contains "port-unreachable"
+	sc 4 --json probe-udp -c 1 127.0.0.1 "$port"
+	run jq -r '"\(.reason) \(.errno) \(.stage) \(.received)"' <<<"$output"
+	assert_output "refused ECONNREFUSED recv 0"
+}
+
+@test "a bound socket that never answers: timeout, exit 5, with the UDP caveat" {
+	start_listener sink "$ECHO_CLIENT" -m udpsink -t 30 127.0.0.1 0
+	sc 5 -t 300ms probe-udp -c 2 --interval 10ms 127.0.0.1 "$listen_port"
+	assert_stderr_contains "recv: timeout"
+	assert_stderr_contains "UDP gives no answer by design"
+	assert_stderr_contains "no reply within 300 ms"
+	sc 5 --json -t 200ms probe-udp -c 1 127.0.0.1 "$listen_port"
+	run jq -r '"\(.reason) \(.exit_code) \(.sent) \(.received) \(.rtt_avg_ms)"' <<<"$output"
+	assert_output "timeout 5 1 0 null"
+}
+
+@test "IPv6: [::1]:PORT against udp-echo on ::1" {
+	[ -e /proc/net/if_inet6 ] || skip "no IPv6 on this host"
+	echo_server '[::1]:0'
+	sc 0 probe-udp -c 1 "[::1]:$listen_port"
+	assert_output --partial "1 received"
+}
+
+@test "a name that does not resolve is dns-failure, exit 3" {
+	sc 3 probe-udp -c 1 no-such-host.invalid 9
+	assert_stderr_contains "dns-failure"
+}
+
+@test "usage errors: no port, port 0, a bad count" {
+	sc 2 probe-udp 127.0.0.1
+	sc 2 probe-udp 127.0.0.1 0
+	sc 2 probe-udp -c 0 127.0.0.1 9
+	assert_stderr_contains "-c"
+}
