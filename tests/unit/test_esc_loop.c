@@ -1,0 +1,82 @@
+/* Unit tests: esc_decode() and the timers of lib/loop. */
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../../lib/esc.h"
+#include "../../lib/loop.h"
+#include "unit.h"
+
+static int	fired[4];
+static int	order[4], norder;
+
+static void
+on_timer(struct loop *l, struct loop_timer *t)
+{
+	int i = (int)(intptr_t)t->arg;
+
+	fired[i]++;
+	order[norder++] = i;
+	if (norder == 3)
+		loop_stop(l);
+}
+
+static void
+test_esc(void)
+{
+	char out[64], err[128];
+	long n;
+
+	n = esc_decode("plain", out, err, sizeof(err));
+	CHECK(n == 5 && strcmp(out, "plain") == 0);
+	n = esc_decode("a\\r\\n\\t\\\\b", out, err, sizeof(err));
+	CHECK(n == 6 && memcmp(out, "a\r\n\t\\b", 6) == 0);
+	n = esc_decode("\\x41\\x7a\\x0\\x4", out, err, sizeof(err));
+	CHECK(n == 4 && memcmp(out, "Az\0\4", 4) == 0);
+	n = esc_decode("\\x4g", out, err, sizeof(err));
+	CHECK(n == 2 && memcmp(out, "\4g", 2) == 0);
+	n = esc_decode("a\\0b", out, err, sizeof(err));
+	CHECK(n == 3 && out[1] == '\0' && out[2] == 'b');
+	n = esc_decode("", out, err, sizeof(err));
+	CHECK(n == 0 && out[0] == '\0');
+	CHECK(esc_decode("bad\\q", out, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "'\\q'") != NULL);
+	CHECK(esc_decode("end\\", out, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "trailing") != NULL);
+	CHECK(esc_decode("\\xzz", out, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "hex") != NULL);
+}
+
+static void
+test_timers(void)
+{
+	struct loop_timer t[4];
+	struct loop *l = loop_new(NULL);
+
+	CHECK(l != NULL);
+	if (l == NULL)
+		return;
+	for (int i = 0; i < 4; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].fn = on_timer;
+		t[i].arg = (void *)(intptr_t)i;
+	}
+	CHECK(loop_timer_set(l, &t[0], 30) == 0);
+	CHECK(loop_timer_set(l, &t[1], 10) == 0);
+	CHECK(loop_timer_set(l, &t[2], 20) == 0);
+	CHECK(loop_timer_set(l, &t[3], 5) == 0);
+	loop_timer_cancel(l, &t[3]);
+	loop_timer_cancel(l, &t[3]);	/* twice is harmless */
+	CHECK(loop_run(l) == 0);
+	CHECK(norder == 3 && order[0] == 1 && order[1] == 2 && order[2] == 0);
+	CHECK(fired[3] == 0);
+	loop_free(l);
+}
+
+int
+main(void)
+{
+	test_esc();
+	test_timers();
+	return UNIT_DONE("esc_loop");
+}
