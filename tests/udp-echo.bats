@@ -72,9 +72,9 @@ server() {
 	kill -INT "$srv_pid"
 	wait_exit "$srv_pid"
 	[ "$exit_status" -eq 0 ]
-	run jq -r '"\(.event) \(.address) \(.family) \(.proto)"' "$BATS_TEST_TMPDIR/ue.out"
+	run jfields event address family proto <"$BATS_TEST_TMPDIR/ue.out"
 	assert_line --index 0 "listening 127.0.0.1 ipv4 udp"
-	run jq -r 'select(.event=="summary") | "\(.datagrams_in) \(.datagrams_out) \(.bytes_in) \(.dropped) \(.signal)"' "$BATS_TEST_TMPDIR/ue.out"
+	run jfields event=summary datagrams_in datagrams_out bytes_in dropped signal <"$BATS_TEST_TMPDIR/ue.out"
 	assert_output "1 1 5 0 SIGINT"
 }
 

@@ -73,3 +73,32 @@ stop_pid() {
 	kill "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
+
+# jfields [KEY=VALUE] KEY...: reads JSON Lines on stdin (each line must
+# parse) and prints, for each object (only those whose KEY is VALUE when
+# the first argument has an '='), the values of the KEYs separated by
+# spaces: null, true and false as JSON writes them. Uses python3, which
+# every machine of this project has (jq may be missing).
+jfields() {
+	python3 -c '
+import json, sys
+args = sys.argv[1:]
+flt = None
+if args and "=" in args[0]:
+    k, v = args.pop(0).split("=", 1)
+    flt = (k, v)
+def fmt(x):
+    if x is None:
+        return "null"
+    if x is True:
+        return "true"
+    if x is False:
+        return "false"
+    return str(x)
+for line in sys.stdin:
+    o = json.loads(line)
+    if flt and fmt(o.get(flt[0])) != flt[1]:
+        continue
+    print(" ".join(fmt(o[k]) if k in o else "MISSING:" + k for k in args))
+' "$@"
+}
