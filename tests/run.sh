@@ -16,15 +16,30 @@ have_bats_libs() {
 	return 1
 }
 
+# What the root-only tests use (network namespaces with firewall rules, a
+# local DNS server); as root they are installed when missing, elsewhere
+# those tests skip with a reason.
+ROOT_PKGS="nftables dnsmasq-base"
+
+apt_install() {
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
+	{ apt-get update -qq >/dev/null 2>&1 &&
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
+}
+
 ensure_bats() {
+	local missing=() p
 	export BATS_LIB_PATH=${BATS_LIB_PATH:-/usr/lib/bats}:$deps/node_modules
 	export PATH=$deps/node_modules/.bin:$PATH
-	command -v bats >/dev/null 2>&1 && have_bats_libs && return 0
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "installing bats bats-assert bats-support (Debian packages)"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bats bats-assert bats-support >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-		  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bats bats-assert bats-support >/dev/null 2>&1; }
+		command -v bats >/dev/null 2>&1 && have_bats_libs || missing+=(bats bats-assert bats-support)
+		for p in $ROOT_PKGS; do
+			dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+		done
+		if [ ${#missing[@]} -gt 0 ]; then
+			echo "installing Debian packages: ${missing[*]}"
+			apt_install "${missing[@]}" || echo "warning: could not install ${missing[*]}"
+		fi
 	fi
 	command -v bats >/dev/null 2>&1 && have_bats_libs && return 0
 	if command -v npm >/dev/null 2>&1; then
