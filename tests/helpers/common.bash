@@ -68,9 +68,8 @@ start_listener() {
 
 # stop_bg PID: stops one background process and reaps it.
 stop_bg() {
-	kill "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
 }
 
 # Every test's background processes are stopped by PID.
@@ -78,10 +77,10 @@ stop_all_bg() {
 	local p
 	[ -f "$BATS_TEST_TMPDIR/pids" ] || return 0
 	while read -r p; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done <"$BATS_TEST_TMPDIR/pids"
 	while read -r p; do
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
 	done <"$BATS_TEST_TMPDIR/pids"
 	rm -f "$BATS_TEST_TMPDIR/pids"
 }
