@@ -17,6 +17,7 @@
 
 #include "../lib/addr.h"
 #include "../lib/clock.h"
+#include "../lib/evidence.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
 #include "../lib/srv.h"
@@ -202,28 +203,17 @@ summary(const struct udp *u, int sig)
 	jb_free(&jb);
 }
 
-/* A failure to set up: the diagnosis table says why; returns the exit. */
+/* A failure to set up: the diagnosis and its evidence; returns the exit. */
 static int
 setup_failed(struct ctx *c, const struct sockaddr *sa, enum stage st,
     int err, int eai, const char *target)
 {
 	struct result r;
-	char buf[ADDRSTR_MAX];
 	int rc;
 
 	result_init(&r, c);
-	snprintf(r.target, sizeof(r.target), "%s",
-	    sa != NULL ? sa_fmt(sa, buf, sizeof(buf)) : target);
-	r.stage = st;
-	r.err = err;
-	r.eai = eai;
-	if (sa != NULL) {
-		sa_fmt_host(sa, r.address, sizeof(r.address));
-		r.port = sa_port(sa);
-		r.family = sa->sa_family;
-	}
 	jb_kstr(&r.extra, "proto", "udp");
-	result_diagnose(&r);
+	ev_server(c, &r, sa, 1, st, err, eai, target);
 	rc = out_result(c, &r);
 	result_free(&r);
 	return rc;

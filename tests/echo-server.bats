@@ -276,3 +276,14 @@ server() {
 		assert_output --partial -- "$o"
 	done
 }
+
+@test "echo-server on a held port exits 7 and names the holder, as probe-bind does" {
+	start_listener h "$SOCKCTL" probe-bind --hold 60s 127.0.0.1:0
+	sc 7 echo-server "127.0.0.1:$listen_port"
+	assert_stderr_contains "held by pid $bg_pid (sockctl"
+}
+
+@test "udp-echo on a foreign address exits 9 and lists the local addresses" {
+	sc 9 udp-echo 203.0.113.5:0
+	assert_stderr_contains "127.0.0.1 (lo)"
+}

@@ -1,0 +1,29 @@
+/* Evidence for a failed bind, shared by probe-bind and the servers. */
+#ifndef SOCKCTL_EVIDENCE_H
+#define SOCKCTL_EVIDENCE_H
+
+#include <sys/socket.h>
+
+#include "out.h"
+
+/*
+ * Records the failure (st, err) of binding sa in r, fills reason, cause
+ * and fix from the diagnosis table, then the evidence found on this
+ * machine: the port's holders (and whether SO_REUSEADDR would bind past
+ * TIME_WAIT, by trying it), the privileged-port sysctl and capability, the
+ * local addresses, the descriptor limits. Appends "owners" (a list, or
+ * null) to r->extra.
+ */
+void	ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+	    int udp, enum stage st, int err);
+
+/*
+ * Fills r for a server that could not start: target (sa formatted, or
+ * target when sa is NULL), address fields, and ev_bind()'s diagnosis and
+ * evidence; for a name that did not resolve (eai) the table's DNS row.
+ */
+void	ev_server(const struct ctx *c, struct result *r,
+	    const struct sockaddr *sa, int udp, enum stage st, int err, int eai,
+	    const char *target);
+
+#endif
