@@ -552,33 +552,6 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 	}
 }
 
-static void
-announce(struct server *s, const struct sockaddr *sa)
-{
-	char host[ADDRSTR_MAX], full[ADDRSTR_MAX];
-	struct jbuf jb;
-
-	/* the port is the interface of a server: printed even with -q */
-	if (!s->c->json) {
-		fprintf(s->c->out, "listening on %s\n",
-		    sa_fmt(sa, full, sizeof(full)));
-		fflush(s->c->out);
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "listening");
-	jb_kstr(&jb, "command", s->c->cmd);
-	jb_kstr(&jb, "address", sa_fmt_host(sa, host, sizeof(host)));
-	jb_kint(&jb, "port", sa_port(sa));
-	jb_kstr(&jb, "family", family_name(sa->sa_family));
-	jb_kstr(&jb, "proto", "tcp");
-	jb_obj_close(&jb);
-	fwrite(jb.s, 1, jb.len, s->c->out);
-	fputc('\n', s->c->out);
-	fflush(s->c->out);
-	jb_free(&jb);
-}
 
 static void
 summary(struct server *s, int sig)
@@ -719,7 +692,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		goto done;
 	}
 	s->listening = 1;
-	announce(s, (struct sockaddr *)&ss);
+	out_listening(s->c, "tcp", (struct sockaddr *)&ss);
 	out_trace(c, "fd limit %ld; serving", s->nofile);
 
 	sig = loop_run(s->l);

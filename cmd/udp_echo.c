@@ -136,33 +136,6 @@ udp_ready(struct loop *l, struct loop_io *io, int ev)
 		loop_stop(l);
 }
 
-static void
-announce(const struct ctx *c, const struct sockaddr *sa)
-{
-	char host[ADDRSTR_MAX], full[ADDRSTR_MAX];
-	struct jbuf jb;
-
-	/* the port is the interface of a server: printed even with -q */
-	if (!c->json) {
-		fprintf(c->out, "listening on %s\n",
-		    sa_fmt(sa, full, sizeof(full)));
-		fflush(c->out);
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "listening");
-	jb_kstr(&jb, "command", c->cmd);
-	jb_kstr(&jb, "address", sa_fmt_host(sa, host, sizeof(host)));
-	jb_kint(&jb, "port", sa_port(sa));
-	jb_kstr(&jb, "family", family_name(sa->sa_family));
-	jb_kstr(&jb, "proto", "udp");
-	jb_obj_close(&jb);
-	fwrite(jb.s, 1, jb.len, c->out);
-	fputc('\n', c->out);
-	fflush(c->out);
-	jb_free(&jb);
-}
 
 static void
 summary(const struct udp *u, int sig)
@@ -291,7 +264,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		rc = 1;
 		goto done;
 	}
-	announce(c, (struct sockaddr *)&ss);
+	out_listening(c, "udp", (struct sockaddr *)&ss);
 	sig = loop_run(u->l);
 	if (sig == -1) {
 		out_err(c, "event loop: %s", strerror(errno));

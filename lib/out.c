@@ -483,6 +483,34 @@ out_json(const struct ctx *c, const struct jbuf *jb)
 }
 
 void
+out_listening(const struct ctx *c, const char *proto,
+    const struct sockaddr *sa)
+{
+	char host[ADDRSTR_MAX], full[ADDRSTR_MAX];
+	struct jbuf jb;
+
+	if (!c->json) {
+		fprintf(c->out, "listening on %s\n",
+		    sa_fmt(sa, full, sizeof(full)));
+		fflush(c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "listening");
+	jb_kstr(&jb, "command", c->cmd);
+	jb_kstr(&jb, "address", sa_fmt_host(sa, host, sizeof(host)));
+	jb_kint(&jb, "port", sa_port(sa));
+	jb_kstr(&jb, "family", family_name(sa->sa_family));
+	jb_kstr(&jb, "proto", proto);
+	jb_obj_close(&jb);
+	fwrite(jb.s, 1, jb.len, c->out);
+	fputc('\n', c->out);
+	fflush(c->out);
+	jb_free(&jb);
+}
+
+void
 out_trace(const struct ctx *c, const char *fmt, ...)
 {
 	va_list ap;

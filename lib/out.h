@@ -109,6 +109,15 @@ int	out_result(const struct ctx *c, const struct result *r);
 /* Writes one JSON object (an event) as a line on stdout, flushed. */
 void	out_json(const struct ctx *c, const struct jbuf *jb);
 
+/*
+ * A server's first line, "listening on ADDR:PORT" (or the JSON event
+ * "listening"), flushed. Printed even with -q: the port chosen for port 0
+ * is the interface of a server.
+ */
+struct sockaddr;
+void	out_listening(const struct ctx *c, const char *proto,
+	    const struct sockaddr *sa);
+
 /* With -v, writes "[   12.345 ms] " and the message to stderr. */
 void	out_trace(const struct ctx *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
