@@ -53,8 +53,9 @@ static const struct cmd_help help = {
 	"and (with --send/--expect) a reset or a wrong reply, until success or\n"
 	"DUR; a usage error, a permission problem or a name that does not\n"
 	"exist fails at once. --expect reads until the reply matches (^ and $\n"
-	"also match at line breaks), the timeout, or EOF. \"attempts\" counts\n"
-	"connect() calls, every address and retry included.\n\n"
+	"also match at line breaks), the timeout, or EOF. -t bounds each\n"
+	"connect, each wait for a reply and each name lookup. \"attempts\"\n"
+	"counts connect() calls, every address and retry included.\n\n"
 	"examples:\n"
 	"  sockctl connect db 5432\n"
 	"  sockctl connect --wait 60s db:5432 cache:6379\n"
@@ -897,10 +898,14 @@ att_start(struct probe *p, int i)
 	att_arm(a, rn->c->timeout_ms);
 }
 
+/*
+ * Whether --wait has run out. The loop's timers count whole milliseconds,
+ * so the last millisecond counts as passed: a sleep of 0 ms would spin.
+ */
 static int
 deadline_passed(const struct run *rn)
 {
-	return rn->deadline_ns != 0 && clock_ns() >= rn->deadline_ns;
+	return rn->deadline_ns != 0 && clock_ns() + 1000000 > rn->deadline_ns;
 }
 
 static int
@@ -1473,7 +1478,14 @@ att_result(struct probe *p, struct attempt *a, struct result *r)
 	r->err = a->err;
 	r->dx = a->dx;
 	rs = att_reason(a);
-	if (a->stage == ST_SEND || a->stage == ST_RECV ||
+	if (a->stage == ST_CONNECT && a->err == ECONNRESET) {
+		/* the handshake completed, and the reset came before we
+		 * looked: on loopback that takes microseconds */
+		result_cause(r, "the peer accepted, then reset the connection "
+		    "at once (within %.1f ms of connecting): typical of a proxy "
+		    "whose backend is down, or a service that rejects this "
+		    "client", ms_between(a->start_ns, a->end_ns));
+	} else if (a->stage == ST_SEND || a->stage == ST_RECV ||
 	    a->stage == ST_EXPECT)
 		why_exchange(rn, a, r);
 	else if (rs == RS_REFUSED)
