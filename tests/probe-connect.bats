@@ -11,7 +11,7 @@ teardown() {
 # echo_listener NAME ADDR: the echo server of this binary, or skip.
 echo_listener() {
 	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
-	start_listener "$1" timeout 30 "$SOCKCTL" echo-server "$2"
+	start_listener "$1" timeout -k 5 30 "$SOCKCTL" echo-server "$2"
 }
 
 # with_hosts FILE EXIT ARGS...: sc with FILE as /etc/hosts (root: a
@@ -287,7 +287,7 @@ with_hosts() {
 
 @test "a .invalid name is dns-failure, exit 3, EAI_NONAME, answered quickly" {
 	SECONDS=0
-	run --separate-stderr timeout 20 "$SOCKCTL" connect does-not-exist.invalid:80
+	run --separate-stderr timeout -k 5 20 "$SOCKCTL" connect does-not-exist.invalid:80
 	if [[ "$stderr" == *EAI_AGAIN* ]]; then
 		skip "the resolver is unreachable here (EAI_AGAIN)"
 	fi
@@ -314,7 +314,7 @@ with_hosts() {
 	require_python
 	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
 	port=$(free_port)
-	start_bg late bash -c "sleep 1; exec timeout 20 '$SOCKCTL' echo-server 127.0.0.1:$port"
+	start_bg late bash -c "sleep 1; exec timeout -k 5 20 '$SOCKCTL' echo-server 127.0.0.1:$port"
 	SECONDS=0
 	sc 0 connect --wait 10s --interval 100ms "127.0.0.1:$port"
 	[ "$SECONDS" -le 5 ]
@@ -335,7 +335,7 @@ with_hosts() {
 }
 
 @test "--wait does not retry a name that does not exist" {
-	run --separate-stderr timeout 20 "$SOCKCTL" connect --wait 10s does-not-exist.invalid:80
+	run --separate-stderr timeout -k 5 20 "$SOCKCTL" connect --wait 10s does-not-exist.invalid:80
 	[[ "$stderr" == *EAI_AGAIN* ]] && skip "the resolver is unreachable here (EAI_AGAIN)"
 	[ "$status" -eq 3 ]
 	[[ "$stderr" != *"still failing"* ]]
@@ -531,9 +531,9 @@ with_hosts() {
 	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
 	ns_new ports
 	# the listener's own port 0 comes from the range: narrow it after
-	start_listener e ip netns exec "$ns" timeout 30 "$SOCKCTL" echo-server 127.0.0.1:0
+	start_listener e ip netns exec "$ns" timeout -k 5 30 "$SOCKCTL" echo-server 127.0.0.1:0
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
-	run --separate-stderr ip netns exec "$ns" timeout 20 python3 -c '
+	run --separate-stderr ip netns exec "$ns" timeout -k 5 20 python3 -c '
 import socket, subprocess, sys
 port = int(sys.argv[2])
 keep = [socket.create_connection(("127.0.0.1", port)) for i in range(2)]

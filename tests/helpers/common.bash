@@ -66,9 +66,16 @@ start_listener() {
 	listen_port=${listen_addr##*:}
 }
 
-# stop_bg PID: stops one background process and reaps it.
+# stop_bg PID: stops one background process and reaps it; one that has not
+# exited 10 s after SIGTERM (e.g. stuck in a sanitizer's exit) gets SIGKILL.
 stop_bg() {
+	local i
 	kill "$1" 2>/dev/null || true
+	for ((i = 0; i < 500; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill -9 "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
 
@@ -80,7 +87,7 @@ stop_all_bg() {
 		kill "$p" 2>/dev/null || true
 	done <"$BATS_TEST_TMPDIR/pids"
 	while read -r p; do
-		wait "$p" 2>/dev/null || true
+		stop_bg "$p"
 	done <"$BATS_TEST_TMPDIR/pids"
 	rm -f "$BATS_TEST_TMPDIR/pids"
 }

@@ -13,7 +13,7 @@ require_python() {
 # once), reset (accepts, resets at once).
 py_listener() {
 	local name=$1 addr=$2 mode=$3
-	start_listener "$name" timeout 30 python3 -c '
+	start_listener "$name" timeout -k 5 30 python3 -c '
 import socket, sys, time, struct
 addr, mode = sys.argv[1], sys.argv[2]
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -172,7 +172,7 @@ dns_run() {
 		mount --bind "$1" /etc/resolv.conf || exit 90
 		pid=
 		if [ "$2" = 127.0.0.1 ]; then
-			timeout 20 dnsmasq --keep-in-foreground --no-resolv \
+			timeout -k 5 20 dnsmasq --keep-in-foreground --no-resolv \
 			    --no-hosts --listen-address=127.0.0.1 --bind-interfaces \
 			    --port=53 --pid-file= --local=/test/ \
 			    --host-record=a4.test,198.51.100.7 \

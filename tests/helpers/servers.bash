@@ -70,8 +70,7 @@ wait_count() {
 # exit status (stop_bg's `wait` trips set -e when the process dies of the
 # signal).
 stop_pid() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
+	stop_bg "$1"
 }
 
 # jfields [KEY=VALUE] KEY...: reads JSON Lines on stdin (each line must
