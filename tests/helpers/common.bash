@@ -104,7 +104,9 @@ require_root() {
 # in_fresh_netns: true when this shell is in a network namespace with only
 # a loopback interface (made by the test itself, e.g. unshare -n).
 in_fresh_netns() {
+	# /sys/class/net shows the host's devices under `unshare -n` unless sysfs
+	# is remounted; ip asks the kernel for this namespace's own
 	local n
-	n=$(ls /sys/class/net | grep -cv '^lo$')
+	n=$(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -cv '^lo$')
 	[ "$n" -eq 0 ]
 }
