@@ -12,7 +12,7 @@ _sockctl_opts() {
 		echo "--wait --interval --send --expect --all --targets -j --jobs" ;;
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count" ;;
 	udp-echo) echo "--upper --count" ;;
-	probe-udp) echo "-c --interval --send" ;;
+	probe-udp) echo "-c --count --interval --send" ;;
 	explain) echo "-l --list" ;;
 	esac
 }

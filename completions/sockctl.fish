@@ -145,7 +145,7 @@ complete -c sockctl -n '__sockctl_using udp-echo' -l upper -d 'reply upper-cased
 complete -c sockctl -n '__sockctl_using udp-echo' -l count -x -d 'exit after N datagrams'
 
 # probe-udp
-complete -c sockctl -n '__sockctl_using probe-udp' -s c -x -d 'send N datagrams (default 3)'
+complete -c sockctl -n '__sockctl_using probe-udp' -s c -l count -x -d 'send N datagrams (default 3)'
 complete -c sockctl -n '__sockctl_using probe-udp' -l interval -x -d 'pause between datagrams'
 complete -c sockctl -n '__sockctl_using probe-udp' -l send -x -d 'payload to send'
 complete -c sockctl -n '__sockctl_using probe-udp; and test (count (__sockctl_positionals)) -eq 0' -a '(__fish_print_hostnames)'
