@@ -31,12 +31,14 @@
 #include "../lib/diag.h"
 #include "../lib/errname.h"
 #include "../lib/esc.h"
+#include "../lib/expect.h"
 #include "../lib/icmp.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
 #include "../lib/procnet.h"
 #include "../lib/resolve.h"
 #include "../lib/sysinfo.h"
+#include "../lib/targets.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -631,20 +633,6 @@ att_arm(struct attempt *a, int64_t ms)
 	(void)loop_timer_set(rn->lp, &a->tm, ms);
 }
 
-static int
-expect_match(struct run *rn, struct attempt *a)
-{
-#ifdef REG_STARTEND
-	regmatch_t m[1];
-
-	m[0].rm_so = 0;
-	m[0].rm_eo = (regoff_t)a->rlen;
-	return regexec(&rn->re, a->rbuf, 1, m, REG_STARTEND) == 0;
-#else
-	return regexec(&rn->re, a->rbuf, 0, NULL, 0) == 0;
-#endif
-}
-
 static void
 start_recv(struct attempt *a)
 {
@@ -719,7 +707,7 @@ do_recv(struct attempt *a)
 		a->rlen += (size_t)n;
 		a->rbuf[a->rlen] = '\0';
 		out_trace(rn->c, "%s: recv: %zd bytes", a->p->t->disp, n);
-		if (rn->have_re && expect_match(rn, a)) {
+		if (rn->have_re && expect_match(&rn->re, a->rbuf, a->rlen)) {
 			out_trace(rn->c, "%s: expect: matched", a->p->t->disp);
 			att_finish(a, 1, ST_NONE, 0, 0);
 			return;
@@ -2339,53 +2327,20 @@ parse_args(struct ctx *c, char **args, int n, struct tvec *tv)
 static int
 parse_file(struct ctx *c, const char *path, struct tvec *tv)
 {
-	const char *name = strcmp(path, "-") == 0 ? "stdin" : path;
+	struct targets tr;
 	struct endpoint ep;
-	char line[1024], err[256], where[300], *tok[3], *s, *save;
+	char err[TARGETS_ERR_MAX];
 	FILE *f;
-	int lineno = 0, rc = 0, nt;
+	int rc = 0, n;
 
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
 	if (f == NULL)
 		return out_usage(c, "cannot read --targets file '%s': %s",
 		    path, strerror(errno));
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%d", name, lineno);
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			rc = out_usage(c, "%s: line too long", where);
-			break;
-		}
-		/* a comment starts a line or follows a blank */
-		for (s = line; *s != '\0'; s++)
-			if (*s == '#' && (s == line || s[-1] == ' ' ||
-			    s[-1] == '\t')) {
-				*s = '\0';
-				break;
-			}
-		nt = 0;
-		for (s = strtok_r(line, " \t\r\n", &save); s != NULL;
-		    s = strtok_r(NULL, " \t\r\n", &save)) {
-			if (nt == 2) {
-				nt++;
-				break;
-			}
-			tok[nt++] = s;
-		}
-		if (nt == 0)
-			continue;
-		if (nt > 2)
-			rc = out_usage(c, "%s: expected HOST:PORT or HOST PORT, "
-			    "got more", where);
-		else if ((nt == 1 ? ep_parse(tok[0], 0, &ep, err, sizeof(err)) :
-		    ep_parse2(tok[0], tok[1], 0, &ep, err, sizeof(err))) == -1)
-			rc = out_usage(c, "%s: %s", where, err);
-		else
-			rc = add_target(c, tv, &ep, where);
-	}
-	if (rc == 0 && ferror(f))
-		rc = out_usage(c, "cannot read --targets file '%s': %s", path,
-		    strerror(errno));
+	targets_init(&tr, f, path);
+	while (rc == 0 && (n = targets_next(&tr, &ep, err, sizeof(err))) != 0)
+		rc = n == -1 ? out_usage(c, "%s", err) :
+		    add_target(c, tv, &ep, tr.where);
 	if (f != stdin)
 		fclose(f);
 	return rc;
@@ -2462,11 +2417,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		rn.sendlen = (size_t)n;
 	}
 	if (expect != NULL) {
-		int e = regcomp(&rn.re, expect, REG_EXTENDED | REG_NEWLINE |
-		    REG_NOSUB);
-
-		if (e != 0) {
-			regerror(e, &rn.re, err, sizeof(err));
+		if (expect_compile(&rn.re, expect, err, sizeof(err)) == -1) {
 			rc = out_usage(c, "invalid --expect pattern '%.60s': %s",
 			    expect, err);
 			goto out;

@@ -1,0 +1,82 @@
+/* Unit tests: the --targets reader (lib/targets) and --expect (lib/expect). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../../lib/expect.h"
+#include "../../lib/targets.h"
+#include "unit.h"
+
+/* Reads text as a --targets file: returns what targets_next() returned last. */
+static int
+read_all(const char *text, struct endpoint *eps, int max, int *n, char *err)
+{
+	struct targets t;
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int rc;
+
+	*n = 0;
+	if (f == NULL)
+		return -2;
+	targets_init(&t, f, "t.txt");
+	while ((rc = targets_next(&t, &eps[*n < max ? *n : max - 1], err,
+	    TARGETS_ERR_MAX)) == 1)
+		(*n)++;
+	fclose(f);
+	return rc;
+}
+
+static void
+test_targets(void)
+{
+	struct endpoint ep[8];
+	char err[TARGETS_ERR_MAX], big[TARGETS_LINE_MAX + 16];
+	int n;
+
+	CHECK(read_all("# hosts\n\n127.0.0.1:80\n  ::1 443 # v6\n[::1]:22\n"
+	    "a:1#x\n", ep, 8, &n, err) == -1);
+	CHECK(n == 3);
+	CHECK_STR(ep[0].host, "127.0.0.1");
+	CHECK(ep[0].port == 80);
+	CHECK_STR(ep[1].host, "::1");
+	CHECK(ep[1].port == 443);
+	CHECK(ep[2].port == 22);
+	/* '#' inside a word starts no comment */
+	CHECK(strncmp(err, "t.txt:6: ", 9) == 0 && strstr(err, "1#"));
+	CHECK(read_all("", ep, 8, &n, err) == 0 && n == 0);
+	CHECK(read_all("no-newline:9", ep, 8, &n, err) == 0 && n == 1);
+	CHECK(read_all("a:1\nb 2 3\n", ep, 8, &n, err) == -1 && n == 1);
+	CHECK_STR(err, "t.txt:2: expected HOST:PORT or HOST PORT, got more");
+	CHECK(read_all("\n\nnoport\n", ep, 8, &n, err) == -1);
+	CHECK(strncmp(err, "t.txt:3: ", 9) == 0 && strstr(err, "noport"));
+	memset(big, 'a', sizeof(big) - 2);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	CHECK(read_all(big, ep, 8, &n, err) == -1);
+	CHECK_STR(err, "t.txt:1: line too long");
+}
+
+static void
+test_expect(void)
+{
+	regex_t re;
+	char err[256];
+	const char reply[] = "+OK\0\r\n+PONG\r\n";
+
+	if (expect_compile(&re, "^\\+PONG\r?$", err, sizeof(err)) == 0) {
+		/* past a NUL byte, and ^ $ at line breaks */
+		CHECK(expect_match(&re, reply, sizeof(reply) - 1) == 1);
+		CHECK(expect_match(&re, reply, 6) == 0);
+		regfree(&re);
+	} else
+		CHECK(0);
+	CHECK(expect_compile(&re, "a(", err, sizeof(err)) == -1);
+	CHECK(err[0] != '\0');
+}
+
+int
+main(void)
+{
+	test_targets();
+	test_expect();
+	return UNIT_DONE("targets");
+}
