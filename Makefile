@@ -128,6 +128,12 @@ test-static: static
 clean:
 	rm -rf build sockctl
 
+# make bench: sockctl's servers and probes side by side with the ceiling
+# loop, socat, ncat, nc and nmap (bench/run; BENCH_QUICK=1 for a short run).
+# Not part of make test.
+bench: all
+	@B=$(B) SOCKCTL=$(CURDIR)/$(B)/sockctl bench/run
+
 # --- fuzzing: clang's libFuzzer over the parsers (tests/fuzz/fuzz_*.c) ---
 FUZZ_SECONDS ?= 60
 FUZZ_SRC  = $(sort $(wildcard tests/fuzz/fuzz_*.c))

@@ -1,0 +1,266 @@
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+unsigned char	*bench_pat;
+const char	*bench_name = "bench";
+
+void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", bench_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+double
+num_arg(int o, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		die("-%c: '%s' is not a non-negative number", o, s);
+	return v;
+}
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void
+pat_init(uint64_t seed)
+{
+	uint64_t x = seed, v;
+
+	bench_pat = malloc(PAT_LEN + PAT_TAIL);
+	if (bench_pat == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < PAT_LEN; i += 8) {
+		v = splitmix(&x);
+		for (size_t j = 0; j < 8 && i + j < PAT_LEN; j++)
+			bench_pat[i + j] = (unsigned char)(v >> (8 * j));
+	}
+	memcpy(bench_pat + PAT_LEN, bench_pat, PAT_TAIL);
+}
+
+long
+pat_check(uint64_t off, const unsigned char *p, size_t n)
+{
+	size_t done = 0, k;
+	const unsigned char *e;
+
+	while (done < n) {
+		k = n - done < PAT_TAIL ? n - done : PAT_TAIL;
+		e = pat_at(off + done);
+		if (memcmp(e, p + done, k) != 0) {
+			for (size_t i = 0; i < k; i++)
+				if (e[i] != p[done + i])
+					return (long)(done + i);
+		}
+		done += k;
+	}
+	return -1;
+}
+
+int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int
+hist_idx(int64_t v)
+{
+	int msb;
+
+	if (v < HIST_SUB)
+		return v < 0 ? 0 : (int)v;
+	msb = 63 - __builtin_clzll((unsigned long long)v);
+	/* msb >= 4: the top 4 bits below the leading one pick the step */
+	return (msb - 3) * HIST_SUB +
+	    (int)((v >> (msb - 4)) & (HIST_SUB - 1));
+}
+
+static int64_t
+hist_val(int i)
+{
+	int e = i / HIST_SUB, m = i % HIST_SUB;
+
+	if (e == 0)
+		return m;
+	/* the upper edge of the step */
+	return ((int64_t)(HIST_SUB + m + 1) << (e + 3 - 4)) - 1;
+}
+
+void
+hist_add(struct hist *h, int64_t ns)
+{
+	int i = hist_idx(ns);
+
+	h->b[i < HIST_N ? i : HIST_N - 1]++;
+	h->n++;
+	h->sum += (double)ns;
+	if (ns > h->max)
+		h->max = ns;
+}
+
+int64_t
+hist_q(const struct hist *h, double q)
+{
+	uint64_t want, seen = 0;
+
+	if (h->n == 0)
+		return 0;
+	want = (uint64_t)(q * (double)h->n);
+	if (want >= h->n)
+		want = h->n - 1;
+	for (int i = 0; i < HIST_N; i++) {
+		seen += h->b[i];
+		if (seen > want) {
+			int64_t v = hist_val(i);
+
+			return v < h->max ? v : h->max;
+		}
+	}
+	return h->max;
+}
+
+/* Reads one /proc/PID/stat; returns 1 when it belongs to pgid. */
+static int
+stat_one(const char *pid, pid_t pgid, double *cpu, long *rss)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	long long cut, cst, rs;
+	int pg;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return 0;
+	n = (ssize_t)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* the command may hold spaces and parentheses: skip to the last ) */
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return 0;
+	/* fields 3.. : state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime cutime cstime prio nice
+	 * threads itreal start vsize rss */
+	if (sscanf(p + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu %lld %lld %*d %*d %*d %*d %*u %*u %lld", &pg, &ut,
+	    &st, &cut, &cst, &rs) != 6)
+		return 0;
+	if (pg != pgid)
+		return 0;
+	*cpu = (double)(ut + st) + (double)(cut + cst);
+	*rss = (long)rs;
+	return 1;
+}
+
+int
+pg_read(pid_t pgid, struct pgstat *st)
+{
+	static long hz, pagekb;
+	struct dirent *d;
+	double cpu;
+	long rss;
+	DIR *dir;
+
+	memset(st, 0, sizeof(*st));
+	if (pgid <= 0)
+		return 0;
+	if (hz == 0) {
+		hz = sysconf(_SC_CLK_TCK);
+		pagekb = sysconf(_SC_PAGESIZE) / 1024;
+	}
+	/* the leader first: most servers are one process */
+	{
+		char pid[24];
+
+		snprintf(pid, sizeof(pid), "%d", (int)pgid);
+		if (stat_one(pid, pgid, &cpu, &rss)) {
+			st->cpu_s += cpu / (double)hz;
+			st->rss_kb += rss * pagekb;
+			st->nproc++;
+		}
+	}
+	dir = opendir("/proc");
+	if (dir == NULL)
+		return -1;
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		if (atol(d->d_name) == (long)pgid)
+			continue;
+		if (stat_one(d->d_name, pgid, &cpu, &rss)) {
+			st->cpu_s += cpu / (double)hz;
+			st->rss_kb += rss * pagekb;
+			st->nproc++;
+		}
+	}
+	closedir(dir);
+	return 0;
+}
+
+long
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return (long)rl.rlim_cur;
+}
+
+void
+parse_target(const char *host, const char *port, struct sockaddr_in *sin)
+{
+	char *end;
+	long p;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+		die("'%s' is not a numeric IPv4 address", host);
+	p = strtol(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || p < 1 || p > 65535)
+		die("'%s' is not a port", port);
+	sin->sin_port = htons((uint16_t)p);
+}
