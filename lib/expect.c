@@ -1,5 +1,6 @@
 #include <regex.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "expect.h"
 
@@ -24,7 +25,15 @@ expect_match(const regex_t *re, const char *buf, size_t len)
 	m[0].rm_eo = (regoff_t)len;
 	return regexec(re, buf, 1, m, REG_STARTEND) == 0;
 #else
-	(void)len;
-	return regexec(re, buf, 0, NULL, 0) == 0;
+	/*
+	 * Each NUL-free piece is a C string of its own (buf[len] is NUL), so
+	 * match them one by one: a pattern cannot span a NUL byte here, and
+	 * ^ also matches just after one.
+	 */
+	for (const char *p = buf, *end = buf + len; p <= end;
+	    p += strnlen(p, (size_t)(end - p)) + 1)
+		if (regexec(re, p, 0, NULL, 0) == 0)
+			return 1;
+	return 0;
 #endif
 }

@@ -17,8 +17,8 @@ int	expect_compile(regex_t *re, const char *pat, char *err, size_t errlen);
 
 /*
  * Returns 1 when re matches somewhere in buf[0..len-1], 0 when not. buf
- * may hold NUL bytes and must have a NUL at buf[len]: where the C library
- * lacks REG_STARTEND the match stops at the first NUL.
+ * may hold NUL bytes and must have a NUL at buf[len]. Where the C library
+ * lacks REG_STARTEND (musl), each NUL-free piece is matched on its own.
  */
 int	expect_match(const regex_t *re, const char *buf, size_t len);
 

@@ -79,7 +79,9 @@ with_hosts() {
 	sc 0 -v connect "localhost:$listen_port"
 	assert_stderr_contains "resolve localhost"
 	assert_stderr_contains "ESTABLISHED"
-	assert_stderr_contains "FIN_WAIT"
+	# FIN_WAIT1, or (when the peer answers our FIN at once) that it did
+	[[ "$stderr" =~ "shutdown (our FIN): "(FIN_WAIT|"the peer's FIN already") ]] ||
+		{ echo "$stderr" >&2; return 1; }
 	assert_stderr_contains "close:"
 }
 
@@ -580,7 +582,8 @@ sys.exit(subprocess.call([sys.argv[1], "connect", "127.0.0.1:%d" % port]))
 	dns_run 3 203.0.113.53 connect -t 2s db.example:5432
 	[[ "$stderr" == *"EAI_AGAIN"* ]]
 	[[ "$stderr" == *"nameservers: 203.0.113.53"* ]]
-	dns_run 3 203.0.113.53 connect --wait 1s --interval 200ms db.example:5432
+	# musl waits out its resolver timeout (options timeout:1) per lookup
+	dns_run 3 203.0.113.53 connect --wait 2500ms --interval 200ms db.example:5432
 	[[ "$stderr" == *"still failing when --wait ran out"* ]]
 	[[ "$stderr" != *"and 1 tries"* ]]
 }
