@@ -5,10 +5,12 @@
  * the same as probe-bind would.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include "sysinfo.h"
 
 #define MAX_HOLDERS	64
+#define OWNER_FDS	3	/* /proc, /proc/PID/fd, its status (or /etc/passwd) */
 
 /*
  * Binds a fresh socket with SO_REUSEADDR to sa and closes it. Returns 0,
@@ -126,19 +129,44 @@ conflicts(const struct sockaddr *a, const struct pn_holder *h)
 	return a->sa_family == AF_INET && is_wildcard(hs);
 }
 
+/*
+ * Whether n more descriptors can be opened now. The owner lookup skips a
+ * process whose fd table it cannot open, so at the open-files limit it
+ * would find no owner and blame another namespace.
+ */
+static int
+fds_spare(int n)
+{
+	int fds[8], k, ok = 1;
+
+	if (n > 8)
+		n = 8;
+	for (k = 0; k < n; k++) {
+		fds[k] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fds[k] == -1) {
+			ok = errno != EMFILE && errno != ENFILE;
+			break;
+		}
+	}
+	for (int i = 0; i < k; i++)
+		close(fds[i]);
+	return ok;
+}
+
 static void
 in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
     int udp)
 {
 	struct pn_holder *h;
 	int n, unreadable = 0, timewait = 0, live = 0, hidden = 0, noproc = 0;
-	int port = sa_port(sa), shown = 0, overlap = 0;
+	int port = sa_port(sa), shown = 0, overlap = 0, nofd, unknown = 0;
 	char as[ADDRSTR_MAX], me[64];
 	int err;
 
 	h = calloc(MAX_HOLDERS, sizeof(*h));
 	if (h == NULL)
 		return;
+	nofd = !fds_spare(OWNER_FDS);
 	n = pn_port_holders(c->proc_root, udp ? IPPROTO_UDP : IPPROTO_TCP,
 	    port, h, MAX_HOLDERS, &unreadable);
 	pn_user(geteuid(), me, sizeof(me));
@@ -169,7 +197,14 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 			}
 		} else {
 			json_owner(&r->extra, x, NULL);
-			if (unreadable > 0 && geteuid() != 0 &&
+			if (nofd) {
+				unknown++;
+				if (shown++ < 8)
+					result_cause(r, "held by a socket "
+					    "of user %s (uid %u), %s on %s; "
+					    "which process holds it is unknown",
+					    x->user, x->sock.uid, state, as);
+			} else if (unreadable > 0 && geteuid() != 0 &&
 			    x->sock.uid != geteuid()) {
 				hidden++;
 				if (shown++ < 8)
@@ -228,6 +263,16 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		result_fix(r, "look for a process that binds without "
 		    "listening (a newer ss shows them with --bound-inactive), "
 		    "or choose another port (port 0 picks a free one)");
+	} else if (unknown > 0) {
+		struct si_fds f;
+
+		si_fd_limits(c->proc_root, &f);
+		result_cause(r, "the owner lookup needs a few file descriptors "
+		    "and this process is at its open files limit (%ld, "
+		    "ulimit -n), so it could not look", f.soft);
+		result_fix(r, "raise ulimit -n and run again to name the "
+		    "process, or choose another port (port 0 picks a free "
+		    "one)");
 	} else if (hidden > 0) {
 		result_fix(r, "run as root to name the process (sudo "
 		    "sockctl probe-bind %s), ask user %s to stop it, or choose "
@@ -242,6 +287,14 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 	} else
 		result_fix(r, "stop that process (or reconfigure it), or "
 		    "choose another port (port 0 picks a free one)");
+	if (nofd && unknown == 0 && live > 0) {
+		struct si_fds f;
+
+		si_fd_limits(c->proc_root, &f);
+		result_cause(r, "(this process is at its open files limit, %ld "
+		    "with ulimit -n, so names may be missing: '?' for a "
+		    "command, a number for a user)", f.soft);
+	}
 	if (live > 0 && timewait > 0)
 		result_cause(r, "also %d TIME_WAIT leftover%s", timewait,
 		    timewait == 1 ? "" : "s");
@@ -326,18 +379,78 @@ addr_na(const struct ctx *c, struct result *r, const struct sockaddr *sa)
 	    "0.0.0.0");
 }
 
+/* ulimit -v style: KiB, with MiB or GiB for a person. */
 static void
-fd_limit(const struct ctx *c, struct result *r)
+fmt_kib(unsigned long long kib, char *buf, size_t len)
+{
+	if (kib >= 10ull << 20)
+		snprintf(buf, len, "%.1f GiB", kib / 1048576.0);
+	else
+		snprintf(buf, len, "%.1f MiB", kib / 1024.0);
+}
+
+/* VmSize of this process in KiB, or 0 when unknown. */
+static unsigned long long
+vm_size_kib(const struct ctx *c)
+{
+	char path[256], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/self/status", c->proc_root);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmSize: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+void
+ev_limits(const struct ctx *c, struct result *r, int err)
 {
 	struct si_fds f;
+	struct rlimit rl;
+	char lim[32], used[32];
+	unsigned long long vm;
 
-	si_fd_limits(c->proc_root, &f);
-	if (r->err == EMFILE)
-		result_cause(r, "open file limit of this process: soft %ld, "
-		    "hard %ld (ulimit -n)", f.soft, f.hard);
-	else
-		result_cause(r, "system file table: %ld of %ld in use "
-		    "(fs.file-nr, fs.file-max)", f.sys_used, f.sys_max);
+	if (err == EMFILE || err == ENFILE) {
+		si_fd_limits(c->proc_root, &f);
+		if (err == EMFILE && f.soft >= 0)
+			result_cause(r, "open files limit of this process: "
+			    "soft %ld, hard %ld (ulimit -n)", f.soft, f.hard);
+		/* the table itself may be unreadable for want of an fd */
+		if (f.sys_used >= 0 && f.sys_max >= 0)
+			result_cause(r, "system file table: %ld of %ld in use "
+			    "(fs.file-nr, fs.file-max)", f.sys_used,
+			    f.sys_max);
+		return;
+	}
+	if (err != ENOMEM && err != ENOBUFS && err != EAGAIN)
+		return;
+	if (getrlimit(RLIMIT_AS, &rl) == -1)
+		return;
+	if (rl.rlim_cur == RLIM_INFINITY) {
+		if (err != EAGAIN)
+			result_cause(r, "this process has no address-space "
+			    "limit (ulimit -v unlimited): the machine or its "
+			    "cgroup is short of memory");
+		return;
+	}
+	fmt_kib((unsigned long long)rl.rlim_cur / 1024, lim, sizeof(lim));
+	vm = vm_size_kib(c);
+	if (vm > 0) {
+		fmt_kib(vm, used, sizeof(used));
+		result_cause(r, "address-space limit of this process: %s "
+		    "(ulimit -v %llu), %s of it in use", lim,
+		    (unsigned long long)rl.rlim_cur / 1024, used);
+	} else
+		result_cause(r, "address-space limit of this process: %s "
+		    "(ulimit -v %llu)", lim,
+		    (unsigned long long)rl.rlim_cur / 1024);
+	result_fix(r, "or raise the limit (ulimit -v, MemoryMax= or "
+	    "LimitAS= in systemd)");
 }
 
 void
@@ -361,9 +474,11 @@ ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		addr_na(c, r, sa);
 		break;
 	case DH_FD_LIMIT:
-		fd_limit(c, r);
+		ev_limits(c, r, err);
 		break;
 	default:
+		if (d->reason == RS_RESOURCE)
+			ev_limits(c, r, err);
 		break;
 	}
 	if (d->hook != DH_PORT_OWNERS)
