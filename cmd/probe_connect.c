@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "../lib/diag.h"
 #include "../lib/errname.h"
 #include "../lib/esc.h"
+#include "../lib/evidence.h"
 #include "../lib/expect.h"
 #include "../lib/icmp.h"
 #include "../lib/loop.h"
@@ -1406,14 +1409,8 @@ why_exchange(struct run *rn, struct attempt *a, struct result *r)
 static void
 why_resource(struct run *rn, struct result *r)
 {
-	struct si_fds f;
-
 	table_cause(r);
-	si_fd_limits(rn->c->proc_root, &f);
-	if (f.soft >= 0)
-		result_cause(r, "open files: limit %ld (hard %ld); system "
-		    "%ld of %ld in use", f.soft, f.hard, f.sys_used,
-		    f.sys_max);
+	ev_limits(rn->c, r, r->err);
 	if (rn->jobs > 64)
 		result_fix(r, "or lower -j (now %lld)", rn->jobs);
 }
@@ -1560,6 +1557,16 @@ resolve_result(struct probe *p, struct result *r)
 	r->eai = rd->eai;
 	if (rd->eai == EAI_SYSTEM)
 		r->err = rd->eai_err;
+	if (rd->eai == EAI_SYSTEM && (r->err == EMFILE || r->err == ENFILE ||
+	    r->err == ENOMEM || r->err == ENOBUFS)) {
+		/* not the name's fault: say which limit, as for a socket */
+		r->eai = 0;
+		result_diagnose(r);
+		result_cause(r, "so %s could not be looked up (nothing is "
+		    "known about the name)", p->t->ep.host);
+		ev_limits(rn->c, r, r->err);
+		return;
+	}
 	nns = si_nameservers(NULL, ns, sizeof(ns));
 	if (rn->c->family != AF_UNSPEC && !rd->rs_cut && (rd->eai ==
 	    EAI_NONAME || is_nodata(rd->eai)) && other_family(p, ns,
@@ -1958,8 +1965,14 @@ connect_begin(struct probe *p)
 	p->cur.winner = -1;
 	p->cur.nstarted = 0;
 	p->cur.att = calloc((size_t)p->cur.naddr, sizeof(*p->cur.att));
-	if (p->cur.att == NULL)
-		abort();
+	if (p->cur.att == NULL) {
+		/* reported like a resolver out of memory: no address tried */
+		p->cur.naddr = 0;
+		p->cur.eai = EAI_SYSTEM;
+		p->cur.eai_err = ENOMEM;
+		round_check(p);
+		return;
+	}
 	for (int i = 0; i < p->cur.naddr; i++)
 		p->cur.att[i].io.fd = -1;
 	if (rn->all) {
@@ -2049,6 +2062,9 @@ round_begin(struct probe *p)
 	p->rq = rs_start(p->t->ep.host, rn->c->family, rn->rfd[1]);
 	if (p->rq == NULL) {
 		/* no thread to be had: resolve here */
+		out_trace(rn->c, "%s: no resolver thread (%s); resolving %s "
+		    "inline, not bounded by -t", p->t->disp, strerror(errno),
+		    p->t->ep.host);
 		eai = rs_sync(p->t->ep.host, rn->c->family, &res);
 		resolved(p, res, eai, eai == EAI_SYSTEM ? errno : 0,
 		    clock_ns());
@@ -2253,6 +2269,33 @@ kick(struct run *rn)
 	rn->in_kick = 0;
 }
 
+/*
+ * The run itself could not be set up (no descriptor for the event loop, no
+ * memory for the targets): one result standing for all of them, naming
+ * the limit. Returns its exit code.
+ */
+static int
+setup_failed(struct ctx *c, const char *what, int err)
+{
+	struct result r;
+	int rc;
+
+	result_init(&r, c);
+	snprintf(r.target, sizeof(r.target), "%s", what);
+	r.err = err;
+	result_diagnose(&r);
+	ev_limits(c, &r, err);
+	jb_knull(&r.extra, "resolve_ms");
+	jb_knull(&r.extra, "connect_ms");
+	jb_knull(&r.extra, "rtt_ms");
+	jb_kint(&r.extra, "attempts", 0);
+	if (err == ENOMEM)
+		result_fix(&r, "or probe fewer targets per run");
+	rc = out_result(c, &r);
+	result_free(&r);
+	return rc;
+}
+
 /* Arguments */
 
 struct tvec {
@@ -2277,8 +2320,14 @@ add_target(struct ctx *c, struct tvec *tv, const struct endpoint *ep,
 		struct tgt *nv = realloc(tv->v, cap * sizeof(*nv));
 
 		if (nv == NULL) {
-			out_err(c, "out of memory for %zu targets", tv->n);
-			return 1;
+			char what[400];
+
+			if (where != NULL)
+				snprintf(what, sizeof(what), "%s", where);
+			else
+				snprintf(what, sizeof(what), "target %zu",
+				    tv->n + 1);
+			return setup_failed(c, what, ENOMEM);
 		}
 		tv->v = nv;
 		tv->cap = cap;
@@ -2351,6 +2400,57 @@ parse_file(struct ctx *c, const char *path, struct tvec *tv)
 	return rc;
 }
 
+/* Descriptors open in this process, or -1 when /proc cannot tell. */
+static long
+fds_open(void)
+{
+	struct dirent *e;
+	long n = 0;
+	DIR *d;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* the directory's own */
+}
+
+#define FD_PER_JOB	3	/* two addresses at once, and the resolver */
+#define FD_RESERVE	4	/* evidence: /proc/net, /etc/resolv.conf, ... */
+
+/*
+ * How many targets fit in flight under the open-files limit: -j 64 under
+ * ulimit -n 16 would fail most targets with EMFILE, so the run goes
+ * slower instead. At least one; a target that still finds no descriptor
+ * says so (resource-limit, EMFILE).
+ */
+static long long
+fd_jobs(struct run *rn, long long jobs)
+{
+	struct rlimit rl;
+	long open, fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30)
+		return jobs;
+	open = fds_open();
+	if (open < 0)
+		open = (long)rl.rlim_cur;	/* opendir hit the limit */
+	fit = ((long)rl.rlim_cur - open - FD_RESERVE) / FD_PER_JOB;
+	if (fit < 1)
+		fit = 1;
+	if (fit >= jobs)
+		return jobs;
+	out_trace(rn->c, "open files limit %ld, %ld open: %lld targets at "
+	    "once, not %lld", (long)rl.rlim_cur, open, (long long)fit, jobs);
+	if ((size_t)fit < rn->n)
+		out_note(rn->c, "probing %ld target%s at a time, not %lld: the "
+		    "open files limit is %ld (ulimit -n)", fit, fit == 1 ? "" :
+		    "s", jobs, (long)rl.rlim_cur);
+	return fit;
+}
+
 int
 cmd_probe_connect(struct ctx *c, int argc, char **argv)
 {
@@ -2411,7 +2511,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 
 		rn.send = malloc(strlen(send) + 1);
 		if (rn.send == NULL) {
-			rc = 1;
+			rc = setup_failed(c, "--send", ENOMEM);
 			goto out;
 		}
 		n = esc_decode(send, rn.send, err, sizeof(err));
@@ -2432,8 +2532,8 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	rn.n = tv.n;
 	rn.pr = calloc(tv.n, sizeof(*rn.pr));
 	if (rn.pr == NULL) {
-		out_err(c, "out of memory for %zu targets", tv.n);
-		rc = 1;
+		snprintf(err, sizeof(err), "%zu targets", tv.n);
+		rc = setup_failed(c, err, ENOMEM);
 		goto out;
 	}
 	for (size_t i = 0; i < tv.n; i++) {
@@ -2444,9 +2544,18 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	}
 	rn.lp = loop_new(NULL);
 	if (rn.lp == NULL || pipe2(rn.rfd, O_NONBLOCK | O_CLOEXEC) == -1) {
-		out_err(c, "cannot set up the event loop: %s",
-		    strerror(errno));
-		rc = 1;
+		char what[sizeof(tv.v[0].disp) + 32];
+		int e = errno;
+
+		snprintf(what, sizeof(what), "%s%s", tv.v[0].disp, tv.n > 1 ?
+		    " and the other targets" : "");
+		if (e == EMFILE || e == ENFILE || e == ENOMEM)
+			rc = setup_failed(c, what, e);
+		else {
+			out_err(c, "cannot set up the event loop: %s",
+			    strerror(e));
+			rc = 1;
+		}
 		goto out;
 	}
 	rn.rio.fd = rn.rfd[0];
@@ -2457,6 +2566,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	if (wait_set)
 		rn.deadline_ns = rn.t0_ns + wait_ms * 1000000;
 	rn.tty = isatty(fileno(c->err));
+	rn.jobs = fd_jobs(&rn, rn.jobs);
 	kick(&rn);
 	if (loop_run(rn.lp) == -1 && rn.next_print < rn.n) {
 		out_err(c, "event loop failed: %s", strerror(errno));

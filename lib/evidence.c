@@ -449,8 +449,6 @@ ev_limits(const struct ctx *c, struct result *r, int err)
 		result_cause(r, "address-space limit of this process: %s "
 		    "(ulimit -v %llu)", lim,
 		    (unsigned long long)rl.rlim_cur / 1024);
-	result_fix(r, "or raise the limit (ulimit -v, MemoryMax= or "
-	    "LimitAS= in systemd)");
 }
 
 void

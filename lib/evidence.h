@@ -30,8 +30,8 @@ void	ev_server(const struct ctx *c, struct result *r,
  * Appends to r's cause what is known of the limit behind a resource error
  * err: the open-files limits and the system file table for EMFILE and
  * ENFILE; the address-space limit (ulimit -v) and how much of it is used
- * for ENOMEM, ENOBUFS and EAGAIN (a thread that could not start), with a
- * fix line when that limit is set. Nothing it could not read.
+ * for ENOMEM, ENOBUFS and EAGAIN (a thread that could not start). Nothing
+ * it could not read.
  */
 void	ev_limits(const struct ctx *c, struct result *r, int err);
 

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ int
 rs_sync(const char *host, int family, struct addrinfo **res)
 {
 	struct addrinfo hints;
+	int eai, fd;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
@@ -37,7 +39,20 @@ rs_sync(const char *host, int family, struct addrinfo **res)
 	 * is loopback, and a dual-stack diagnosis needs every address.
 	 */
 	*res = NULL;
-	return getaddrinfo(host, NULL, &hints, res);
+	eai = getaddrinfo(host, NULL, &hints, res);
+	if (eai == 0 || eai == EAI_SYSTEM || eai == EAI_MEMORY)
+		return eai;
+	/*
+	 * With no descriptor left NSS cannot open /etc/hosts nor a socket to
+	 * the nameserver, and glibc then answers EAI_NONAME or EAI_AGAIN as
+	 * if the name did not exist: check, and say what really happened.
+	 */
+	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 && (errno == EMFILE || errno == ENFILE))
+		return EAI_SYSTEM;
+	if (fd != -1)
+		close(fd);
+	return eai;
 }
 
 static void *

@@ -33,7 +33,12 @@ int		 rs_collect(struct rs_req *req, struct addrinfo **res,
  */
 void		 rs_abandon(struct rs_req *req);
 
-/* Resolves host in place, with the hints rs_start() uses. */
+/*
+ * Resolves host in place, with the hints rs_start() uses. Returns
+ * getaddrinfo()'s code; a failure with no descriptor left (where glibc
+ * would say the name does not exist) is EAI_SYSTEM with errno EMFILE or
+ * ENFILE.
+ */
 int		 rs_sync(const char *host, int family, struct addrinfo **res);
 
 #endif
