@@ -1567,8 +1567,11 @@ resolve_result(struct probe *p, struct result *r)
 		ev_limits(rn->c, r, r->err);
 		return;
 	}
-	if (rd->eai == EAI_MEMORY)
+	if (rd->eai == EAI_MEMORY) {
+		result_diagnose(r);
 		ev_limits(rn->c, r, ENOMEM);
+		return;
+	}
 	nns = si_nameservers(NULL, ns, sizeof(ns));
 	if (rn->c->family != AF_UNSPEC && !rd->rs_cut && (rd->eai ==
 	    EAI_NONAME || is_nodata(rd->eai)) && other_family(p, ns,
