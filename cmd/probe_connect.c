@@ -2405,9 +2405,12 @@ parse_file(struct ctx *c, const char *path, struct tvec *tv)
 	return rc;
 }
 
-/* Descriptors open in this process, or -1 when /proc cannot tell. */
+/*
+ * Descriptors open below limit (numbers at or above it, inherited from a
+ * parent with a higher limit, take no slot), or -1 when /proc cannot tell.
+ */
 static long
-fds_open(void)
+fds_open(long limit)
 {
 	struct dirent *e;
 	long n = 0;
@@ -2416,7 +2419,7 @@ fds_open(void)
 	if ((d = opendir("/proc/self/fd")) == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
+		n += e->d_name[0] != '.' && atol(e->d_name) < limit;
 	closedir(d);
 	return n - 1;	/* the directory's own */
 }
@@ -2439,7 +2442,7 @@ fd_jobs(struct run *rn, long long jobs)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
 	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30)
 		return jobs;
-	open = fds_open();
+	open = fds_open((long)rl.rlim_cur);
 	if (open < 0)
 		open = (long)rl.rlim_cur;	/* opendir hit the limit */
 	fit = ((long)rl.rlim_cur - open - FD_RESERVE) / FD_PER_JOB;
