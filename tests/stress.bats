@@ -8,58 +8,13 @@
 # loopback. Every count is fixed, every wait bounded, every process stopped
 # by PID. The clients are tests/helpers/echo_client.c, built -O2 without
 # sanitizers, so under `make sanitize` only sockctl is slower; the counts
-# are the same there (the file takes ~10 s plain, ~12 s sanitized).
+# are the same there (the file takes ~6 s, plain or sanitized).
 load helpers/common
 load helpers/servers
+load helpers/stress
 
 setup_file() {
 	build_echo_client
-}
-
-# netns: as root, starts a holder process in a fresh network namespace with
-# lo up and sets NS to the prefix that runs a command in it (nsenter execs,
-# so the PID stays the command's). Elsewhere NS is empty: this machine's
-# loopback.
-netns() {
-	NS=()
-	[ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-		command -v nsenter >/dev/null || return 0
-	start_bg ns unshare -n sh -c 'ip link set lo up && echo ready && exec sleep 300'
-	wait_line ns '^ready' || return 1
-	NS=(nsenter -t "$bg_pid" -n)
-	"${NS[@]}" bash -c "$(declare -f in_fresh_netns); in_fresh_netns" || {
-		echo "the namespace of pid $bg_pid is not fresh" >&2
-		return 1
-	}
-}
-
-# nec ARGS...: the test client against 127.0.0.1 $listen_port in the
-# test's namespace, with `run`.
-nec() {
-	run --separate-stderr "${NS[@]}" "$ECHO_CLIENT" "$@" 127.0.0.1 "$listen_port"
-}
-
-# bg_client NAME ARGS...: the test client in the background; sets bg_pid.
-bg_client() {
-	local name=$1
-	shift
-	start_bg "$name" "${NS[@]}" "$ECHO_CLIENT" "$@" 127.0.0.1 "$listen_port"
-}
-
-# server NAME CMD ARGS...: a sockctl server in the test's namespace; sets
-# srv_pid and listen_port.
-server() {
-	local name=$1
-	shift
-	start_listener "$name" "${NS[@]}" "$SOCKCTL" "$@" || return 1
-	srv_pid=$bg_pid
-}
-
-# stop_server: SIGTERM, then the exit status must be 0.
-stop_server() {
-	kill -TERM "$srv_pid"
-	wait_exit "$srv_pid" 30
-	[ "$exit_status" -eq 0 ]
 }
 
 # close_sum NAME WHY: "COUNT IN OUT" over NAME's close lines ending in
@@ -97,7 +52,7 @@ close_sum() {
 	[ "$exit_status" -eq 0 ]
 	run cat "$BATS_TEST_TMPDIR/cl.out"
 	assert_line --partial "ok 10000 connections, 1000 bytes each, 10000000 bytes verified, at most 10000 open"
-	wait_count es '^close ' 10010 30
+	wait_lines es '^close ' 10010 30
 	stop_server
 	run grep '^summary: ' "$BATS_TEST_TMPDIR/es.out"
 	assert_output --regexp '^summary: 10010 clients \(0 refused, 0 reset, 0 idle\), 12000000 bytes in, 12000000 out, at most 10010 open, '
@@ -179,7 +134,7 @@ close_sum() {
 	nec -m many -n 100 -b 10000 -s 8
 	assert_success
 	stop_pid "$nr"
-	wait_count es '^close ' 380 30
+	wait_lines es '^close ' 380 30
 	stop_server
 	local in out
 	run grep '^summary: ' "$BATS_TEST_TMPDIR/es.out"
