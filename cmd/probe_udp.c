@@ -20,6 +20,7 @@
 #include "../lib/clock.h"
 #include "../lib/diag.h"
 #include "../lib/esc.h"
+#include "../lib/evidence.h"
 #include "../lib/opt.h"
 #include "cmds.h"
 
@@ -305,6 +306,8 @@ fail:
 		result_cause(&r, "after %lld datagram%s sent, %lld "
 		    "answered", st.sent, st.sent == 1 ? "" : "s",
 		    st.received);
+	if (r.reason == RS_RESOURCE)
+		ev_limits(c, &r, r.err);
 	add_stats(&r, &st);
 	rc = out_result(c, &r);
 done:

@@ -149,7 +149,7 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 	assert_output --regexp '^summary: 30 clients \(0 refused, 0 reset, 0 idle\), 20500 bytes in, 20500 out, '
 }
 
-@test "udp-echo under ulimit -n 16 echoes a flood from 8 sockets" {
+@test "udp-echo under ulimit -n 16 echoes a flood from 8 sockets; probe-udp needs only 4" {
 	netns
 	start_listener ue limited 16 "$SOCKCTL" udp-echo 0
 	srv_pid=$bg_pid
@@ -157,9 +157,21 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 	assert_success
 	[[ "$output" =~ sent\ 16000\ .*received\ ([0-9]+)\ .*lost\ ([0-9]+) ]]
 	local got=${BASH_REMATCH[1]} lost=${BASH_REMATCH[2]}
+	run --separate-stderr limited 4 "$SOCKCTL" probe-udp -c 3 --interval 10ms 127.0.0.1 "$listen_port"
+	[ "$status" -eq 0 ]
+	assert_output --partial "3 sent, 3 received, 0% loss"
 	stop_server
 	run grep '^summary: ' "$BATS_TEST_TMPDIR/ue.out"
-	assert_output --regexp "^summary: 16000 datagrams in \([0-9]+ bytes\), $got out \([0-9]+ bytes\), $lost dropped, "
+	assert_output --regexp "^summary: 16003 datagrams in \([0-9]+ bytes\), $((got + 3)) out \([0-9]+ bytes\), $lost dropped, "
+}
+
+@test "probe-udp -c 1000000 under ulimit -v 8 MiB: resource-limit (ENOMEM), exit 12, naming ulimit -v" {
+	sanitized && skip "ASan reserves terabytes of address space: ulimit -v cannot apply"
+	run --separate-stderr bash -c 'ulimit -v 8192 && exec "$@"' _ \
+		"$SOCKCTL" probe-udp -c 1000000 --interval 0 -t 100ms 127.0.0.1 9
+	[ "$status" -eq 12 ]
+	assert_stderr_contains "resource-limit (ENOMEM)"
+	assert_stderr_contains "(ulimit -v 8192)"
 }
 
 @test "servers with too few descriptors to start say resource-limit (EMFILE) and exit 12" {
