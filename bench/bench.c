@@ -151,16 +151,39 @@ hist_q(const struct hist *h, double q)
 	return h->max;
 }
 
-/* Reads one /proc/PID/stat; returns 1 when it belongs to pgid. */
-static int
-stat_one(const char *pid, pid_t pgid, double *cpu, long *rss)
+/* The on-CPU time of a task in seconds, from its schedstat (ns). */
+static double
+task_runtime(const char *path)
 {
-	char path[64], buf[1024], *p;
+	unsigned long long ns;
+	FILE *f;
+	int ok;
+
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	ok = fscanf(f, "%llu", &ns) == 1;
+	fclose(f);
+	return ok ? (double)ns / 1e9 : -1;
+}
+
+/*
+ * Reads one process: returns 1 when it belongs to pgid, with its CPU time
+ * in *cpu (seconds) and its resident set in *rss (pages). The CPU time of
+ * the live tasks comes from schedstat, in nanoseconds: the tick counts of
+ * /proc/PID/stat round each of a thousand forked children to zero. Reaped
+ * children only exist as cutime+cstime (summed before rounding).
+ */
+static int
+stat_one(const char *pid, pid_t pgid, long hz, double *cpu, long *rss)
+{
+	char path[96], buf[1024], *p;
 	unsigned long long ut, st;
-	long long cut, cst, rs;
+	long long cut, cst, rs, nthr;
 	int pg;
 	ssize_t n;
 	FILE *f;
+	double run;
 
 	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
 	f = fopen(path, "re");
@@ -179,12 +202,39 @@ stat_one(const char *pid, pid_t pgid, double *cpu, long *rss)
 	 * cminflt majflt cmajflt utime stime cutime cstime prio nice
 	 * threads itreal start vsize rss */
 	if (sscanf(p + 2, "%*c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%llu %llu %lld %lld %*d %*d %*d %*d %*u %*u %lld", &pg, &ut,
-	    &st, &cut, &cst, &rs) != 6)
+	    "%llu %llu %lld %lld %*d %*d %lld %*d %*u %*u %lld", &pg, &ut,
+	    &st, &cut, &cst, &nthr, &rs) != 7)
 		return 0;
 	if (pg != pgid)
 		return 0;
-	*cpu = (double)(ut + st) + (double)(cut + cst);
+	run = -1;
+	if (nthr <= 1) {
+		snprintf(path, sizeof(path), "/proc/%s/schedstat", pid);
+		run = task_runtime(path);
+	} else {
+		struct dirent *d;
+		DIR *dir;
+
+		snprintf(path, sizeof(path), "/proc/%s/task", pid);
+		if ((dir = opendir(path)) != NULL) {
+			run = 0;
+			while ((d = readdir(dir)) != NULL) {
+				double t;
+
+				if (d->d_name[0] == '.')
+					continue;
+				snprintf(path, sizeof(path),
+				    "/proc/%s/task/%.20s/schedstat", pid,
+				    d->d_name);
+				if ((t = task_runtime(path)) > 0)
+					run += t;
+			}
+			closedir(dir);
+		}
+	}
+	if (run < 0)
+		run = (double)(ut + st) / (double)hz;
+	*cpu = run + (double)(cut + cst) / (double)hz;
 	*rss = (long)rs;
 	return 1;
 }
@@ -197,6 +247,7 @@ pg_read(pid_t pgid, struct pgstat *st)
 	double cpu;
 	long rss;
 	DIR *dir;
+	char pid[24];
 
 	memset(st, 0, sizeof(*st));
 	if (pgid <= 0)
@@ -206,15 +257,11 @@ pg_read(pid_t pgid, struct pgstat *st)
 		pagekb = sysconf(_SC_PAGESIZE) / 1024;
 	}
 	/* the leader first: most servers are one process */
-	{
-		char pid[24];
-
-		snprintf(pid, sizeof(pid), "%d", (int)pgid);
-		if (stat_one(pid, pgid, &cpu, &rss)) {
-			st->cpu_s += cpu / (double)hz;
-			st->rss_kb += rss * pagekb;
-			st->nproc++;
-		}
+	snprintf(pid, sizeof(pid), "%d", (int)pgid);
+	if (stat_one(pid, pgid, hz, &cpu, &rss)) {
+		st->cpu_s += cpu;
+		st->rss_kb += rss * pagekb;
+		st->nproc++;
 	}
 	dir = opendir("/proc");
 	if (dir == NULL)
@@ -224,8 +271,8 @@ pg_read(pid_t pgid, struct pgstat *st)
 			continue;
 		if (atol(d->d_name) == (long)pgid)
 			continue;
-		if (stat_one(d->d_name, pgid, &cpu, &rss)) {
-			st->cpu_s += cpu / (double)hz;
+		if (stat_one(d->d_name, pgid, hz, &cpu, &rss)) {
+			st->cpu_s += cpu;
 			st->rss_kb += rss * pagekb;
 			st->nproc++;
 		}

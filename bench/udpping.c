@@ -355,6 +355,13 @@ main(int argc, char **argv)
 		g.lost += us[i].out;
 		close(us[i].fd);
 	}
+	if (g.lost > 0)
+		fprintf(stderr, "udpping: %llu of %llu datagrams got no reply "
+		    "within %.0f ms\n", (unsigned long long)g.lost,
+		    (unsigned long long)g.sent, loss_ms);
+	if (g.senderr > 0)
+		fprintf(stderr, "udpping: sendmmsg failed %llu times\n",
+		    (unsigned long long)g.senderr);
 	secs = (double)(t1 - t0) / 1e9;
 	cpu = p1.cpu_s - p0.cpu_s;
 	{
