@@ -1719,7 +1719,7 @@ build_results(struct probe *p, struct result **out, int *nout)
 	if (rd->naddr == 0 || rd->nstarted == 0) {
 		rs = calloc(1, sizeof(*rs));
 		if (rs == NULL)
-			abort();
+			out_nomem("results");
 		result_init(rs, rn->c);
 		resolve_result(p, rs);
 		*out = rs;
@@ -1729,7 +1729,7 @@ build_results(struct probe *p, struct result **out, int *nout)
 	n = rn->all ? rd->nstarted : 1;
 	rs = calloc((size_t)n, sizeof(*rs));
 	if (rs == NULL)
-		abort();
+		out_nomem("results");
 	okc = conclude(p, concl, sizeof(concl));
 	if (rn->all) {
 		for (int i = 0; i < n; i++) {

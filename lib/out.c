@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,7 +23,24 @@ jb_reserve(struct jbuf *jb, size_t n)
 		jb->cap = jb->cap ? jb->cap * 2 : 256;
 	jb->s = realloc(jb->s, jb->cap);
 	if (jb->s == NULL)
-		abort();
+		out_nomem("output buffer");
+}
+
+void
+out_nomem(const char *what)
+{
+	struct rlimit rl;
+	char lim[64] = "ulimit -v is unlimited";
+
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		snprintf(lim, sizeof(lim), "the address-space limit is "
+		    "ulimit -v %llu (KiB)", (unsigned long long)rl.rlim_cur / 1024);
+	/* no stdio: its buffers may need the memory that ran out */
+	dprintf(STDERR_FILENO, "sockctl: resource-limit (ENOMEM): out of "
+	    "memory for the %s; %s\n"
+	    "  fix:   raise ulimit -v, or free memory on this machine\n",
+	    what, lim);
+	exit(reason_exit(RS_RESOURCE));
 }
 
 static void

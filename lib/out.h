@@ -132,6 +132,13 @@ int	out_usage(const struct ctx *c, const char *fmt, ...)
 void	out_note(const struct ctx *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Memory ran out where no result can be built any more: says so on stderr,
+ * naming what was being allocated and the address-space limit (ulimit -v),
+ * and exits with resource-limit's code (12). Never returns.
+ */
+void	out_nomem(const char *what) __attribute__((noreturn));
+
 /* Returns whether to colour output written to f. */
 int	out_color(const struct ctx *c, FILE *f);
 

@@ -174,6 +174,29 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 	assert_stderr_contains "(ulimit -v 8192)"
 }
 
+@test "probe-bind and explain under a shrinking ulimit -v: a result or resource-limit naming ulimit -v, never a signal" {
+	sanitized && skip "ASan reserves terabytes of address space: ulimit -v cannot apply"
+	local kib cmd hit=0
+	# below about 2.5 MiB the dynamic loader itself fails (exit 127);
+	# a few steps above that, the first allocations fail
+	for kib in 2400 2500 2600 2700 2800 3000 3500; do
+		for cmd in "probe-bind 0" "explain ECONNREFUSED" "--json probe-bind 0"; do
+			# the loader's own failure (127) is told apart as 199
+			run --separate-stderr bash -c 'ulimit -v "$1" && shift && "$@"
+				rc=$?; exit $((rc == 127 ? 199 : rc))' _ "$kib" "$SOCKCTL" $cmd
+			case $status in
+			0 | 199) ;;
+			12)	hit=1
+				assert_stderr_contains "resource-limit (ENOMEM)"
+				assert_stderr_contains "ulimit -v $kib" ;;
+			*)	echo "ulimit -v $kib, $cmd: exit $status: $stderr" >&2
+				return 1 ;;
+			esac
+		done
+	done
+	echo "some step reached the resource-limit path: $hit"
+}
+
 @test "servers with too few descriptors to start say resource-limit (EMFILE) and exit 12" {
 	skip "known bug: echo-server and udp-echo under ulimit -n 4 say 'event loop: Too many open files' and exit 1 (cmd/echo_server.c, cmd/udp_echo.c: loop_new() failure is not diagnosed)"
 	netns

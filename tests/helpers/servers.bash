@@ -57,7 +57,7 @@ wait_exit() {
 wait_count() {
 	local name=$1 re=$2 want=$3 limit=${4:-10} i n
 	for ((i = 0; i < limit * 50; i++)); do
-		n=$(grep -c -E -- "$re" "$BATS_TEST_TMPDIR/$name.out" 2>/dev/null)
+		n=$(grep -c -E -- "$re" "$BATS_TEST_TMPDIR/$name.out" 2>/dev/null || true)
 		[ "${n:-0}" -ge "$want" ] && return 0
 		sleep 0.02
 	done
