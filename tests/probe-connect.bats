@@ -173,7 +173,7 @@ with_hosts() {
 	assert_stderr_contains "not calling accept()"
 }
 
-@test "40 silent targets with -t 1s finish in about a second, not forty" {
+@test "40 silent targets with -t 1s are probed at once, not one after another" {
 	require_python
 	py_listener l 127.0.0.1 full
 	args=()
@@ -182,7 +182,9 @@ with_hosts() {
 	sc 5 -q connect -t 1s "${args[@]}"
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	echo "took $ms ms" >&3
-	[ "$ms" -lt 3500 ]
+	# one after another would take 40 s; the bound is loose on purpose
+	# (a loaded CI machine), this is no timing test
+	[ "$ms" -lt 20000 ]
 	[ "${#stderr_lines[@]}" -eq 40 ]
 }
 
@@ -192,8 +194,8 @@ with_hosts() {
 	start=$(date +%s%N)
 	sc 5 -q connect -j 1 -t 300ms "127.0.0.1:$listen_port" "127.0.0.1:$listen_port" "127.0.0.1:$listen_port"
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	[ "$ms" -ge 850 ]
-	[ "$ms" -lt 3000 ]
+	[ "$ms" -ge 850 ]	# three 300 ms timeouts, not at once
+	[ "$ms" -lt 20000 ]
 }
 
 # --- many targets: order and exit code
