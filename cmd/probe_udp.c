@@ -228,8 +228,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (rc == -1)
 		return out_usage(c, "%s", err);
 	if (ep.port == 0)
-		return out_usage(c, "port 0 cannot be probed (expected "
-		    "1-65535)");
+		return out_usage(c, "port '%s' of '%s' cannot be probed "
+		    "(expected 1-65535)", ep.port_str, ep.host);
 	if (send_text != NULL) {
 		payload = malloc(strlen(send_text) + 1);
 		if (payload == NULL) {

@@ -1,14 +1,278 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <regex.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "expect.h"
+
+#define DEPTH_MAX	64	/* nested groups */
+#define TRIAL_MS	2000	/* wall-clock limit of the trial compile */
+
+/*
+ * glibc's regcomp() copies what a repeat applies to: a+ becomes a a*,
+ * a{3} three copies, and repeats of repeats multiply, so 'a' and thirty
+ * '+' ask for 2^30 copies (tens of GB, found by fuzzing). Copies that
+ * may match nothing (a*, b?) cost memory and time squared: (a*){4000}
+ * takes 130 MB, ((a|b*|c?){40}){100} 2 GB. This walks the pattern the way
+ * the parser does and counts nodes, copies included; patterns worth more
+ * than EXPECT_COST_MAX are refused before regcomp() sees them. It only
+ * needs to be close: an error in the pattern is still regcomp()'s to
+ * report, and what no count foresees the trial below catches.
+ */
+static unsigned long long
+sat_mul(unsigned long long a, unsigned long long b)
+{
+	if (b != 0 && a > EXPECT_COST_MAX * 4ULL / b)
+		return EXPECT_COST_MAX * 4ULL;
+	return a * b;
+}
+
+static unsigned long long
+sat_add(unsigned long long a, unsigned long long b)
+{
+	return a + b > EXPECT_COST_MAX * 4ULL ? EXPECT_COST_MAX * 4ULL : a + b;
+}
+
+/* Skips a bracket expression starting at p ('['); returns past its ']'. */
+static const char *
+skip_bracket(const char *p)
+{
+	const char *q = p + 1, *e;
+
+	if (*q == '^')
+		q++;
+	if (*q == ']')
+		q++;
+	while (*q != '\0' && *q != ']') {
+		if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+			char end[3] = { q[1], ']', '\0' };
+
+			e = strstr(q + 2, end);
+			if (e == NULL)
+				return q + strlen(q);
+			q = e + 2;
+			continue;
+		}
+		q++;
+	}
+	return *q == ']' ? q + 1 : q;
+}
+
+/*
+ * Parses "{m}", "{m,}", "{,n}" or "{m,n}" at p: returns past the '}' and
+ * sets *copies, or returns NULL when p holds no bound.
+ */
+static const char *
+parse_bound(const char *p, unsigned long long *copies)
+{
+	char *e;
+	unsigned long m, n;
+
+	if ((p[1] < '0' || p[1] > '9') && p[1] != ',')
+		return NULL;
+	m = strtoul(p + 1, &e, 10);	/* glibc reads "{,n}" as "{0,n}" */
+	n = m;
+	if (*e == ',') {
+		e++;
+		if (*e >= '0' && *e <= '9')
+			n = strtoul(e, &e, 10);
+		else
+			n = m + 1;	/* {m,}: m copies and a star */
+	}
+	if (*e != '}')
+		return NULL;
+	*copies = n > m ? n : m;
+	if (*copies == 0)
+		*copies = 1;
+	return e + 1;
+}
+
+static int
+is_dup(const char *p, const char **end)
+{
+	unsigned long long k;
+
+	if (*p == '*' || *p == '+' || *p == '?') {
+		*end = p + 1;
+		return 1;
+	}
+	return *p == '{' && (*end = parse_bound(p, &k)) != NULL;
+}
+
+int
+expect_check(const char *pat, char *err, size_t errlen)
+{
+	unsigned long long sum[DEPTH_MAX + 1], last[DEPTH_MAX + 1], k, g;
+	const char *p = pat, *q, *prev = NULL;
+	int d = 0;
+
+	sum[0] = last[0] = 0;
+	while (*p != '\0') {
+		if (prev != NULL && is_dup(p, &q)) {
+			/* PCRE's lazy a*? and possessive a++ are no ERE */
+			snprintf(err, errlen, "'%.*s' at offset %ld repeats a "
+			    "repeat, which POSIX ERE leaves undefined (lazy "
+			    "and possessive quantifiers are PCRE's)",
+			    (int)(q - prev), prev, (long)(prev - pat));
+			return -1;
+		}
+		if (is_dup(p, &q))
+			prev = p;
+		else
+			prev = NULL;
+		switch (*p) {
+		case '(':
+			if (d == DEPTH_MAX) {
+				snprintf(err, errlen, "groups nest deeper than "
+				    "%d", DEPTH_MAX);
+				return -1;
+			}
+			d++;
+			sum[d] = last[d] = 0;
+			p++;
+			continue;
+		case ')':
+			if (d == 0)
+				break;	/* a literal ')' in an ERE */
+			g = sum[d] ? sum[d] : 1;
+			d--;
+			sum[d] = sat_add(sum[d], g);
+			last[d] = g;
+			p++;
+			continue;
+		case '|':
+			last[d] = 0;
+			p++;
+			continue;
+		case '*':
+		case '?':
+			/* a node of its own, and its copies cost squared */
+			sum[d] = sat_add(sum[d], 1);
+			last[d] = sat_add(last[d], 1);
+			p++;
+			continue;
+		case '+':
+			sum[d] = sat_add(sum[d], last[d]);
+			last[d] = sat_mul(last[d], 2);
+			p++;
+			continue;
+		case '{':
+			if ((q = parse_bound(p, &k)) == NULL)
+				break;
+			sum[d] = sat_add(sum[d], sat_mul(last[d], k - 1));
+			last[d] = sat_mul(last[d], k);
+			p = q;
+			continue;
+		case '[':
+			sum[d] = sat_add(sum[d], 1);
+			last[d] = 1;
+			p = skip_bracket(p);
+			continue;
+		case '\\':
+			if (p[1] != '\0')
+				p++;
+			break;
+		}
+		/* one character, an anchor or an escape: one node */
+		sum[d] = sat_add(sum[d], 1);
+		last[d] = 1;
+		p++;
+	}
+	while (d > 0) {
+		g = sum[d];
+		d--;
+		sum[d] = sat_add(sum[d], g);
+	}
+	if (sum[0] > EXPECT_COST_MAX) {
+		snprintf(err, errlen, "its repeats expand to more than %d "
+		    "copies (nest fewer + and {n} repeats)", EXPECT_COST_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Compiles pat in a child first, killed after a second of CPU or
+ * TRIAL_MS: glibc's regcomp() takes exponential time on some short patterns
+ * that an anchor starts, e.g. ^(a?)+(b?)+ and so on thirty times. Returns
+ * 0 when the child finished in time (or none could be made), -1 when not.
+ */
+static int
+trial(const char *pat)
+{
+	struct rlimit rl;
+	struct pollfd pf;
+	regex_t re;
+	int64_t end;
+	pid_t pid;
+	char ok;
+	int pfd[2], st, n = 0;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		return 0;
+	if ((pid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		rl.rlim_cur = 1;
+		rl.rlim_max = 2;
+		(void)setrlimit(RLIMIT_CPU, &rl);
+		rl.rlim_cur = rl.rlim_max = 0;
+		(void)setrlimit(RLIMIT_CORE, &rl);
+		if (regcomp(&re, pat, EXPECT_RE_FLAGS) == 0)
+			regfree(&re);
+		(void)!write(pfd[1], "y", 1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	pf.fd = pfd[0];
+	pf.events = POLLIN;
+	end = clock_ms() + TRIAL_MS;
+	for (;;) {
+		int64_t left = end - clock_ms();
+
+		if (left <= 0)
+			break;
+		if (poll(&pf, 1, (int)left) == -1 && errno != EINTR)
+			break;
+		n = (int)read(pfd[0], &ok, 1);
+		if (n != -1 || (errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	if (n != 1)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	close(pfd[0]);
+	return n == 1 ? 0 : -1;
+}
 
 int
 expect_compile(regex_t *re, const char *pat, char *err, size_t errlen)
 {
-	int e = regcomp(re, pat, REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
+	int e;
 
+	if (expect_check(pat, err, errlen) == -1)
+		return -1;
+	if (trial(pat) == -1) {
+		snprintf(err, errlen, "compiling it takes more than a "
+		    "second (glibc's regcomp() is exponential in repeats of "
+		    "what may match nothing after ^ or $)");
+		return -1;
+	}
+	e = regcomp(re, pat, EXPECT_RE_FLAGS);
 	if (e == 0)
 		return 0;
 	regerror(e, re, err, errlen);

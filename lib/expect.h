@@ -8,10 +8,25 @@
 #include <regex.h>
 #include <stddef.h>
 
+#define EXPECT_RE_FLAGS	(REG_EXTENDED | REG_NEWLINE | REG_NOSUB)
+
+/* The most copies of its parts a pattern may expand to. */
+#define EXPECT_COST_MAX	2048
+
+/*
+ * Checks pat before regcomp() sees it: a repeat of a repeat (a++, a*?),
+ * undefined in POSIX ERE, and repeats that would expand to more than
+ * EXPECT_COST_MAX copies are refused. Returns 0, or -1 with a message
+ * in err.
+ */
+int	expect_check(const char *pat, char *err, size_t errlen);
+
 /*
  * Compiles pat as an extended regular expression in which ^ and $ also
  * match at line breaks (REG_NEWLINE). Returns 0, or -1 with regerror()'s
- * text in err (re then needs no regfree()).
+ * text in err (re then needs no regfree()). What expect_check() refuses
+ * is refused here, and so is a pattern a child process cannot compile
+ * within a second: regcomp() takes gigabytes or minutes for some.
  */
 int	expect_compile(regex_t *re, const char *pat, char *err, size_t errlen);
 

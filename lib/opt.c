@@ -28,7 +28,7 @@ globals(struct ctx *c, struct opt g[9], int *four, int *six, int *hl,
 		{ NULL, '4', OT_FLAG, four, NULL, "IPv4 only", 0, 0, NULL },
 		{ NULL, '6', OT_FLAG, six, NULL, "IPv6 only", 0, 0, NULL },
 		{ "timeout", 't', OT_DUR, &c->timeout_ms, "DUR",
-		    "time limit of one attempt (default 5s)", 0, 0,
+		    "time limit of one attempt (default 5s)", 1, 0,
 		    &c->timeout_set },
 		{ "color", 0, OT_STR, col, "WHEN",
 		    "auto (default), always or never", 0, 0, NULL },
@@ -80,7 +80,12 @@ set(struct ctx *c, const struct opt *o, const char *name, const char *val)
 		*(int *)o->dst = 1;
 		return 0;
 	case OT_DUR:
-		return opt_dur(c, name, val, (int64_t *)o->dst);
+		if (opt_dur(c, name, val, (int64_t *)o->dst) != 0)
+			return 2;
+		if (o->min > 0 && *(int64_t *)o->dst == 0)
+			return out_usage(c, "%s must be more than 0 (got "
+			    "'%.40s')", name, val);
+		return 0;
 	case OT_INT:
 		errno = 0;
 		n = strtoll(val, &end, 10);
@@ -127,8 +132,8 @@ one(struct ctx *c, const struct opt *t1, const struct opt *t2, int argc,
 		snprintf(name, sizeof(name), "--%s", o->lng);
 		if (eq != NULL) {
 			if (o->type == OT_FLAG)
-				return out_usage(c, "option %s takes no value",
-				    name);
+				return out_usage(c, "option %s takes no value "
+				    "(got '%.60s')", name, a);
 			val = eq + 1;
 		}
 	} else if (a[0] == '-' && a[1] != '\0') {
@@ -191,8 +196,6 @@ finish(struct ctx *c, int four, int six, const char *col)
 			return out_usage(c, "invalid value '%.40s' for --color "
 			    "(expected auto, always or never)", col);
 	}
-	if (c->timeout_set && c->timeout_ms == 0)
-		return out_usage(c, "--timeout must be more than 0");
 	return 0;
 }
 

@@ -25,7 +25,7 @@ struct opt {
 	void		*dst;
 	const char	*arg;	/* placeholder in --help: "DUR", "N" */
 	const char	*help;
-	long long	 min, max;	/* OT_INT */
+	long long	 min, max;	/* OT_INT; OT_DUR: min 1 refuses 0 */
 	int		*seen;	/* when not NULL, set to 1 if given */
 };
 

@@ -14,19 +14,51 @@ targets_init(struct targets *t, FILE *f, const char *path)
 	t->name = strcmp(path, "-") == 0 ? "stdin" : path;
 }
 
+/*
+ * Reads one line, its newline included, into buf: returns its length, 0
+ * at the end of the file or on a read error, -1 when it does not fit in
+ * size - 1 bytes. *nul is the offset of its first NUL byte, or -1.
+ */
+static long
+read_line(FILE *f, char *buf, size_t size, long *nul)
+{
+	size_t n = 0;
+	int ch;
+
+	*nul = -1;
+	while ((ch = getc(f)) != EOF) {
+		if (n + 1 >= size)
+			return -1;
+		if (ch == '\0' && *nul < 0)
+			*nul = (long)n;
+		buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return ferror(f) ? 0 : (long)n;
+}
+
 int
 targets_next(struct targets *t, struct endpoint *ep, char *err,
     size_t errlen)
 {
 	char line[TARGETS_LINE_MAX], eperr[256], *tok[3], *s, *save;
+	long len, nul;
 	int nt;
 
-	while (fgets(line, sizeof(line), t->f) != NULL) {
+	while ((len = read_line(t->f, line, sizeof(line), &nul)) != 0) {
 		t->lineno++;
 		snprintf(t->where, sizeof(t->where), "%s:%d", t->name,
 		    t->lineno);
-		if (strchr(line, '\n') == NULL && !feof(t->f)) {
-			snprintf(err, errlen, "%s: line too long", t->where);
+		if (len == -1) {
+			snprintf(err, errlen, "%s: line too long (more than %d "
+			    "characters)", t->where, TARGETS_LINE_MAX - 2);
+			return -1;
+		}
+		if (nul >= 0) {
+			snprintf(err, errlen, "%s: NUL byte at column %ld (is "
+			    "this a text file?)", t->where, nul + 1);
 			return -1;
 		}
 		/* a comment starts a line or follows a blank */

@@ -28,7 +28,7 @@ void	targets_init(struct targets *t, FILE *f, const char *path);
  * Reads up to the next target. Returns 1 with *ep filled (t->where names
  * its line), 0 at the end of the file, or -1 with a message in err (at
  * least TARGETS_ERR_MAX bytes) that names the line or the file: a line too
- * long, more than two words, a bad endpoint, or a read error.
+ * long, a NUL byte, more than two words, a bad endpoint, or a read error.
  */
 int	targets_next(struct targets *t, struct endpoint *ep, char *err,
 	    size_t errlen);

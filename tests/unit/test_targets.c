@@ -52,7 +52,23 @@ test_targets(void)
 	big[sizeof(big) - 2] = '\n';
 	big[sizeof(big) - 1] = '\0';
 	CHECK(read_all(big, ep, 8, &n, err) == -1);
-	CHECK_STR(err, "t.txt:1: line too long");
+	CHECK_STR(err, "t.txt:1: line too long (more than 1022 characters)");
+	/* a NUL byte is no reason to call a short line too long */
+	{
+		static const char bin[] = "a:1\n\x7f" "ELF\0\1\n";
+		struct targets t;
+		FILE *f = fmemopen((void *)bin, sizeof(bin) - 1, "r");
+
+		CHECK(f != NULL);
+		if (f != NULL) {
+			targets_init(&t, f, "bin");
+			CHECK(targets_next(&t, ep, err, sizeof(err)) == 1);
+			CHECK(targets_next(&t, ep, err, sizeof(err)) == -1);
+			CHECK_STR(err, "bin:2: NUL byte at column 5 (is this a "
+			    "text file?)");
+			fclose(f);
+		}
+	}
 }
 
 static void
@@ -74,10 +90,46 @@ test_expect(void)
 	CHECK(err[0] != '\0');
 }
 
+/* What fuzzing found: patterns that glibc's regcomp() takes GB or minutes
+ * for are refused at once. */
+static void
+test_expect_costly(void)
+{
+	regex_t re;
+	char err[256], pat[256];
+	size_t n = 0;
+
+	CHECK(expect_check("a++", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "'++' at offset 1") != NULL);
+	CHECK(expect_check("x*?y", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "'*?'") != NULL);
+	CHECK(expect_check("a{2}{3}", err, sizeof(err)) == -1);
+	CHECK(expect_check("\\++ [+*]+ a{2}b+ (a+)+", err, sizeof(err)) == 0);
+	/* 2^30 copies: 24 GB and 45 s before this check */
+	CHECK(expect_check("((((((((((((((((((((((((((((((a)+)+)+)+)+)+)+)+)+)+)"
+	    "+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "more than 2048 copies") != NULL);
+	CHECK(expect_check("1{,20006}", err, sizeof(err)) == -1);
+	CHECK(expect_check("((a|b*|c?){40}){100}", err, sizeof(err)) == -1);
+	CHECK(expect_check("[0-9]{1,5} a{2000}", err, sizeof(err)) == 0);
+	CHECK(expect_check("[]{9999}]x[[:alpha:]{]", err, sizeof(err)) == 0);
+	/* few nodes, exponential time: only the trial in a child catches it */
+	pat[n++] = '^';
+	for (int i = 0; i < 30; i++) {
+		memcpy(pat + n, "(a?)+", 5);
+		n += 5;
+	}
+	pat[n] = '\0';
+	CHECK(expect_check(pat, err, sizeof(err)) == 0);
+	CHECK(expect_compile(&re, pat, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "more than a second") != NULL);
+}
+
 int
 main(void)
 {
 	test_targets();
 	test_expect();
+	test_expect_costly();
 	return UNIT_DONE("targets");
 }
