@@ -121,8 +121,16 @@ test_expect_costly(void)
 	}
 	pat[n] = '\0';
 	CHECK(expect_check(pat, err, sizeof(err)) == 0);
+#ifdef __GLIBC__
 	CHECK(expect_compile(&re, pat, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "more than a second") != NULL);
+#else
+	/* musl's regcomp() is not slow here: what matters is an answer */
+	if (expect_compile(&re, pat, err, sizeof(err)) == 0)
+		regfree(&re);
+	else
+		CHECK(strstr(err, "more than a second") != NULL);
+#endif
 }
 
 int
