@@ -678,8 +678,10 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	}
 	s->l = loop_new(sigs);
 	if (s->l == NULL) {
-		out_err(c, "event loop: %s", strerror(errno));
-		rc = 1;
+		/* its epoll and signal descriptors: EMFILE under a tight
+		 * ulimit -n is resource-limit, named like any other */
+		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
+		    0, NULL);
 		goto done;
 	}
 	s->lio.fd = fd;

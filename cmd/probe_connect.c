@@ -151,6 +151,22 @@ struct probe {
 	char			 why[128];	/* its cause, for progress */
 };
 
+/*
+ * The TCP listeners of this machine, read once and shared by every result
+ * whose attempt ended before the read: a sweep of a thousand closed ports
+ * asks the kernel once, not a thousand times. Past LC_MAX listeners each
+ * result asks for its own port instead.
+ */
+#define LC_MAX		4096
+
+struct lcache {
+	struct pn_sock		*v;
+	size_t			 n;
+	size_t			 cap;
+	int64_t			 at_ns;		/* when read; 0: never */
+	int			 over;		/* too many, or no memory */
+};
+
 struct run {
 	struct ctx		*c;
 	struct loop		*lp;
@@ -158,6 +174,7 @@ struct run {
 	size_t			 n;
 	size_t			 next_start;
 	size_t			 next_print;
+	size_t			 live_from;	/* all before it are done */
 	size_t			 ndone;
 	long long		 active;
 	long long		 jobs;
@@ -179,6 +196,7 @@ struct run {
 	int			 progress;	/* a progress line is showing */
 	int			 exit_code;
 	int			 in_kick;
+	struct lcache		 lc;		/* this machine's listeners */
 };
 
 static void	round_begin(struct probe *);
@@ -595,7 +613,7 @@ att_finish(struct attempt *a, int ok, enum stage st, int err, int dx)
 	a->err = err;
 	a->dx = dx;
 	a->ph = AP_DONE;
-	if (!ok && a->io.fd != -1)
+	if (!ok && a->io.fd != -1 && rn->c->trace)
 		out_trace(rn->c, "%s: %s %s: %s after %.3f ms (TCP state %s)",
 		    a->p->t->disp, stage_name(st),
 		    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
@@ -747,13 +765,15 @@ established(struct attempt *a)
 	struct probe *p = a->p;
 	struct run *rn = p->rn;
 	char h[ADDRSTR_MAX];
+	int st;
 
 	a->est_ns = clock_ns();
-	(void)tcp_state(a->io.fd, &a->rtt_ms);
-	out_trace(rn->c, "%s: connect %s: %s in %.3f ms, rtt %.3f ms",
-	    p->t->disp, sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
-	    state_name(tcp_state(a->io.fd, NULL)),
-	    ms_between(a->start_ns, a->est_ns), a->rtt_ms);
+	st = tcp_state(a->io.fd, &a->rtt_ms);
+	if (rn->c->trace)
+		out_trace(rn->c, "%s: connect %s: %s in %.3f ms, rtt %.3f ms",
+		    p->t->disp, sa_fmt((struct sockaddr *)&a->sa, h,
+		    sizeof(h)), state_name(st), ms_between(a->start_ns,
+		    a->est_ns), a->rtt_ms);
 	loop_timer_cancel(rn->lp, &a->tm);
 	if (!rn->all && p->cur.winner < 0) {
 		p->cur.winner = a->idx;
@@ -850,7 +870,8 @@ att_start(struct probe *p, int i)
 	struct run *rn = p->rn;
 	struct attempt *a = &p->cur.att[i];
 	char h[ADDRSTR_MAX];
-	int fd, rc;
+	socklen_t len;
+	int fd, rc, st, err = 0;
 
 	memset(a, 0, sizeof(*a));
 	a->p = p;
@@ -884,9 +905,28 @@ att_start(struct probe *p, int i)
 		connect_failed(a, errno);
 		return;
 	}
-	out_trace(rn->c, "%s: connect %s: %s", p->t->disp,
-	    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
-	    state_name(tcp_state(fd, NULL)));
+	/*
+	 * On loopback the handshake, or the reset, is mostly over before
+	 * connect() returns: then there is nothing to wait for. A pending
+	 * error means the connection is closed (a reset, or a hard ICMP
+	 * error); soft ICMP errors do not show here.
+	 */
+	len = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+	    err != 0) {
+		connect_failed(a, err);
+		return;
+	}
+	st = tcp_state(fd, NULL);
+	if (rn->c->trace)
+		out_trace(rn->c, "%s: connect %s: %s", p->t->disp,
+		    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
+		    state_name(st));
+	/* CLOSE_WAIT: connected, and the peer has already closed */
+	if (st == PN_ESTABLISHED || st == PN_CLOSE_WAIT) {
+		established(a);
+		return;
+	}
 	if (loop_watch(rn->lp, &a->io, LOOP_WRITE) == -1) {
 		att_finish(a, 0, ST_CONNECT, errno, 0);
 		return;
@@ -1047,13 +1087,52 @@ from_self(const struct attempt *a)
 	return a->icmp.has_offender && is_local(&a->icmp.offender);
 }
 
+static int
+lcache_fn(const struct pn_sock *s, void *arg)
+{
+	struct lcache *lc = arg;
+
+	if (lc->n == lc->cap) {
+		size_t cap = lc->cap ? lc->cap * 2 : 64;
+		struct pn_sock *v;
+
+		if (cap > LC_MAX || (v = reallocarray(lc->v, cap,
+		    sizeof(*v))) == NULL) {
+			lc->over = 1;
+			return 1;
+		}
+		lc->v = v;
+		lc->cap = cap;
+	}
+	lc->v[lc->n++] = *s;
+	return 0;
+}
+
+/* The listeners on a's port, from the shared read when it is recent. */
 static void
 local_listeners(struct run *rn, const struct attempt *a, struct lscan *ls)
 {
+	struct lcache *lc = &rn->lc;
+	int port = sa_port((const struct sockaddr *)&a->sa);
+
 	memset(ls, 0, sizeof(*ls));
 	ls->dst = &a->sa;
-	(void)pn_scan(rn->c->proc_root, IPPROTO_TCP,
-	    sa_port((const struct sockaddr *)&a->sa), lscan_fn, ls);
+	/* a read after the attempt ended tells as much as a new one */
+	if (!lc->over && (lc->at_ns == 0 || lc->at_ns < a->end_ns)) {
+		lc->n = 0;
+		lc->at_ns = clock_ns();
+		if (pn_scan_states(rn->c->proc_root, IPPROTO_TCP, -1,
+		    PN_STATE(PN_LISTEN), lcache_fn, lc) == -1)
+			lc->over = 1;
+	}
+	if (lc->over) {
+		(void)pn_scan_states(rn->c->proc_root, IPPROTO_TCP, port,
+		    PN_STATE(PN_LISTEN), lscan_fn, ls);
+		return;
+	}
+	for (size_t i = 0; i < lc->n; i++)
+		if (sa_port((const struct sockaddr *)&lc->v[i].local) == port)
+			(void)lscan_fn(&lc->v[i], ls);
 }
 
 static void
@@ -1133,11 +1212,18 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 	}
 	if (is_local(&a->sa)) {
 		local_listeners(rn, a, &ls);
-		if (ls.match && ls.m.rxq > ls.m.txq) {
+		/* the kernel drops a SYN once more than backlog connections
+		 * wait; without the backlog (/proc/net/tcp) any wait counts */
+		if (ls.match && ls.m.rxq > ls.m.backlog) {
+			char bl[48] = "";
+
+			if (ls.m.backlog > 0)
+				snprintf(bl, sizeof(bl), ", backlog %lu",
+				    ls.m.backlog);
 			result_cause(r, "the listener on port %d has a full "
-			    "accept queue (%lu waiting, backlog %lu): the application is not calling accept(), so "
-			    "the kernel drops new SYNs", port, ls.m.rxq,
-			    ls.m.txq);
+			    "accept queue (%lu waiting%s): the application is "
+			    "not calling accept(), so the kernel drops new "
+			    "SYNs", port, ls.m.rxq, bl);
 			result_fix(r, "find out why the service stopped "
 			    "accepting (hung, deadlocked, overloaded: ss -ltn "
 			    "sport = :%d shows Recv-Q); a larger listen() "
@@ -1145,11 +1231,15 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 			return;
 		}
 		if (ls.match) {
+			char bl[48] = "";
+
+			if (ls.m.backlog > 0)
+				snprintf(bl, sizeof(bl), ", backlog %lu",
+				    ls.m.backlog);
 			result_cause(r, "a socket listens on %s:%d with room in "
-			    "its accept queue (%lu of %lu), so the SYN or its "
-			    "answer was dropped: probably a firewall rule on "
-			    "this machine", ls.where, port, ls.m.rxq,
-			    ls.m.txq);
+			    "its accept queue (%lu waiting%s), so the SYN or "
+			    "its answer was dropped: probably a firewall rule "
+			    "on this machine", ls.where, port, ls.m.rxq, bl);
 		} else {
 			result_cause(r, "nothing listens on port %d here, yet "
 			    "no reset came back: a firewall rule on this "
@@ -2209,9 +2299,16 @@ round_check(struct probe *p)
 }
 
 static int
-in_flight(const struct run *rn)
+in_flight(struct run *rn)
 {
-	for (size_t i = rn->next_print; i < rn->next_start; i++) {
+	/* a finished probe stays finished: step over those once, so a
+	 * sweep of thousands of targets is not a scan per event */
+	if (rn->live_from < rn->next_print)
+		rn->live_from = rn->next_print;
+	while (rn->live_from < rn->next_start &&
+	    rn->pr[rn->live_from].st == PS_DONE)
+		rn->live_from++;
+	for (size_t i = rn->live_from; i < rn->next_start; i++) {
 		const struct probe *p = &rn->pr[i];
 
 		if (p->st == PS_CONNECTING && p->cur.att != NULL &&
@@ -2263,12 +2360,15 @@ kick(struct run *rn)
 		p->t0_ns = clock_ns();
 		round_begin(p);
 	}
+	rn->c->hold = 1;
 	while (rn->next_print < rn->n &&
 	    rn->pr[rn->next_print].st == PS_DONE &&
 	    (rn->ndone == rn->n || !in_flight(rn))) {
 		progress_clear(rn);
 		print_probe(rn, &rn->pr[rn->next_print++]);
 	}
+	rn->c->hold = 0;
+	out_flush(rn->c);
 	if (rn->next_print >= rn->n)
 		loop_stop(rn->lp);
 	rn->in_kick = 0;
@@ -2605,6 +2705,7 @@ out:
 	}
 	if (rn.have_re)
 		regfree(&rn.re);
+	free(rn.lc.v);
 	free(rn.send);
 	free(tv.v);
 	return rc;

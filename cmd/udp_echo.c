@@ -252,8 +252,10 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	}
 	u->l = loop_new(sigs);
 	if (u->l == NULL) {
-		out_err(c, "event loop: %s", strerror(errno));
-		rc = 1;
+		/* its epoll and signal descriptors: EMFILE under a tight
+		 * ulimit -n is resource-limit, named like any other */
+		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
+		    0, NULL);
 		goto done;
 	}
 	u->io.fd = fd;

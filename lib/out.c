@@ -131,7 +131,17 @@ jb_quote(struct jbuf *jb, const char *v)
 	jb_reserve(jb, strlen(v) + 2);
 	jb_raw(jb, "\"", 1);
 	for (p = (const unsigned char *)v; *p != '\0'; p++) {
+		const unsigned char *q = p;
 		char esc[7];
+
+		/* printable ASCII goes as it is, a run at a time */
+		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+			q++;
+		if (q != p) {
+			jb_raw(jb, (const char *)p, (size_t)(q - p));
+			p = q - 1;
+			continue;
+		}
 
 		switch (*p) {
 		case '"':
@@ -408,6 +418,14 @@ put_block(FILE *f, const char *label, const char *text, int color)
 	}
 }
 
+/* Flushes c->out unless results are held (and stdout comes next). */
+static void
+flush_out(const struct ctx *c)
+{
+	if (!c->hold)
+		fflush(c->out);
+}
+
 static void
 write_json(const struct ctx *c, const struct result *r)
 {
@@ -439,8 +457,18 @@ write_json(const struct ctx *c, const struct result *r)
 	if (r->extra.len > 0)
 		jb_raw(&jb, r->extra.s, r->extra.len);
 	jb_obj_close(&jb);
-	out_json(c, &jb);
+	if (!c->quiet) {
+		fwrite(jb.s, 1, jb.len, c->out);
+		fputc('\n', c->out);
+		flush_out(c);
+	}
 	jb_free(&jb);
+}
+
+void
+out_flush(const struct ctx *c)
+{
+	fflush(c->out);
 }
 
 int
@@ -453,6 +481,7 @@ out_result(const struct ctx *c, const struct result *r)
 
 	if (c->quiet) {
 		if (r->reason != RS_OK) {
+			fflush(c->out);
 			en = err_label(r, ebuf, sizeof(ebuf));
 			fprintf(c->err, "sockctl: %s %s: %s%s%s%s%s%s\n", c->cmd,
 			    r->target, r->stage != ST_NONE ?
@@ -468,11 +497,15 @@ out_result(const struct ctx *c, const struct result *r)
 	}
 	if (r->reason == RS_OK) {
 		fprintf(c->out, "%s\n", r->message);
-		fflush(c->out);
+		if (r->hint[0] != '\0')
+			fflush(c->out);
+		else
+			flush_out(c);
 		if (r->hint[0] != '\0')
 			out_note(c, "%s", r->hint);
 		return code;
 	}
+	fflush(c->out);
 	col = out_color(c, c->err);
 	en = err_label(r, ebuf, sizeof(ebuf));
 	fprintf(c->err, "sockctl: %s %s: %s%s%s%s%s", c->cmd, r->target,

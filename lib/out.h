@@ -29,6 +29,8 @@ struct ctx {
 	const char	*proc_root;	/* "/proc", or SOCKCTL_PROC_ROOT */
 	FILE		*out;
 	FILE		*err;
+	int		 hold;		/* results: flush c->out only when
+					 * stderr is written or at out_flush() */
 };
 
 /* A growable buffer holding JSON text. */
@@ -107,6 +109,13 @@ void	result_fix(struct result *r, const char *fmt, ...)
 int	out_result(const struct ctx *c, const struct result *r);
 
 /* Writes one JSON object (an event) as a line on stdout, flushed. */
+/*
+ * With c->hold set, result lines on c->out wait in its buffer (a sweep of
+ * thousands of ports is one write, not thousands); anything written to
+ * c->err flushes them first, so the two streams keep their order.
+ * out_flush() writes what waits.
+ */
+void	out_flush(const struct ctx *c);
 void	out_json(const struct ctx *c, const struct jbuf *jb);
 
 /*

@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "procnet.h"
 
@@ -225,7 +230,8 @@ read_line(FILE *f, char *buf, size_t len)
 /* Scans one table; returns 1 when fn asked to stop, 0, or -1 (errno). */
 static int
 scan_table(const char *root, const char *name, int family, int proto,
-    int port, int (*fn)(const struct pn_sock *, void *), void *arg)
+    int port, unsigned states, int (*fn)(const struct pn_sock *, void *),
+    void *arg)
 {
 	char path[4096], line[PN_LINE_MAX];
 	struct pn_sock s;
@@ -240,7 +246,8 @@ scan_table(const char *root, const char *name, int family, int proto,
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
 	while (!stop && (r = read_line(f, line, sizeof(line))) != 0) {
-		if (r != 1 || pn_parse_line(line, family, proto, &s) == -1)
+		if (r != 1 || pn_parse_line(line, family, proto, &s) == -1 ||
+		    !(states & (1u << s.state)))
 			continue;
 		if (port >= 0 && port != ntohs(family == AF_INET ?
 		    ((struct sockaddr_in *)&s.local)->sin_port :
@@ -252,8 +259,149 @@ scan_table(const char *root, const char *name, int family, int proto,
 	return stop;
 }
 
+/* Fills *s from one sock_diag answer; returns 0, or -1 when malformed. */
+static int
+diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->proto = proto;
+	if (m->idiag_family == AF_INET) {
+		struct sockaddr_in *l = (struct sockaddr_in *)&s->local;
+		struct sockaddr_in *r = (struct sockaddr_in *)&s->remote;
+
+		l->sin_family = r->sin_family = AF_INET;
+		memcpy(&l->sin_addr, m->id.idiag_src, 4);
+		memcpy(&r->sin_addr, m->id.idiag_dst, 4);
+		l->sin_port = m->id.idiag_sport;
+		r->sin_port = m->id.idiag_dport;
+	} else if (m->idiag_family == AF_INET6) {
+		struct sockaddr_in6 *l = (struct sockaddr_in6 *)&s->local;
+		struct sockaddr_in6 *r = (struct sockaddr_in6 *)&s->remote;
+
+		l->sin6_family = r->sin6_family = AF_INET6;
+		memcpy(&l->sin6_addr, m->id.idiag_src, 16);
+		memcpy(&r->sin6_addr, m->id.idiag_dst, 16);
+		l->sin6_port = m->id.idiag_sport;
+		r->sin6_port = m->id.idiag_dport;
+	} else
+		return -1;
+	if (m->idiag_state == 0 || m->idiag_state > PN_NEW_SYN_RECV)
+		return -1;
+	s->state = m->idiag_state;
+	s->uid = m->idiag_uid;
+	s->inode = m->idiag_inode;
+	s->rxq = m->idiag_rqueue;
+	/* a listener's wqueue is its backlog; /proc/net/tcp has no field */
+	if (proto == IPPROTO_TCP && s->state == PN_LISTEN)
+		s->backlog = m->idiag_wqueue;
+	else
+		s->txq = m->idiag_wqueue;
+	return 0;
+}
+
+/*
+ * Asks the kernel (NETLINK_SOCK_DIAG, as ss does) for the sockets of one
+ * family and protocol in states. For listeners alone the kernel walks only
+ * its listening table, where /proc/net/tcp walks every hash bucket: on a
+ * machine with much memory that is milliseconds per read. Returns 1 when
+ * fn asked to stop, 0, or -1 (errno) when the kernel would not answer; the
+ * caller then reads the /proc file.
+ */
+static int
+scan_diag(int family, int proto, int port, unsigned states,
+    int (*fn)(const struct pn_sock *, void *), void *arg)
+{
+	struct {
+		struct nlmsghdr		h;
+		struct inet_diag_req_v2	r;
+	} req;
+	struct sockaddr_nl sa;
+	struct timeval tv = { 2, 0 };
+	struct pn_sock s;
+	long buf[8192 / sizeof(long)];
+	int fd, stop = 0, done = 0, got = 0, saved;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd == -1)
+		return -1;
+	/* the kernel answers a dump at once; this only bounds a surprise */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.r.sdiag_family = (unsigned char)family;
+	req.r.sdiag_protocol = (unsigned char)proto;
+	req.r.idiag_states = states;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) != (ssize_t)sizeof(req))
+		goto fail;
+	/* bounded: the kernel ends every dump with NLMSG_DONE or an error */
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		for (; !done && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+			} else if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				errno = e->error < 0 ? -e->error : EPROTO;
+				goto fail;
+			} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)) &&
+			    !stop && diag_sock(m, proto, &s) == 0 &&
+			    (port < 0 || port == ntohs(m->id.idiag_sport))) {
+				got = 1;
+				stop = fn(&s, arg) != 0;
+			}
+		}
+		/* once fn has stopped, the rest of the dump is drained */
+	}
+	close(fd);
+	return stop;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	/* a dump cut short after fn saw sockets cannot be redone */
+	return got ? stop : -1;
+}
+
+/* One table: the kernel's answer when root is the live /proc, or the file. */
+static int
+scan_one(const char *root, const char *name, int family, int proto,
+    int port, unsigned states, int (*fn)(const struct pn_sock *, void *),
+    void *arg)
+{
+	int r;
+
+	/* a fixture tree (or "//proc") is read as files, never asked of
+	 * the kernel */
+	if (strcmp(root, "/proc") == 0 &&
+	    (r = scan_diag(family, proto, port, states, fn, arg)) != -1)
+		return r;
+	return scan_table(root, name, family, proto, port, states, fn, arg);
+}
+
 int
 pn_scan(const char *root, int proto, int port,
+    int (*fn)(const struct pn_sock *, void *), void *arg)
+{
+	return pn_scan_states(root, proto, port, PN_ALL_STATES, fn, arg);
+}
+
+int
+pn_scan_states(const char *root, int proto, int port, unsigned states,
     int (*fn)(const struct pn_sock *, void *), void *arg)
 {
 	int r4, r6, saved;
@@ -262,14 +410,14 @@ pn_scan(const char *root, int proto, int port,
 		errno = EINVAL;
 		return -1;
 	}
-	r4 = scan_table(root, proto == IPPROTO_TCP ? "tcp" : "udp", AF_INET,
-	    proto, port, fn, arg);
+	r4 = scan_one(root, proto == IPPROTO_TCP ? "tcp" : "udp", AF_INET,
+	    proto, port, states, fn, arg);
 	if (r4 == 1)
 		return 0;
 	saved = errno;
 	/* tcp6 is missing when IPv6 is not built in: not an error alone */
-	r6 = scan_table(root, proto == IPPROTO_TCP ? "tcp6" : "udp6", AF_INET6,
-	    proto, port, fn, arg);
+	r6 = scan_one(root, proto == IPPROTO_TCP ? "tcp6" : "udp6", AF_INET6,
+	    proto, port, states, fn, arg);
 	if (r4 == -1 && r6 == -1) {
 		errno = saved;
 		return -1;

@@ -26,7 +26,14 @@ struct pn_sock {
 	unsigned long		inode;	/* 0 for TIME_WAIT: no socket left */
 	unsigned long		txq;	/* tx_queue */
 	unsigned long		rxq;	/* rx_queue; for LISTEN the accept queue */
+	unsigned long		backlog; /* LISTEN: listen()'s backlog as the
+					  * kernel keeps it; 0 when unknown
+					  * (/proc/net/tcp does not show it) */
 };
+
+/* A mask of states for pn_scan_states(): PN_STATE(PN_LISTEN) | ... */
+#define PN_STATE(st)	(1u << (st))
+#define PN_ALL_STATES	0xfffu
 
 /* A process that has the socket open. */
 struct pn_owner {
@@ -66,6 +73,19 @@ int	pn_parse_line(const char *line, int family, int proto,
  * Returns 0, or -1 with errno set when no table could be read.
  */
 int	pn_scan(const char *root, int proto, int port,
+	    int (*fn)(const struct pn_sock *, void *), void *arg);
+
+/*
+ * pn_scan() limited to the sockets whose state is in the mask states
+ * (PN_STATE(PN_LISTEN), PN_ALL_STATES). When root is exactly "/proc" the
+ * kernel is asked through NETLINK_SOCK_DIAG, as ss does (the same sockets
+ * and fields, plus a listener's backlog; a listeners-only question skips
+ * the kernel's connection table, which /proc/net/tcp always walks); when
+ * the kernel will not answer, or root is any other tree (a fixture, or
+ * "//proc" to force it), the files ROOT/net/... are read. Same returns as
+ * pn_scan().
+ */
+int	pn_scan_states(const char *root, int proto, int port, unsigned states,
 	    int (*fn)(const struct pn_sock *, void *), void *arg);
 
 /*

@@ -198,7 +198,6 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 }
 
 @test "servers with too few descriptors to start say resource-limit (EMFILE) and exit 12" {
-	skip "known bug: echo-server and udp-echo under ulimit -n 4 say 'event loop: Too many open files' and exit 1 (cmd/echo_server.c, cmd/udp_echo.c: loop_new() failure is not diagnosed)"
 	netns
 	run --separate-stderr limited 4 "$SOCKCTL" echo-server 0
 	echo "echo-server: exit $status, $stderr"
