@@ -1214,10 +1214,11 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 		local_listeners(rn, a, &ls);
 		/* the kernel drops a SYN once more than backlog connections
 		 * wait; without the backlog (/proc/net/tcp) any wait counts */
-		if (ls.match && ls.m.rxq > ls.m.backlog) {
+		if (ls.match && ls.m.rxq > (ls.m.has_backlog ?
+		    ls.m.backlog : 0)) {
 			char bl[48] = "";
 
-			if (ls.m.backlog > 0)
+			if (ls.m.has_backlog)
 				snprintf(bl, sizeof(bl), ", backlog %lu",
 				    ls.m.backlog);
 			result_cause(r, "the listener on port %d has a full "
@@ -1233,7 +1234,7 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 		if (ls.match) {
 			char bl[48] = "";
 
-			if (ls.m.backlog > 0)
+			if (ls.m.has_backlog)
 				snprintf(bl, sizeof(bl), ", backlog %lu",
 				    ls.m.backlog);
 			result_cause(r, "a socket listens on %s:%d with room in "
@@ -2539,6 +2540,9 @@ fd_jobs(struct run *rn, long long jobs)
 	struct rlimit rl;
 	long open, fit;
 
+	/* one at a time needs no counting: at least one always runs */
+	if (jobs <= 1 || rn->n <= 1)
+		return jobs;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
 	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30)
 		return jobs;

@@ -292,9 +292,10 @@ diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
 	s->inode = m->idiag_inode;
 	s->rxq = m->idiag_rqueue;
 	/* a listener's wqueue is its backlog; /proc/net/tcp has no field */
-	if (proto == IPPROTO_TCP && s->state == PN_LISTEN)
+	if (proto == IPPROTO_TCP && s->state == PN_LISTEN) {
 		s->backlog = m->idiag_wqueue;
-	else
+		s->has_backlog = 1;
+	} else
 		s->txq = m->idiag_wqueue;
 	return 0;
 }
@@ -308,7 +309,20 @@ diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
  * caller then reads the /proc file.
  */
 static int
-scan_diag(int family, int proto, int port, unsigned states,
+diag_open(void)
+{
+	struct timeval tv = { 2, 0 };
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	/* the kernel answers a dump at once; this only bounds a surprise */
+	if (fd != -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static int
+scan_diag(int *fdp, int family, int proto, int port, unsigned states,
     int (*fn)(const struct pn_sock *, void *), void *arg)
 {
 	struct {
@@ -316,16 +330,12 @@ scan_diag(int family, int proto, int port, unsigned states,
 		struct inet_diag_req_v2	r;
 	} req;
 	struct sockaddr_nl sa;
-	struct timeval tv = { 2, 0 };
 	struct pn_sock s;
 	long buf[8192 / sizeof(long)];
-	int fd, stop = 0, done = 0, got = 0, saved;
+	int fd = *fdp, stop = 0, done = 0, got = 0, saved;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd == -1)
 		return -1;
-	/* the kernel answers a dump at once; this only bounds a surprise */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&req, 0, sizeof(req));
 	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -367,28 +377,29 @@ scan_diag(int family, int proto, int port, unsigned states,
 		}
 		/* once fn has stopped, the rest of the dump is drained */
 	}
-	close(fd);
 	return stop;
 fail:
+	/* what is left of the dump must not answer the next question */
 	saved = errno;
 	close(fd);
+	*fdp = -1;
 	errno = saved;
 	/* a dump cut short after fn saw sockets cannot be redone */
 	return got ? stop : -1;
 }
 
-/* One table: the kernel's answer when root is the live /proc, or the file. */
+/*
+ * One table: the kernel's answer on *fdp (the live /proc), or the file when
+ * *fdp is -1 or the kernel would not answer (then *fdp is closed, -1).
+ */
 static int
-scan_one(const char *root, const char *name, int family, int proto,
+scan_one(int *fdp, const char *root, const char *name, int family, int proto,
     int port, unsigned states, int (*fn)(const struct pn_sock *, void *),
     void *arg)
 {
 	int r;
 
-	/* a fixture tree (or "//proc") is read as files, never asked of
-	 * the kernel */
-	if (strcmp(root, "/proc") == 0 &&
-	    (r = scan_diag(family, proto, port, states, fn, arg)) != -1)
+	if ((r = scan_diag(fdp, family, proto, port, states, fn, arg)) != -1)
 		return r;
 	return scan_table(root, name, family, proto, port, states, fn, arg);
 }
@@ -404,20 +415,29 @@ int
 pn_scan_states(const char *root, int proto, int port, unsigned states,
     int (*fn)(const struct pn_sock *, void *), void *arg)
 {
-	int r4, r6, saved;
+	int r4, r6, saved, fd = -1;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
 		errno = EINVAL;
 		return -1;
 	}
-	r4 = scan_one(root, proto == IPPROTO_TCP ? "tcp" : "udp", AF_INET,
+	/* a fixture tree (or "//proc") is read as files, never asked of
+	 * the kernel */
+	if (strcmp(root, "/proc") == 0)
+		fd = diag_open();
+	r4 = scan_one(&fd, root, proto == IPPROTO_TCP ? "tcp" : "udp", AF_INET,
 	    proto, port, states, fn, arg);
-	if (r4 == 1)
+	if (r4 == 1) {
+		if (fd != -1)
+			close(fd);
 		return 0;
+	}
 	saved = errno;
 	/* tcp6 is missing when IPv6 is not built in: not an error alone */
-	r6 = scan_one(root, proto == IPPROTO_TCP ? "tcp6" : "udp6", AF_INET6,
-	    proto, port, states, fn, arg);
+	r6 = scan_one(&fd, root, proto == IPPROTO_TCP ? "tcp6" : "udp6",
+	    AF_INET6, proto, port, states, fn, arg);
+	if (fd != -1)
+		close(fd);
 	if (r4 == -1 && r6 == -1) {
 		errno = saved;
 		return -1;

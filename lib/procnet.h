@@ -27,8 +27,9 @@ struct pn_sock {
 	unsigned long		txq;	/* tx_queue */
 	unsigned long		rxq;	/* rx_queue; for LISTEN the accept queue */
 	unsigned long		backlog; /* LISTEN: listen()'s backlog as the
-					  * kernel keeps it; 0 when unknown
-					  * (/proc/net/tcp does not show it) */
+					  * kernel keeps it, when has_backlog */
+	int			has_backlog; /* 0: read from /proc/net/tcp,
+					  * which does not show it */
 };
 
 /* A mask of states for pn_scan_states(): PN_STATE(PN_LISTEN) | ... */

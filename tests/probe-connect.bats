@@ -188,6 +188,38 @@ with_hosts() {
 	[ "${#stderr_lines[@]}" -eq 40 ]
 }
 
+@test "many targets share one read of the listeners, yet each refused port gets its own cause" {
+	require_python
+	py_listener other 127.0.0.2 hold
+	local elsewhere=$listen_port
+	echo_listener open 127.0.0.1:0
+	local open=$listen_port closed
+	closed=$(free_port)
+	printf '127.0.0.1:%s\n127.0.0.1:%s\n127.0.0.1:%s\n' "$open" "$elsewhere" "$closed" >"$BATS_TEST_TMPDIR/one"
+	for i in $(seq 50); do cat "$BATS_TEST_TMPDIR/one"; done >"$BATS_TEST_TMPDIR/targets"
+	# the kernel's answer (netlink), then the files (a root other than
+	# exactly /proc): the same verdicts
+	for root in /proc //proc; do
+		SOCKCTL_PROC_ROOT=$root sc 4 --json connect --targets "$BATS_TEST_TMPDIR/targets"
+		[ "${#lines[@]}" -eq 150 ]
+		[ "$(grep -c "\"target\":\"127.0.0.1:$open\",\"ok\":true," <<<"$output")" -eq 50 ]
+		[ "$(grep -c "listens here only on 127.0.0.2, not on 127.0.0.1" <<<"$output")" -eq 50 ]
+		[ "$(grep -c "nothing listens on port $closed on this machine" <<<"$output")" -eq 50 ]
+		# argument order is kept
+		assert_line --index 0 --partial "\"target\":\"127.0.0.1:$open\""
+		assert_line --index 149 --partial "\"target\":\"127.0.0.1:$closed\""
+	done
+}
+
+@test "a full accept queue names the backlog the kernel keeps" {
+	require_python
+	py_listener l 127.0.0.1 full
+	sc 5 connect -t 500ms "127.0.0.1:$listen_port"
+	# listen(0): the kernel queues one connection, then drops SYNs
+	assert_stderr_contains "backlog 0)"
+	assert_stderr_contains "full accept queue"
+}
+
 @test "-j 1 probes one target at a time" {
 	require_python
 	py_listener l 127.0.0.1 full

@@ -356,6 +356,80 @@ test_unreadable(void)
 	rmdir(dir);
 }
 
+struct pick {
+	int		 n;
+	struct pn_sock	 s;
+};
+
+static int
+pick_fn(const struct pn_sock *s, void *arg)
+{
+	struct pick *p = arg;
+
+	p->n++;
+	p->s = *s;
+	return 0;
+}
+
+/*
+ * The kernel's answer (root "/proc": NETLINK_SOCK_DIAG) and the file's
+ * ("//proc": /proc/net/tcp) name the same socket, state, uid and inode;
+ * only the kernel knows a listener's backlog. A state mask leaves out the
+ * rest: a connected pair on the port is not a listener.
+ */
+static void
+test_diag_vs_file(int af)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct pick nl, file, est;
+	int fd, c = -1, port;
+
+	memset(&ss, 0, sizeof(ss));
+	memset(&nl, 0, sizeof(nl));
+	memset(&file, 0, sizeof(file));
+	memset(&est, 0, sizeof(est));
+	ss.ss_family = (sa_family_t)af;
+	if (af == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	else
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
+		    htonl(INADDR_LOOPBACK);
+	if ((fd = socket(af, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&ss, sa_len((struct sockaddr *)&ss)) ==
+	    -1 || listen(fd, 7) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    (c = socket(af, SOCK_STREAM, 0)) == -1 ||
+	    connect(c, (struct sockaddr *)&ss, sl) == -1) {
+		fprintf(stderr, "skip: cannot listen on %s loopback\n",
+		    family_name(af));
+		if (fd != -1)
+			close(fd);
+		if (c != -1)
+			close(c);
+		return;
+	}
+	port = sa_port((struct sockaddr *)&ss);
+	CHECK(pn_scan_states("/proc", IPPROTO_TCP, port, PN_STATE(PN_LISTEN),
+	    pick_fn, &nl) == 0);
+	CHECK(pn_scan_states("//proc", IPPROTO_TCP, port, PN_STATE(PN_LISTEN),
+	    pick_fn, &file) == 0);
+	CHECK(nl.n == 1 && file.n == 1);
+	CHECK(nl.s.state == PN_LISTEN && file.s.state == PN_LISTEN);
+	CHECK_STR(host_of(&nl.s.local), host_of(&file.s.local));
+	CHECK(nl.s.inode != 0 && nl.s.inode == file.s.inode);
+	CHECK(nl.s.uid == file.s.uid);
+	/* one connection waits in the accept queue of backlog 7 */
+	CHECK(nl.s.rxq == 1 && file.s.rxq == 1);
+	CHECK(nl.s.has_backlog && nl.s.backlog == 7 && !file.s.has_backlog);
+	/* every state: the listener and the accepted side of the pair */
+	CHECK(pn_scan_states("/proc", IPPROTO_TCP, port, PN_ALL_STATES,
+	    pick_fn, &est) == 0);
+	CHECK(est.n == 2);
+	close(c);
+	close(fd);
+}
+
 /* The real kernel: a listener of ours is found with our pid. */
 static void
 test_real_proc(int af)
@@ -418,5 +492,7 @@ main(void)
 	test_unreadable();
 	test_real_proc(AF_INET);
 	test_real_proc(AF_INET6);
+	test_diag_vs_file(AF_INET);
+	test_diag_vs_file(AF_INET6);
 	return UNIT_DONE("procnet");
 }
