@@ -264,7 +264,11 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 		"$SOCKCTL" -v --json probe-connect "localhost:$listen_port" "localhost:$closed" \
 		"localhost:$listen_port"
 	[ "$status" -eq 4 ]
-	assert_stderr_contains "no resolver thread"
+	# musl sizes a thread's stack itself (128 KiB), not from ulimit -s:
+	# the static build's threads start, and only the results are checked
+	if [[ "$stderr" != *"no resolver thread"* ]]; then
+		static_binary || assert_stderr_contains "no resolver thread"
+	fi
 	run jfields target reason <<<"$output"
 	assert_output "$(printf 'localhost:%s ok\nlocalhost:%s refused\nlocalhost:%s ok' \
 		"$listen_port" "$closed" "$listen_port")"

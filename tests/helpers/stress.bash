@@ -3,6 +3,12 @@
 
 # sanitized: true when $SOCKCTL is built with AddressSanitizer (make
 # sanitize builds build/san/sockctl with it).
+# static_binary: true when the binary under test is statically linked
+# (make test-static: musl).
+static_binary() {
+	! ldd "$SOCKCTL" >/dev/null 2>&1
+}
+
 sanitized() {
 	grep -qa __asan_init "$SOCKCTL"
 }
