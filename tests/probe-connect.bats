@@ -211,6 +211,18 @@ with_hosts() {
 	done
 }
 
+@test "ok lines on stdout and failures on stderr keep argument order in one pipe" {
+	echo_listener l 127.0.0.1:0
+	local closed
+	closed=$(free_port)
+	run bash -c '"$@" 2>&1 | cat' _ "$SOCKCTL" connect "127.0.0.1:$listen_port" \
+		"127.0.0.1:$closed" "127.0.0.1:$listen_port"
+	assert_line --index 0 --partial "connected to 127.0.0.1:$listen_port"
+	assert_line --index 1 --partial "probe-connect 127.0.0.1:$closed: connect: refused"
+	assert_line --index 4 --partial "connected to 127.0.0.1:$listen_port"
+	[ "${#lines[@]}" -eq 5 ]
+}
+
 @test "a full accept queue names the backlog the kernel keeps" {
 	require_python
 	py_listener l 127.0.0.1 full
