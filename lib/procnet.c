@@ -124,6 +124,27 @@ hex_pair(const struct tok *t, size_t a, size_t b, unsigned long long *x,
 	return hex_n(t->s + a + 1, t->n - a - 1, y);
 }
 
+/* Fills *ss from network-order address bytes and a network-order port. */
+static void
+set_addr(struct sockaddr_storage *ss, int family, const void *raw,
+    uint16_t nport)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = nport;
+		memcpy(&s4->sin_addr, raw, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = nport;
+		memcpy(&s6->sin6_addr, raw, 16);
+	}
+}
+
 /*
  * The kernel prints an address as the 32-bit words of the in-memory
  * (network order) address, each read as a host-order integer and printed
@@ -148,20 +169,7 @@ parse_addr(const struct tok *t, int family, struct sockaddr_storage *ss)
 		v = (uint32_t)w;
 		memcpy(raw + i * 4, &v, 4);
 	}
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, raw, 4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, raw, 16);
-	}
+	set_addr(ss, family, raw, htons((uint16_t)port));
 	return 0;
 }
 
@@ -263,28 +271,14 @@ scan_table(const char *root, const char *name, int family, int proto,
 static int
 diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
 {
+	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)
+		return -1;
 	memset(s, 0, sizeof(*s));
 	s->proto = proto;
-	if (m->idiag_family == AF_INET) {
-		struct sockaddr_in *l = (struct sockaddr_in *)&s->local;
-		struct sockaddr_in *r = (struct sockaddr_in *)&s->remote;
-
-		l->sin_family = r->sin_family = AF_INET;
-		memcpy(&l->sin_addr, m->id.idiag_src, 4);
-		memcpy(&r->sin_addr, m->id.idiag_dst, 4);
-		l->sin_port = m->id.idiag_sport;
-		r->sin_port = m->id.idiag_dport;
-	} else if (m->idiag_family == AF_INET6) {
-		struct sockaddr_in6 *l = (struct sockaddr_in6 *)&s->local;
-		struct sockaddr_in6 *r = (struct sockaddr_in6 *)&s->remote;
-
-		l->sin6_family = r->sin6_family = AF_INET6;
-		memcpy(&l->sin6_addr, m->id.idiag_src, 16);
-		memcpy(&r->sin6_addr, m->id.idiag_dst, 16);
-		l->sin6_port = m->id.idiag_sport;
-		r->sin6_port = m->id.idiag_dport;
-	} else
-		return -1;
+	set_addr(&s->local, m->idiag_family, m->id.idiag_src,
+	    m->id.idiag_sport);
+	set_addr(&s->remote, m->idiag_family, m->id.idiag_dst,
+	    m->id.idiag_dport);
 	if (m->idiag_state == 0 || m->idiag_state > PN_NEW_SYN_RECV)
 		return -1;
 	s->state = m->idiag_state;
