@@ -1559,7 +1559,11 @@ att_result(struct probe *p, struct attempt *a, struct result *r)
 	r->err = a->err;
 	r->dx = a->dx;
 	rs = att_reason(a);
-	if (a->stage == ST_CONNECT && a->err == ECONNRESET) {
+	/* -q shows the slug and the errno name, never the cause: the
+	 * evidence (listener tables, routes) is not worth looking up */
+	if (rn->c->quiet)
+		;
+	else if (a->stage == ST_CONNECT && a->err == ECONNRESET) {
 		/* the handshake completed, and the reset came before we
 		 * looked: on loopback that takes microseconds */
 		result_cause(r, "the peer accepted, then reset the connection "
@@ -1808,7 +1812,7 @@ build_results(struct probe *p, struct result **out, int *nout)
 	int n, okc;
 
 	if (rd->naddr == 0 || rd->nstarted == 0) {
-		rs = calloc(1, sizeof(*rs));
+		rs = malloc(sizeof(*rs));
 		if (rs == NULL)
 			out_nomem("results");
 		result_init(rs, rn->c);
@@ -1818,7 +1822,8 @@ build_results(struct probe *p, struct result **out, int *nout)
 		return;
 	}
 	n = rn->all ? rd->nstarted : 1;
-	rs = calloc((size_t)n, sizeof(*rs));
+	/* result_init() below sets what each result needs */
+	rs = reallocarray(NULL, (size_t)n, sizeof(*rs));
 	if (rs == NULL)
 		out_nomem("results");
 	okc = conclude(p, concl, sizeof(concl));

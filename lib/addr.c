@@ -196,6 +196,11 @@ sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len)
 	char tmp[INET6_ADDRSTRLEN];
 
 	if (sa->sa_family == AF_INET) {
+		/* straight into buf when it is large enough (the usual case) */
+		if (len >= INET_ADDRSTRLEN && inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)sa)->sin_addr, buf,
+		    (socklen_t)len) != NULL)
+			return buf;
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
 		    tmp, sizeof(tmp));
 		snprintf(buf, len, "%s", tmp);

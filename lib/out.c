@@ -198,9 +198,22 @@ jb_quote(struct jbuf *jb, const char *v)
 static void
 jb_key(struct jbuf *jb, const char *key)
 {
+	size_t n = 0;
+
 	jb_sep(jb);
-	jb_quote(jb, key);
-	jb_raw(jb, ":", 1);
+	/* keys are mostly this program's plain identifiers: copied whole */
+	while (key[n] >= 0x20 && key[n] < 0x7f && key[n] != '"' &&
+	    key[n] != '\\')
+		n++;
+	if (key[n] != '\0') {
+		jb_quote(jb, key);
+		jb_raw(jb, ":", 1);
+		return;
+	}
+	jb_reserve(jb, n + 3);
+	jb_raw(jb, "\"", 1);
+	jb_raw(jb, key, n);
+	jb_raw(jb, "\":", 2);
 }
 
 void
@@ -301,11 +314,15 @@ jb_int(struct jbuf *jb, long long val)
 void
 result_init(struct result *r, const struct ctx *c)
 {
-	memset(r, 0, sizeof(*r));
+	/* the text fields are strings: one NUL each, not 3 KiB of zeros
+	 * per result (a sweep makes thousands) */
 	r->command = c->cmd;
+	r->target[0] = r->message[0] = r->hint[0] = r->address[0] = '\0';
 	r->reason = RS_OK;
 	r->stage = ST_NONE;
+	r->err = r->eai = r->dx = 0;
 	r->port = -1;
+	r->family = 0;
 	r->elapsed_ms = -1;
 	jb_fragment(&r->extra);
 }
