@@ -124,7 +124,7 @@ struct round {
 	int			 rs_cut;	/* no answer within the limit */
 	int			 cut;		/* the deadline cut this round */
 	int			 numeric;
-	struct sockaddr_storage	 addrs[MAX_ADDRS];
+	struct sockaddr_storage	*addrs;		/* MAX_ADDRS, while it runs */
 	int			 naddr;
 	struct attempt		*att;
 	int			 nstarted;
@@ -1898,6 +1898,8 @@ free_results(struct result *rs, int n)
 static void
 free_round(struct round *rd)
 {
+	free(rd->addrs);
+	rd->addrs = NULL;
 	if (rd->att == NULL)
 		return;
 	for (int i = 0; i < rd->nstarted; i++) {
@@ -2144,6 +2146,17 @@ round_begin(struct probe *p)
 	p->tm.fn = probe_timer;
 	p->tm.arg = p;
 	p->cur.rs_ns = clock_ns();
+	/* only the probes in flight hold addresses: a sweep of 10 000
+	 * targets does not keep 2 KiB for each */
+	p->cur.addrs = reallocarray(NULL, MAX_ADDRS, sizeof(*p->cur.addrs));
+	if (p->cur.addrs == NULL) {
+		/* reported like a resolver out of memory */
+		p->cur.eai = EAI_SYSTEM;
+		p->cur.eai_err = ENOMEM;
+		p->st = PS_CONNECTING;
+		round_check(p);
+		return;
+	}
 	if (sa_from_numeric(p->t->ep.host, p->t->ep.port, &ss) == 0) {
 		/* an address literal: no resolver, no NSS */
 		p->cur.numeric = 1;
@@ -2282,6 +2295,9 @@ round_check(struct probe *p)
 	} else {
 		free_round(&p->last);
 		p->last = p->cur;
+		/* the addresses stay with cur (freed with it); the attempts,
+		 * each with its address, move to last */
+		p->last.addrs = NULL;
 		p->cur.att = NULL;
 		p->cur.nstarted = 0;
 		p->have_last = 1;
