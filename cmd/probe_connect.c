@@ -1216,15 +1216,20 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 		 * wait; without the backlog (/proc/net/tcp) any wait counts */
 		if (ls.match && ls.m.rxq > (ls.m.has_backlog ?
 		    ls.m.backlog : 0)) {
-			char bl[48] = "";
-
 			if (ls.m.has_backlog)
-				snprintf(bl, sizeof(bl), ", backlog %lu",
-				    ls.m.backlog);
-			result_cause(r, "the listener on port %d has a full "
-			    "accept queue (%lu waiting%s): the application is "
-			    "not calling accept(), so the kernel drops new "
-			    "SYNs", port, ls.m.rxq, bl);
+				result_cause(r, "the listener on port %d has a "
+				    "full accept queue (%lu waiting, backlog "
+				    "%lu): the application is not calling "
+				    "accept(), so the kernel drops new SYNs",
+				    port, ls.m.rxq, ls.m.backlog);
+			else
+				result_cause(r, "the listener on port %d has "
+				    "%lu connection%s waiting in its accept "
+				    "queue, probably a full accept queue (%s/net/"
+				    "tcp does not show the backlog): the "
+				    "application is not calling accept(), so "
+				    "the kernel drops new SYNs", port, ls.m.rxq,
+				    ls.m.rxq == 1 ? "" : "s", rn->c->proc_root);
 			result_fix(r, "find out why the service stopped "
 			    "accepting (hung, deadlocked, overloaded: ss -ltn "
 			    "sport = :%d shows Recv-Q); a larger listen() "

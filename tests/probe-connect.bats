@@ -230,6 +230,9 @@ with_hosts() {
 	# listen(0): the kernel queues one connection, then drops SYNs
 	assert_stderr_contains "backlog 0)"
 	assert_stderr_contains "full accept queue"
+	# the files do not show the backlog: the cause says it infers
+	SOCKCTL_PROC_ROOT=//proc sc 5 connect -t 500ms "127.0.0.1:$listen_port"
+	assert_stderr_contains "probably a full accept queue (//proc/net/tcp does not show the backlog)"
 }
 
 @test "-j 1 probes one target at a time" {
