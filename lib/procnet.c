@@ -344,13 +344,18 @@ scan_diag(int *fdp, int family, int proto, int port, unsigned states,
 		goto fail;
 	/* bounded: the kernel ends every dump with NLMSG_DONE or an error */
 	while (!done) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		/* MSG_TRUNC: the datagram's whole length, to see a cut one */
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			goto fail;
+		if ((size_t)n > sizeof(buf)) {
+			errno = EMSGSIZE;
+			goto fail;
+		}
 		for (; !done && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
 			const struct inet_diag_msg *m = NLMSG_DATA(h);
 

@@ -430,6 +430,74 @@ test_diag_vs_file(int af)
 	close(fd);
 }
 
+#define MANY	150
+
+struct many {
+	int	ports[MANY];
+	int	seen[MANY];
+};
+
+static int
+many_fn(const struct pn_sock *s, void *arg)
+{
+	struct many *m = arg;
+	int port = sa_port((const struct sockaddr *)&s->local);
+
+	for (int i = 0; i < MANY; i++)
+		if (m->ports[i] == port)
+			m->seen[i]++;
+	return 0;
+}
+
+/*
+ * 150 listeners answer in several netlink datagrams (about 124 bytes
+ * each, 8 KiB a read): every one is found, once, as in the files.
+ */
+static void
+test_diag_many(void)
+{
+	struct many nl, file;
+	int fds[MANY], n = 0, nl_ok = 0, file_ok = 0;
+
+	memset(&nl, 0, sizeof(nl));
+	for (; n < MANY; n++) {
+		struct sockaddr_in sin;
+		socklen_t sl = sizeof(sin);
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if ((fds[n] = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			break;
+		if (bind(fds[n], (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+		    listen(fds[n], 1) == -1 || getsockname(fds[n],
+		    (struct sockaddr *)&sin, &sl) == -1) {
+			close(fds[n]);
+			break;
+		}
+		nl.ports[n] = ntohs(sin.sin_port);
+	}
+	if (n < MANY) {
+		fprintf(stderr, "skip: only %d loopback listeners\n", n);
+		while (n > 0)
+			close(fds[--n]);
+		return;
+	}
+	file = nl;
+	CHECK(pn_scan_states("/proc", IPPROTO_TCP, -1, PN_STATE(PN_LISTEN),
+	    many_fn, &nl) == 0);
+	CHECK(pn_scan_states("//proc", IPPROTO_TCP, -1, PN_STATE(PN_LISTEN),
+	    many_fn, &file) == 0);
+	for (int i = 0; i < MANY; i++) {
+		nl_ok += nl.seen[i] == 1;
+		file_ok += file.seen[i] == 1;
+	}
+	CHECK(nl_ok == MANY);
+	CHECK(file_ok == MANY);
+	while (n > 0)
+		close(fds[--n]);
+}
+
 /* The real kernel: a listener of ours is found with our pid. */
 static void
 test_real_proc(int af)
@@ -494,5 +562,6 @@ main(void)
 	test_real_proc(AF_INET6);
 	test_diag_vs_file(AF_INET);
 	test_diag_vs_file(AF_INET6);
+	test_diag_many();
 	return UNIT_DONE("procnet");
 }
