@@ -294,14 +294,7 @@ diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
 	return 0;
 }
 
-/*
- * Asks the kernel (NETLINK_SOCK_DIAG, as ss does) for the sockets of one
- * family and protocol in states. For listeners alone the kernel walks only
- * its listening table, where /proc/net/tcp walks every hash bucket: on a
- * machine with much memory that is milliseconds per read. Returns 1 when
- * fn asked to stop, 0, or -1 (errno) when the kernel would not answer; the
- * caller then reads the /proc file.
- */
+/* A sock_diag netlink socket, or -1 (errno). */
 static int
 diag_open(void)
 {
@@ -315,6 +308,15 @@ diag_open(void)
 	return fd;
 }
 
+/*
+ * Asks the kernel (NETLINK_SOCK_DIAG, as ss does) for the sockets of one
+ * family and protocol in states. For listeners alone the kernel walks only
+ * its listening table, where /proc/net/tcp walks every hash bucket: on a
+ * machine with much memory that is milliseconds per read. Returns 1 when
+ * fn asked to stop, 0, or -1 (errno) when the kernel would not answer; the
+ * caller then reads the /proc file. *fdp is the socket (diag_open());
+ * after a failure it is closed and -1.
+ */
 static int
 scan_diag(int *fdp, int family, int proto, int port, unsigned states,
     int (*fn)(const struct pn_sock *, void *), void *arg)

@@ -34,7 +34,7 @@ struct pn_sock {
 
 /* A mask of states for pn_scan_states(): PN_STATE(PN_LISTEN) | ... */
 #define PN_STATE(st)	(1u << (st))
-#define PN_ALL_STATES	0xfffu
+#define PN_ALL_STATES	(PN_STATE(PN_NEW_SYN_RECV + 1) - 1)
 
 /* A process that has the socket open. */
 struct pn_owner {
