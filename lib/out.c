@@ -435,6 +435,26 @@ put_block(FILE *f, const char *label, const char *text, int color)
 	}
 }
 
+/* The text form of a failed result: summary, cause and fix lines. */
+static void
+put_failure(FILE *f, const struct ctx *c, const struct result *r, int col)
+{
+	char ebuf[32];
+	const char *en = err_label(r, ebuf, sizeof(ebuf));
+
+	fprintf(f, "sockctl: %s %s: %s%s%s%s%s", c->cmd, r->target,
+	    r->stage != ST_NONE ? stage_name(r->stage) : "",
+	    r->stage != ST_NONE ? ": " : "", col ? "\033[1;31m" : "",
+	    reason_slug(r->reason), col ? "\033[0m" : "");
+	if (en != NULL)
+		fprintf(f, " (%s)", en);
+	fputc('\n', f);
+	if (r->message[0] != '\0')
+		put_block(f, "cause:", r->message, col);
+	if (r->hint[0] != '\0')
+		put_block(f, "fix:  ", r->hint, col);
+}
+
 /* Flushes c->out unless results are held (and stdout comes next). */
 static void
 flush_out(const struct ctx *c)
@@ -492,8 +512,10 @@ int
 out_result(const struct ctx *c, const struct result *r)
 {
 	int code = reason_exit(r->reason);
-	char ebuf[32];
+	char ebuf[32], *txt = NULL;
 	const char *en;
+	size_t len = 0;
+	FILE *m;
 	int col;
 
 	if (c->quiet) {
@@ -514,28 +536,30 @@ out_result(const struct ctx *c, const struct result *r)
 	}
 	if (r->reason == RS_OK) {
 		fprintf(c->out, "%s\n", r->message);
-		if (r->hint[0] != '\0')
-			fflush(c->out);
-		else
+		if (r->hint[0] == '\0') {
 			flush_out(c);
-		if (r->hint[0] != '\0')
-			out_note(c, "%s", r->hint);
+			return code;
+		}
+		fflush(c->out);		/* the note follows on stderr */
+		out_note(c, "%s", r->hint);
 		return code;
 	}
 	fflush(c->out);
 	col = out_color(c, c->err);
-	en = err_label(r, ebuf, sizeof(ebuf));
-	fprintf(c->err, "sockctl: %s %s: %s%s%s%s%s", c->cmd, r->target,
-	    r->stage != ST_NONE ? stage_name(r->stage) : "",
-	    r->stage != ST_NONE ? ": " : "", col ? "\033[1;31m" : "",
-	    reason_slug(r->reason), col ? "\033[0m" : "");
-	if (en != NULL)
-		fprintf(c->err, " (%s)", en);
-	fputc('\n', c->err);
-	if (r->message[0] != '\0')
-		put_block(c->err, "cause:", r->message, col);
-	if (r->hint[0] != '\0')
-		put_block(c->err, "fix:  ", r->hint, col);
+	/*
+	 * The block goes out in one write, so the results of processes that
+	 * share a stderr (parallel CI jobs) do not interleave line by line.
+	 * Without memory for it, it is written as it is made.
+	 */
+	if ((m = open_memstream(&txt, &len)) != NULL) {
+		put_failure(m, c, r, col);
+		if (fclose(m) == 0)
+			fwrite(txt, 1, len, c->err);
+		else
+			put_failure(c->err, c, r, col);
+		free(txt);
+	} else
+		put_failure(c->err, c, r, col);
 	fflush(c->err);
 	return code;
 }
