@@ -689,8 +689,8 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->lio.arg = s;
 	fd = -1;
 	if (loop_watch(s->l, &s->lio, LOOP_READ) == -1) {
-		out_err(c, "event loop: %s", strerror(errno));
-		rc = 1;
+		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
+		    0, NULL);
 		goto done;
 	}
 	s->listening = 1;

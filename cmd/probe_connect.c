@@ -1118,7 +1118,7 @@ local_listeners(struct run *rn, const struct attempt *a, struct lscan *ls)
 	memset(ls, 0, sizeof(*ls));
 	ls->dst = &a->sa;
 	/* a read after the attempt ended tells as much as a new one */
-	if (!lc->over && (lc->at_ns == 0 || lc->at_ns < a->end_ns)) {
+	if (!lc->over && lc->at_ns < a->end_ns) {
 		lc->n = 0;
 		lc->at_ns = clock_ns();
 		if (pn_scan_states(rn->c->proc_root, IPPROTO_TCP, -1,
@@ -1512,13 +1512,42 @@ why_resource(struct run *rn, struct result *r)
 }
 
 /* Fills r for attempt a of probe p (target, address, reason, evidence). */
+/* The cause and fix of a failed attempt, with this machine's evidence. */
+static void
+why_failed(struct run *rn, struct attempt *a, struct result *r)
+{
+	enum reason rs = att_reason(a);
+
+	if (a->stage == ST_CONNECT && a->err == ECONNRESET) {
+		/* the handshake completed, and the reset came before we
+		 * looked: on loopback that takes microseconds */
+		result_cause(r, "the peer accepted, then reset the connection "
+		    "at once (within %.1f ms of connecting): typical of a proxy "
+		    "whose backend is down, or a service that rejects this "
+		    "client", ms_between(a->start_ns, a->end_ns));
+	} else if (a->stage == ST_SEND || a->stage == ST_RECV ||
+	    a->stage == ST_EXPECT)
+		why_exchange(rn, a, r);
+	else if (rs == RS_REFUSED)
+		why_refused(rn, a, r);
+	else if (rs == RS_TIMEOUT)
+		why_timeout(rn, a, r);
+	else if (rs == RS_UNREACH)
+		why_unreach(rn, a, r);
+	else if (rs == RS_PERM)
+		why_perm(rn, a, r);
+	else if (rs == RS_ADDRNA)
+		why_addrna(rn, a, r);
+	else if (rs == RS_RESOURCE)
+		why_resource(rn, r);
+}
+
 static void
 att_result(struct probe *p, struct attempt *a, struct result *r)
 {
 	const struct round *rd = &p->last;
 	struct run *rn = p->rn;
 	char hp[ADDRSTR_MAX];
-	enum reason rs;
 
 	snprintf(r->target, sizeof(r->target), "%s", p->t->disp);
 	host_of(&a->sa, r->address, sizeof(r->address));
@@ -1563,33 +1592,10 @@ att_result(struct probe *p, struct attempt *a, struct result *r)
 	r->stage = a->stage;
 	r->err = a->err;
 	r->dx = a->dx;
-	rs = att_reason(a);
 	/* -q shows the slug and the errno name, never the cause: the
 	 * evidence (listener tables, routes) is not worth looking up */
-	if (rn->c->quiet)
-		;
-	else if (a->stage == ST_CONNECT && a->err == ECONNRESET) {
-		/* the handshake completed, and the reset came before we
-		 * looked: on loopback that takes microseconds */
-		result_cause(r, "the peer accepted, then reset the connection "
-		    "at once (within %.1f ms of connecting): typical of a proxy "
-		    "whose backend is down, or a service that rejects this "
-		    "client", ms_between(a->start_ns, a->end_ns));
-	} else if (a->stage == ST_SEND || a->stage == ST_RECV ||
-	    a->stage == ST_EXPECT)
-		why_exchange(rn, a, r);
-	else if (rs == RS_REFUSED)
-		why_refused(rn, a, r);
-	else if (rs == RS_TIMEOUT)
-		why_timeout(rn, a, r);
-	else if (rs == RS_UNREACH)
-		why_unreach(rn, a, r);
-	else if (rs == RS_PERM)
-		why_perm(rn, a, r);
-	else if (rs == RS_ADDRNA)
-		why_addrna(rn, a, r);
-	else if (rs == RS_RESOURCE)
-		why_resource(rn, r);
+	if (!rn->c->quiet)
+		why_failed(rn, a, r);
 	result_diagnose(r);
 }
 
@@ -2329,9 +2335,8 @@ static int
 in_flight(struct run *rn)
 {
 	/* a finished probe stays finished: step over those once, so a
-	 * sweep of thousands of targets is not a scan per event */
-	if (rn->live_from < rn->next_print)
-		rn->live_from = rn->next_print;
+	 * sweep of thousands of targets is not a scan per event (those
+	 * before next_print are done too) */
 	while (rn->live_from < rn->next_start &&
 	    rn->pr[rn->live_from].st == PS_DONE)
 		rn->live_from++;

@@ -262,8 +262,8 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	u->io.fn = udp_ready;
 	u->io.arg = u;
 	if (loop_watch(u->l, &u->io, LOOP_READ) == -1) {
-		out_err(c, "event loop: %s", strerror(errno));
-		rc = 1;
+		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
+		    0, NULL);
 		goto done;
 	}
 	out_listening(c, "udp", (struct sockaddr *)&ss);

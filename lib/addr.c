@@ -196,13 +196,13 @@ sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len)
 	char tmp[INET6_ADDRSTRLEN];
 
 	if (sa->sa_family == AF_INET) {
+		const void *a = &((const struct sockaddr_in *)sa)->sin_addr;
+
 		/* straight into buf when it is large enough (the usual case) */
-		if (len >= INET_ADDRSTRLEN && inet_ntop(AF_INET,
-		    &((const struct sockaddr_in *)sa)->sin_addr, buf,
-		    (socklen_t)len) != NULL)
+		if (len >= INET_ADDRSTRLEN &&
+		    inet_ntop(AF_INET, a, buf, (socklen_t)len) != NULL)
 			return buf;
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    tmp, sizeof(tmp));
+		inet_ntop(AF_INET, a, tmp, sizeof(tmp));
 		snprintf(buf, len, "%s", tmp);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;

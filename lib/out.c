@@ -198,22 +198,9 @@ jb_quote(struct jbuf *jb, const char *v)
 static void
 jb_key(struct jbuf *jb, const char *key)
 {
-	size_t n = 0;
-
 	jb_sep(jb);
-	/* keys are mostly this program's plain identifiers: copied whole */
-	while (key[n] >= 0x20 && key[n] < 0x7f && key[n] != '"' &&
-	    key[n] != '\\')
-		n++;
-	if (key[n] != '\0') {
-		jb_quote(jb, key);
-		jb_raw(jb, ":", 1);
-		return;
-	}
-	jb_reserve(jb, n + 3);
-	jb_raw(jb, "\"", 1);
-	jb_raw(jb, key, n);
-	jb_raw(jb, "\":", 2);
+	jb_quote(jb, key);
+	jb_raw(jb, ":", 1);
 }
 
 void
@@ -435,9 +422,13 @@ put_block(FILE *f, const char *label, const char *text, int color)
 	}
 }
 
-/* The text form of a failed result: summary, cause and fix lines. */
+/*
+ * The text form of a failed result: the summary line, then (unless brief,
+ * as -q wants) the cause and fix lines.
+ */
 static void
-put_failure(FILE *f, const struct ctx *c, const struct result *r, int col)
+put_failure(FILE *f, const struct ctx *c, const struct result *r, int col,
+    int brief)
 {
 	char ebuf[32];
 	const char *en = err_label(r, ebuf, sizeof(ebuf));
@@ -449,6 +440,8 @@ put_failure(FILE *f, const struct ctx *c, const struct result *r, int col)
 	if (en != NULL)
 		fprintf(f, " (%s)", en);
 	fputc('\n', f);
+	if (brief)
+		return;
 	if (r->message[0] != '\0')
 		put_block(f, "cause:", r->message, col);
 	if (r->hint[0] != '\0')
@@ -494,11 +487,7 @@ write_json(const struct ctx *c, const struct result *r)
 	if (r->extra.len > 0)
 		jb_raw(&jb, r->extra.s, r->extra.len);
 	jb_obj_close(&jb);
-	if (!c->quiet) {
-		fwrite(jb.s, 1, jb.len, c->out);
-		fputc('\n', c->out);
-		flush_out(c);
-	}
+	out_json(c, &jb);
 	jb_free(&jb);
 }
 
@@ -512,8 +501,7 @@ int
 out_result(const struct ctx *c, const struct result *r)
 {
 	int code = reason_exit(r->reason);
-	char ebuf[32], *txt = NULL;
-	const char *en;
+	char *txt = NULL;
 	size_t len = 0;
 	FILE *m;
 	int col;
@@ -521,12 +509,8 @@ out_result(const struct ctx *c, const struct result *r)
 	if (c->quiet) {
 		if (r->reason != RS_OK) {
 			fflush(c->out);
-			en = err_label(r, ebuf, sizeof(ebuf));
-			fprintf(c->err, "sockctl: %s %s: %s%s%s%s%s%s\n", c->cmd,
-			    r->target, r->stage != ST_NONE ?
-			    stage_name(r->stage) : "", r->stage != ST_NONE ?
-			    ": " : "", reason_slug(r->reason), en ? " (" : "",
-			    en ? en : "", en ? ")" : "");
+			put_failure(c->err, c, r, 0, 1);
+			fflush(c->err);
 		}
 		return code;
 	}
@@ -552,14 +536,14 @@ out_result(const struct ctx *c, const struct result *r)
 	 * Without memory for it, it is written as it is made.
 	 */
 	if ((m = open_memstream(&txt, &len)) != NULL) {
-		put_failure(m, c, r, col);
+		put_failure(m, c, r, col, 0);
 		if (fclose(m) == 0)
 			fwrite(txt, 1, len, c->err);
 		else
-			put_failure(c->err, c, r, col);
+			put_failure(c->err, c, r, col, 0);
 		free(txt);
 	} else
-		put_failure(c->err, c, r, col);
+		put_failure(c->err, c, r, col, 0);
 	fflush(c->err);
 	return code;
 }
@@ -571,7 +555,7 @@ out_json(const struct ctx *c, const struct jbuf *jb)
 		return;
 	fwrite(jb->s, 1, jb->len, c->out);
 	fputc('\n', c->out);
-	fflush(c->out);
+	flush_out(c);
 }
 
 void

@@ -108,7 +108,6 @@ void	result_fix(struct result *r, const char *fmt, ...)
  */
 int	out_result(const struct ctx *c, const struct result *r);
 
-/* Writes one JSON object (an event) as a line on stdout, flushed. */
 /*
  * With c->hold set, result lines on c->out wait in its buffer (a sweep of
  * thousands of ports is one write, not thousands); anything written to
@@ -116,6 +115,8 @@ int	out_result(const struct ctx *c, const struct result *r);
  * out_flush() writes what waits.
  */
 void	out_flush(const struct ctx *c);
+
+/* Writes one JSON object as a line on stdout, flushed unless c->hold. */
 void	out_json(const struct ctx *c, const struct jbuf *jb);
 
 /*
