@@ -1,0 +1,27 @@
+/*
+ * Sockets, the mechanism tier: the kernel's view of one socket (its TCP
+ * state, RTT) and the names the lifecycle trace (-v) prints. Never prints.
+ */
+#ifndef SOCKCTL_SOCK_H
+#define SOCKCTL_SOCK_H
+
+/*
+ * Returns the TCP state of fd as the kernel reports it (TCP_INFO; enum
+ * pn_state numbering), or -1 when fd is no TCP socket or the kernel will
+ * not say. When rtt_ms is not NULL it gets the smoothed RTT in ms.
+ */
+int		 sock_tcp_state(int fd, double *rtt_ms);
+
+/*
+ * The kernel's name of a TCP state as tcp_states.h spells it
+ * ("ESTABLISHED", "CLOSE", "LISTEN"), "?" for -1 or an unknown number.
+ */
+const char	*sock_state_name(int st);
+
+/* "AF_INET", "AF_INET6", "AF_UNIX", or "AF_?" for another family. */
+const char	*sock_family_name(int af);
+
+/* "SOCK_STREAM", "SOCK_DGRAM", ... (flags such as SOCK_NONBLOCK ignored). */
+const char	*sock_type_name(int type);
+
+#endif
