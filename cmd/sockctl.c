@@ -20,21 +20,22 @@ static const struct command {
 	const char	*name;
 	int		(*run)(struct ctx *, int, char **);
 	const char	*summary;
-	int		 alias;		/* not listed on its own in --help */
+	const char	*alias_of;	/* the command this name stands for */
 } commands[] = {
 	{ "probe-bind", cmd_probe_bind,
-	    "bind (and listen on) a port; say who holds it when that fails", 0 },
+	    "bind (and listen on) a port; say who holds it when that fails", NULL },
 	{ "probe-connect", cmd_probe_connect,
-	    "connect to HOST PORT; name the cause when that fails", 0 },
-	{ "connect", cmd_probe_connect, "alias of probe-connect", 1 },
+	    "connect to HOST PORT; name the cause when that fails", NULL },
+	{ "connect", cmd_probe_connect, "alias of probe-connect",
+	    "probe-connect" },
 	{ "echo-server", cmd_echo_server,
-	    "TCP echo server (127.0.0.1 unless told otherwise)", 0 },
+	    "TCP echo server (127.0.0.1 unless told otherwise)", NULL },
 	{ "udp-echo", cmd_udp_echo,
-	    "UDP echo server (127.0.0.1 unless told otherwise)", 0 },
+	    "UDP echo server (127.0.0.1 unless told otherwise)", NULL },
 	{ "probe-udp", cmd_probe_udp,
-	    "send UDP datagrams to HOST PORT and count the replies", 0 },
+	    "send UDP datagrams to HOST PORT and count the replies", NULL },
 	{ "explain", cmd_explain,
-	    "explain an errno or getaddrinfo error: cause and fix", 0 },
+	    "explain an errno or getaddrinfo error: cause and fix", NULL },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -74,7 +75,7 @@ main(int argc, char **argv)
 	struct ctx c;
 	const char *root;
 	char *hargv[3];
-	int i, rc;
+	int i, rc, first = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.t0_ns = clock_ns();
@@ -88,24 +89,52 @@ main(int argc, char **argv)
 	/* a peer that closes must never kill us: EPIPE is reported instead */
 	signal(SIGPIPE, SIG_IGN);
 
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--version") == 0) {
+	/*
+	 * Global options are taken here. A command's own options may stand
+	 * before its name too (sockctl --wait 30s connect db 5432): from the
+	 * first option that is no global one, everything up to the command
+	 * name is handed to the command, whose table judges it.
+	 */
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] != '-') {
+			if (first == 0 || lookup(argv[i]) != NULL ||
+			    strcmp(argv[i], "help") == 0)
+				break;
+			continue;	/* the value of a command's option */
+		}
+		if (strcmp(argv[i], "--version") == 0 && first == 0) {
 			printf("sockctl %s\n", SOCKCTL_VERSION);
 			return 0;
 		}
+		if (strcmp(argv[i], "-") == 0 || strcmp(argv[i], "--") == 0)
+			return out_usage(&c, "unknown option '%.60s'", argv[i]);
+		if (first != 0)
+			continue;
 		rc = opt_global(&c, argc, argv, &i);
 		if (rc == 1) {
 			usage(stdout);
 			return 0;
 		}
 		if (rc == -1)
-			return out_usage(&c, "unknown option '%.60s'", argv[i]);
-		if (rc != 0)
+			first = i;
+		else if (rc != 0)
 			return rc;
 	}
+	if (i >= argc && first != 0)
+		return out_usage(&c, "unknown option '%.60s' (and no command "
+		    "after it)", argv[first]);
 	if (i >= argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (first != 0) {
+		/* COMMAND, then the options that came before it, then the rest */
+		char *name = argv[i];
+
+		memmove(argv + first + 1, argv + first,
+		    (size_t)(i - first) * sizeof(*argv));
+		argv[first] = name;
+		i = first;
 	}
 	if (strcmp(argv[i], "help") == 0) {
 		if (i + 1 >= argc) {
@@ -119,7 +148,7 @@ main(int argc, char **argv)
 		hargv[0] = argv[i + 1];
 		hargv[1] = "--help";
 		hargv[2] = NULL;
-		c.cmd = cmd->alias ? "probe-connect" : cmd->name;
+		c.cmd = cmd->alias_of != NULL ? cmd->alias_of : cmd->name;
 		return cmd->run(&c, 2, hargv);
 	}
 	cmd = lookup(argv[i]);
@@ -128,6 +157,6 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	c.cmd = cmd->alias ? "probe-connect" : cmd->name;
+	c.cmd = cmd->alias_of != NULL ? cmd->alias_of : cmd->name;
 	return cmd->run(&c, argc - i, argv + i);
 }

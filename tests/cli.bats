@@ -111,3 +111,43 @@ load helpers/common
 	run grep -E '^writev?\(2, ' "$BATS_TEST_TMPDIR/trace"
 	assert_output --partial 'address-not-available (EADDRNOTAVAIL)\n  cause: '
 }
+
+@test "a command's options may stand before its name: connect --wait" {
+	# a closed port: --wait (given before the command) makes it retry
+	sc 0 --json probe-bind 127.0.0.1:0
+	local port
+	port=$(sed -E 's/.*"port":([0-9]+).*/\1/' <<<"$output")
+	sc 4 --wait 1s --interval 200ms connect 127.0.0.1 "$port"
+	assert_stderr_contains "still failing when --wait ran out"
+	sc 4 --wait 1s -t 1s --interval 200ms connect "127.0.0.1:$port"
+	assert_stderr_contains "still failing when --wait ran out"
+}
+
+@test "a command's options may stand before its name: probe-bind --udp" {
+	sc 0 --json --udp probe-bind 127.0.0.1:0
+	assert_output --partial '"proto":"udp"'
+	sc 0 --udp --json probe-bind 127.0.0.1 0
+	assert_output --partial '"proto":"udp"'
+}
+
+@test "a command's options may stand before its name: echo-server --upper --count" {
+	start_listener srv "$SOCKCTL" --upper --count 1 echo-server 0
+	sc 0 connect --send 'hi\n' --expect '^HI$' "$listen_addr"
+	local i
+	for ((i = 0; i < 250; i++)); do
+		kill -0 "$bg_pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	! kill -0 "$bg_pid" 2>/dev/null
+	grep -q '^summary: 1 client' "$BATS_TEST_TMPDIR/srv.out"
+}
+
+@test "an option before the command that the command does not take names it" {
+	sc 2 --udp connect 127.0.0.1:1
+	assert_stderr_contains "probe-connect: unknown option '--udp'"
+	sc 2 --upper probe-bind 0
+	assert_stderr_contains "probe-bind: unknown option '--upper'"
+	sc 2 --wait 3s
+	assert_stderr_contains "unknown option '--wait'"
+	[ -z "$output" ]
+}
