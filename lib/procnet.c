@@ -12,6 +12,7 @@
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 
 #include "procnet.h"
@@ -210,6 +211,7 @@ pn_parse_line(const char *line, int family, int proto, struct pn_sock *s)
 	s->inode = inode;
 	s->txq = (unsigned long)tx;
 	s->rxq = (unsigned long)rx;
+	s->v6only = -1;
 	return 0;
 }
 
@@ -267,6 +269,29 @@ scan_table(const char *root, const char *name, int family, int proto,
 	return stop;
 }
 
+/*
+ * INET_DIAG_SKV6ONLY from the attributes after the message, or -1. The
+ * kernel puts it for every AF_INET6 socket in LISTEN or CLOSE without
+ * being asked (inet_diag_msg_attrs_fill()); other states carry none.
+ */
+static int
+diag_v6only(const struct nlmsghdr *h)
+{
+	const struct rtattr *a;
+	size_t off = NLMSG_LENGTH(sizeof(struct inet_diag_msg));
+	int len;
+
+	if (h->nlmsg_len <= NLMSG_ALIGN(off))
+		return -1;
+	len = (int)(h->nlmsg_len - NLMSG_ALIGN(off));
+	a = (const struct rtattr *)((const char *)h + NLMSG_ALIGN(off));
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == INET_DIAG_SKV6ONLY &&
+		    RTA_PAYLOAD(a) >= 1)
+			return *(const unsigned char *)RTA_DATA(a) != 0;
+	return -1;
+}
+
 /* Fills *s from one sock_diag answer; returns 0, or -1 when malformed. */
 static int
 diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
@@ -285,6 +310,7 @@ diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
 	s->uid = m->idiag_uid;
 	s->inode = m->idiag_inode;
 	s->rxq = m->idiag_rqueue;
+	s->v6only = -1;
 	/* a listener's wqueue is its backlog; /proc/net/tcp has no field */
 	if (proto == IPPROTO_TCP && s->state == PN_LISTEN) {
 		s->backlog = m->idiag_wqueue;
@@ -372,6 +398,8 @@ scan_diag(int *fdp, int family, int proto, int port, unsigned states,
 			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)) &&
 			    !stop && diag_sock(m, proto, &s) == 0 &&
 			    (port < 0 || port == ntohs(m->id.idiag_sport))) {
+				if (s.local.ss_family == AF_INET6)
+					s.v6only = diag_v6only(h);
 				got = 1;
 				stop = fn(&s, arg) != 0;
 			}
@@ -560,7 +588,7 @@ add_owner(int rootfd, const char *pid, unsigned long ino,
 		struct pn_holder *x = &h[i];
 		int dup = 0;
 
-		if (x->sock.inode != ino || x->nowners >= PN_MAX_OWNERS)
+		if (x->sock.inode != ino)
 			continue;
 		if (!*loaded) {
 			load_owner(rootfd, pid, x->sock.uid, cache);
@@ -569,8 +597,13 @@ add_owner(int rootfd, const char *pid, unsigned long ino,
 		/* dup()ed descriptors: one process, one entry */
 		for (int k = 0; k < x->nowners; k++)
 			dup |= x->owners[k].pid == cache->pid;
-		if (!dup)
+		if (dup || x->last_pid == cache->pid)
+			continue;
+		x->last_pid = cache->pid;
+		if (x->nowners < PN_MAX_OWNERS)
 			x->owners[x->nowners++] = *cache;
+		else
+			x->nmore++;
 	}
 }
 

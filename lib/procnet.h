@@ -30,6 +30,11 @@ struct pn_sock {
 					  * kernel keeps it, when has_backlog */
 	int			has_backlog; /* 0: read from /proc/net/tcp,
 					  * which does not show it */
+	int			v6only;	/* AF_INET6: 1 IPV6_V6ONLY set, 0
+					  * dual-stack (takes IPv4 too), -1
+					  * unknown: the /proc files do not
+					  * show it, and sock_diag says it
+					  * only for LISTEN and CLOSE */
 };
 
 /* A mask of states for pn_scan_states(): PN_STATE(PN_LISTEN) | ... */
@@ -44,14 +49,18 @@ struct pn_owner {
 	char		user[64];	/* name of uid, or the number */
 };
 
-#define PN_MAX_OWNERS	4
+/* A pre-fork server's master and workers fit; the rest are counted. */
+#define PN_MAX_OWNERS	16
 
 /* A socket on the port asked about, with the processes that hold it. */
 struct pn_holder {
 	struct pn_sock	sock;
 	int		nowners;	/* 0: no process here owns it */
+	int		nmore;		/* owners past PN_MAX_OWNERS, counted */
 	struct pn_owner	owners[PN_MAX_OWNERS];
 	char		user[64];	/* name of sock.uid, or the number */
+	int		last_pid;	/* the walk's own: the last pid added,
+					 * so one counts once in nmore */
 };
 
 /*

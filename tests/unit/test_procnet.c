@@ -14,7 +14,7 @@
 #include "../../lib/procnet.h"
 #include "unit.h"
 
-static char root1[1024], root2[1024];
+static char root1[1024], root2[1024], root5[1024];
 
 static const char *
 host_of(const struct sockaddr_storage *ss)
@@ -254,7 +254,7 @@ test_holders(void)
 	n = pn_port_holders(root1, IPPROTO_TCP, 22, h, 8, &unr);
 	CHECK(n == 2);
 	x = by_inode(h, n, 2000);
-	CHECK(x != NULL && x->nowners == PN_MAX_OWNERS);
+	CHECK(x != NULL && x->nowners == 5 && x->nmore == 0);
 	x = by_inode(h, n, 2001);
 	if (x != NULL) {
 		CHECK(x->nowners == 2);
@@ -297,6 +297,39 @@ test_holders(void)
 
 	/* no tables */
 	CHECK(pn_port_holders(root2, IPPROTO_TCP, 8080, h, 8, &unr) == -1);
+
+	/* the files do not show IPV6_V6ONLY */
+	n = pn_port_holders(root1, IPPROTO_TCP, 22, h, 8, &unr);
+	for (int i = 0; i < n; i++)
+		CHECK(h[i].sock.v6only == -1);
+}
+
+/*
+ * A master and 19 workers share one listener: the first PN_MAX_OWNERS
+ * are named, the rest counted, none lost; each process once.
+ */
+static void
+test_prefork(void)
+{
+	struct pn_holder h[4];
+	const struct pn_holder *x;
+	int n, unr, dup = 0;
+
+	n = pn_port_holders(root5, IPPROTO_TCP, 80, h, 4, &unr);
+	CHECK(n == 2);
+	if ((x = by_inode(h, n, 6000)) == NULL) {
+		CHECK(!"inode 6000 missing");
+		return;
+	}
+	CHECK(x->nowners == PN_MAX_OWNERS);
+	CHECK(x->nowners + x->nmore == 20);
+	for (int i = 0; i < x->nowners; i++)
+		for (int k = i + 1; k < x->nowners; k++)
+			dup |= x->owners[i].pid == x->owners[k].pid;
+	CHECK(!dup);
+	x = by_inode(h, n, 6001);
+	CHECK(x != NULL && x->nowners == 1 && x->nmore == 0 &&
+	    x->owners[0].pid == 600 && x->sock.v6only == -1);
 }
 
 static void
@@ -543,6 +576,56 @@ test_real_proc(int af)
 	close(fd);
 }
 
+/* Listens on [::]:0 with IPV6_V6ONLY v; returns the socket or -1. */
+static int
+listen6(int v, int *port)
+{
+	struct sockaddr_in6 s6;
+	socklen_t sl = sizeof(s6);
+	int fd;
+
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v)) == -1 ||
+	    bind(fd, (struct sockaddr *)&s6, sizeof(s6)) == -1 ||
+	    listen(fd, 1) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&s6, &sl) == -1) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(s6.sin6_port);
+	return fd;
+}
+
+/*
+ * sock_diag tells a v6-only [::] listener from a dual-stack one
+ * (INET_DIAG_SKV6ONLY, sent unasked for LISTEN); the files cannot.
+ */
+static void
+test_diag_v6only(void)
+{
+	struct pick nl, file;
+	int fd, port, v;
+
+	for (v = 0; v <= 1; v++) {
+		if ((fd = listen6(v, &port)) == -1) {
+			fprintf(stderr, "skip: cannot listen on [::]\n");
+			return;
+		}
+		memset(&nl, 0, sizeof(nl));
+		memset(&file, 0, sizeof(file));
+		CHECK(pn_scan_states("/proc", IPPROTO_TCP, port,
+		    PN_STATE(PN_LISTEN), pick_fn, &nl) == 0);
+		CHECK(pn_scan_states("//proc", IPPROTO_TCP, port,
+		    PN_STATE(PN_LISTEN), pick_fn, &file) == 0);
+		CHECK(nl.n == 1 && nl.s.v6only == v);
+		CHECK(file.n == 1 && file.s.v6only == -1);
+		close(fd);
+	}
+}
+
 int
 main(void)
 {
@@ -552,6 +635,7 @@ main(void)
 		fx = "tests/fixtures";
 	snprintf(root1, sizeof(root1), "%s/proc1", fx);
 	snprintf(root2, sizeof(root2), "%s/proc2", fx);
+	snprintf(root5, sizeof(root5), "%s/proc5", fx);
 	test_parse_line();
 	test_state_names();
 	test_scan();
@@ -563,5 +647,7 @@ main(void)
 	test_diag_vs_file(AF_INET);
 	test_diag_vs_file(AF_INET6);
 	test_diag_many();
+	test_prefork();
+	test_diag_v6only();
 	return UNIT_DONE("procnet");
 }
