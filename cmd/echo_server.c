@@ -27,6 +27,7 @@
 #include "../lib/errname.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
+#include "../lib/sock.h"
 #include "../lib/srv.h"
 #include "cmds.h"
 
@@ -254,8 +255,11 @@ accept_stop(struct server *s)
 {
 	accept_pause(s, 0);
 	loop_timer_cancel(s->l, &s->pause_t);
-	if (s->lio.fd != -1)
+	if (s->lio.fd != -1) {
+		out_trace(s->c, "close(fd %d): the listening socket; no more "
+		    "accepts", s->lio.fd);
 		close(s->lio.fd);
+	}
 	s->lio.fd = -1;
 }
 
@@ -264,6 +268,10 @@ conn_close(struct server *s, struct conn *k, int by_client, enum why why,
     int err)
 {
 	loop_unwatch(s->l, &k->io);
+	if (s->c->trace)
+		out_trace(s->c, "close(fd %d): TCP state %s before it (%s)",
+		    k->io.fd, sock_state_name(sock_tcp_state(k->io.fd, NULL)),
+		    by_client ? "the client closed first" : "we close first");
 	close(k->io.fd);
 	list_del(s, k);
 	s->nopen--;
@@ -309,9 +317,12 @@ conn_flush(struct server *s, struct conn *k)
 	if (w == -1) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
+		out_trace(s->c, "send(fd %d): %s", k->io.fd, errname(errno));
 		conn_fail(s, k, errno);
 		return -1;
 	}
+	out_trace(s->c, "send(fd %d): %zd of %u pending bytes", k->io.fd, w,
+	    k->len);
 	k->off += (uint32_t)w;
 	k->len -= (uint32_t)w;
 	k->out += (uint64_t)w;
@@ -358,8 +369,13 @@ conn_read(struct server *s, struct conn *k)
 	}
 	if (n == 0) {
 		k->rd_eof = 1;
+		if (s->c->trace)
+			out_trace(s->c, "recv(fd %d): EOF, the client's FIN; TCP "
+			    "state %s", k->io.fd,
+			    sock_state_name(sock_tcp_state(k->io.fd, NULL)));
 		return 0;
 	}
+	out_trace(s->c, "recv(fd %d): %zd bytes", k->io.fd, n);
 	k->in += (uint64_t)n;
 	s->bytes_in += (uint64_t)n;
 	touch(s, k);
@@ -372,11 +388,15 @@ conn_read(struct server *s, struct conn *k)
 	w = send(k->io.fd, p, (size_t)n, MSG_NOSIGNAL);
 	if (w == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			out_trace(s->c, "send(fd %d): %s", k->io.fd,
+			    errname(errno));
 			conn_fail(s, k, errno);
 			return -1;
 		}
 		w = 0;
 	}
+	out_trace(s->c, "send(fd %d): %zd of %zd bytes%s", k->io.fd, w, n,
+	    w < n ? "; the rest waits for room" : "");
 	k->out += (uint64_t)w;
 	s->bytes_out += (uint64_t)w;
 	if (w < n) {
@@ -542,6 +562,14 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		list_add(s, k);
 		s->nopen++;
 		s->accepted++;
+		if (s->c->trace) {
+			char peer[ADDRSTR_MAX];
+
+			out_trace(s->c, "accept(fd %d) = fd %d from %s, TCP "
+			    "state %s", s->lio.fd, fd, sa_fmt((struct sockaddr *)
+			    &ss, peer, sizeof(peer)),
+			    sock_state_name(sock_tcp_state(fd, NULL)));
+		}
 		if (s->nopen > s->max_open)
 			s->max_open = s->nopen;
 		log_accept(s, k);
@@ -668,9 +696,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->pause_t.fn = pause_fired;
 	s->pause_t.arg = s;
 
-	out_trace(c, "socket, bind and listen on %s",
-	    sa_fmt((struct sockaddr *)&ss, err, sizeof(err)));
-	fd = srv_open(&ss, SOCK_STREAM, &st);
+	fd = srv_open(&ss, SOCK_STREAM, &st, c->trace ? out_trace_cb : NULL, c);
 	if (fd == -1) {
 		rc = setup_failed(c, (struct sockaddr *)&ss, st, errno, 0,
 		    NULL);

@@ -21,7 +21,9 @@
 #include "../lib/diag.h"
 #include "../lib/esc.h"
 #include "../lib/evidence.h"
+#include "../lib/errname.h"
 #include "../lib/opt.h"
+#include "../lib/sock.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -115,8 +117,8 @@ exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
 	for (;;) {
 		now = clock_ns();
 		if (st->sent < n && now >= next) {
-			out_trace(c, "send %lld/%lld (%zu bytes)",
-			    st->sent + 1, n, plen);
+			out_trace(c, "send: %zu bytes (datagram %lld of %lld)",
+			    plen, st->sent + 1, n);
 			m = send(fd, payload, plen, 0);
 			if (m == -1 && errno != EAGAIN && errno != EINTR) {
 				/* an ICMP error from an earlier datagram */
@@ -148,6 +150,7 @@ exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
 					break;
 				r->stage = ST_RECV;
 				r->err = errno;
+				out_trace(c, "recv: %s", errname(r->err));
 				goto done;
 			}
 			now = clock_ns();
@@ -155,8 +158,9 @@ exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
 				double ms = (double)(now -
 				    ts[st->received]) / 1e6;
 
-				out_trace(c, "reply %lld: %zd bytes, %.3f ms",
-				    st->received + 1, m, ms);
+				out_trace(c, "recv: %zd bytes (reply %lld), "
+				    "%.3f ms", m,
+				    st->received + 1, ms);
 				if (st->received == 0 || ms < st->min)
 					st->min = ms;
 				if (ms > st->max)
@@ -164,7 +168,8 @@ exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
 				st->sum += ms;
 				st->received++;
 			} else
-				out_trace(c, "an extra reply: %zd bytes", m);
+				out_trace(c, "recv: %zd bytes, an extra reply",
+				    m);
 		}
 	}
 	rc = 0;
@@ -259,18 +264,32 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	r.port = ep.port;
 	r.family = ss.ss_family;
 
-	out_trace(c, "socket");
 	r.stage = ST_SOCKET;
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		r.err = errno;
+		out_trace(c, "socket(%s, SOCK_DGRAM): %s",
+		    sock_family_name(ss.ss_family), errname(r.err));
 		goto fail;
 	}
-	out_trace(c, "connect %s", sa_fmt(sa, err, sizeof(err)));
+	out_trace(c, "socket(%s, SOCK_DGRAM) = fd %d",
+	    sock_family_name(ss.ss_family), fd);
 	r.stage = ST_CONNECT;
+	sa_fmt(sa, err, sizeof(err));
 	if (connect(fd, sa, sa_len(sa)) == -1) {
 		r.err = errno;
+		out_trace(c, "connect(%s): %s", err, errname(r.err));
 		goto fail;
+	}
+	if (c->trace) {
+		struct sockaddr_storage me;
+		socklen_t ml = sizeof(me);
+		char ms[ADDRSTR_MAX] = "?";
+
+		if (getsockname(fd, (struct sockaddr *)&me, &ml) == 0)
+			sa_fmt((struct sockaddr *)&me, ms, sizeof(ms));
+		out_trace(c, "connect(%s) ok: from %s (UDP: no handshake, "
+		    "nothing sent yet)", err, ms);
 	}
 	r.stage = ST_NONE;
 	if (exchange(c, fd, pl, plen, count, interval_ms, &st, &r) == -1)
@@ -311,8 +330,10 @@ fail:
 	add_stats(&r, &st);
 	rc = out_result(c, &r);
 done:
-	if (fd != -1)
+	if (fd != -1) {
+		out_trace(c, "close(fd %d)", fd);
 		close(fd);
+	}
 	result_free(&r);
 	free(payload);
 	return rc;

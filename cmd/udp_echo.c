@@ -17,6 +17,7 @@
 
 #include "../lib/addr.h"
 #include "../lib/clock.h"
+#include "../lib/errname.h"
 #include "../lib/evidence.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
@@ -76,6 +77,8 @@ send_batch(struct udp *u, unsigned int n)
 		if (r > 0) {
 			for (unsigned int i = done; i < done + (unsigned)r; i++)
 				u->bytes_out += u->msgs[i].msg_len;
+			out_trace(u->c, "sendmmsg(fd %d) = %d datagram%s sent "
+			    "back", u->io.fd, r, r == 1 ? "" : "s");
 			u->tx += (unsigned)r;
 			done += (unsigned)r;
 			continue;
@@ -86,12 +89,29 @@ send_batch(struct udp *u, unsigned int n)
 		    errno == ENOBUFS || errno == ENOMEM)) {
 			/* a full send buffer: drop the rest, never block */
 			u->dropped += n - done;
+			out_trace(u->c, "sendmmsg(fd %d): %s: %u dropped",
+			    u->io.fd, errname(errno), n - done);
 			return;
 		}
 		/* this reply cannot go (unreachable sender, ...): skip it */
 		u->dropped++;
 		done++;
 	}
+}
+
+/* -v: each datagram of a batch, with its sender. */
+static void
+trace_batch(const struct udp *u, int n)
+{
+	char peer[ADDRSTR_MAX];
+
+	out_trace(u->c, "recvmmsg(fd %d) = %d datagram%s", u->io.fd, n,
+	    n == 1 ? "" : "s");
+	for (int i = 0; i < n; i++)
+		out_trace(u->c, "recv: %u bytes from %s%s", u->msgs[i].msg_len,
+		    sa_fmt((const struct sockaddr *)&u->peers[i], peer,
+		    sizeof(peer)), u->msgs[i].msg_hdr.msg_flags & MSG_TRUNC ?
+		    " (truncated)" : "");
 }
 
 static void
@@ -127,7 +147,8 @@ udp_ready(struct loop *l, struct loop_io *io, int ev)
 				upcase(u->iov[i].iov_base, m->msg_len);
 		}
 		u->rx += (unsigned)n;
-		out_trace(u->c, "%d datagrams in, echoing", n);
+		if (u->c->trace)
+			trace_batch(u, n);
 		send_batch(u, (unsigned int)n);
 		if ((unsigned int)n < want)
 			break;
@@ -242,9 +263,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
 	}
 
-	out_trace(c, "socket and bind on %s",
-	    sa_fmt((struct sockaddr *)&ss, err, sizeof(err)));
-	fd = srv_open(&ss, SOCK_DGRAM, &st);
+	fd = srv_open(&ss, SOCK_DGRAM, &st, c->trace ? out_trace_cb : NULL, c);
 	if (fd == -1) {
 		rc = setup_failed(c, (struct sockaddr *)&ss, st, errno, 0,
 		    NULL);

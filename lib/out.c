@@ -586,6 +586,15 @@ out_listening(const struct ctx *c, const char *proto,
 	jb_free(&jb);
 }
 
+static void
+vtrace(const struct ctx *c, const char *fmt, va_list ap)
+{
+	fprintf(c->err, "[%10.3f ms] ", clock_since_ms(c->t0_ns));
+	vfprintf(c->err, fmt, ap);
+	fputc('\n', c->err);
+	fflush(c->err);
+}
+
 void
 out_trace(const struct ctx *c, const char *fmt, ...)
 {
@@ -593,12 +602,22 @@ out_trace(const struct ctx *c, const char *fmt, ...)
 
 	if (!c->trace)
 		return;
-	fprintf(c->err, "[%10.3f ms] ", clock_since_ms(c->t0_ns));
 	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
+	vtrace(c, fmt, ap);
 	va_end(ap);
-	fputc('\n', c->err);
-	fflush(c->err);
+}
+
+void
+out_trace_cb(void *arg, const char *fmt, ...)
+{
+	const struct ctx *c = arg;
+	va_list ap;
+
+	if (!c->trace)
+		return;
+	va_start(ap, fmt);
+	vtrace(c, fmt, ap);
+	va_end(ap);
 }
 
 static void

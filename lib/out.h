@@ -132,6 +132,10 @@ void	out_listening(const struct ctx *c, const char *proto,
 void	out_trace(const struct ctx *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/* out_trace() as a sock_trace_fn (lib/sock.h): arg is the struct ctx. */
+void	out_trace_cb(void *arg, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 /* "sockctl: CMD: message" on stderr; out_usage() returns 2 for usage errors. */
 void	out_err(const struct ctx *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));

@@ -24,4 +24,12 @@ const char	*sock_family_name(int af);
 /* "SOCK_STREAM", "SOCK_DGRAM", ... (flags such as SOCK_NONBLOCK ignored). */
 const char	*sock_type_name(int type);
 
+/*
+ * A trace callback: mechanism code that walks several stages (socket,
+ * setsockopt, bind, listen...) calls it once a stage, and the CLI tier
+ * prints (out_trace_cb()). arg is the caller's; NULL fn means no trace.
+ */
+typedef void	(*sock_trace_fn)(void *arg, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 #endif

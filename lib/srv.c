@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "errname.h"
+#include "sock.h"
 #include "srv.h"
 
 int
@@ -67,48 +69,86 @@ srv_addr(int argc, char **argv, int family, int udp,
 	return 0;
 }
 
+/* The errno name of a failed stage, for the trace. */
+static const char *
+why(int err)
+{
+	return errname(err) != NULL ? errname(err) : strerror(err);
+}
+
 int
-srv_open(struct sockaddr_storage *ss, int type, enum stage *st)
+srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
+    sock_trace_fn tr, void *arg)
 {
 	struct sockaddr *sa = (struct sockaddr *)ss;
+	char as[ADDRSTR_MAX];
 	socklen_t len;
 	int fd, one = 1, zero = 0, save, big = 4 << 20;
 
 	*st = ST_SOCKET;
 	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (tr != NULL)
+		tr(arg, "socket(%s, %s) = %s%d%s%s",
+		    sock_family_name(ss->ss_family), sock_type_name(type),
+		    fd == -1 ? "" : "fd ", fd, fd == -1 ? ": " : "",
+		    fd == -1 ? why(errno) : "");
 	if (fd == -1)
 		return -1;
 	*st = ST_SETSOCKOPT;
 	/* a restarted server must not wait for its old TIME_WAIT sockets */
-	if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR,
-	    &one, sizeof(one)) == -1)
-		goto fail;
+	if (type == SOCK_STREAM) {
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one)) == -1)
+			goto fail;
+		if (tr != NULL)
+			tr(arg, "setsockopt(SO_REUSEADDR, 1) ok");
+	}
 	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
-	    &((struct sockaddr_in6 *)ss)->sin6_addr) &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-	    sizeof(zero)) == -1)
-		goto fail;
+	    &((struct sockaddr_in6 *)ss)->sin6_addr)) {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
+		    sizeof(zero)) == -1)
+			goto fail;
+		if (tr != NULL)
+			tr(arg, "setsockopt(IPV6_V6ONLY, 0) ok: IPv4 too");
+	}
 	if (type == SOCK_DGRAM) {
 		/* bursts queue here instead of being dropped; capped by
 		 * net.core.rmem_max/wmem_max, so failure is harmless */
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+		if (tr != NULL)
+			tr(arg, "setsockopt(SO_RCVBUF and SO_SNDBUF, 4 MiB, "
+			    "capped by net.core.rmem_max/wmem_max)");
 	}
 	*st = ST_BIND;
-	if (bind(fd, sa, sa_len(sa)) == -1)
+	sa_fmt(sa, as, sizeof(as));
+	len = sizeof(*ss);
+	if (bind(fd, sa, sa_len(sa)) == -1 || getsockname(fd, sa, &len) == -1)
 		goto fail;
+	if (tr != NULL) {
+		char bs[ADDRSTR_MAX];
+
+		tr(arg, "bind(%s) ok: %s%s%s", as, sa_fmt(sa, bs, sizeof(bs)),
+		    type == SOCK_STREAM ? ", TCP state " : "",
+		    type == SOCK_STREAM ? sock_state_name(sock_tcp_state(fd,
+		    NULL)) : "");
+	}
 	/* the kernel caps the backlog at net.core.somaxconn */
 	*st = ST_LISTEN;
-	if (type == SOCK_STREAM && listen(fd, INT_MAX) == -1)
-		goto fail;
-	len = sizeof(*ss);
-	*st = ST_BIND;
-	if (getsockname(fd, sa, &len) == -1)
-		goto fail;
+	if (type == SOCK_STREAM) {
+		if (listen(fd, INT_MAX) == -1)
+			goto fail;
+		if (tr != NULL)
+			tr(arg, "listen(backlog INT_MAX: net.core.somaxconn "
+			    "caps it) ok, TCP state %s",
+			    sock_state_name(sock_tcp_state(fd, NULL)));
+	}
 	*st = ST_NONE;
 	return fd;
 fail:
 	save = errno;
+	if (tr != NULL)
+		tr(arg, "%s: %s", stage_name(*st), why(save));
 	close(fd);
 	errno = save;
 	return -1;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "reason.h"
+#include "sock.h"
 
 /*
  * Parses a server's positional arguments: none (port 0), PORT,
@@ -28,9 +29,11 @@ int	srv_addr(int argc, char **argv, int family, int udp,
  * it to *ss and, for a stream, listens with the largest backlog the kernel
  * allows. "::" accepts IPv4 too (IPV6_V6ONLY off). On success *ss holds
  * the bound address (the port chosen for port 0) and the fd is returned;
- * on failure -1, with the stage in *st and errno set.
+ * on failure -1, with the stage in *st and errno set. Each stage is
+ * reported to tr (with arg) when tr is not NULL: the -v trace.
  */
-int	srv_open(struct sockaddr_storage *ss, int type, enum stage *st);
+int	srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
+	    sock_trace_fn tr, void *arg);
 
 /*
  * Raises the soft RLIMIT_NOFILE to the hard limit. Returns the soft limit
