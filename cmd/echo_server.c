@@ -370,8 +370,8 @@ conn_read(struct server *s, struct conn *k)
 	if (n == 0) {
 		k->rd_eof = 1;
 		if (s->c->trace)
-			out_trace(s->c, "recv(fd %d): EOF, the client's FIN; TCP "
-			    "state %s", k->io.fd,
+			out_trace(s->c, "recv(fd %d): EOF, the client's "
+			    "FIN; TCP state %s", k->io.fd,
 			    sock_state_name(sock_tcp_state(k->io.fd, NULL)));
 		return 0;
 	}
@@ -565,9 +565,9 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		if (s->c->trace) {
 			char peer[ADDRSTR_MAX];
 
-			out_trace(s->c, "accept(fd %d) = fd %d from %s, TCP "
-			    "state %s", s->lio.fd, fd, sa_fmt((struct sockaddr *)
-			    &ss, peer, sizeof(peer)),
+			out_trace(s->c, "accept(fd %d) = fd %d from %s, "
+			    "TCP state %s", s->lio.fd, fd,
+			    sa_fmt((struct sockaddr *)&ss, peer, sizeof(peer)),
 			    sock_state_name(sock_tcp_state(fd, NULL)));
 		}
 		if (s->nopen > s->max_open)
@@ -619,22 +619,6 @@ summary(struct server *s, int sig)
 	jb_free(&jb);
 }
 
-/* A failure to set up: the diagnosis and its evidence; returns the exit. */
-static int
-setup_failed(struct ctx *c, const struct sockaddr *sa, enum stage st,
-    int err, int eai, const char *target)
-{
-	struct result r;
-	int rc;
-
-	result_init(&r, c);
-	jb_kstr(&r.extra, "proto", "tcp");
-	ev_server(c, &r, sa, 0, st, err, eai, target);
-	rc = out_result(c, &r);
-	result_free(&r);
-	return rc;
-}
-
 int
 cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
@@ -676,14 +660,13 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	if (rc == -1)
 		return out_usage(c, "%s", err);
 	if (rc == -2)
-		return setup_failed(c, NULL, ST_RESOLVE, eai == EAI_SYSTEM ?
-		    errno : 0, eai == EAI_SYSTEM ? 0 : eai, argv[1]);
+		return out_server_failed(c, NULL, 0, ST_RESOLVE,
+		    eai == EAI_SYSTEM ? errno : 0, eai == EAI_SYSTEM ? 0 : eai,
+		    argv[1]);
 
 	s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		out_err(c, "out of memory");
-		return 12;
-	}
+	if (s == NULL)
+		out_nomem("server's state");
 	s->c = c;
 	s->upper = upper;
 	s->max_conns = max_conns;
@@ -696,18 +679,19 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->pause_t.fn = pause_fired;
 	s->pause_t.arg = s;
 
-	fd = srv_open(&ss, SOCK_STREAM, &st, c->trace ? out_trace_cb : NULL, c);
+	fd = srv_open(&ss, SOCK_STREAM, &st, c->trace ? out_trace_cb : NULL,
+	    c);
 	if (fd == -1) {
-		rc = setup_failed(c, (struct sockaddr *)&ss, st, errno, 0,
-		    NULL);
+		rc = out_server_failed(c, (struct sockaddr *)&ss, 0, st,
+		    errno, 0, NULL);
 		goto done;
 	}
 	s->l = loop_new(sigs);
 	if (s->l == NULL) {
 		/* its epoll and signal descriptors: EMFILE under a tight
 		 * ulimit -n is resource-limit, named like any other */
-		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
-		    0, NULL);
+		rc = out_server_failed(c, (struct sockaddr *)&ss, 0,
+		    ST_NONE, errno, 0, NULL);
 		goto done;
 	}
 	s->lio.fd = fd;
@@ -715,8 +699,8 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->lio.arg = s;
 	fd = -1;
 	if (loop_watch(s->l, &s->lio, LOOP_READ) == -1) {
-		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
-		    0, NULL);
+		rc = out_server_failed(c, (struct sockaddr *)&ss, 0,
+		    ST_NONE, errno, 0, NULL);
 		goto done;
 	}
 	s->listening = 1;

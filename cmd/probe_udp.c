@@ -238,8 +238,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (send_text != NULL) {
 		payload = malloc(strlen(send_text) + 1);
 		if (payload == NULL) {
-			out_err(c, "out of memory");
-			return 12;
+			out_nomem("--send text");
 		}
 		dl = esc_decode(send_text, payload, err, sizeof(err));
 		if (dl < 0) {

@@ -197,22 +197,6 @@ summary(const struct udp *u, int sig)
 	jb_free(&jb);
 }
 
-/* A failure to set up: the diagnosis and its evidence; returns the exit. */
-static int
-setup_failed(struct ctx *c, const struct sockaddr *sa, enum stage st,
-    int err, int eai, const char *target)
-{
-	struct result r;
-	int rc;
-
-	result_init(&r, c);
-	jb_kstr(&r.extra, "proto", "udp");
-	ev_server(c, &r, sa, 1, st, err, eai, target);
-	rc = out_result(c, &r);
-	result_free(&r);
-	return rc;
-}
-
 int
 cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
@@ -240,16 +224,14 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	if (rc == -1)
 		return out_usage(c, "%s", err);
 	if (rc == -2)
-		return setup_failed(c, NULL, ST_RESOLVE, eai == EAI_SYSTEM ?
-		    errno : 0, eai == EAI_SYSTEM ? 0 : eai, argv[1]);
+		return out_server_failed(c, NULL, 1, ST_RESOLVE,
+		    eai == EAI_SYSTEM ? errno : 0, eai == EAI_SYSTEM ? 0 : eai,
+		    argv[1]);
 
 	u = calloc(1, sizeof(*u));
 	if (u == NULL || (u->bufs = malloc((size_t)BATCH * DGRAM_MAX)) ==
-	    NULL) {
-		out_err(c, "out of memory");
-		rc = 12;
-		goto done;
-	}
+	    NULL)
+		out_nomem("server's buffers");
 	u->c = c;
 	u->upper = upper;
 	u->count = count;
@@ -263,26 +245,27 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
 	}
 
-	fd = srv_open(&ss, SOCK_DGRAM, &st, c->trace ? out_trace_cb : NULL, c);
+	fd = srv_open(&ss, SOCK_DGRAM, &st, c->trace ? out_trace_cb : NULL,
+	    c);
 	if (fd == -1) {
-		rc = setup_failed(c, (struct sockaddr *)&ss, st, errno, 0,
-		    NULL);
+		rc = out_server_failed(c, (struct sockaddr *)&ss, 1, st,
+		    errno, 0, NULL);
 		goto done;
 	}
 	u->l = loop_new(sigs);
 	if (u->l == NULL) {
 		/* its epoll and signal descriptors: EMFILE under a tight
 		 * ulimit -n is resource-limit, named like any other */
-		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
-		    0, NULL);
+		rc = out_server_failed(c, (struct sockaddr *)&ss, 1,
+		    ST_NONE, errno, 0, NULL);
 		goto done;
 	}
 	u->io.fd = fd;
 	u->io.fn = udp_ready;
 	u->io.arg = u;
 	if (loop_watch(u->l, &u->io, LOOP_READ) == -1) {
-		rc = setup_failed(c, (struct sockaddr *)&ss, ST_NONE, errno,
-		    0, NULL);
+		rc = out_server_failed(c, (struct sockaddr *)&ss, 1,
+		    ST_NONE, errno, 0, NULL);
 		goto done;
 	}
 	out_listening(c, "udp", (struct sockaddr *)&ss);

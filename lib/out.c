@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "errname.h"
+#include "evidence.h"
 #include "out.h"
 
 static void
@@ -667,4 +668,19 @@ out_note(const struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(c, "note: ", fmt, ap);
 	va_end(ap);
+}
+
+int
+out_server_failed(struct ctx *c, const struct sockaddr *sa, int udp,
+    enum stage st, int err, int eai, const char *target)
+{
+	struct result r;
+	int rc;
+
+	result_init(&r, c);
+	jb_kstr(&r.extra, "proto", udp ? "udp" : "tcp");
+	ev_server(c, &r, sa, udp, st, err, eai, target);
+	rc = out_result(c, &r);
+	result_free(&r);
+	return rc;
 }

@@ -153,6 +153,15 @@ void	out_note(const struct ctx *c, const char *fmt, ...)
  */
 void	out_nomem(const char *what) __attribute__((noreturn));
 
+/*
+ * A server (echo-server, udp-echo) that could not start: prints the
+ * diagnosis and evidence of the failed stage st (err, or eai for a name
+ * that did not resolve) for sa, or for target when sa is NULL, as one
+ * result. Returns its exit code.
+ */
+int	out_server_failed(struct ctx *c, const struct sockaddr *sa, int udp,
+	    enum stage st, int err, int eai, const char *target);
+
 /* Returns whether to colour output written to f. */
 int	out_color(const struct ctx *c, FILE *f);
 

@@ -8,14 +8,20 @@ SOCKCTL=${SOCKCTL:-$BATS_TEST_DIRNAME/../build/sockctl}
 HELPERS=${HELPERS:-$(dirname "$SOCKCTL")/helpers}
 
 # sc EXIT ARGS...: runs sockctl, asserts its exit code, and keeps stdout
-# ($output, $lines) and stderr ($stderr, $stderr_lines) apart.
+# ($output, $lines) and stderr ($stderr, $stderr_lines) apart. A run that
+# hangs is stopped after SC_TIMEOUT seconds (default 120), so one hang
+# fails one test instead of the whole suite.
 sc() {
 	local want=$1
 	shift
-	run --separate-stderr "$SOCKCTL" "$@"
+	run --separate-stderr timeout --kill-after=5 "${SC_TIMEOUT:-120}" \
+		"$SOCKCTL" "$@"
 	if [ "$status" -ne "$want" ]; then
 		{
 			echo "sockctl $*"
+			if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+				echo "no exit within ${SC_TIMEOUT:-120} s: stopped by timeout"
+			fi
 			echo "exit $status, expected $want"
 			echo "--- stdout"; echo "$output"
 			echo "--- stderr"; echo "$stderr"
