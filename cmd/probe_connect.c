@@ -40,6 +40,7 @@
 #include "../lib/opt.h"
 #include "../lib/procnet.h"
 #include "../lib/resolve.h"
+#include "../lib/sock.h"
 #include "../lib/sysinfo.h"
 #include "../lib/targets.h"
 #include "cmds.h"
@@ -287,31 +288,6 @@ show_bytes(const char *buf, size_t len, char *out, size_t outlen)
 	}
 	if (len > n && o + 4 < outlen)
 		snprintf(out + o, outlen - o, "...");
-}
-
-static int
-tcp_state(int fd, double *rtt_ms)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
-		return -1;
-	if (rtt_ms != NULL)
-		*rtt_ms = ti.tcpi_rtt / 1000.0;
-	return ti.tcpi_state;
-}
-
-/* The kernel's names, as tcp_states.h spells them (ss abbreviates two). */
-static const char *
-state_name(int st)
-{
-	if (st == PN_ESTABLISHED)
-		return "ESTABLISHED";
-	if (st == PN_CLOSE)
-		return "CLOSE";
-	return st < 0 ? "?" : pn_state_name(IPPROTO_TCP, st);
 }
 
 /*
@@ -570,13 +546,14 @@ trace_close(struct attempt *a)
 	look.state = -1;
 	(void)getsockname(fd, (struct sockaddr *)&look.me, &sl);
 	(void)shutdown(fd, SHUT_WR);
-	st = tcp_state(fd, NULL);
+	st = sock_tcp_state(fd, NULL);
 	if (st == PN_CLOSE)	/* on loopback the peer can be that quick */
-		out_trace(rn->c, "%s: shutdown (our FIN): the peer's FIN "
-		    "already came back; the kernel keeps the TIME_WAIT", d);
+		out_trace(rn->c, "%s: shutdown(SHUT_WR): CLOSE (our FIN was "
+		    "answered by the peer's at once; the kernel keeps the "
+		    "TIME_WAIT)", d);
 	else
-		out_trace(rn->c, "%s: shutdown (our FIN): %s", d,
-		    state_name(st));
+		out_trace(rn->c, "%s: shutdown(SHUT_WR): %s", d,
+		    sock_state_name(st));
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (int i = 0; i < 4; i++) {
@@ -588,16 +565,17 @@ trace_close(struct attempt *a)
 		if (n <= 0) {
 			/* the socket reads CLOSE once the kernel moved it
 			 * to a TIME_WAIT entry, shown after close below */
-			out_trace(rn->c, "%s: %s received", d, n == 0 ?
-			    "peer's FIN" : "peer's reset");
+			out_trace(rn->c, "%s: recv: %s, TCP state %s", d,
+			    n == 0 ? "the peer's FIN (EOF)" : "the peer's reset",
+			    sock_state_name(sock_tcp_state(fd, NULL)));
 			break;
 		}
 	}
 	att_close(a);
 	(void)pn_scan(rn->c->proc_root, IPPROTO_TCP,
 	    sa_port((struct sockaddr *)&look.me), self_fn, &look);
-	out_trace(rn->c, "%s: close: %s", d, look.state < 0 ? "socket gone" :
-	    state_name(look.state));
+	out_trace(rn->c, "%s: close(fd %d): %s", d, fd, look.state < 0 ?
+	    "socket gone" : sock_state_name(look.state));
 }
 
 /* The attempt is over: ok, or failed at stage with err (or dx). */
@@ -613,14 +591,18 @@ att_finish(struct attempt *a, int ok, enum stage st, int err, int dx)
 	a->err = err;
 	a->dx = dx;
 	a->ph = AP_DONE;
-	if (!ok && a->io.fd != -1 && rn->c->trace)
-		out_trace(rn->c, "%s: %s %s: %s after %.3f ms (TCP state %s)",
-		    a->p->t->disp, stage_name(st),
-		    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
+	if (!ok && a->io.fd != -1 && rn->c->trace) {
+		if (st == ST_CONNECT)
+			sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h));
+		out_trace(rn->c, "%s: %s%s%s%s: %s after %.3f ms, TCP state %s",
+		    a->p->t->disp, stage_name(st), st == ST_CONNECT ? "(" : "",
+		    st == ST_CONNECT ? h : "", st == ST_CONNECT ? ")" : "",
 		    err ? (errname(err) ? errname(err) : "error") :
 		    diag_dx_name(dx),
 		    ms_between(a->start_ns, a->end_ns),
-		    state_name(tcp_state(a->io.fd, NULL)));
+		    sock_state_name(sock_tcp_state(a->io.fd, NULL)));
+		out_trace(rn->c, "%s: close(fd %d)", a->p->t->disp, a->io.fd);
+	}
 	if (ok && rn->c->trace && a->io.fd != -1)
 		trace_close(a);
 	att_close(a);
@@ -690,7 +672,10 @@ do_send(struct attempt *a)
 		}
 		a->sent += (size_t)n;
 	}
-	out_trace(rn->c, "%s: send: %zu bytes", a->p->t->disp, a->sent);
+	if (rn->c->trace)
+		out_trace(rn->c, "%s: send: %zu bytes, TCP state %s",
+		    a->p->t->disp, a->sent,
+		    sock_state_name(sock_tcp_state(a->io.fd, NULL)));
 	loop_timer_cancel(rn->lp, &a->tm);
 	start_recv(a);
 }
@@ -719,8 +704,11 @@ do_recv(struct attempt *a)
 			return;
 		}
 		if (n == 0) {
-			out_trace(rn->c, "%s: recv: EOF after %zu bytes",
-			    a->p->t->disp, a->rlen);
+			if (rn->c->trace)
+				out_trace(rn->c, "%s: recv: EOF after %zu "
+				    "bytes, TCP state %s", a->p->t->disp,
+				    a->rlen, sock_state_name(sock_tcp_state(
+				    a->io.fd, NULL)));
 			if (rn->have_re)
 				att_finish(a, 0, ST_EXPECT, 0,
 				    DX_EXPECT_CLOSED);
@@ -732,7 +720,10 @@ do_recv(struct attempt *a)
 		}
 		a->rlen += (size_t)n;
 		a->rbuf[a->rlen] = '\0';
-		out_trace(rn->c, "%s: recv: %zd bytes", a->p->t->disp, n);
+		if (rn->c->trace)
+			out_trace(rn->c, "%s: recv: %zd bytes, TCP state %s",
+			    a->p->t->disp, n, sock_state_name(sock_tcp_state(
+			    a->io.fd, NULL)));
 		if (rn->have_re && expect_match(&rn->re, a->rbuf, a->rlen)) {
 			out_trace(rn->c, "%s: expect: matched", a->p->t->disp);
 			att_finish(a, 1, ST_NONE, 0, 0);
@@ -768,11 +759,11 @@ established(struct attempt *a)
 	int st;
 
 	a->est_ns = clock_ns();
-	st = tcp_state(a->io.fd, &a->rtt_ms);
+	st = sock_tcp_state(a->io.fd, &a->rtt_ms);
 	if (rn->c->trace)
-		out_trace(rn->c, "%s: connect %s: %s in %.3f ms, rtt %.3f ms",
+		out_trace(rn->c, "%s: connect(%s): %s in %.3f ms, rtt %.3f ms",
 		    p->t->disp, sa_fmt((struct sockaddr *)&a->sa, h,
-		    sizeof(h)), state_name(st), ms_between(a->start_ns,
+		    sizeof(h)), sock_state_name(st), ms_between(a->start_ns,
 		    a->est_ns), a->rtt_ms);
 	loop_timer_cancel(rn->lp, &a->tm);
 	if (!rn->all && p->cur.winner < 0) {
@@ -887,12 +878,26 @@ att_start(struct probe *p, int i)
 	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd == -1) {
+		err = errno;
+		out_trace(rn->c, "%s: socket(%s, SOCK_STREAM): %s",
+		    p->t->disp, sock_family_name(a->sa.ss_family),
+		    errname(err) ? errname(err) : strerror(err));
 		a->immediate = 1;
-		att_finish(a, 0, ST_SOCKET, errno, 0);
+		att_finish(a, 0, ST_SOCKET, err, 0);
 		return;
 	}
 	a->io.fd = fd;
-	(void)icmp_enable(fd, a->sa.ss_family);
+	if (rn->c->trace)
+		out_trace(rn->c, "%s: socket(%s, SOCK_STREAM) = fd %d, TCP "
+		    "state %s", p->t->disp, sock_family_name(a->sa.ss_family),
+		    fd, sock_state_name(sock_tcp_state(fd, NULL)));
+	rc = icmp_enable(fd, a->sa.ss_family);
+	if (rn->c->trace)
+		out_trace(rn->c, "%s: setsockopt(%s, on): %s, TCP state %s",
+		    p->t->disp, a->sa.ss_family == AF_INET6 ? "IPV6_RECVERR" :
+		    "IP_RECVERR", rc == 0 ? "ok (ICMP errors are queued)" :
+		    errname(errno) ? errname(errno) : "failed",
+		    sock_state_name(sock_tcp_state(fd, NULL)));
 	p->connects++;
 	rc = connect(fd, (struct sockaddr *)&a->sa,
 	    sa_len((struct sockaddr *)&a->sa));
@@ -917,16 +922,16 @@ att_start(struct probe *p, int i)
 		connect_failed(a, err);
 		return;
 	}
-	st = tcp_state(fd, NULL);
-	if (rn->c->trace)
-		out_trace(rn->c, "%s: connect %s: %s", p->t->disp,
-		    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
-		    state_name(st));
+	st = sock_tcp_state(fd, NULL);
 	/* CLOSE_WAIT: connected, and the peer has already closed */
 	if (st == PN_ESTABLISHED || st == PN_CLOSE_WAIT) {
 		established(a);
 		return;
 	}
+	if (rn->c->trace)
+		out_trace(rn->c, "%s: connect(%s): in progress (EINPROGRESS), "
+		    "TCP state %s", p->t->disp, sa_fmt((struct sockaddr *)
+		    &a->sa, h, sizeof(h)), sock_state_name(st));
 	if (loop_watch(rn->lp, &a->io, LOOP_WRITE) == -1) {
 		att_finish(a, 0, ST_CONNECT, errno, 0);
 		return;
@@ -1293,12 +1298,44 @@ why_timeout(struct run *rn, struct attempt *a, struct result *r)
 		    "would have sent an ICMP error");
 }
 
+/*
+ * Whether a failed for want of a route on an IPv4-only network: a (not
+ * IPv4-mapped) IPv6 address, no IPv6 default route here, an IPv4 one.
+ */
+static int
+ipv6_gap(const struct run *rn, const struct attempt *a)
+{
+	int v4, v6;
+
+	if (a->sa.ss_family != AF_INET6 || IN6_IS_ADDR_V4MAPPED(
+	    &((const struct sockaddr_in6 *)&a->sa)->sin6_addr) ||
+	    (a->err != ENETUNREACH && a->err != EHOSTUNREACH))
+		return 0;
+	if (si_default_routes(rn->c->proc_root, &v4, &v6) == -1)
+		return 0;
+	return v4 == 1 && v6 == 0;
+}
+
+static void
+ipv6_gap_why(const struct attempt *a, struct result *r)
+{
+	char h[ADDRSTR_MAX];
+
+	host_of(&a->sa, h, sizeof(h));
+	result_cause(r, "this machine has no IPv6 default route (ip -6 "
+	    "route show default is empty) while IPv4 has one: an IPv4-only "
+	    "network, where an IPv6 address off the local subnets, such as "
+	    "%s, cannot be reached", h);
+	result_fix(r, "use -4 or the host's IPv4 address, or give this "
+	    "machine IPv6 connectivity (a default route: ip -6 route add "
+	    "default via ROUTER)");
+}
+
 static void
 why_unreach(struct run *rn, struct attempt *a, struct result *r)
 {
 	char h[ADDRSTR_MAX], ib[128], sb[160];
 
-	(void)rn;
 	host_of(&a->sa, h, sizeof(h));
 	if (a->icmp.origin != 0) {
 		icmp_describe(&a->icmp, ib, sizeof(ib));
@@ -1343,7 +1380,10 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 		} else {
 			result_cause(r, "%s from %s", ib, sender(a, sb,
 			    sizeof(sb)));
-			if (from_self(a))
+			if (from_self(a) && a->icmp.kind == IK_NET &&
+			    ipv6_gap(rn, a))
+				ipv6_gap_why(a, r);
+			else if (from_self(a))
 				result_fix(r, "check this machine's route "
 				    "to %s: ip route get %s", h, h);
 			else
@@ -1354,6 +1394,8 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 		return;
 	}
 	if (a->immediate) {
+		int gap = ipv6_gap(rn, a);
+
 		if (a->err == EINVAL)
 			result_cause(r, "connect() failed at once with EINVAL: "
 			    "the route to %s is a blackhole, or the address is "
@@ -1368,6 +1410,10 @@ why_unreach(struct run *rn, struct attempt *a, struct result *r)
 			    "or a neighbour that failed a moment ago)", h);
 		else
 			table_cause(r);
+		if (gap) {
+			ipv6_gap_why(a, r);
+			return;
+		}
 		result_fix(r, "check the routes: ip route get %s%s", h,
 		    a->err == EINVAL ? " (blackhole?)" : "");
 		return;

@@ -198,6 +198,75 @@ si_ipv6_disabled(const char *root)
 	return 0;
 }
 
+#define RT_UP		0x0001	/* RTF_UP */
+#define RT_REJECT	0x0200	/* RTF_REJECT: unreachable, prohibit, ... */
+
+/* 1 when ROOT/net/route has a usable default route, 0 none, -1 unread. */
+static int
+default_v4(const char *root)
+{
+	char line[512], ifn[32];
+	unsigned long dst, gw, mask;
+	unsigned flags;
+	int found = 0;
+	FILE *f;
+
+	if ((f = open_rel(root, "net/route")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
+		if (sscanf(line, "%31s %lx %lx %x %*d %*d %*d %lx", ifn, &dst,
+		    &gw, &flags, &mask) != 5)
+			continue;	/* the header */
+		found = dst == 0 && mask == 0 && (flags & RT_UP) &&
+		    !(flags & RT_REJECT);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * 1 when ROOT/net/ipv6_route has a usable default route (::/0), 0 none,
+ * -1 unread. The kernel always lists its null entry, ::/0 on lo with
+ * RTF_REJECT and without RTF_UP: that is no route.
+ */
+static int
+default_v6(const char *root)
+{
+	char line[512], dst[40];
+	unsigned plen, flags;
+	int found = 0;
+	FILE *f;
+
+	if ((f = open_rel(root, "net/ipv6_route")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		/* dst plen src plen nexthop metric refcnt use flags dev */
+		if (sscanf(line, "%32s %x %*s %*x %*s %*x %*x %*x %x", dst,
+		    &plen, &flags) != 3)
+			continue;
+		found = plen == 0 && strspn(dst, "0") == 32 &&
+		    (flags & RT_UP) && !(flags & RT_REJECT);
+	}
+	fclose(f);
+	return found;
+}
+
+int
+si_default_routes(const char *root, int *v4, int *v6)
+{
+	int e;
+
+	*v4 = default_v4(root);
+	e = errno;
+	*v6 = default_v6(root);
+	if (*v4 == -1 && *v6 == -1) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 int
 si_cap_net_bind(const char *root)
 {

@@ -32,6 +32,15 @@ int	si_port_reserved(const char *root, int port, char *buf, size_t len);
 int	si_ipv6_disabled(const char *root);
 
 /*
+ * Whether this machine has a default route, per family, from
+ * ROOT/net/route and ROOT/net/ipv6_route: *v4 and *v6 get 1 (a default
+ * route that is up and no reject or unreachable route), 0 (none), or -1
+ * (the table could not be read). Returns 0 when at least one table was
+ * read, else -1 with errno set.
+ */
+int	si_default_routes(const char *root, int *v4, int *v6);
+
+/*
  * Returns 1 when CAP_NET_BIND_SERVICE is in this process's effective set
  * (ROOT/self/status CapEff), 0 when not, -1 when unknown.
  */

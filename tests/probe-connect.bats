@@ -79,10 +79,43 @@ with_hosts() {
 	sc 0 -v connect "localhost:$listen_port"
 	assert_stderr_contains "resolve localhost"
 	assert_stderr_contains "ESTABLISHED"
-	# FIN_WAIT1, or (when the peer answers our FIN at once) that it did
-	[[ "$stderr" =~ "shutdown (our FIN): "(FIN_WAIT|"the peer's FIN already") ]] ||
+	# FIN_WAIT1, or CLOSE when the peer answers our FIN at once
+	[[ "$stderr" =~ "shutdown(SHUT_WR): "(FIN_WAIT|CLOSE) ]] ||
 		{ echo "$stderr" >&2; return 1; }
-	assert_stderr_contains "close:"
+	assert_stderr_contains "close(fd "
+}
+
+@test "-v names every stage in order: socket, setsockopt, connect, send, recv, shutdown, close" {
+	echo_listener e 127.0.0.1:0
+	sc 0 -v connect --send 'hello\n' --expect hello "127.0.0.1:$listen_port"
+	local want=("socket(AF_INET, SOCK_STREAM) = fd " "setsockopt(IP_RECVERR" \
+		"connect(127.0.0.1:$listen_port): ESTABLISHED in " \
+		"send: 6 bytes, TCP state ESTABLISHED" "recv: 6 bytes, TCP state " \
+		"shutdown(SHUT_WR): " "close(fd ") prev=0 i n
+	for w in "${want[@]}"; do
+		n=0
+		for i in "${!stderr_lines[@]}"; do
+			[[ "${stderr_lines[$i]}" == *"$w"* ]] && { n=$((i + 1)); break; }
+		done
+		[ "$n" -gt "$prev" ] || { echo "'$w' missing or out of order:"; echo "$stderr"; return 1; } >&2
+		prev=$n
+	done
+	# the connect stage reports ESTABLISHED once, not twice
+	[ "$(grep -c 'connect(.*ESTABLISHED' <<<"$stderr")" -eq 1 ] ||
+		{ echo "$stderr" >&2; return 1; }
+	[ "$(grep -c 'ESTABLISHED in ' <<<"$stderr")" -eq 1 ]
+}
+
+@test "-v traces a failed connect and its close, and an IPv6 socket's IPV6_RECVERR" {
+	require_python
+	port=$(free_port)
+	sc 4 -v connect "127.0.0.1:$port"
+	assert_stderr_contains "connect(127.0.0.1:$port): ECONNREFUSED after "
+	assert_stderr_contains "close(fd "
+	have_ipv6_lo || skip "no IPv6 loopback here"
+	sc 4 -v connect "[::1]:$port"
+	assert_stderr_contains "socket(AF_INET6, SOCK_STREAM) = fd "
+	assert_stderr_contains "setsockopt(IPV6_RECVERR"
 }
 
 # --- refused
@@ -440,6 +473,32 @@ with_hosts() {
 	in_ns "$ns" 6 connect -t 2s 203.0.113.5:80
 	[[ "$stderr" == *"unreachable (ENETUNREACH)"* ]]
 	[[ "$stderr" == *"no route to 203.0.113.5"* ]]
+}
+
+@test "root: IPv6 on an IPv4-only network is unreachable, naming the missing IPv6 default route" {
+	require_root
+	ns_new v4only
+	# one interface with IPv4 and a default route, IPv6 only link-local
+	ip -n "$ns" link add sccv4a$$ type veth peer name sccv4b$$
+	ip -n "$ns" addr add 198.51.100.2/24 dev sccv4a$$
+	ip -n "$ns" link set sccv4a$$ up
+	ip -n "$ns" link set sccv4b$$ up
+	ip -n "$ns" route add default via 198.51.100.1
+	[ -z "$(ip -n "$ns" -6 route show default)" ]
+	in_ns "$ns" 6 connect -t 2s '[2001:db8::1]:80'
+	[[ "$stderr" == *"unreachable (ENETUNREACH)"* ]]
+	[[ "$stderr" == *"no IPv6 default route (ip -6 route show default is empty) while IPv4 has one: an IPv4-only network"* ]]
+	[[ "$stderr" == *"use -4"* ]]
+	in_ns "$ns" 6 --json connect -t 2s '[2001:db8::1]:80'
+	[[ "$output" == *'"reason":"unreachable"'* ]]
+	[[ "$output" == *'"exit_code":6'* ]]
+	[[ "$output" == *"no IPv6 default route"*"an IPv4-only network"* ]]
+	[[ "$output" == *'"hint":"use -4'* ]]
+	# an IPv6 default route: no such claim
+	ip -n "$ns" addr add 2001:db8:2::2/64 dev sccv4a$$ nodad
+	ip -n "$ns" -6 route add default via 2001:db8:2::1
+	run --separate-stderr ip netns exec "$ns" "$SOCKCTL" connect -t 1s '[2001:db8::1]:80'
+	[[ "$stderr" != *"no IPv6 default route"* ]]
 }
 
 @test "root: a prohibit route is permission-denied, exit 8, EACCES" {

@@ -196,6 +196,27 @@ test_resolv(void)
 	CHECK_STR(buf, "");
 }
 
+static void
+test_routes(void)
+{
+	int v4 = -7, v6 = -7;
+
+	/* an IPv4 default via 198.51.100.1; IPv6 only link-local and the
+	 * kernel's null entry (::/0 on lo, RTF_REJECT) */
+	CHECK(si_default_routes(root("routes-v4only"), &v4, &v6) == 0);
+	CHECK(v4 == 1 && v6 == 0);
+	CHECK(si_default_routes(root("routes-dual"), &v4, &v6) == 0);
+	CHECK(v4 == 1 && v6 == 1);
+	/* an unreachable default (RTF_REJECT) is none; no ipv6_route */
+	CHECK(si_default_routes(root("routes-none"), &v4, &v6) == 0);
+	CHECK(v4 == 0 && v6 == -1);
+	CHECK(si_default_routes(root("nonexistent"), &v4, &v6) == -1);
+	CHECK(v4 == -1 && v6 == -1);
+	/* this machine: each table read, or not there */
+	CHECK(si_default_routes("/proc", &v4, &v6) == 0);
+	CHECK(v4 >= 0);
+}
+
 int
 main(void)
 {
@@ -209,5 +230,6 @@ main(void)
 	test_fds();
 	test_local();
 	test_resolv();
+	test_routes();
 	return UNIT_DONE("sysinfo");
 }
