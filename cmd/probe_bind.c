@@ -23,6 +23,7 @@
 #include "../lib/evidence.h"
 #include "../lib/opt.h"
 #include "../lib/procnet.h"
+#include "../lib/sock.h"
 #include "../lib/sysinfo.h"
 #include "cmds.h"
 
@@ -32,19 +33,24 @@ static const struct cmd_help help = {
 	"stage fails, say why: who holds the port, the sysctl and capability\n"
 	"behind a privileged port, or which addresses are local.",
 	"Without an ADDRESS it probes the wildcard of every family the host\n"
-	"supports (0.0.0.0 and ::), one result each. ADDRESS PORT may also be\n"
-	"given as two arguments.\n\n"
+	"supports (0.0.0.0 and ::), one result each; that [::] is v6-only, and\n"
+	"it warns when a default (dual-stack) [::] server could not bind it.\n"
+	"An explicit IPv6 ADDRESS is bound as a server binds it by default:\n"
+	"IPV6_V6ONLY as net.ipv6.bindv6only says (0: [::] takes IPv4 too);\n"
+	"--v6only sets it. ADDRESS PORT may also be given as two arguments.\n\n"
 	"examples:\n"
 	"  sockctl probe-bind 8080              can a server listen on 8080?\n"
 	"  sockctl probe-bind 127.0.0.1:80      why not port 80?\n"
 	"  sockctl probe-bind --wait 60s 8080   wait until the old server is gone\n"
-	"  sockctl probe-bind --hold 30s 0      occupy a free port on purpose\n",
+	"  sockctl probe-bind --hold 30s 0      occupy a free port on purpose\n"
+	"  sockctl probe-bind --v6only '[::]:8080'   IPv6 alone, beside 0.0.0.0\n",
 };
 
 struct bind_opts {
 	int	 udp;
 	int	 reuseaddr;
 	int	 reuseport;
+	int	 v6only;
 	int64_t	 hold_ms;
 	int	 hold;
 	int64_t	 wait_ms;
@@ -58,6 +64,8 @@ struct bind_opts {
 struct probe {
 	struct sockaddr_storage	ss;
 	int			fd;
+	int			v6only;	/* AF_INET6: IPV6_V6ONLY to set */
+	int			bare;	/* no ADDRESS given: a wildcard */
 	struct result		r;
 };
 
@@ -67,58 +75,109 @@ proto_name(const struct bind_opts *o)
 	return o->udp ? "udp" : "tcp";
 }
 
+/* ", TCP state LISTEN" as the kernel reports it after a stage; UDP: "". */
+static const char *
+tcp_state(const struct bind_opts *o, int fd, char *buf, size_t len)
+{
+	if (o->udp)
+		return "";
+	snprintf(buf, len, ", TCP state %s",
+	    sock_state_name(sock_tcp_state(fd, NULL)));
+	return buf;
+}
+
+/* "EADDRINUSE (Address already in use)" for the trace. */
+static const char *
+err_text(int err, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s (%s)", errname(err) ? errname(err) : "errno",
+	    strerror(err));
+	return buf;
+}
+
+/* Sets one int socket option and traces it; returns 0 or -1 (errno). */
+static int
+set_opt(const struct ctx *c, const struct bind_opts *o, int fd, int level,
+    int name, const char *label, int val)
+{
+	char st[64], eb[128];
+
+	if (setsockopt(fd, level, name, &val, sizeof(val)) == -1) {
+		int err = errno;
+
+		out_trace(c, "setsockopt(%s, %d): %s", label, val,
+		    err_text(err, eb, sizeof(eb)));
+		errno = err;
+		return -1;
+	}
+	out_trace(c, "setsockopt(%s, %d) ok%s", label, val,
+	    tcp_state(o, fd, st, sizeof(st)));
+	return 0;
+}
+
 /*
- * Creates, configures, binds and (TCP) listens. Returns the socket, or -1
- * with *stage and *err set; errno survives the cleanup close().
+ * Creates, configures, binds and (TCP) listens, tracing each stage with
+ * the TCP state after it. v6only is IPV6_V6ONLY for an AF_INET6 socket.
+ * Returns the socket, or -1 with *stage and *err set; errno survives the
+ * cleanup close().
  */
 static int
 try_bind(const struct ctx *c, const struct bind_opts *o,
-    const struct sockaddr *sa, int reuseaddr, enum stage *stage, int *err)
+    const struct sockaddr *sa, int reuseaddr, int v6only, enum stage *stage,
+    int *err)
 {
-	char as[ADDRSTR_MAX];
-	int fd, on = 1;
+	char as[ADDRSTR_MAX], st[64], eb[128];
+	int fd, type = o->udp ? SOCK_DGRAM : SOCK_STREAM;
 
 	*stage = ST_SOCKET;
-	fd = socket(sa->sa_family, (o->udp ? SOCK_DGRAM : SOCK_STREAM) |
-	    SOCK_CLOEXEC, 0);
-	out_trace(c, "socket(%s, %s) = %d%s%s", sa->sa_family == AF_INET6 ?
-	    "AF_INET6" : "AF_INET", o->udp ? "SOCK_DGRAM" : "SOCK_STREAM",
-	    fd, fd == -1 ? " " : "", fd == -1 ? strerror(errno) : "");
-	if (fd == -1)
-		goto fail;
+	fd = socket(sa->sa_family, type | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		*err = errno;
+		out_trace(c, "socket(%s, %s): %s", sock_family_name(
+		    sa->sa_family), sock_type_name(type), err_text(*err, eb,
+		    sizeof(eb)));
+		errno = *err;
+		return -1;
+	}
+	out_trace(c, "socket(%s, %s) = fd %d%s", sock_family_name(
+	    sa->sa_family), sock_type_name(type), fd, tcp_state(o, fd, st,
+	    sizeof(st)));
 	*stage = ST_SETSOCKOPT;
-	if (reuseaddr && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-	    sizeof(on)) == -1)
+	if (reuseaddr && set_opt(c, o, fd, SOL_SOCKET, SO_REUSEADDR,
+	    "SO_REUSEADDR", 1) == -1)
 		goto fail;
-	if (reuseaddr)
-		out_trace(c, "setsockopt(SO_REUSEADDR, 1)");
-	if (o->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
-	    sizeof(on)) == -1)
+	if (o->reuseport && set_opt(c, o, fd, SOL_SOCKET, SO_REUSEPORT,
+	    "SO_REUSEPORT", 1) == -1)
 		goto fail;
-	if (o->reuseport)
-		out_trace(c, "setsockopt(SO_REUSEPORT, 1)");
-	/* "::" probes IPv6 alone; "0.0.0.0" is probed as its own result */
-	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+	/* set either way: the kernel's default is net.ipv6.bindv6only */
+	if (sa->sa_family == AF_INET6 && set_opt(c, o, fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, "IPV6_V6ONLY", v6only) == -1)
 		goto fail;
 	*stage = ST_BIND;
+	sa_fmt(sa, as, sizeof(as));
 	if (bind(fd, sa, sa_len(sa)) == -1) {
-		out_trace(c, "bind(%s): %s", sa_fmt(sa, as, sizeof(as)),
-		    strerror(errno));
-		goto fail;
+		*err = errno;
+		out_trace(c, "bind(%s): %s", as, err_text(*err, eb, sizeof(eb)));
+		goto fail_traced;
 	}
-	out_trace(c, "bind(%s) ok", sa_fmt(sa, as, sizeof(as)));
+	out_trace(c, "bind(%s) ok%s", as, tcp_state(o, fd, st, sizeof(st)));
 	if (!o->udp) {
 		*stage = ST_LISTEN;
-		if (listen(fd, SOMAXCONN) == -1)
-			goto fail;
-		out_trace(c, "listen(backlog %d) ok", SOMAXCONN);
+		if (listen(fd, SOMAXCONN) == -1) {
+			*err = errno;
+			out_trace(c, "listen(backlog %d): %s", SOMAXCONN,
+			    err_text(*err, eb, sizeof(eb)));
+			goto fail_traced;
+		}
+		out_trace(c, "listen(backlog %d) ok%s", SOMAXCONN,
+		    tcp_state(o, fd, st, sizeof(st)));
 	}
 	return fd;
 fail:
 	*err = errno;
-	if (fd != -1)
-		close(fd);
+fail_traced:
+	out_trace(c, "close(fd %d)", fd);
+	close(fd);
 	errno = *err;
 	return -1;
 }
@@ -135,7 +194,8 @@ ephemeral_note(const struct ctx *c, struct probe *p, int port)
 		return;
 	if (si_port_reserved(c->proc_root, port, list, sizeof(list)) == 1)
 		return;
-	result_fix(&p->r, "warning: port %d lies in the ephemeral range "
+	/* out_note() labels it: "note: port ..." */
+	result_fix(&p->r, "port %d lies in the ephemeral range "
 	    "%d-%d (net.ipv4.ip_local_port_range): outgoing connections may "
 	    "take it before the server starts; choose a port outside it or "
 	    "add it to net.ipv4.ip_local_reserved_ports", port, lo, hi);
@@ -182,7 +242,8 @@ probe_one(const struct ctx *c, const struct bind_opts *o, struct probe *p)
 	p->r.port = sa_port(sa);
 	jb_kstr(&p->r.extra, "proto", proto_name(o));
 	for (;;) {
-		p->fd = try_bind(c, o, sa, o->reuseaddr, &st, &err);
+		p->fd = try_bind(c, o, sa, o->reuseaddr, p->v6only, &st,
+		    &err);
 		if (p->fd != -1 || !o->wait || err != EADDRINUSE ||
 		    clock_ms() >= deadline)
 			break;
@@ -191,7 +252,9 @@ probe_one(const struct ctx *c, const struct bind_opts *o, struct probe *p)
 	}
 	p->r.elapsed_ms = clock_since_ms(t0);
 	if (p->fd == -1) {
-		ev_bind(c, &p->r, sa, o->udp, st, err);
+		struct ev_how how = { o->udp, o->reuseport, p->v6only };
+
+		ev_bind_how(c, &p->r, sa, &how, st, err);
 		if (waited)
 			result_cause(&p->r, "still in use after waiting %.1f s "
 			    "(--wait)", p->r.elapsed_ms / 1000);
@@ -213,10 +276,56 @@ probe_one(const struct ctx *c, const struct bind_opts *o, struct probe *p)
 		    " %.1f s", p->r.elapsed_ms / 1000);
 	ephemeral_note(c, p, asked);
 	if (!o->hold) {
-		out_trace(c, "close()");
+		out_trace(c, "close(fd %d)", p->fd);
 		close(p->fd);
 		p->fd = -1;
 	}
+}
+
+/*
+ * Whether a default server's [::] (dual-stack: it takes IPv4 too) would
+ * fail where the v6-only probe p bound. Tried when p's socket is closed;
+ * while it is held (--hold) the trial would meet p itself, so the 0.0.0.0
+ * result answers instead (EADDRINUSE there: IPv4 is held).
+ */
+static int
+dual_blocked(const struct ctx *c, const struct bind_opts *o,
+    const struct probe *p, const struct probe *all, int n)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&p->ss;
+	enum stage st;
+	int fd, err;
+
+	if (p->fd != -1) {
+		for (int i = 0; i < n; i++)
+			if (all[i].ss.ss_family == AF_INET &&
+			    all[i].r.err == EADDRINUSE)
+				return 1;
+		return 0;
+	}
+	out_trace(c, "binding %s again dual-stack (IPV6_V6ONLY 0), as a "
+	    "default server binds [::]", p->r.target);
+	fd = try_bind(c, o, sa, o->reuseaddr, 0, &st, &err);
+	if (fd != -1) {
+		out_trace(c, "close(fd %d)", fd);
+		close(fd);
+		return 0;
+	}
+	return err == EADDRINUSE;
+}
+
+/* The warning of a bare PORT's [::] result when IPv4 is held. */
+static void
+dual_note(struct probe *p)
+{
+	size_t used = strlen(p->r.hint);
+
+	snprintf(p->r.hint + used, sizeof(p->r.hint) - used, "%sonly a "
+	    "v6-only server can bind %s: IPv4 port %d is in use, so a [::] "
+	    "socket as servers make it by default (dual-stack, IPV6_V6ONLY "
+	    "off: Go, Java, Node.js) fails with EADDRINUSE; set IPV6_V6ONLY "
+	    "in the server (sockctl: --v6only), or free the IPv4 port",
+	    used ? "; also " : "", p->r.target, p->r.port);
 }
 
 /* The addresses to probe: those of the endpoint, or both wildcards. */
@@ -323,6 +432,9 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		    "set SO_REUSEADDR before bind", 0, 0, NULL },
 		{ "reuseport", 0, OT_FLAG, &o.reuseport, NULL,
 		    "set SO_REUSEPORT before bind", 0, 0, NULL },
+		{ "v6only", 0, OT_FLAG, &o.v6only, NULL,
+		    "set IPV6_V6ONLY: bind IPv6 alone ([::] without IPv4)", 0, 0,
+		    NULL },
 		{ "hold", 0, OT_DUR, &o.hold_ms, "DUR",
 		    "stay bound (and listening) for DUR, printing the address "
 		    "first", 0, 0, &o.hold },
@@ -337,6 +449,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	struct result fail;
 	char err[256];
 	int npos, rc, n, code = 0;
+	long sysv6 = 0;
 
 	memset(&o, 0, sizeof(o));
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
@@ -384,14 +497,25 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		out_err(c, "out of memory");
 		return reason_exit(RS_RESOURCE);
 	}
+	/* an explicit IPv6 address is bound as a default server binds it */
+	if (si_read_long(c->proc_root, "sys/net/ipv6/bindv6only", &sysv6) == -1)
+		sysv6 = 0;
 	for (int i = 0; i < n; i++) {
 		p[i].ss = addrs[i];
 		p[i].fd = -1;
+		p[i].bare = ep.host[0] == '\0';
+		/* a bare PORT's [::] is v6-only: 0.0.0.0 is its own result */
+		p[i].v6only = o.v6only || p[i].bare || sysv6 != 0;
 		result_init(&p[i].r, c);
 		probe_one(c, &o, &p[i]);
 		if (o.hold && p[i].fd != -1)
 			hold_line(c, &o, &p[i]);
 	}
+	for (int i = 0; i < n; i++)
+		if (p[i].bare && !o.v6only && p[i].ss.ss_family == AF_INET6 &&
+		    p[i].r.reason == RS_OK && ep.port != 0 &&
+		    dual_blocked(c, &o, &p[i], p, n))
+			dual_note(&p[i]);
 	if (o.hold) {
 		int any = 0;
 
@@ -405,7 +529,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		if (code == 0)
 			code = rc;
 		if (p[i].fd != -1) {
-			out_trace(c, "close()");
+			out_trace(c, "close(fd %d)", p[i].fd);
 			close(p[i].fd);
 		}
 		result_free(&p[i].r);

@@ -7,7 +7,7 @@ _sockctl_global_opts="--json -q --quiet -v --trace -4 -6 -t --timeout --color -h
 # _sockctl_opts COMMAND: the options of COMMAND (without the global ones).
 _sockctl_opts() {
 	case $1 in
-	probe-bind) echo "-u --udp --reuseaddr --reuseport --hold -w --wait" ;;
+	probe-bind) echo "-u --udp --reuseaddr --reuseport --v6only --hold -w --wait" ;;
 	probe-connect | connect)
 		echo "--wait --interval --send --expect --all --targets -j --jobs" ;;
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count" ;;

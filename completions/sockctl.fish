@@ -120,6 +120,7 @@ complete -c sockctl -n __sockctl_needs_command -l version -d 'print the version'
 complete -c sockctl -n '__sockctl_using probe-bind' -s u -l udp -d 'probe UDP instead of TCP'
 complete -c sockctl -n '__sockctl_using probe-bind' -l reuseaddr -d 'set SO_REUSEADDR before bind'
 complete -c sockctl -n '__sockctl_using probe-bind' -l reuseport -d 'set SO_REUSEPORT before bind'
+complete -c sockctl -n '__sockctl_using probe-bind' -l v6only -d 'set IPV6_V6ONLY: bind IPv6 alone'
 complete -c sockctl -n '__sockctl_using probe-bind' -l hold -x -d 'stay bound for DUR, printing the address first'
 complete -c sockctl -n '__sockctl_using probe-bind' -s w -l wait -x -d 'retry while the port is in use, for up to DUR'
 

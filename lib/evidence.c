@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,23 +26,25 @@
 #define OWNER_FDS	3	/* /proc, /proc/PID/fd, its status (or /etc/passwd) */
 
 /*
- * Binds a fresh socket with SO_REUSEADDR to sa and closes it. Returns 0,
- * or the errno of the failure. On Linux a TIME_WAIT socket lets the bind
- * through only when the old socket had SO_REUSEADDR too, so only trying
- * tells.
+ * Binds a fresh socket with SO_REUSEADDR to sa, the way the failed bind
+ * was made (SO_REUSEPORT, IPV6_V6ONLY), and closes it. Returns 0, or the
+ * errno of the failure. On Linux a TIME_WAIT socket lets the bind through
+ * only when the old socket had SO_REUSEADDR too, so only trying tells.
  */
 static int
-try_reuseaddr(const struct sockaddr *sa, int udp)
+try_reuseaddr(const struct sockaddr *sa, const struct ev_how *how)
 {
-	int fd, on = 1, err = 0;
+	int fd, on = 1, v6only = how->v6only != 0, err = 0;
 
-	fd = socket(sa->sa_family, (udp ? SOCK_DGRAM : SOCK_STREAM) |
+	fd = socket(sa->sa_family, (how->udp ? SOCK_DGRAM : SOCK_STREAM) |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    (how->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof(on)) == -1) ||
 	    (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
+	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1) ||
 	    bind(fd, sa, sa_len(sa)) == -1)
 		err = errno;
 	close(fd);
@@ -59,6 +62,13 @@ is_wildcard(const struct sockaddr *sa)
 		    htonl(INADDR_ANY);
 	return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &any6,
 	    sizeof(any6)) == 0;
+}
+
+/* Whether sa is the IPv6 wildcard [::]. */
+static int
+is_any6(const struct sockaddr *sa)
+{
+	return sa->sa_family == AF_INET6 && is_wildcard(sa);
 }
 
 /* Adds an owner object to the JSON "owners" list. */
@@ -84,37 +94,68 @@ json_owner(struct jbuf *jb, const struct pn_holder *h, const struct pn_owner *ow
 	jb_obj_close(jb);
 }
 
+/* What IPV6_V6ONLY bindv6only gives a [::] socket that does not set it. */
+static long
+bindv6only(const struct ctx *c)
+{
+	long v;
+
+	if (si_read_long(c->proc_root, "sys/net/ipv6/bindv6only", &v) == -1)
+		return 0;
+	return v;
+}
+
 /*
  * Says how holder address h blocks our address a when they differ: a
- * specific address blocks the wildcard and the other way round.
+ * specific address blocks the wildcard and the other way round, and a
+ * dual-stack [::] takes IPv4 too. Returns 1 when our own [::] is blocked
+ * only because it is dual-stack (IPV6_V6ONLY would separate them).
  */
-static void
-overlap_note(struct result *r, const struct sockaddr *a,
-    const struct sockaddr *h)
+static int
+overlap_note(const struct ctx *c, struct result *r, const struct sockaddr *a,
+    const struct ev_how *how, const struct pn_holder *x)
 {
+	const struct sockaddr *h = (const struct sockaddr *)&x->sock.local;
 	char as[ADDRSTR_MAX], hs[ADDRSTR_MAX];
 
 	sa_fmt(a, as, sizeof(as));
 	sa_fmt(h, hs, sizeof(hs));
 	if (strcmp(as, hs) == 0)
-		return;
-	if (is_wildcard(h) && h->sa_family != a->sa_family)
-		result_cause(r, "%s is an IPv6 wildcard that also takes IPv4 "
-		    "(dual-stack, IPV6_V6ONLY off), so it blocks %s", hs, as);
-	else if (is_wildcard(h))
+		return 0;
+	if (is_any6(a) && !how->v6only && h->sa_family == AF_INET) {
+		result_cause(r, "a [::] socket takes IPv4 too unless it sets "
+		    "IPV6_V6ONLY (off by default: net.ipv6.bindv6only = %ld), "
+		    "so %s blocks %s; IPV6_V6ONLY (sockctl: --v6only) would "
+		    "separate them, and a v6-only [::] binds beside it",
+		    bindv6only(c), hs, as);
+		return 1;
+	}
+	if (is_any6(h) && a->sa_family == AF_INET) {
+		if (x->sock.v6only == 0)
+			result_cause(r, "%s is dual-stack (IPV6_V6ONLY off): "
+			    "it takes IPv4 too, so it blocks %s", hs, as);
+		else
+			result_cause(r, "%s may be dual-stack (IPV6_V6ONLY "
+			    "off; /proc/net does not say): then it takes IPv4 "
+			    "too and blocks %s", hs, as);
+	} else if (is_wildcard(h))
 		result_cause(r, "the wildcard %s holds the port on every local "
 		    "address, %s included", hs, as);
 	else if (is_wildcard(a))
 		result_cause(r, "%s blocks the wildcard %s: a wildcard bind "
 		    "needs the port free on every address", hs, as);
+	return 0;
 }
 
 /*
- * Holders that conflict with our address: the same family and address, or
- * either side a wildcard (an IPv6 wildcard may be dual-stack).
+ * Whether holder h conflicts with our address a: the same family and
+ * address, or either side a wildcard; across families a dual-stack [::]
+ * on either side. Returns 1, 0, or 2 for a [::] holder that conflicts
+ * unless it set IPV6_V6ONLY, which the /proc files do not show.
  */
 static int
-conflicts(const struct sockaddr *a, const struct pn_holder *h)
+conflicts(const struct sockaddr *a, const struct ev_how *how,
+    const struct pn_holder *h)
 {
 	const struct sockaddr *hs = (const struct sockaddr *)&h->sock.local;
 	char x[ADDRSTR_MAX], y[ADDRSTR_MAX];
@@ -125,8 +166,10 @@ conflicts(const struct sockaddr *a, const struct pn_holder *h)
 		return strcmp(sa_fmt_host(a, x, sizeof(x)),
 		    sa_fmt_host(hs, y, sizeof(y))) == 0;
 	}
-	/* an IPv6 wildcard without V6ONLY also holds IPv4 */
-	return a->sa_family == AF_INET && is_wildcard(hs);
+	/* a [::] without IPV6_V6ONLY holds the port for IPv4 too */
+	if (a->sa_family == AF_INET && is_any6(hs))
+		return h->sock.v6only == 1 ? 0 : h->sock.v6only == 0 ? 1 : 2;
+	return is_any6(a) && !how->v6only && hs->sa_family == AF_INET;
 }
 
 /*
@@ -153,14 +196,167 @@ fds_spare(int n)
 	return ok;
 }
 
+/* snprintf at buf+*used, never past len. */
+static void
+bprintf(char *buf, size_t len, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+bprintf(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used = *used + (size_t)n >= len ? len - 1 : *used + (size_t)n;
+}
+
+/*
+ * The processes that share one socket, the first in full and the rest by
+ * pid, grouped by command and user: "pid 3268 (nginx, user root) and 2
+ * more processes: 3269, 3270 (user www-data)".
+ */
+static void
+owners_text(const struct pn_holder *x, char *buf, size_t len)
+{
+	const struct pn_owner *o0 = &x->owners[0];
+	int rest = x->nowners - 1 + x->nmore, done[PN_MAX_OWNERS] = { 0 };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	bprintf(buf, len, &used, "pid %d (%s, user %s)", o0->pid, o0->comm,
+	    o0->user);
+	if (rest == 0)
+		return;
+	bprintf(buf, len, &used, " and %d more process%s: ", rest,
+	    rest == 1 ? "" : "es");
+	for (int i = 1, groups = 0; i < x->nowners; i++) {
+		const struct pn_owner *oi = &x->owners[i];
+
+		if (done[i])
+			continue;
+		bprintf(buf, len, &used, "%s%d", groups++ ? ", " : "", oi->pid);
+		for (int k = i + 1; k < x->nowners; k++) {
+			const struct pn_owner *ok = &x->owners[k];
+
+			if (done[k] || strcmp(ok->comm, oi->comm) != 0 ||
+			    strcmp(ok->user, oi->user) != 0)
+				continue;
+			done[k] = 1;
+			bprintf(buf, len, &used, ", %d", ok->pid);
+		}
+		if (strcmp(oi->comm, o0->comm) == 0)
+			bprintf(buf, len, &used, " (user %s)", oi->user);
+		else
+			bprintf(buf, len, &used, " (%s, user %s)", oi->comm,
+			    oi->user);
+	}
+	if (x->nmore > 0)
+		bprintf(buf, len, &used, "%sand %d more not listed",
+		    x->nowners > 1 ? ", " : "", x->nmore);
+}
+
+/* Whether a TCP listener holds port on any address. */
+static int
+has_listener(const struct pn_holder *h, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (h[i].sock.proto == IPPROTO_TCP &&
+		    h[i].sock.state == PN_LISTEN)
+			return 1;
+	return 0;
+}
+
+/* A TCP connection (neither a listener nor a TIME_WAIT leftover). */
+static int
+is_conn(const struct pn_holder *x)
+{
+	int st = x->sock.state;
+
+	return x->sock.proto == IPPROTO_TCP && st != PN_LISTEN &&
+	    st != PN_TIME_WAIT && st != PN_CLOSE;
+}
+
+/*
+ * What the socket is: "LISTEN on [::]:8080 (dual-stack: takes IPv4 too)",
+ * or for a connection without a listener on its port, "the local end of
+ * an outgoing connection to 10.0.0.5:5432 (ESTAB on 10.0.0.7:40010)".
+ * Returns 1 for an outgoing connection.
+ */
+static int
+sock_text(const struct pn_holder *x, int maybe, char *buf, size_t len)
+{
+	const struct sockaddr *l = (const struct sockaddr *)&x->sock.local;
+	const char *state = pn_state_name(x->sock.proto, x->sock.state);
+	char ls[ADDRSTR_MAX], rs[ADDRSTR_MAX];
+	const char *stack = "";
+
+	sa_fmt(l, ls, sizeof(ls));
+	sa_fmt((const struct sockaddr *)&x->sock.remote, rs, sizeof(rs));
+	if (is_any6(l))
+		stack = x->sock.v6only == 1 ? " (v6-only)" :
+		    x->sock.v6only == 0 ? " (dual-stack: takes IPv4 too)" :
+		    maybe ? " (may be dual-stack, taking IPv4 too)" : "";
+	if (!is_conn(x)) {
+		snprintf(buf, len, "%s on %s%s", state, ls, stack);
+		return 0;
+	}
+	snprintf(buf, len, "the local end of an outgoing connection to %s "
+	    "(%s on %s)", rs, state, ls);
+	return 1;
+}
+
+/* The fix for a port that a client holds as its source port. */
+static void
+outgoing_fix(const struct ctx *c, struct result *r, int port)
+{
+	char list[256] = "", val[300];
+	int lo, hi;
+
+	if (si_local_port_range(c->proc_root, &lo, &hi) == -1) {
+		result_fix(r, "reserve the port so clients leave it to the "
+		    "server: sudo sysctl -w net.ipv4.ip_local_reserved_ports=%d",
+		    port);
+		return;
+	}
+	if (port < lo || port > hi) {
+		result_cause(r, "port %d is outside the ephemeral range %d-%d "
+		    "(net.ipv4.ip_local_port_range): the client bound it as its "
+		    "source port on purpose", port, lo, hi);
+		result_fix(r, "stop or reconfigure the client that binds source "
+		    "port %d, or choose another port", port);
+		return;
+	}
+	result_cause(r, "port %d is in the ephemeral range %d-%d "
+	    "(net.ipv4.ip_local_port_range): a client took it as the source "
+	    "port of a connection, as connect() without bind() does", port,
+	    lo, hi);
+	si_port_reserved(c->proc_root, port, list, sizeof(list));
+	snprintf(val, sizeof(val), "%s%s%d", list, list[0] ? "," : "", port);
+	result_fix(r, "reserve the port so clients leave it to the server: "
+	    "sudo sysctl -w net.ipv4.ip_local_reserved_ports=%s", val);
+	result_fix(r, "to keep it after a reboot: echo "
+	    "'net.ipv4.ip_local_reserved_ports = %s' | sudo tee "
+	    "/etc/sysctl.d/90-reserved-ports.conf", val);
+	result_fix(r, "the client keeps the port until that connection "
+	    "closes; or choose a port outside %d-%d", lo, hi);
+}
+
 static void
 in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
-    int udp)
+    const struct ev_how *how)
 {
 	struct pn_holder *h;
 	int n, unreadable = 0, timewait = 0, live = 0, hidden = 0, noproc = 0;
 	int port = sa_port(sa), shown = 0, overlap = 0, nofd, unknown = 0;
-	char as[ADDRSTR_MAX], me[64];
+	int listener, outgoing = 0, dual = 0, accepted = 0, udp = how->udp;
+	char me[64], who[1024], what[512];
+	const char *hidden_user = NULL;
 	int err;
 
 	h = calloc(MAX_HOLDERS, sizeof(*h));
@@ -169,14 +365,22 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 	nofd = !fds_spare(OWNER_FDS);
 	n = pn_port_holders(c->proc_root, udp ? IPPROTO_UDP : IPPROTO_TCP,
 	    port, h, MAX_HOLDERS, &unreadable);
-	pn_user(geteuid(), me, sizeof(me));
+	listener = n > 0 && has_listener(h, n);
+	/* "nobody, uid 65534", or "uid 1234" for a uid without a name */
+	pn_user(geteuid(), who, sizeof(who));
+	if ((unsigned)strtoul(who, NULL, 10) == (unsigned)geteuid() &&
+	    who[strspn(who, "0123456789")] == '\0')
+		snprintf(me, sizeof(me), "uid %u", (unsigned)geteuid());
+	else
+		snprintf(me, sizeof(me), "%.40s, uid %u", who,
+		    (unsigned)geteuid());
 	r->message[0] = r->hint[0] = '\0';
 	jb_arr_open(&r->extra, "owners");
 	for (int i = 0; i < n; i++) {
 		const struct pn_holder *x = &h[i];
-		const char *state = pn_state_name(x->sock.proto, x->sock.state);
+		int k = conflicts(sa, how, x);
 
-		if (!conflicts(sa, x))
+		if (k == 0)
 			continue;
 		if (x->sock.state == PN_TIME_WAIT) {
 			timewait++;
@@ -184,54 +388,75 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 			continue;
 		}
 		live++;
-		sa_fmt((const struct sockaddr *)&x->sock.local, as, sizeof(as));
+		/*
+		 * The connections a listener on the port accepted hold it
+		 * too, but the listener is the news: they are counted.
+		 */
+		if (listener && is_conn(x)) {
+			accepted++;
+			for (int o = 0; o < x->nowners; o++)
+				json_owner(&r->extra, x, &x->owners[o]);
+			if (x->nowners == 0)
+				json_owner(&r->extra, x, NULL);
+			continue;
+		}
+		/* "held by pid 7 (curl, user a): the local end of ..." */
+		if (sock_text(x, k == 2, what + 2, sizeof(what) - 2))
+			outgoing++, what[0] = ':';
+		else
+			what[0] = ',';
+		what[1] = ' ';
 		if (x->nowners > 0) {
-			for (int k = 0; k < x->nowners; k++) {
-				const struct pn_owner *ow = &x->owners[k];
-
-				json_owner(&r->extra, x, ow);
-				if (shown++ < 8)
-					result_cause(r, "held by pid %d "
-					    "(%s, user %s), %s on %s", ow->pid,
-					    ow->comm, ow->user, state, as);
-			}
+			for (int o = 0; o < x->nowners; o++)
+				json_owner(&r->extra, x, &x->owners[o]);
+			owners_text(x, who, sizeof(who));
+			if (shown++ < 8)
+				result_cause(r, "held by %s%s", who, what);
 		} else {
 			json_owner(&r->extra, x, NULL);
 			if (nofd) {
 				unknown++;
 				if (shown++ < 8)
 					result_cause(r, "held by a socket "
-					    "of user %s (uid %u), %s on %s; "
-					    "which process holds it is unknown",
-					    x->user, x->sock.uid, state, as);
+					    "of user %s (uid %u)%s; which "
+					    "process holds it is unknown",
+					    x->user, x->sock.uid, what);
 			} else if (unreadable > 0 && geteuid() != 0 &&
 			    x->sock.uid != geteuid()) {
 				hidden++;
+				if (hidden_user == NULL)
+					hidden_user = x->user;
 				if (shown++ < 8)
 					result_cause(r, "held by a process "
-					    "of user %s (uid %u) that %s cannot "
-					    "see without root, %s on %s",
-					    x->user, x->sock.uid, me, state,
-					    as);
+					    "of user %s (uid %u)%s; run as root "
+					    "to see which process (you are %s)",
+					    x->user, x->sock.uid, what, me);
 			} else {
 				noproc++;
 				if (shown++ < 8)
 					result_cause(r, "held by a socket "
 					    "of user %s (uid %u) that no process "
-					    "here owns, %s on %s", x->user,
-					    x->sock.uid, state, as);
+					    "here owns%s", x->user,
+					    x->sock.uid, what);
 			}
 		}
 		if (!overlap) {
-			overlap_note(r, sa,
-			    (const struct sockaddr *)&x->sock.local);
+			dual = overlap_note(c, r, sa, how, x);
 			overlap = 1;
 		}
 	}
 	jb_arr_close(&r->extra);
 	if (shown > 8)
 		result_cause(r, "and %d more", shown - 8);
+	if (accepted > 0)
+		result_cause(r, "and %d connection%s accepted on the port, "
+		    "which keep%s it while open", accepted, accepted == 1 ?
+		    "" : "s", accepted == 1 ? "s" : "");
 
+	if (dual)
+		result_fix(r, "set IPV6_V6ONLY on the server's [::] socket to "
+		    "bind IPv6 alone (sockctl probe-bind --v6only '[::]:%d'), "
+		    "or stop the IPv4 holder, or choose another port", port);
 	if (live == 0 && timewait > 0) {
 		result_cause(r, "only %d TIME_WAIT leftover%s of closed "
 		    "connections hold%s the port; no live socket does (they "
@@ -239,7 +464,7 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		    timewait == 1 ? "s" : "");
 		/* On Linux both sockets need SO_REUSEADDR; the old one is
 		 * gone, so only trying it tells. */
-		err = try_reuseaddr(sa, udp);
+		err = try_reuseaddr(sa, how);
 		if (err == 0) {
 			result_cause(r, "with SO_REUSEADDR the bind "
 			    "succeeds (tried just now)");
@@ -273,10 +498,12 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		result_fix(r, "raise ulimit -n and run again to name the "
 		    "process, or choose another port (port 0 picks a free "
 		    "one)");
+	} else if (outgoing > 0 && outgoing == live) {
+		outgoing_fix(c, r, port);
 	} else if (hidden > 0) {
 		result_fix(r, "run as root to name the process (sudo "
 		    "sockctl probe-bind %s), ask user %s to stop it, or choose "
-		    "another port", r->target, h[0].user);
+		    "another port", r->target, hidden_user);
 	} else if (noproc > 0) {
 		result_cause(r, "no process in this PID namespace owns it: "
 		    "it may belong to a container or another PID namespace "
@@ -284,7 +511,7 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		result_fix(r, "look for containers or services publishing "
 		    "port %d (docker ps, podman ps, systemctl list-sockets), "
 		    "or choose another port", port);
-	} else
+	} else if (!dual)
 		result_fix(r, "stop that process (or reconfigure it), or "
 		    "choose another port (port 0 picks a free one)");
 	if (nofd && unknown == 0 && live > 0) {
@@ -455,6 +682,16 @@ void
 ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
     int udp, enum stage st, int err)
 {
+	/* the servers bind [::] dual-stack (lib/srv.c) */
+	struct ev_how how = { udp, 0, 0 };
+
+	ev_bind_how(c, r, sa, &how, st, err);
+}
+
+void
+ev_bind_how(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+    const struct ev_how *how, enum stage st, int err)
+{
 	const struct diag *d;
 
 	r->stage = st;
@@ -463,7 +700,7 @@ ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 	d = diag_find(st, DK_ERRNO, err);
 	switch (d->hook) {
 	case DH_PORT_OWNERS:
-		in_use(c, r, sa, udp);
+		in_use(c, r, sa, how);
 		break;
 	case DH_PRIV_PORT:
 		priv_port(c, r, sa);

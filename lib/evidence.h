@@ -17,6 +17,22 @@
 void	ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 	    int udp, enum stage st, int err);
 
+/* How the failed bind was made, so the evidence binds the same way. */
+struct ev_how {
+	int	udp;
+	int	reuseport;	/* SO_REUSEPORT was set */
+	int	v6only;		/* AF_INET6: the IPV6_V6ONLY it had */
+};
+
+/*
+ * ev_bind() for a bind made as how says (ev_bind() is a dual-stack [::]
+ * without SO_REUSEPORT, as the servers bind): the SO_REUSEADDR trial binds
+ * the same way, and a [::] without IPV6_V6ONLY is blocked by IPv4 holders.
+ */
+void	ev_bind_how(const struct ctx *c, struct result *r,
+	    const struct sockaddr *sa, const struct ev_how *how, enum stage st,
+	    int err);
+
 /*
  * Fills r for a server that could not start: target (sa formatted, or
  * target when sa is NULL), address fields, and ev_bind()'s diagnosis and
