@@ -75,9 +75,11 @@ main(int argc, char **argv)
 	struct ctx c;
 	const char *root;
 	char *hargv[3];
-	int i, rc, first = 0;
+	int i, rc, first = 0, werr = 0;
 
+	out_guard_fds(&werr);
 	memset(&c, 0, sizeof(c));
+	c.werr = &werr;
 	c.t0_ns = clock_ns();
 	c.family = AF_UNSPEC;
 	c.timeout_ms = 5000;
@@ -104,7 +106,7 @@ main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--version") == 0 && first == 0) {
 			printf("sockctl %s\n", SOCKCTL_VERSION);
-			return 0;
+			return out_finish(&c, 0);
 		}
 		if (strcmp(argv[i], "-") == 0 || strcmp(argv[i], "--") == 0)
 			return out_usage(&c, "unknown option '%.60s'", argv[i]);
@@ -113,7 +115,7 @@ main(int argc, char **argv)
 		rc = opt_global(&c, argc, argv, &i);
 		if (rc == 1) {
 			usage(stdout);
-			return 0;
+			return out_finish(&c, 0);
 		}
 		if (rc == -1)
 			first = i;
@@ -149,7 +151,7 @@ main(int argc, char **argv)
 		hargv[1] = "--help";
 		hargv[2] = NULL;
 		c.cmd = cmd->alias_of != NULL ? cmd->alias_of : cmd->name;
-		return cmd->run(&c, 2, hargv);
+		return out_finish(&c, cmd->run(&c, 2, hargv));
 	}
 	cmd = lookup(argv[i]);
 	if (cmd == NULL) {
@@ -158,5 +160,5 @@ main(int argc, char **argv)
 		return 2;
 	}
 	c.cmd = cmd->alias_of != NULL ? cmd->alias_of : cmd->name;
-	return cmd->run(&c, argc - i, argv + i);
+	return out_finish(&c, cmd->run(&c, argc - i, argv + i));
 }

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include "errname.h"
 #include "evidence.h"
 #include "out.h"
+
+static void	sync_out(const struct ctx *);
 
 static void
 jb_reserve(struct jbuf *jb, size_t n)
@@ -449,12 +452,20 @@ put_failure(FILE *f, const struct ctx *c, const struct result *r, int col,
 		put_block(f, "fix:  ", r->hint, col);
 }
 
+/* Flushes c->out, keeping the errno of the first write that failed. */
+static void
+sync_out(const struct ctx *c)
+{
+	if (fflush(c->out) == EOF && c->werr != NULL && *c->werr == 0)
+		*c->werr = errno != 0 ? errno : EIO;
+}
+
 /* Flushes c->out unless results are held (and stdout comes next). */
 static void
 flush_out(const struct ctx *c)
 {
 	if (!c->hold)
-		fflush(c->out);
+		sync_out(c);
 }
 
 static void
@@ -495,7 +506,7 @@ write_json(const struct ctx *c, const struct result *r)
 void
 out_flush(const struct ctx *c)
 {
-	fflush(c->out);
+	sync_out(c);
 }
 
 int
@@ -509,7 +520,7 @@ out_result(const struct ctx *c, const struct result *r)
 
 	if (c->quiet) {
 		if (r->reason != RS_OK) {
-			fflush(c->out);
+			sync_out(c);
 			put_failure(c->err, c, r, 0, 1);
 			fflush(c->err);
 		}
@@ -525,11 +536,11 @@ out_result(const struct ctx *c, const struct result *r)
 			flush_out(c);
 			return code;
 		}
-		fflush(c->out);		/* the note follows on stderr */
+		sync_out(c);		/* the note follows on stderr */
 		out_note(c, "%s", r->hint);
 		return code;
 	}
-	fflush(c->out);
+	sync_out(c);
 	col = out_color(c, c->err);
 	/*
 	 * The block goes out in one write, so the results of processes that
@@ -569,7 +580,7 @@ out_listening(const struct ctx *c, const char *proto,
 	if (!c->json) {
 		fprintf(c->out, "listening on %s\n",
 		    sa_fmt(sa, full, sizeof(full)));
-		fflush(c->out);
+		sync_out(c);
 		return;
 	}
 	jb_init(&jb);
@@ -583,7 +594,7 @@ out_listening(const struct ctx *c, const char *proto,
 	jb_obj_close(&jb);
 	fwrite(jb.s, 1, jb.len, c->out);
 	fputc('\n', c->out);
-	fflush(c->out);
+	sync_out(c);
 	jb_free(&jb);
 }
 
@@ -683,4 +694,35 @@ out_server_failed(struct ctx *c, const struct sockaddr *sa, int udp,
 	rc = out_result(c, &r);
 	result_free(&r);
 	return rc;
+}
+
+void
+out_guard_fds(int *werr)
+{
+	static const char *const dev[3] = { "/dev/null", "/dev/full",
+	    "/dev/null" };
+
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* the lowest free number: fd itself, the ones below are open */
+		if (open(dev[fd], fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			continue;
+		if (fd == 1)
+			*werr = EBADF;
+	}
+}
+
+int
+out_finish(const struct ctx *c, int rc)
+{
+	int e;
+
+	sync_out(c);
+	if (!ferror(c->out))
+		return rc;
+	e = c->werr != NULL && *c->werr != 0 ? *c->werr : EIO;
+	out_err(c, "cannot write to stdout: %s (%s); the results are lost",
+	    errname(e) != NULL ? errname(e) : "error", strerror(e));
+	return reason_exit(RS_ERROR);
 }

@@ -31,6 +31,8 @@ struct ctx {
 	FILE		*err;
 	int		 hold;		/* results: flush c->out only when
 					 * stderr is written or at out_flush() */
+	int		*werr;		/* gets the errno of the first failed
+					 * write to out (NULL: not kept) */
 };
 
 /* A growable buffer holding JSON text. */
@@ -115,6 +117,22 @@ int	out_result(const struct ctx *c, const struct result *r);
  * out_flush() writes what waits.
  */
 void	out_flush(const struct ctx *c);
+
+/*
+ * Before a command runs: a standard descriptor that is closed (sockctl
+ * started with >&-) is opened on /dev/null (stdin, stderr) or /dev/full
+ * (stdout), so no socket takes its number and a result written there
+ * fails instead of reaching a socket; *werr is set to EBADF for a closed
+ * stdout.
+ */
+void	out_guard_fds(int *werr);
+
+/*
+ * After a command ran: flushes stdout, and when any write to it failed
+ * says so on stderr (naming the errno: the results are lost) and returns
+ * 1 (error); otherwise returns rc.
+ */
+int	out_finish(const struct ctx *c, int rc);
 
 /* Writes one JSON object as a line on stdout, flushed unless c->hold. */
 void	out_json(const struct ctx *c, const struct jbuf *jb);

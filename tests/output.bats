@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# Output discipline: a result that cannot be written is never an "ok".
+load helpers/common
+
+# a port nothing listens on (probe-bind 0 gives a free one)
+free_port() {
+	"$SOCKCTL" --json probe-bind 127.0.0.1:0 | sed -E 's/.*"port":([0-9]+).*/\1/'
+}
+
+@test "a result written to /dev/full is exit 1 naming ENOSPC, not exit 0" {
+	start_listener srv "$SOCKCTL" echo-server 0
+	run --separate-stderr bash -c '"$1" --json connect "$2" >/dev/full' _ "$SOCKCTL" "$listen_addr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot write to stdout: ENOSPC"* ]]
+	[[ "$stderr" == *"results are lost"* ]]
+	run --separate-stderr bash -c '"$1" probe-bind 127.0.0.1:0 >/dev/full' _ "$SOCKCTL"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"ENOSPC"* ]]
+}
+
+@test "with stdout closed a result is exit 1 naming EBADF, and no socket takes fd 1" {
+	start_listener srv "$SOCKCTL" echo-server 0
+	run --separate-stderr bash -c '"$1" --json connect "$2" >&-' _ "$SOCKCTL" "$listen_addr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cannot write to stdout: EBADF"* ]]
+	# nothing of the result reached the server through a socket on fd 1
+	wait_line srv '^close '
+	[[ "$wait_match" == *": 0 bytes in, 0 out,"* ]]
+}
+
+@test "a failed probe whose JSON cannot be written is exit 1, not its own code" {
+	local port
+	port=$(free_port)
+	run --separate-stderr bash -c '"$1" --json connect "127.0.0.1:$2" >/dev/full' _ "$SOCKCTL" "$port"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"ENOSPC"* ]]
+}
+
+@test "-q writes nothing to stdout, so a closed stdout is no error" {
+	run --separate-stderr bash -c '"$1" -q probe-bind 127.0.0.1:0 >&-' _ "$SOCKCTL"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
