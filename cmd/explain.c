@@ -60,7 +60,8 @@ emit(const struct ctx *c, const char *target, const struct diag *d)
 		jb_obj_open(&jb);
 		jb_kstr(&jb, "command", "explain");
 		jb_kstr(&jb, "target", target);
-		jb_kbool(&jb, "ok", 1);
+		/* the row describes a failure: ok as a probe would say it */
+		jb_kbool(&jb, "ok", d->reason == RS_OK);
 		jb_kstr(&jb, "reason", reason_slug(d->reason));
 		jb_kint(&jb, "exit_code", reason_exit(d->reason));
 		jb_kstr(&jb, "stage", d->stage == ST_NONE ? NULL :
@@ -162,6 +163,10 @@ cmd_explain(struct ctx *c, int argc, char **argv)
 	if (a[0] != '\0' && strspn(a, "0123456789") == strlen(a) &&
 	    strlen(a) < 6) {
 		code = atoi(a);
+		if (code == 0)
+			return out_usage(c, "'%.40s' is no error: errno 0 means "
+			    "success (expected e.g. 98, ECONNREFUSED, "
+			    "EAI_NONAME)", a);
 		found = explain_code(c, a, DK_ERRNO, code);
 		if (!found && code > 0 && code < 256)
 			return explain_other(c, code);

@@ -72,8 +72,13 @@ errname_lookup(const char *s)
 	for (size_t i = 0; i < NELEM(errnos); i++)
 		if (strcasecmp(errnos[i].name, s) == 0)
 			return errnos[i].e;
+	/* the second names of one value */
 	if (strcasecmp(s, "EWOULDBLOCK") == 0)
 		return EWOULDBLOCK;
+	if (strcasecmp(s, "ENOTSUP") == 0)
+		return ENOTSUP;
+	if (strcasecmp(s, "EDEADLOCK") == 0)
+		return EDEADLOCK;
 	return -1;
 }
 

@@ -61,3 +61,24 @@ load helpers/common
 	assert_output --partial "ENOENT (2"
 	assert_output --partial "error, exit 1"
 }
+
+@test "explain 0 is a usage error: errno 0 is success, not an error" {
+	sc 2 explain 0
+	assert_stderr_contains "'0' is no error"
+	[ -z "$output" ]
+}
+
+@test "explain ENOTSUP answers as EOPNOTSUPP does, and EDEADLOCK as EDEADLK" {
+	sc 0 explain EOPNOTSUPP
+	local a=$output
+	sc 0 explain ENOTSUP
+	[ "$output" = "$a" ]
+	sc 0 explain EDEADLOCK
+	assert_output --partial "EDEADLK"
+}
+
+@test "explain --json: ok is false for a failure's row, true only for ok" {
+	sc 0 --json explain 98
+	assert_output --partial '"ok":false,"reason":"port-in-use","exit_code":7'
+	refute_output --partial '"ok":true'
+}
