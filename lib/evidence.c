@@ -354,7 +354,8 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 	struct pn_holder *h;
 	int n, unreadable = 0, timewait = 0, live = 0, hidden = 0, noproc = 0;
 	int port = sa_port(sa), shown = 0, overlap = 0, nofd, unknown = 0;
-	int listener, outgoing = 0, dual = 0, accepted = 0, udp = how->udp;
+	int listener, outgoing = 0, dual = 0, accepted = 0, shared = 0;
+	int udp = how->udp;
 	char me[64], who[1024], what[512];
 	const char *hidden_user = NULL;
 	int err;
@@ -410,6 +411,7 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 			for (int o = 0; o < x->nowners; o++)
 				json_owner(&r->extra, x, &x->owners[o]);
 			owners_text(x, who, sizeof(who));
+			shared |= x->nowners + x->nmore > 1;
 			if (shown++ < 8)
 				result_cause(r, "held by %s%s", who, what);
 		} else {
@@ -511,7 +513,11 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		result_fix(r, "look for containers or services publishing "
 		    "port %d (docker ps, podman ps, systemctl list-sockets), "
 		    "or choose another port", port);
-	} else if (!dual)
+	} else if (!dual && shared)
+		result_fix(r, "stop that server (its processes share the "
+		    "socket: stopping one leaves the port held), or choose "
+		    "another port (port 0 picks a free one)");
+	else if (!dual)
 		result_fix(r, "stop that process (or reconfigure it), or "
 		    "choose another port (port 0 picks a free one)");
 	if (nofd && unknown == 0 && live > 0) {
