@@ -34,6 +34,10 @@ static const struct cmd_help help = {
 	"sent, received, loss and the round-trip times. An ICMP port\n"
 	"unreachable is 'refused' (exit 4); no reply at all is 'timeout'\n"
 	"(exit 5), which for UDP may also mean the service ignores this payload.\n"
+	"Each reply is matched to its request: sockctl's own payload carries a\n"
+	"sequence number and a token, so a second answer, a late one (after -t)\n"
+	"and a datagram that is no echo are reported apart and not counted;\n"
+	"with --send an echo, or else any reply, answers the oldest request.\n"
 	"--send takes C escapes: \\r \\n \\t \\0 \\\\ \\xNN.\n\n"
 	"examples:\n"
 	"  sockctl probe-udp 127.0.0.1 7007\n"
@@ -41,11 +45,40 @@ static const struct cmd_help help = {
 	"  sockctl --json probe-udp --send '\\x00\\x01' 10.0.0.5 9999\n",
 };
 
-#define DEFAULT_PAYLOAD	"sockctl probe-udp\n"
+/*
+ * Without --send each datagram is "sockctl probe-udp SEQ TOKEN\n": an echo
+ * of it (or its upper-cased form, as udp-echo --upper sends) answers that
+ * request and no other, so a reply that is no echo, a second echo and a
+ * late one are told apart instead of counted as replies.
+ */
+#define PAYLOAD_FMT	"sockctl probe-udp %lld %08x\n"
+#define PAYLOAD_MAX	64
+
+/* How replies are matched to requests. */
+enum match {
+	M_TOKEN,	/* the default payload: by sequence number and token */
+	M_ECHO,		/* --send: an echo answers the oldest open request */
+};
 
 struct stats {
 	long long	 sent, received;
+	long long	 late;		/* an echo after -t had passed */
+	long long	 duplicate;	/* a second echo of one request */
+	long long	 unmatched;	/* no echo of any request sent */
 	double		 min, max, sum;	/* ms */
+};
+
+/* The exchange: what was sent when, and what was answered. */
+struct xchg {
+	const struct ctx	*c;
+	enum match		 how;
+	const char		*payload;	/* --send, or NULL */
+	size_t			 plen;
+	unsigned		 token;
+	int64_t			*ts;		/* send time of each request */
+	unsigned char		*answered;
+	long long		 oldest;	/* M_ECHO: first unanswered */
+	long long		 noecho;	/* M_ECHO: replies that are no echo */
 };
 
 /* Resolves ep into *ss. Fills r and returns -1 on failure. */
@@ -92,34 +125,135 @@ resolve(const struct ctx *c, const struct endpoint *ep,
 	return 0;
 }
 
+/* The default payload of request seq (from 1) into buf; returns its length. */
+static size_t
+token_payload(const struct xchg *x, long long seq, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, PAYLOAD_FMT, seq, x->token);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* Whether reply (m bytes) is want, or want upper-cased. */
+static int
+is_echo(const char *reply, size_t m, const char *want, size_t wlen)
+{
+	if (m != wlen)
+		return 0;
+	return memcmp(reply, want, m) == 0 || strncasecmp(reply, want, m) == 0;
+}
+
 /*
- * Sends n datagrams of payload on fd, one per interval, and collects the
- * replies until all came or timeout_ms passed after the last send.
+ * The request a reply answers: its index, or -1 when it echoes none that
+ * was sent.
+ */
+static long long
+match_reply(struct xchg *x, const struct stats *st, const char *reply,
+    size_t m)
+{
+	char want[PAYLOAD_MAX];
+	long long seq;
+	unsigned tok;
+
+	if (x->how == M_ECHO) {
+		/* a reply that is no echo (a DNS answer to a query sent
+		 * with --send) cannot name its request: taken in order */
+		if (!is_echo(reply, m, x->payload, x->plen))
+			x->noecho++;
+		while (x->oldest < st->sent && x->answered[x->oldest])
+			x->oldest++;
+		/* every request answered: a second echo of one of them */
+		return x->oldest < st->sent ? x->oldest : st->sent > 0 ?
+		    st->sent - 1 : -1;
+	}
+	if (m >= PAYLOAD_MAX || m < 20)
+		return -1;
+	memcpy(want, reply, m);
+	want[m] = '\0';
+	if (sscanf(want + 18, "%lld %8x", &seq, &tok) != 2 || tok != x->token ||
+	    seq < 1 || seq > st->sent)
+		return -1;
+	if (!is_echo(reply, m, want, token_payload(x, seq, want,
+	    sizeof(want))))
+		return -1;
+	return seq - 1;
+}
+
+/* Counts one reply that arrived at now. */
+static void
+count_reply(struct xchg *x, struct stats *st, const char *reply, size_t m,
+    int64_t now)
+{
+	long long k = match_reply(x, st, reply, m);
+	double ms;
+
+	if (k < 0) {
+		st->unmatched++;
+		out_trace(x->c, "recv: %zu bytes, an echo of no request sent", m);
+		return;
+	}
+	if (x->answered[k]) {
+		st->duplicate++;
+		out_trace(x->c, "recv: %zu bytes, a second echo of request %lld",
+		    m, k + 1);
+		return;
+	}
+	x->answered[k] = 1;
+	ms = (double)(now - x->ts[k]) / 1e6;
+	if (ms > (double)x->c->timeout_ms) {
+		st->late++;
+		out_trace(x->c, "recv: %zu bytes (reply %lld), late: %.3f ms, "
+		    "past -t", m, k + 1, ms);
+		return;
+	}
+	out_trace(x->c, "recv: %zu bytes (reply %lld), %.3f ms", m, k + 1, ms);
+	if (st->received == 0 || ms < st->min)
+		st->min = ms;
+	if (ms > st->max)
+		st->max = ms;
+	st->sum += ms;
+	st->received++;
+}
+
+/*
+ * Sends n datagrams, one per interval, and collects the replies until
+ * every request is answered or timeout_ms passed after the last send.
  * Returns 0, or -1 with the stage in r->stage and errno in r->err.
  */
 static int
-exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
-    long long n, int64_t interval_ms, struct stats *st, struct result *r)
+exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
+    struct stats *st, struct result *r)
 {
 	static char rbuf[65536];
-	int64_t *ts, now, next, deadline = 0, wait_ns;
+	const struct ctx *c = x->c;
+	int64_t now, next, deadline = 0, wait_ns;
+	char tbuf[PAYLOAD_MAX];
 	struct pollfd p;
 	ssize_t m;
 	int rc = -1;
 
-	ts = calloc((size_t)n, sizeof(*ts));
-	if (ts == NULL) {
+	x->ts = calloc((size_t)n, sizeof(*x->ts));
+	x->answered = calloc((size_t)n, 1);
+	if (x->ts == NULL || x->answered == NULL) {
 		r->stage = ST_SEND;
 		r->err = ENOMEM;
-		return -1;
+		goto done;
 	}
 	next = clock_ns();
 	for (;;) {
 		now = clock_ns();
 		if (st->sent < n && now >= next) {
+			const char *pl = x->payload;
+			size_t plen = x->plen;
+
+			if (x->how == M_TOKEN) {
+				plen = token_payload(x, st->sent + 1, tbuf,
+				    sizeof(tbuf));
+				pl = tbuf;
+			}
 			out_trace(c, "send: %zu bytes (datagram %lld of %lld)",
 			    plen, st->sent + 1, n);
-			m = send(fd, payload, plen, 0);
+			m = send(fd, pl, plen, 0);
 			if (m == -1 && errno != EAGAIN && errno != EINTR) {
 				/* an ICMP error from an earlier datagram */
 				r->stage = errno == ECONNREFUSED ? ST_RECV :
@@ -127,12 +261,12 @@ exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
 				r->err = errno;
 				goto done;
 			}
-			ts[st->sent++] = now;
+			x->ts[st->sent++] = now;
 			next = now + interval_ms * 1000000;
 			if (st->sent == n)
 				deadline = now + c->timeout_ms * 1000000;
 		}
-		if (st->sent == n && st->received >= st->sent)
+		if (st->sent == n && st->received + st->late >= st->sent)
 			break;
 		if (st->sent == n && now >= deadline)
 			break;
@@ -153,29 +287,57 @@ exchange(const struct ctx *c, int fd, const char *payload, size_t plen,
 				out_trace(c, "recv: %s", errname(r->err));
 				goto done;
 			}
-			now = clock_ns();
-			if (st->received < st->sent) {
-				double ms = (double)(now -
-				    ts[st->received]) / 1e6;
-
-				out_trace(c, "recv: %zd bytes (reply %lld), "
-				    "%.3f ms", m,
-				    st->received + 1, ms);
-				if (st->received == 0 || ms < st->min)
-					st->min = ms;
-				if (ms > st->max)
-					st->max = ms;
-				st->sum += ms;
-				st->received++;
-			} else
-				out_trace(c, "recv: %zd bytes, an extra reply",
-				    m);
+			count_reply(x, st, rbuf, (size_t)m, clock_ns());
 		}
 	}
 	rc = 0;
 done:
-	free(ts);
+	free(x->ts);
+	free(x->answered);
+	x->ts = NULL;
+	x->answered = NULL;
 	return rc;
+}
+
+/* A token for this run's payloads: another run's replies never match. */
+static unsigned
+run_token(void)
+{
+	unsigned t;
+
+	if (getentropy(&t, sizeof(t)) == 0)
+		return t;
+	return (unsigned)clock_ns() ^ (unsigned)getpid() << 16;
+}
+
+/*
+ * Late, duplicate and unmatched replies, said apart from the answers: a
+ * note beside a success, a cause line of a failure (diagnosed first).
+ */
+static void
+odd_replies(struct result *r, const struct xchg *x, const struct stats *st)
+{
+	char buf[256];
+	int n = 0;
+
+	buf[0] = '\0';
+	if (st->late > 0)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%lld came "
+		    "after -t (%lld ms) and %s not counted", n ? "; " : "",
+		    st->late, (long long)x->c->timeout_ms, st->late == 1 ?
+		    "is" : "are");
+	if (st->duplicate > 0 && n < (int)sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%lld %s a "
+		    "second answer to one request", n ? "; " : "",
+		    st->duplicate, st->duplicate == 1 ? "was" : "were");
+	if (st->unmatched > 0 && n < (int)sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%lld %s no "
+		    "echo of any request sent", n ? "; " : "", st->unmatched,
+		    st->unmatched == 1 ? "was" : "were");
+	if (n > 0 && r->reason == RS_OK)
+		result_fix(r, "replies not counted: %s", buf);
+	else if (n > 0)
+		result_cause(r, "replies not counted: %s", buf);
 }
 
 static void
@@ -191,6 +353,9 @@ add_stats(struct result *r, const struct stats *st)
 	jb_knum(&r->extra, "rtt_avg_ms", st->received ?
 	    st->sum / (double)st->received : nan);
 	jb_knum(&r->extra, "rtt_max_ms", st->received ? st->max : nan);
+	jb_kint(&r->extra, "late", st->late);
+	jb_kint(&r->extra, "duplicate", st->duplicate);
+	jb_kint(&r->extra, "unmatched", st->unmatched);
 }
 
 int
@@ -205,8 +370,9 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		{ "interval", 0, OT_DUR, &interval_ms, "DUR",
 		    "pause between datagrams (default 1s)", 0, 0, NULL },
 		{ "send", 0, OT_STR, &send_text, "TEXT",
-		    "the payload, with C escapes (default \"sockctl "
-		    "probe-udp\\n\")", 0, 0, NULL },
+		    "the payload, with C escapes (default: \"sockctl "
+		    "probe-udp SEQ TOKEN\\n\", so an echo names its request)",
+		    0, 0, NULL },
 		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
 	};
 	struct sockaddr_storage ss;
@@ -215,8 +381,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	struct result r;
 	struct stats st;
 	char err[256], *payload = NULL;
-	const char *pl = DEFAULT_PAYLOAD;
-	size_t plen = strlen(DEFAULT_PAYLOAD);
+	struct xchg x;
+	size_t plen;
 	int npos, rc, fd = -1;
 	long dl;
 
@@ -245,11 +411,21 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 			free(payload);
 			return out_usage(c, "invalid --send: %s", err);
 		}
-		pl = payload;
 		plen = (size_t)dl;
 	}
 
 	memset(&st, 0, sizeof(st));
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	if (payload != NULL) {
+		x.how = M_ECHO;
+		x.payload = payload;
+		x.plen = plen;
+	} else {
+		x.how = M_TOKEN;
+		x.token = run_token();
+		plen = token_payload(&x, 1, err, sizeof(err));
+	}
 	result_init(&r, c);
 	if (strchr(ep.host, ':') != NULL)
 		snprintf(r.target, sizeof(r.target), "[%s]:%d", ep.host,
@@ -291,11 +467,12 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		    "nothing sent yet)", err, ms);
 	}
 	r.stage = ST_NONE;
-	if (exchange(c, fd, pl, plen, count, interval_ms, &st, &r) == -1)
+	if (exchange(&x, fd, count, interval_ms, &st, &r) == -1)
 		goto fail;
 	if (st.received == 0) {
 		r.stage = ST_RECV;
-		r.dx = DX_UDP_SILENCE;
+		r.dx = st.unmatched > 0 && st.late == 0 ? DX_UDP_NO_ECHO :
+		    DX_UDP_SILENCE;
 		goto fail;
 	}
 	r.elapsed_ms = clock_since_ms(c->t0_ns);
@@ -304,12 +481,19 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	    "%lld received, %.0f%% loss, rtt min/avg/max "
 	    "%.3f/%.3f/%.3f ms", r.target, strcmp(err, r.target) ? " (" :
 	    "", strcmp(err, r.target) ? err : "", strcmp(err, r.target) ?
-	    ")" : "", st.sent, st.received, 100.0 * (double)(st.sent - st.received) /
-	    (double)st.sent, st.min, st.sum / (double)st.received, st.max);
+	    ")" : "", st.sent, st.received, 100.0 *
+	    (double)(st.sent - st.received) / (double)st.sent, st.min,
+	    st.sum / (double)st.received, st.max);
+	odd_replies(&r, &x, &st);
 	if (st.received < st.sent)
 		result_fix(&r, "%lld of %lld datagrams got no reply within "
 		    "%lld ms", st.sent - st.received, st.sent,
 		    (long long)c->timeout_ms);
+	if (x.noecho > 0)
+		result_fix(&r, "%lld repl%s no echo of what was sent, so "
+		    "replies were matched to requests in order of arrival (the "
+		    "RTTs assume the service answers in order)", x.noecho,
+		    x.noecho == 1 ? "y was" : "ies were");
 	add_stats(&r, &st);
 	rc = out_result(c, &r);
 	goto done;
@@ -320,6 +504,12 @@ fail:
 		result_cause(&r, "sent %lld datagram%s of %zu bytes to %s; "
 		    "no reply within %lld ms", st.sent, st.sent == 1 ? "" :
 		    "s", plen, r.target, (long long)c->timeout_ms);
+	if (r.dx == DX_UDP_NO_ECHO)
+		result_cause(&r, "sent %lld datagram%s to %s; %lld "
+		    "datagram%s came back, none of them an echo of a request",
+		    st.sent, st.sent == 1 ? "" : "s", r.target, st.unmatched,
+		    st.unmatched == 1 ? "" : "s");
+	odd_replies(&r, &x, &st);
 	if (r.stage == ST_RECV && r.err == ECONNREFUSED && st.sent > 0)
 		result_cause(&r, "after %lld datagram%s sent, %lld "
 		    "answered", st.sent, st.sent == 1 ? "" : "s",

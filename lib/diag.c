@@ -220,6 +220,13 @@ static const struct diag table[] = {
 	    "silent service from a dropped packet",
 	    "check that the service replies to this payload (--send), and "
 	    "that no firewall drops UDP on the path"),
+	X(ST_RECV, DX_UDP_NO_ECHO, RS_EXPECT,
+	    "datagrams came back, but none is an echo of a request sent: "
+	    "sockctl's own payload carries a sequence number and a token, so "
+	    "an echo names the request it answers; these replies are "
+	    "something else",
+	    "probe with the payload this service expects (--send TEXT): "
+	    "replies to it are counted in order of arrival"),
 };
 
 static const struct diag generic = {
@@ -235,6 +242,7 @@ static const char *dx_names[] = {
 	[DX_PEER_CLOSED] = "peer-closed",
 	[DX_NO_ADDRESS] = "no-address",
 	[DX_UDP_SILENCE] = "udp-silence",
+	[DX_UDP_NO_ECHO] = "udp-no-echo",
 };
 
 const struct diag *

@@ -23,6 +23,7 @@ enum {
 	DX_PEER_CLOSED,		/* the peer closed during the exchange */
 	DX_NO_ADDRESS,		/* the name resolved to no usable address */
 	DX_UDP_SILENCE,		/* no UDP reply within the time limit */
+	DX_UDP_NO_ECHO,		/* UDP replies came, none an echo of a request */
 };
 
 /* Evidence a command gathers on this machine for a row. */

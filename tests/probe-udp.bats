@@ -120,3 +120,57 @@ ms_now() {
 	sc 2 probe-udp -c 0 127.0.0.1 9
 	assert_stderr_contains "-c"
 }
+
+# peer MODE [ARG]: starts tests/helpers/udp_peer.py (a UDP peer that
+# answers badly) and reads its port.
+peer() {
+	start_listener peer python3 "$BATS_TEST_DIRNAME/helpers/udp_peer.py" "$@"
+}
+
+@test "a burst of other datagrams to the first probe is not '3 received': expect-failed, exit 10" {
+	peer burst
+	sc 10 -t 1s --interval 100ms probe-udp "$listen_addr"
+	assert_stderr_contains "none is an echo of a request sent"
+	assert_stderr_contains "3 were no echo of any request sent"
+	[ -z "$output" ]
+	sc 10 --json -t 1s --interval 100ms probe-udp "$listen_addr"
+	assert_output --partial '"ok":false,"reason":"expect-failed"'
+	assert_output --partial '"received":0,'
+	assert_output --partial '"unmatched":3'
+	assert_output --partial '"rtt_min_ms":null'
+}
+
+@test "a request answered twice counts once; the second answer is said apart" {
+	peer dup
+	sc 0 --json -c 3 -t 1s --interval 100ms probe-udp "$listen_addr"
+	assert_output --partial '"sent":3,"received":3,'
+	[[ "$output" =~ \"duplicate\":[12], ]]
+	sc 0 -c 3 -t 1s --interval 100ms probe-udp "$listen_addr"
+	assert_output --partial "3 sent, 3 received, 0% loss"
+	assert_stderr_contains "a second answer to one request"
+}
+
+@test "replies that come after -t are late, not received: timeout, exit 5" {
+	peer late 1.3
+	sc 5 --json -c 3 -t 1s --interval 500ms probe-udp "$listen_addr"
+	assert_output --partial '"received":0,'
+	[[ "$output" =~ \"late\":[12], ]]
+	assert_output --partial "came after -t (1000 ms) and"
+}
+
+@test "--send with replies that are no echo: counted in order, and the note says so" {
+	peer other
+	sc 0 -c 2 -t 1s --interval 100ms --send 'query' probe-udp "$listen_addr"
+	assert_output --partial "2 sent, 2 received"
+	assert_stderr_contains "no echo of what was sent, so replies were matched to requests in order of arrival"
+	# sockctl's own payload: the same replies are no answer
+	sc 10 -c 2 -t 1s --interval 100ms probe-udp "$listen_addr"
+	assert_stderr_contains "2 datagrams came back, none of them an echo"
+}
+
+@test "udp-echo --upper's upper-cased echo still answers its request" {
+	start_listener ue "$SOCKCTL" udp-echo --upper 0
+	sc 0 --json -c 2 --interval 10ms probe-udp "$listen_addr"
+	assert_output --partial '"sent":2,"received":2,'
+	assert_output --partial '"unmatched":0'
+}

@@ -71,10 +71,10 @@ stage_order() {
 	stage_order "$BATS_TEST_TMPDIR/cli.err" \
 		'socket\(AF_INET, SOCK_DGRAM\) = fd [0-9]+' \
 		"connect\\($listen_addr\\) ok: from 127\\.0\\.0\\.1:[0-9]+" \
-		'send: 18 bytes \(datagram 1 of 2\)' \
-		'recv: 18 bytes \(reply 1\)' \
-		'send: 18 bytes \(datagram 2 of 2\)' \
-		'recv: 18 bytes \(reply 2\)' \
+		'send: 29 bytes \(datagram 1 of 2\)' \
+		'recv: 29 bytes \(reply 1\)' \
+		'send: 29 bytes \(datagram 2 of 2\)' \
+		'recv: 29 bytes \(reply 2\)' \
 		'close\(fd [0-9]+\)'
 	local i
 	for ((i = 0; i < 500; i++)); do
@@ -86,9 +86,9 @@ stage_order() {
 		'socket\(AF_INET, SOCK_DGRAM\) = fd [0-9]+' \
 		"bind\\(127\\.0\\.0\\.1:0\\) ok: $listen_addr" \
 		'recvmmsg\(fd [0-9]+\) = 1 datagram' \
-		'recv: 18 bytes from 127\.0\.0\.1:[0-9]+' \
+		'recv: 29 bytes from 127\.0\.0\.1:[0-9]+' \
 		'sendmmsg\(fd [0-9]+\) = 1 datagram sent back' \
-		'recv: 18 bytes from 127\.0\.0\.1:[0-9]+'
+		'recv: 29 bytes from 127\.0\.0\.1:[0-9]+'
 }
 
 @test "probe-udp -v against a closed port shows the ICMP error at recv" {
