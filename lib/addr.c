@@ -2,9 +2,11 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "addr.h"
 
@@ -254,8 +256,89 @@ sa_set_port(struct sockaddr *sa, int port)
 socklen_t
 sa_len(const struct sockaddr *sa)
 {
-	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in);
+	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+
+	switch (sa->sa_family) {
+	case AF_INET6:
+		return sizeof(struct sockaddr_in6);
+	case AF_UNIX:
+		if (un->sun_path[0] != '\0')
+			return (socklen_t)(off + strnlen(un->sun_path,
+			    sizeof(un->sun_path) - 1) + 1);
+		/* abstract: a NUL, then the name (no NUL of its own) */
+		return (socklen_t)(off + 1 + strnlen(un->sun_path + 1,
+		    sizeof(un->sun_path) - 1));
+	default:
+		return sizeof(struct sockaddr_in);
+	}
+}
+
+int
+sa_same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return 0;
+	if (a->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+	return 0;
+}
+
+int
+sa_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr)
+		    >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a =
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) &&
+		    a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+int
+sa_is_wildcard(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		    htonl(INADDR_ANY);
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return 0;
+}
+
+int
+sa_listens_for(const struct sockaddr *l, const struct sockaddr *d,
+    int *via_v6any)
+{
+	const struct in6_addr *l6;
+	struct sockaddr_in m4;
+
+	*via_v6any = 0;
+	if (l->sa_family == d->sa_family)
+		return sa_is_wildcard(l) || sa_same_addr(l, d);
+	if (l->sa_family != AF_INET6 || d->sa_family != AF_INET)
+		return 0;
+	if (sa_is_wildcard(l)) {
+		*via_v6any = 1;
+		return 1;
+	}
+	l6 = &((const struct sockaddr_in6 *)l)->sin6_addr;
+	if (!IN6_IS_ADDR_V4MAPPED(l6))
+		return 0;
+	memset(&m4, 0, sizeof(m4));
+	m4.sin_family = AF_INET;
+	memcpy(&m4.sin_addr, l6->s6_addr + 12, 4);
+	return sa_same_addr((const struct sockaddr *)&m4, d);
 }
 
 const char *

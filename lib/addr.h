@@ -47,7 +47,35 @@ char	*sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len);
 /* Returns the port of an AF_INET/AF_INET6 address, or -1. */
 int	 sa_port(const struct sockaddr *sa);
 void	 sa_set_port(struct sockaddr *sa, int port);
+
+/*
+ * The length to pass to bind() and connect() for sa: the family's struct
+ * for AF_INET and AF_INET6; for AF_UNIX the path and its NUL, or for an
+ * abstract name (sun_path[0] is NUL) the name up to its first NUL (names
+ * with NUL bytes inside cannot be told from the struct alone).
+ */
 socklen_t sa_len(const struct sockaddr *sa);
+
+/*
+ * Address predicates on AF_INET/AF_INET6 addresses (ports ignored); each
+ * returns 1 or 0, and 0 for another family.
+ *
+ * sa_same_addr(): the same family and address.
+ * sa_is_loopback(): 127.0.0.0/8, ::1, or ::ffff:127.x.y.z.
+ * sa_is_wildcard(): 0.0.0.0 or :: (INADDR_ANY, in6addr_any).
+ */
+int	 sa_same_addr(const struct sockaddr *a, const struct sockaddr *b);
+int	 sa_is_loopback(const struct sockaddr *sa);
+int	 sa_is_wildcard(const struct sockaddr *sa);
+
+/*
+ * Returns 1 when a socket listening on l takes connections for d: the same
+ * family and l the wildcard or d's address, or an IPv6 l that is [::]
+ * (then *via_v6any is set: unless it set IPV6_V6ONLY, which /proc does not
+ * show) or d's IPv4-mapped address. Returns 0 when it does not.
+ */
+int	 sa_listens_for(const struct sockaddr *l, const struct sockaddr *d,
+	    int *via_v6any);
 
 /* Returns "ipv4" or "ipv6" for an address family, NULL for another. */
 const char *family_name(int af);

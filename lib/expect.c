@@ -301,3 +301,32 @@ expect_match(const regex_t *re, const char *buf, size_t len)
 	return 0;
 #endif
 }
+
+char *
+expect_show(const char *buf, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0, n = len > EXPECT_SHOW_MAX ? EXPECT_SHOW_MAX : len;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o + 8 < outlen; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch == '\r')
+			o += (size_t)snprintf(out + o, outlen - o, "\\r");
+		else if (ch == '\n')
+			o += (size_t)snprintf(out + o, outlen - o, "\\n");
+		else if (ch == '\t')
+			o += (size_t)snprintf(out + o, outlen - o, "\\t");
+		else if (ch == '\\')
+			o += (size_t)snprintf(out + o, outlen - o, "\\\\");
+		else if (ch < 0x20 || ch >= 0x7f)
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+			    ch);
+		else
+			out[o++] = (char)ch;
+		out[o] = '\0';
+	}
+	if (len > n && o + 4 < outlen)
+		snprintf(out + o, outlen - o, "...");
+	return out;
+}

@@ -37,4 +37,14 @@ int	expect_compile(regex_t *re, const char *pat, char *err, size_t errlen);
  */
 int	expect_match(const regex_t *re, const char *buf, size_t len);
 
+/* The most bytes of a reply expect_show() shows, and room for them. */
+#define EXPECT_SHOW_MAX	200
+#define EXPECT_SHOW_LEN	(EXPECT_SHOW_MAX * 4 + 8)
+
+/*
+ * Writes buf[0..len-1] escaped (\r \n \t \\ \xNN) into out, at most
+ * EXPECT_SHOW_MAX bytes of it and "..." when there is more. Returns out.
+ */
+char	*expect_show(const char *buf, size_t len, char *out, size_t outlen);
+
 #endif

@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ifaddrs.h>
 #include <limits.h>
@@ -10,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "sysinfo.h"
 
 /* Opens ROOT/REL for reading; returns NULL with errno set. */
@@ -451,4 +454,103 @@ si_nameservers(const char *path, char *buf, size_t len)
 	}
 	fclose(f);
 	return count;
+}
+
+int
+si_on_link(const struct sockaddr *sa, char *ifname, size_t len)
+{
+	struct ifaddrs *ifa, *i;
+	int found = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return 0;
+	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
+		const unsigned char *a, *m, *t;
+		size_t n;
+
+		if (i->ifa_addr == NULL || i->ifa_netmask == NULL ||
+		    i->ifa_addr->sa_family != sa->sa_family ||
+		    (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+			continue;
+		if (sa->sa_family == AF_INET) {
+			a = (const unsigned char *)&((struct sockaddr_in *)
+			    i->ifa_addr)->sin_addr;
+			m = (const unsigned char *)&((struct sockaddr_in *)
+			    i->ifa_netmask)->sin_addr;
+			t = (const unsigned char *)&((const struct sockaddr_in *)
+			    sa)->sin_addr;
+			n = 4;
+		} else {
+			a = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.
+			    s6_addr;
+			m = ((struct sockaddr_in6 *)i->ifa_netmask)->sin6_addr.
+			    s6_addr;
+			t = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+			n = 16;
+		}
+		found = 1;
+		for (size_t k = 0; k < n && found; k++)
+			found = (a[k] & m[k]) == (t[k] & m[k]);
+		if (found)
+			snprintf(ifname, len, "%s", i->ifa_name);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+int
+si_loopback_up(void)
+{
+	struct ifaddrs *ifa, *i;
+	int up = -1;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL; i = i->ifa_next)
+		if (i->ifa_flags & IFF_LOOPBACK) {
+			up = (i->ifa_flags & IFF_UP) != 0;
+			break;
+		}
+	freeifaddrs(ifa);
+	return up;
+}
+
+int
+si_arp_state(const char *root, const struct sockaddr *sa)
+{
+	char line[256], want[INET_ADDRSTRLEN], ip[64];
+	unsigned flags;
+	FILE *f;
+	int st = -1;
+
+	if (sa->sa_family != AF_INET)
+		return -2;
+	sa_fmt_host(sa, want, sizeof(want));
+	if ((f = open_rel(root, "net/arp")) == NULL)
+		return -2;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%63s %*s %x", ip, &flags) == 2 &&
+		    strcmp(ip, want) == 0) {
+			st = (flags & 0x2) != 0;	/* ATF_COM */
+			break;
+		}
+	fclose(f);
+	return st;
+}
+
+long
+si_fds_open(const char *root, long limit)
+{
+	char path[4096];
+	struct dirent *e;
+	long n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/self/fd", root);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.' && atol(e->d_name) < limit;
+	closedir(d);
+	return n - 1;	/* the directory's own */
 }

@@ -69,6 +69,31 @@ int	si_local_addrs(struct si_ifaddr *out, int max);
 int	si_is_local(const struct sockaddr *sa);
 
 /*
+ * Returns 1 when the address of sa lies on the subnet of an interface that
+ * is up, not loopback (reaching it takes a neighbour lookup, no router),
+ * with the interface's name in ifname; 0 when not, or getifaddrs() fails.
+ */
+int	si_on_link(const struct sockaddr *sa, char *ifname, size_t len);
+
+/* Returns 1 when the loopback interface is up, 0 when down, -1 unknown. */
+int	si_loopback_up(void);
+
+/*
+ * Looks the IPv4 address of sa up in ROOT/net/arp: returns 1 when its
+ * entry is complete (the neighbour answered), 0 when incomplete or failed,
+ * -1 when there is none (no ARP request was made: the packet never got
+ * that far), -2 when it cannot tell (not IPv4, or no table).
+ */
+int	si_arp_state(const char *root, const struct sockaddr *sa);
+
+/*
+ * Returns the number of this process's descriptors open below limit
+ * (numbers at or above it, inherited from a parent with a higher limit,
+ * take no slot), from ROOT/self/fd, or -1 when it cannot be read.
+ */
+long	si_fds_open(const char *root, long limit);
+
+/*
  * Reads the nameserver lines of /etc/resolv.conf (path, for tests) into
  * buf as "a, b". Returns the count found.
  */

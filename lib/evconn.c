@@ -1,0 +1,891 @@
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "diag.h"
+#include "errname.h"
+#include "evconn.h"
+#include "evidence.h"
+#include "expect.h"
+#include "resolve.h"
+#include "sysinfo.h"
+
+#define ARP_GIVEUP_MS	3000	/* a neighbour lookup fails after ~3 s */
+
+static double
+ms_between(int64_t a, int64_t b)
+{
+	return (double)(b - a) / 1e6;
+}
+
+static const char *
+fam_word(int af)
+{
+	return af == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+static char *
+host_of(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	return sa_fmt_host((const struct sockaddr *)ss, buf, len);
+}
+
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return sa_same_addr((const struct sockaddr *)a,
+	    (const struct sockaddr *)b);
+}
+
+/* On this machine: loopback, or an address of one of its interfaces. */
+static int
+is_local(const struct sockaddr_storage *ss)
+{
+	return sa_is_loopback((const struct sockaddr *)ss) ||
+	    si_is_local((const struct sockaddr *)ss);
+}
+
+/* Listeners on this machine (lib/procnet) */
+
+struct lscan {
+	const struct sockaddr	*dst;
+	struct evconn_listen	*ls;
+};
+
+static int
+lscan_fn(const struct pn_sock *s, void *arg)
+{
+	struct lscan *sc = arg;
+	struct evconn_listen *ls = sc->ls;
+	char h[ADDRSTR_MAX];
+	size_t n;
+	int v6any;
+
+	if (s->state != PN_LISTEN)
+		return 0;
+	ls->nlisten++;
+	ls->fam[s->local.ss_family == AF_INET6] = 1;
+	n = strlen(ls->where);
+	if (n + ADDRSTR_MAX + 4 < sizeof(ls->where)) {
+		host_of(&s->local, h, sizeof(h));
+		snprintf(ls->where + n, sizeof(ls->where) - n, "%s%s%s%s",
+		    n ? ", " : "", s->local.ss_family == AF_INET6 ? "[" : "",
+		    h, s->local.ss_family == AF_INET6 ? "]" : "");
+	}
+	if (sa_listens_for((const struct sockaddr *)&s->local, sc->dst,
+	    &v6any) && (!ls->match || ls->match_v6any)) {
+		ls->match = 1;
+		ls->match_v6any = v6any;
+		ls->m = *s;
+	}
+	return 0;
+}
+
+static int
+lcache_fn(const struct pn_sock *s, void *arg)
+{
+	struct evconn_lcache *lc = arg;
+
+	if (lc->n == lc->cap) {
+		size_t cap = lc->cap ? lc->cap * 2 : 64;
+		struct pn_sock *v;
+
+		if (cap > EVCONN_LC_MAX || (v = reallocarray(lc->v, cap,
+		    sizeof(*v))) == NULL) {
+			lc->over = 1;
+			return 1;
+		}
+		lc->v = v;
+		lc->cap = cap;
+	}
+	lc->v[lc->n++] = *s;
+	return 0;
+}
+
+int
+evconn_listeners(const char *root, struct evconn_lcache *lc,
+    const struct sockaddr *dst, int64_t since_ns, struct evconn_listen *ls)
+{
+	struct lscan sc = { dst, ls };
+	int port = sa_port(dst);
+
+	memset(ls, 0, sizeof(*ls));
+	/* a read after the attempt ended tells as much as a new one */
+	if (lc != NULL && !lc->over && lc->at_ns < since_ns) {
+		lc->n = 0;
+		lc->at_ns = clock_ns();
+		if (pn_scan_states(root, IPPROTO_TCP, -1, PN_STATE(PN_LISTEN),
+		    lcache_fn, lc) == -1)
+			lc->over = 1;
+	}
+	if (lc == NULL || lc->over)
+		return pn_scan_states(root, IPPROTO_TCP, port,
+		    PN_STATE(PN_LISTEN), lscan_fn, &sc);
+	for (size_t i = 0; i < lc->n; i++)
+		if (sa_port((const struct sockaddr *)&lc->v[i].local) == port)
+			(void)lscan_fn(&lc->v[i], &sc);
+	return 0;
+}
+
+int
+evconn_queue_full(const struct evconn_listen *ls)
+{
+	/* the kernel drops a SYN once more than backlog connections wait;
+	 * without the backlog (/proc/net/tcp) any wait counts */
+	return ls->match && ls->m.rxq > (ls->m.has_backlog ? ls->m.backlog :
+	    0);
+}
+
+void
+evconn_free(struct evconn *ev)
+{
+	free(ev->lc.v);
+	ev->lc.v = NULL;
+	ev->lc.n = ev->lc.cap = 0;
+}
+
+/* Sockets connected to dst (its address and port), and in TIME_WAIT. */
+struct conns {
+	const struct sockaddr	*dst;
+	int			 to_dst;
+	int			 to_dst_tw;
+};
+
+static int
+conn_fn(const struct pn_sock *s, void *arg)
+{
+	struct conns *cs = arg;
+	const struct sockaddr *rem = (const struct sockaddr *)&s->remote;
+	int v6any;
+
+	if (s->state == PN_LISTEN || sa_port(rem) != sa_port(cs->dst))
+		return 0;
+	if (sa_same_addr(rem, cs->dst) || (sa_listens_for(rem, cs->dst,
+	    &v6any) && !sa_is_wildcard(rem))) {
+		cs->to_dst++;
+		if (s->state == PN_TIME_WAIT)
+			cs->to_dst_tw++;
+	}
+	return 0;
+}
+
+/* The cause and fix */
+
+enum reason
+evconn_reason(const struct dial_att *a)
+{
+	const struct diag *d;
+
+	if (a->ok)
+		return RS_OK;
+	d = diag_find(a->stage, a->dx ? DK_SOCKCTL : DK_ERRNO,
+	    a->dx ? a->dx : a->err);
+	return d->reason;
+}
+
+static void
+table_cause(struct result *r)
+{
+	const struct diag *d;
+
+	if (r->dx != 0)
+		d = diag_find(r->stage, DK_SOCKCTL, r->dx);
+	else if (r->eai != 0)
+		d = diag_find(r->stage, DK_EAI, r->eai);
+	else
+		d = diag_find(r->stage, DK_ERRNO, r->err);
+	result_cause(r, "%s", d->cause);
+}
+
+/* "the target itself (192.0.2.1)", "router 198.51.100.1", ... */
+static const char *
+sender(const struct dial_att *a, char *buf, size_t len)
+{
+	char h[ADDRSTR_MAX];
+
+	if (!a->icmp.has_offender) {
+		snprintf(buf, len, "an unnamed sender");
+		return buf;
+	}
+	host_of(&a->icmp.offender, h, sizeof(h));
+	if (is_local(&a->icmp.offender))
+		snprintf(buf, len, "%s, this machine's own stack%s", h,
+		    same_addr(&a->icmp.offender, &a->sa) ?
+		    " (the target is local)" : "");
+	else if (same_addr(&a->icmp.offender, &a->sa))
+		snprintf(buf, len, "%s, the target's own address (the "
+		    "target, or a firewall answering in its name)", h);
+	else
+		snprintf(buf, len, "router %s", h);
+	return buf;
+}
+
+/* Whether this machine sent the ICMP error (its firewall, or ARP/ND). */
+static int
+from_self(const struct dial_att *a)
+{
+	return a->icmp.has_offender && is_local(&a->icmp.offender);
+}
+
+static void
+why_refused(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	char h[ADDRSTR_MAX], ib[128], sb[160];
+	struct evconn_listen ls;
+	int port = sa_port((struct sockaddr *)&a->sa);
+
+	host_of(&a->sa, h, sizeof(h));
+	if (a->icmp.origin != 0) {
+		icmp_describe(&a->icmp, ib, sizeof(ib));
+		result_cause(r, "an %s came back from %s instead of a TCP "
+		    "reset: a firewall rejects the connection (REJECT with "
+		    "icmp-port-unreachable); a closed TCP port answers with a "
+		    "reset, not ICMP", ib, sender(a, sb, sizeof(sb)));
+		result_fix(r, "check the firewall rules of %s (nft list "
+		    "ruleset; iptables -S) for port %d",
+		    from_self(a) ? "this machine" : "the target and the path",
+		    port);
+		return;
+	}
+	if (!is_local(&a->sa)) {
+		table_cause(r);
+		result_cause(r, "no ICMP error came back, so it was a TCP "
+		    "reset: `ss -ltn` on %s tells an empty port from a "
+		    "firewall's reset", h);
+		return;
+	}
+	(void)evconn_listeners(ev->c->proc_root, &ev->lc,
+		    (const struct sockaddr *)&a->sa, a->end_ns, &ls);
+	if (ls.nlisten == 0) {
+		result_cause(r, "nothing listens on port %d on this machine "
+		    "(no LISTEN socket in %s/net/tcp or tcp6)", port,
+		    ev->c->proc_root);
+		result_fix(r, "start the service, or check the port it is "
+		    "configured to listen on");
+	} else if (!ls.match) {
+		result_cause(r, "port %d listens here only on %s, not on %s",
+		    port, ls.where, h);
+		result_fix(r, "connect to the address it listens on, or make "
+		    "the service listen on %s (or on %s)", h,
+		    a->sa.ss_family == AF_INET6 ? "[::]" : "0.0.0.0");
+	} else if (ls.match_v6any) {
+		result_cause(r, "port %d listens here on [::] only: that "
+		    "socket set IPV6_V6ONLY, so it takes no IPv4 connections "
+		    "(or a firewall rule here rejects with tcp-reset)", port);
+		result_fix(r, "make the service listen on 0.0.0.0 as well, or "
+		    "connect over IPv6");
+	} else {
+		result_cause(r, "a socket listens on %s, yet the connection "
+		    "was reset: probably a firewall rule on this machine "
+		    "(REJECT with tcp-reset)", ls.where);
+		result_fix(r, "check the local firewall: nft list ruleset; "
+		    "iptables -S INPUT");
+	}
+}
+
+static void
+why_timeout(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	char h[ADDRSTR_MAX], ifn[IF_NAMESIZE];
+	struct evconn_listen ls;
+	int port = sa_port((struct sockaddr *)&a->sa);
+	int64_t t = ev->c->timeout_ms;
+
+	host_of(&a->sa, h, sizeof(h));
+	if (a->cut && a->end_ns - a->start_ns < t * 1000000) {
+		result_cause(r, "no answer before the --wait deadline cut the "
+		    "attempt short (after %.0f ms)", ms_between(a->start_ns,
+		    a->end_ns));
+	}
+	if (sa_is_loopback((const struct sockaddr *)&a->sa) &&
+	    si_loopback_up() == 0) {
+		result_cause(r, "the loopback interface is down: packets to "
+		    "%s go nowhere, so the SYN is never answered", h);
+		result_fix(r, "bring it up: ip link set lo up");
+		return;
+	}
+	if (is_local(&a->sa)) {
+		(void)evconn_listeners(ev->c->proc_root, &ev->lc,
+		    (const struct sockaddr *)&a->sa, a->end_ns, &ls);
+		/* the kernel drops a SYN once more than backlog connections
+		 * wait; without the backlog (/proc/net/tcp) any wait counts */
+		if (evconn_queue_full(&ls)) {
+			if (ls.m.has_backlog)
+				result_cause(r, "the listener on port %d has a "
+				    "full accept queue (%lu waiting, backlog "
+				    "%lu): the application is not calling "
+				    "accept(), so the kernel drops new SYNs",
+				    port, ls.m.rxq, ls.m.backlog);
+			else
+				result_cause(r, "the listener on port %d has "
+				    "%lu connection%s waiting in its accept "
+				    "queue, probably a full accept queue (%s/net/"
+				    "tcp does not show the backlog): the "
+				    "application is not calling accept(), so "
+				    "the kernel drops new SYNs", port, ls.m.rxq,
+				    ls.m.rxq == 1 ? "" : "s", ev->c->proc_root);
+			result_fix(r, "find out why the service stopped "
+			    "accepting (hung, deadlocked, overloaded: ss -ltn "
+			    "sport = :%d shows Recv-Q); a larger listen() "
+			    "backlog only helps a slow one", port);
+			return;
+		}
+		if (ls.match) {
+			char bl[48] = "";
+
+			if (ls.m.has_backlog)
+				snprintf(bl, sizeof(bl), ", backlog %lu",
+				    ls.m.backlog);
+			result_cause(r, "a socket listens on %s:%d with room in "
+			    "its accept queue (%lu waiting%s), so the SYN or "
+			    "its answer was dropped: probably a firewall rule "
+			    "on this machine", ls.where, port, ls.m.rxq, bl);
+		} else {
+			result_cause(r, "nothing listens on port %d here, yet "
+			    "no reset came back: a firewall rule on this "
+			    "machine drops the SYN (a closed port answers with "
+			    "a reset)", port);
+		}
+		result_fix(r, "check the local firewall for a DROP rule: nft "
+		    "list ruleset; iptables -S");
+		return;
+	}
+	table_cause(r);
+	if (a->icmp.origin != 0) {
+		char ib[128], sb[160];
+
+		result_cause(r, "an %s came from %s", icmp_describe(&a->icmp,
+		    ib, sizeof(ib)), sender(a, sb, sizeof(sb)));
+	}
+	if (si_on_link((const struct sockaddr *)&a->sa, ifn, sizeof(ifn))) {
+		int arp = si_arp_state(ev->c->proc_root,
+		    (const struct sockaddr *)&a->sa);
+
+		if (arp == 1)
+			result_cause(r, "%s is on the local subnet of %s and "
+			    "answered ARP (complete in %s/net/arp), so it is "
+			    "up: probably a firewall there drops the SYN", h,
+			    ifn, ev->c->proc_root);
+		else if (arp == 0)
+			result_cause(r, "%s is on the local subnet of %s and "
+			    "has not answered ARP (incomplete in %s/net/arp): "
+			    "no host has that address, or it is down", h, ifn,
+			    ev->c->proc_root);
+		else if (arp == -1)
+			result_cause(r, "%s is on the local subnet of %s, yet "
+			    "no ARP entry was made for it: the SYN probably "
+			    "never left this machine (a DROP rule in the local "
+			    "OUTPUT chain: nft list ruleset; iptables -S "
+			    "OUTPUT)", h, ifn);
+		if (t < ARP_GIVEUP_MS && (arp == 0 || arp == -2))
+			result_cause(r, "the time limit (%lld ms) is shorter "
+			    "than the ~3 s a failing neighbour lookup takes: "
+			    "with a longer -t this may end as unreachable; ip "
+			    "neigh show %s tells", (long long)t, h);
+	} else
+		result_cause(r, "a DROP rule and a host that is down look the "
+		    "same from here; a router that knows the host is gone "
+		    "would have sent an ICMP error");
+}
+
+/*
+ * Whether a failed for want of a route on an IPv4-only network: a (not
+ * IPv4-mapped) IPv6 address, no IPv6 default route here, an IPv4 one.
+ */
+static int
+ipv6_gap(const struct evconn *ev, const struct dial_att *a)
+{
+	int v4, v6;
+
+	if (a->sa.ss_family != AF_INET6 || IN6_IS_ADDR_V4MAPPED(
+	    &((const struct sockaddr_in6 *)&a->sa)->sin6_addr) ||
+	    (a->err != ENETUNREACH && a->err != EHOSTUNREACH))
+		return 0;
+	if (si_default_routes(ev->c->proc_root, &v4, &v6) == -1)
+		return 0;
+	return v4 == 1 && v6 == 0;
+}
+
+static void
+ipv6_gap_why(const struct dial_att *a, struct result *r)
+{
+	char h[ADDRSTR_MAX];
+
+	host_of(&a->sa, h, sizeof(h));
+	result_cause(r, "this machine has no IPv6 default route (ip -6 "
+	    "route show default is empty) while IPv4 has one: an IPv4-only "
+	    "network, where an IPv6 address off the local subnets, such as "
+	    "%s, cannot be reached", h);
+	result_fix(r, "use -4 or the host's IPv4 address, or give this "
+	    "machine IPv6 connectivity (a default route: ip -6 route add "
+	    "default via ROUTER)");
+}
+
+static void
+why_unreach(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	char h[ADDRSTR_MAX], ib[128], sb[160];
+
+	host_of(&a->sa, h, sizeof(h));
+	if (a->icmp.origin != 0) {
+		icmp_describe(&a->icmp, ib, sizeof(ib));
+		if (from_self(a) && a->icmp.kind == IK_HOST &&
+		    a->end_ns - a->start_ns < 1000000000LL) {
+			result_cause(r, "%s from %s after %.1f ms: a firewall "
+			    "rule on this machine rejects the connection (REJECT "
+			    "with icmp-host-unreachable); a neighbour that never "
+			    "answers %s gives the same error, but only after "
+			    "~3 s", ib, sender(a, sb, sizeof(sb)),
+			    ms_between(a->start_ns, a->end_ns),
+			    a->sa.ss_family == AF_INET6 ? "ND" : "ARP");
+			result_fix(r, "check the local firewall: nft list "
+			    "ruleset; iptables -S OUTPUT");
+		} else if (from_self(a) && a->icmp.kind == IK_HOST) {
+			result_cause(r, "no neighbour answered %s for %s on "
+			    "the local network (%s from %s): the host is down "
+			    "or not on that subnet", a->sa.ss_family ==
+			    AF_INET6 ? "neighbour discovery" : "ARP", h, ib,
+			    sender(a, sb, sizeof(sb)));
+			result_fix(r, "check that %s is up and on this "
+			    "network (ip neigh show %s shows FAILED)", h, h);
+		} else if (same_addr(&a->icmp.offender, &a->sa) &&
+		    a->icmp.has_offender && !from_self(a)) {
+			result_cause(r, "%s from %s: a host does not report "
+			    "itself unreachable, so a firewall on it (or in "
+			    "front of it) rejects the connection%s", ib,
+			    sender(a, sb, sizeof(sb)), a->icmp.kind ==
+			    IK_ADMIN ? " (REJECT with admin-prohibited)" : "");
+			result_fix(r, "check the firewall of %s for port %d "
+			    "(nft list ruleset; iptables -S INPUT)", h,
+			    sa_port((struct sockaddr *)&a->sa));
+		} else if (a->icmp.kind == IK_ADMIN) {
+			result_cause(r, "%s from %s: a firewall %s refuses the "
+			    "connection", ib, sender(a, sb, sizeof(sb)),
+			    from_self(a) ? "on this machine" :
+			    "at that address");
+			result_fix(r, "check the firewall rules %s (REJECT "
+			    "with admin-prohibited)", from_self(a) ?
+			    "here: nft list ruleset; iptables -S OUTPUT" :
+			    "of the sender, or ask its owner");
+		} else {
+			result_cause(r, "%s from %s", ib, sender(a, sb,
+			    sizeof(sb)));
+			if (from_self(a) && a->icmp.kind == IK_NET &&
+			    ipv6_gap(ev, a))
+				ipv6_gap_why(a, r);
+			else if (from_self(a))
+				result_fix(r, "check this machine's route "
+				    "to %s: ip route get %s", h, h);
+			else
+				result_fix(r, "the network beyond that sender "
+				    "cannot reach %s: check the host and that "
+				    "router's routes (traceroute %s)", h, h);
+		}
+		return;
+	}
+	if (a->immediate) {
+		int gap = ipv6_gap(ev, a);
+
+		if (a->err == EINVAL)
+			result_cause(r, "connect() failed at once with EINVAL: "
+			    "the route to %s is a blackhole, or the address is "
+			    "one TCP cannot connect to (broadcast, multicast)",
+			    h);
+		else if (a->err == ENETUNREACH)
+			result_cause(r, "this machine has no route to %s (the "
+			    "connect failed before any packet left)", h);
+		else if (a->err == EHOSTUNREACH)
+			result_cause(r, "this machine's routing table refuses "
+			    "%s before any packet left (an unreachable route, "
+			    "or a neighbour that failed a moment ago)", h);
+		else
+			table_cause(r);
+		if (gap) {
+			ipv6_gap_why(a, r);
+			return;
+		}
+		result_fix(r, "check the routes: ip route get %s%s", h,
+		    a->err == EINVAL ? " (blackhole?)" : "");
+		return;
+	}
+	table_cause(r);
+	result_cause(r, "no ICMP error was queued, so this cannot tell a "
+	    "router's report from a neighbour that never answered: ip neigh "
+	    "show %s (FAILED: no ARP/ND answer) and traceroute %s tell them "
+	    "apart", h, h);
+}
+
+static void
+why_perm(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	char h[ADDRSTR_MAX], ib[128], sb[160];
+
+	(void)ev;
+	host_of(&a->sa, h, sizeof(h));
+	if (a->icmp.origin != 0 && !from_self(a)) {
+		result_cause(r, "an %s came back from %s: a firewall there "
+		    "rejects the connection; not a permission problem on this "
+		    "machine", icmp_describe(&a->icmp, ib, sizeof(ib)),
+		    sender(a, sb, sizeof(sb)));
+		result_fix(r, "check the firewall of the sender, or ask its "
+		    "owner to allow port %d",
+		    sa_port((struct sockaddr *)&a->sa));
+		return;
+	}
+	if (a->icmp.origin != 0) {
+		result_cause(r, "an %s came from this machine's own stack: a "
+		    "local firewall rule rejects the connection",
+		    icmp_describe(&a->icmp, ib, sizeof(ib)));
+		result_fix(r, "check the local firewall: nft list ruleset; "
+		    "iptables -S OUTPUT");
+		return;
+	}
+	if (a->immediate && a->err == EACCES) {
+		result_cause(r, "refused on this machine before any packet "
+		    "left: a prohibit route to %s, or a security module "
+		    "(SELinux, AppArmor) denying the connect", h);
+		result_fix(r, "check the route (ip route get %s shows "
+		    "'prohibit') and the security module's log (ausearch -m "
+		    "avc; journalctl -k)", h);
+		return;
+	}
+	table_cause(r);
+}
+
+static void
+why_addrna(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	char h[ADDRSTR_MAX];
+	struct conns cs;
+	int lo, hi;
+
+	sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h));
+	if (a->sa.ss_family == AF_INET6 && si_ipv6_disabled(
+	    ev->c->proc_root) == 1) {
+		result_cause(r, "IPv6 is disabled on this machine "
+		    "(net.ipv6.conf.all.disable_ipv6), so no local IPv6 "
+		    "address can reach %s", h);
+		result_fix(r, "use IPv4 (-4), or enable IPv6: sysctl -w "
+		    "net.ipv6.conf.all.disable_ipv6=0");
+		return;
+	}
+	table_cause(r);
+	memset(&cs, 0, sizeof(cs));
+	cs.dst = (const struct sockaddr *)&a->sa;
+	(void)pn_scan(ev->c->proc_root, IPPROTO_TCP, -1, conn_fn, &cs);
+	if (si_local_port_range(ev->c->proc_root, &lo, &hi) == 0)
+		result_cause(r, "net.ipv4.ip_local_port_range is %d-%d (%d "
+		    "ports); %d sockets here go to %s now, %d of them in "
+		    "TIME_WAIT", lo, hi, hi - lo + 1, cs.to_dst, h,
+		    cs.to_dst_tw);
+}
+
+static void
+why_exchange(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	char buf[EXPECT_SHOW_LEN];
+	double after = ms_between(a->est_ns, a->end_ns);
+
+	expect_show(a->rbuf ? a->rbuf : "", a->rlen, buf, sizeof(buf));
+	switch (a->dx) {
+	case DX_EXPECT_MISMATCH:
+		if (a->rlen >= DIAL_RECV_MAX)
+			result_cause(r, "the reply did not match /%s/ in its "
+			    "first %d bytes: '%s'", ev->expect, DIAL_RECV_MAX, buf);
+		else if (a->rlen == 0)
+			result_cause(r, "nothing was received within %lld ms "
+			    "of %s, so /%s/ could not match",
+			    (long long)ev->c->timeout_ms, ev->sendlen ?
+			    "sending" : "connecting", ev->expect);
+		else
+			result_cause(r, "the reply did not match /%s/ within "
+			    "%lld ms; received %zu bytes: '%s'", ev->expect,
+			    (long long)ev->c->timeout_ms, a->rlen, buf);
+		return;
+	case DX_EXPECT_CLOSED:
+		if (a->rlen == 0)
+			result_cause(r, "the peer accepted, then closed %.1f "
+			    "ms later without sending anything: typical of a "
+			    "proxy whose backend is down, or a service that "
+			    "rejects this client", after);
+		else
+			result_cause(r, "the peer closed before the reply "
+			    "matched /%s/; received %zu bytes: '%s'",
+			    ev->expect, a->rlen, buf);
+		return;
+	case DX_PEER_CLOSED:
+		result_cause(r, "the peer accepted, then closed %.1f ms later "
+		    "without a reply: typical of a proxy whose backend is down, "
+		    "or a service that rejects this client", after);
+		return;
+	default:
+		break;
+	}
+	if (a->err == ECONNRESET || a->err == EPIPE) {
+		result_cause(r, "the peer accepted, then reset the connection "
+		    "%.1f ms later%s%s%s: typical of a proxy whose backend is "
+		    "down, or a service that rejects this client", after,
+		    a->rlen ? " after sending '" : "", a->rlen ? buf : "",
+		    a->rlen ? "'" : "");
+		return;
+	}
+	if (a->err == ETIMEDOUT) {
+		result_cause(r, "the peer did not take the data within %lld "
+		    "ms (its receive window stayed full)",
+		    (long long)ev->c->timeout_ms);
+		return;
+	}
+	table_cause(r);
+}
+
+static void
+why_resource(struct evconn *ev, struct result *r)
+{
+	table_cause(r);
+	ev_limits(ev->c, r, r->err);
+	if (ev->jobs > 64)
+		result_fix(r, "or lower -j (now %lld)", ev->jobs);
+}
+
+void
+evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	enum reason rs = evconn_reason(a);
+
+	if (a->stage == ST_CONNECT && a->err == ECONNRESET) {
+		/* the handshake completed, and the reset came before we
+		 * looked: on loopback that takes microseconds */
+		result_cause(r, "the peer accepted, then reset the connection "
+		    "at once (within %.1f ms of connecting): typical of a proxy "
+		    "whose backend is down, or a service that rejects this "
+		    "client", ms_between(a->start_ns, a->end_ns));
+	} else if (a->stage == ST_SEND || a->stage == ST_RECV ||
+	    a->stage == ST_EXPECT)
+		why_exchange(ev, a, r);
+	else if (rs == RS_REFUSED)
+		why_refused(ev, a, r);
+	else if (rs == RS_TIMEOUT)
+		why_timeout(ev, a, r);
+	else if (rs == RS_UNREACH)
+		why_unreach(ev, a, r);
+	else if (rs == RS_PERM)
+		why_perm(ev, a, r);
+	else if (rs == RS_ADDRNA)
+		why_addrna(ev, a, r);
+	else if (rs == RS_RESOURCE)
+		why_resource(ev, r);
+}
+
+static int
+is_nodata(int eai)
+{
+#ifdef EAI_NODATA
+	if (eai == EAI_NODATA)
+		return 1;
+#endif
+#ifdef EAI_ADDRFAMILY
+	if (eai == EAI_ADDRFAMILY)
+		return 1;
+#endif
+	(void)eai;
+	return 0;
+}
+
+/*
+ * After -4/-6 found nothing: resolves the name for any family and writes
+ * the addresses it has into buf. Returns how many there are.
+ */
+static int
+other_family(const char *host, char *buf, size_t len)
+{
+	struct addrinfo *res, *ai;
+	char h[ADDRSTR_MAX];
+	size_t m = 0;
+	int n = 0;
+
+	if (rs_sync(host, AF_UNSPEC, &res) != 0)
+		return 0;
+	buf[0] = '\0';
+	for (ai = res; ai != NULL && n < 4; ai = ai->ai_next, n++)
+		m += (size_t)snprintf(buf + m, len > m ? len - m : 0, "%s%s",
+		    n ? ", " : "", sa_fmt_host(ai->ai_addr, h, sizeof(h)));
+	freeaddrinfo(res);
+	return n;
+}
+
+void
+evconn_dns(struct evconn *ev, const char *host, const struct dial_round *rd,
+    struct result *r)
+{
+	char ns[256];
+	int nns;
+
+	r->stage = ST_RESOLVE;
+	if (rd->naddr == 0 && rd->eai == 0 && !rd->rs_cut) {
+		r->dx = DX_NO_ADDRESS;
+		if (rd->numeric)
+			result_cause(r, "%s is an %s address, but %s was "
+			    "given", host, fam_word(ev->c->family ==
+			    AF_INET ? AF_INET6 : AF_INET), ev->c->family ==
+			    AF_INET ? "-4" : "-6");
+		result_diagnose(r);
+		return;
+	}
+	r->eai = rd->eai;
+	if (rd->eai == EAI_SYSTEM)
+		r->err = rd->eai_err;
+	if (rd->eai == EAI_SYSTEM && (r->err == EMFILE || r->err == ENFILE ||
+	    r->err == ENOMEM || r->err == ENOBUFS)) {
+		/* not the name's fault: say which limit, as for a socket */
+		r->eai = 0;
+		result_diagnose(r);
+		result_cause(r, "so %s could not be looked up (nothing is "
+		    "known about the name)", host);
+		ev_limits(ev->c, r, r->err);
+		return;
+	}
+	if (rd->eai == EAI_MEMORY) {
+		result_diagnose(r);
+		ev_limits(ev->c, r, ENOMEM);
+		return;
+	}
+	nns = si_nameservers(NULL, ns, sizeof(ns));
+	if (ev->c->family != AF_UNSPEC && !rd->rs_cut && (rd->eai ==
+	    EAI_NONAME || is_nodata(rd->eai)) && other_family(host, ns,
+	    sizeof(ns))) {
+		/* glibc says EAI_NONAME for a name of the other family only */
+		result_cause(r, "%s exists but has no %s address (%s was "
+		    "given); it resolves to %s", host,
+		    fam_word(ev->c->family), ev->c->family == AF_INET ? "-4" :
+		    "-6", ns);
+		result_fix(r, "drop %s, or add the missing %s record",
+		    ev->c->family == AF_INET ? "-4" : "-6",
+		    ev->c->family == AF_INET ? "A" : "AAAA");
+		result_diagnose(r);
+		return;
+	}
+	if (rd->rs_cut) {
+		r->eai = EAI_AGAIN;
+		result_cause(r, "the resolver gave no answer for %s within "
+		    "%.0f ms%s", host, ms_between(rd->rs_ns,
+		    clock_ns()), rd->cut ? " (the --wait deadline)" : "");
+	} else if (rd->eai == EAI_NONAME)
+		result_cause(r, "no such name: the resolver answered that %s "
+		    "does not exist (this will not change by waiting)",
+		    host);
+	else if (rd->eai == EAI_AGAIN)
+		result_cause(r, "%s could not be resolved now: the resolver "
+		    "did not answer (temporary; retrying may work)",
+		    host);
+#ifdef EAI_NODATA
+	else if ((rd->eai == EAI_NODATA
+#ifdef EAI_ADDRFAMILY
+	    || rd->eai == EAI_ADDRFAMILY
+#endif
+	    ) && ev->c->family != AF_UNSPEC)
+		result_cause(r, "%s exists but has no %s address (%s was "
+		    "given)", host, fam_word(ev->c->family),
+		    ev->c->family == AF_INET ? "-4" : "-6");
+#endif
+	if (rd->eai == EAI_NONAME || rd->eai == EAI_AGAIN || rd->rs_cut ||
+	    rd->eai == EAI_FAIL) {
+		if (nns > 0)
+			result_cause(r, "nameservers: %s (from "
+			    "/etc/resolv.conf)", ns);
+		else
+			result_cause(r, "no nameserver line in "
+			    "/etc/resolv.conf: the resolver asks 127.0.0.1");
+	}
+	result_diagnose(r);
+}
+
+/*
+ * When some addresses of a name answer and others do not, says so in one
+ * sentence into buf. Returns 1 when it wrote one.
+ */
+int
+evconn_conclude(const struct dial_round *rd, const char *host, char *buf,
+    size_t len)
+{
+	int okf[2] = { 0, 0 }, badf[2] = { 0, 0 }, nok = 0, nbad = 0;
+	int local = 0, refused = 0;
+	const struct dial_att *first = NULL, *bad = NULL;
+	char h[ADDRSTR_MAX], fh[ADDRSTR_MAX];
+	const char *verb;
+
+	if (rd->numeric || rd->naddr < 2)
+		return 0;
+	for (int i = 0; i < rd->nstarted; i++) {
+		const struct dial_att *a = &rd->att[i];
+		int f = a->sa.ss_family == AF_INET6;
+
+		if (a->abandoned)
+			continue;
+		if (a->ok || a->est_ns != 0) {
+			okf[f] = 1;
+			nok++;
+		} else {
+			badf[f] = 1;
+			nbad++;
+			if (bad == NULL)
+				bad = a;
+			local |= is_local(&a->sa);
+			refused |= evconn_reason(a) == RS_REFUSED;
+		}
+	}
+	if (nok == 0 || nbad == 0)
+		return 0;
+	/* the resolver's first address, before interleaving */
+	first = &rd->att[0];
+	verb = local && refused ? "listens" : "answers";
+	host_of(&bad->sa, h, sizeof(h));
+	host_of(&first->sa, fh, sizeof(fh));
+	if (okf[0] && !okf[1] && badf[1])
+		snprintf(buf, len, "%s %s on IPv4 only (%s: %s)",
+		    host, verb, h, reason_slug(evconn_reason(bad)));
+	else if (okf[1] && !okf[0] && badf[0])
+		snprintf(buf, len, "%s %s on IPv6 only (%s: %s)",
+		    host, verb, h, reason_slug(evconn_reason(bad)));
+	else
+		snprintf(buf, len, "%s %s on %d of its %d addresses (%s: %s)",
+		    host, verb, nok, nok + nbad, h,
+		    reason_slug(evconn_reason(bad)));
+	if (!(first->ok || first->est_ns != 0) && !first->abandoned) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, "; %s resolves to %s first, so "
+		    "clients that try one address fail", host, fh);
+	} else {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, "; clients that try %s fail", h);
+	}
+	return 1;
+}
+
+/* Picks the failure that speaks for the round (the most telling one). */
+const struct dial_att *
+evconn_representative(const struct dial_round *rd)
+{
+	for (int i = 0; i < rd->nstarted; i++) {
+		const struct dial_att *a = &rd->att[i];
+		enum reason rs = evconn_reason(a);
+
+		if (a->abandoned)
+			continue;
+		if (rs == RS_ADDRNA || (a->immediate && (a->err ==
+		    ENETUNREACH || a->err == EAFNOSUPPORT)))
+			continue;
+		return a;
+	}
+	for (int i = 0; i < rd->nstarted; i++)
+		if (!rd->att[i].abandoned)
+			return &rd->att[i];
+	return &rd->att[0];
+}
