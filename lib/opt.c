@@ -5,19 +5,26 @@
 #include <sys/socket.h>
 
 #include "dur.h"
+#include "om.h"
 #include "opt.h"
+
+/* the global options, with the end of the table */
+#define NGLOBAL	10
 
 /*
  * The global options, as a table like a command's. The destinations are
  * filled into a copy per call (see globals()), so no state is kept here.
  */
 static void
-globals(struct ctx *c, struct opt g[9], int *four, int *six, int *hl,
+globals(struct ctx *c, struct opt g[NGLOBAL], int *four, int *six, int *hl,
     const char **col)
 {
-	struct opt t[9] = {
+	struct opt t[NGLOBAL] = {
 		{ "json", 0, OT_FLAG, &c->json, NULL,
 		    "one JSON object per result on stdout (JSON Lines)",
+		    0, 0, NULL },
+		{ "openmetrics", 0, OT_FLAG, &c->openmetrics, NULL,
+		    "probe results in the OpenMetrics text format (Prometheus)",
 		    0, 0, NULL },
 		{ "quiet", 'q', OT_FLAG, &c->quiet, NULL,
 		    "nothing on stdout; one line on stderr on failure", 0, 0,
@@ -176,9 +183,61 @@ one(struct ctx *c, const struct opt *t1, const struct opt *t2, int argc,
 	return set(c, o, name, val);
 }
 
+/*
+ * --openmetrics is for probe results. A server prints events and explain
+ * the rows of a table: they refuse it rather than mix text into the
+ * exposition. Likewise an option whose line a script reads on stdout
+ * first (probe-bind --hold's "holding ADDR:PORT").
+ */
+static const char *const om_commands[] = { "probe-bind", "probe-connect",
+    "probe-udp" };
+
+static const struct {
+	const char	*cmd;
+	const char	*opt;
+} om_refused[] = {
+	{ "probe-bind", "hold" },
+};
+
 static int
-finish(struct ctx *c, int four, int six, const char *col)
+om_check(struct ctx *c, const struct opt *opts)
 {
+	int probe = 0;
+
+	if (c->json)
+		return out_usage(c, "--json and --openmetrics exclude each "
+		    "other (choose one output format)");
+	if (c->cmd == NULL)
+		return 0;	/* before the command name: judged again after */
+	for (size_t i = 0; i < sizeof(om_commands) / sizeof(*om_commands); i++)
+		probe |= strcmp(c->cmd, om_commands[i]) == 0;
+	if (!probe)
+		return out_usage(c, "--openmetrics is for the probes "
+		    "(probe-bind, probe-connect, probe-udp); %s reports no "
+		    "probe results: use --json or the text form", c->cmd);
+	for (; opts != NULL && opts->type != OT_END; opts++)
+		for (size_t i = 0; i < sizeof(om_refused) / sizeof(*om_refused);
+		    i++)
+			if (opts->lng != NULL && opts->seen != NULL &&
+			    *opts->seen && strcmp(c->cmd, om_refused[i].cmd) ==
+			    0 && strcmp(opts->lng, om_refused[i].opt) == 0)
+				return out_usage(c, "--%s and --openmetrics "
+				    "exclude each other (--%s prints its line "
+				    "on stdout first; use --json)", opts->lng,
+				    opts->lng);
+	if (c->om == NULL)
+		c->om = om_new();
+	return 0;
+}
+
+static int
+finish(struct ctx *c, const struct opt *opts, int four, int six,
+    const char *col)
+{
+	int rc;
+
+	if (c->openmetrics && (rc = om_check(c, opts)) != 0)
+		return rc;
 	if (four && six)
 		return out_usage(c, "-4 and -6 exclude each other");
 	if (four)
@@ -202,7 +261,7 @@ finish(struct ctx *c, int four, int six, const char *col)
 int
 opt_global(struct ctx *c, int argc, char **argv, int *i)
 {
-	struct opt g[9];
+	struct opt g[NGLOBAL];
 	int four = c->family == AF_INET, six = c->family == AF_INET6;
 	int hl = 0, rc;
 	const char *col = NULL;
@@ -213,14 +272,14 @@ opt_global(struct ctx *c, int argc, char **argv, int *i)
 		return rc;
 	if (hl)
 		return 1;
-	return finish(c, four, six, col);
+	return finish(c, NULL, four, six, col);
 }
 
 int
 opt_parse(struct ctx *c, const struct cmd_help *h, const struct opt *opts,
     int argc, char **argv, int *npos)
 {
-	struct opt g[9];
+	struct opt g[NGLOBAL];
 	int four = c->family == AF_INET, six = c->family == AF_INET6;
 	int hl = 0, rc, n = 0, dashdash = 0;
 	const char *col = NULL;
@@ -248,7 +307,7 @@ opt_parse(struct ctx *c, const struct cmd_help *h, const struct opt *opts,
 		opt_help(c->out, h, opts);
 		return 1;
 	}
-	return finish(c, four, six, col);
+	return finish(c, opts, four, six, col);
 }
 
 static void
@@ -274,7 +333,7 @@ void
 opt_global_help(FILE *f)
 {
 	struct ctx c;
-	struct opt g[9];
+	struct opt g[NGLOBAL];
 	int a, b, d;
 	const char *s;
 

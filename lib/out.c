@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "errname.h"
 #include "evidence.h"
+#include "om.h"
 #include "out.h"
 
 static void	sync_out(const struct ctx *);
@@ -518,7 +519,17 @@ out_result(const struct ctx *c, const struct result *r)
 	FILE *m;
 	int col;
 
-	if (c->quiet) {
+	if (c->openmetrics && c->om != NULL) {
+		/* stdout gets the exposition at the end; stderr the failure */
+		om_result(c->om, r, c->cmd);
+		if (r->reason == RS_OK)
+			return code;
+		if (c->quiet) {
+			put_failure(c->err, c, r, 0, 1);
+			fflush(c->err);
+			return code;
+		}
+	} else if (c->quiet) {
 		if (r->reason != RS_OK) {
 			sync_out(c);
 			put_failure(c->err, c, r, 0, 1);
@@ -718,6 +729,12 @@ out_finish(const struct ctx *c, int rc)
 {
 	int e;
 
+	if (c->om != NULL) {
+		if (om_count(c->om) > 0 && om_write(c->om, c->out) == -1 &&
+		    c->werr != NULL && *c->werr == 0)
+			*c->werr = errno;
+		om_free(c->om);		/* the last use: main returns next */
+	}
 	sync_out(c);
 	if (!ferror(c->out))
 		return rc;

@@ -15,10 +15,15 @@
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
+struct om;
+
 /* Everything a command needs from the command line and the environment. */
 struct ctx {
 	const char	*cmd;		/* command name, e.g. "probe-bind" */
 	int		 json;		/* --json */
+	int		 openmetrics;	/* --openmetrics */
+	struct om	*om;		/* --openmetrics: the samples so far,
+					 * written by out_finish() */
 	int		 quiet;		/* -q */
 	int		 trace;		/* -v */
 	int		 family;	/* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
@@ -106,7 +111,8 @@ void	result_fix(struct result *r, const char *fmt, ...)
 
 /*
  * Writes r in the form the options ask for (text, --json, -q) and returns
- * its exit code.
+ * its exit code. With --openmetrics, r's samples are kept for out_finish()
+ * and a failure's text still goes to stderr (one line with -q).
  */
 int	out_result(const struct ctx *c, const struct result *r);
 
@@ -128,9 +134,11 @@ void	out_flush(const struct ctx *c);
 void	out_guard_fds(int *werr);
 
 /*
- * After a command ran: flushes stdout, and when any write to it failed
- * says so on stderr (naming the errno: the results are lost) and returns
- * 1 (error); otherwise returns rc.
+ * After a command ran: writes the --openmetrics exposition when a result
+ * was kept (nothing when none was: --help, a usage error), flushes
+ * stdout, and when any write to it failed says so on stderr (naming the
+ * errno: the results are lost) and returns 1 (error); otherwise returns
+ * rc.
  */
 int	out_finish(const struct ctx *c, int rc);
 
