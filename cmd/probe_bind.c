@@ -20,6 +20,7 @@
 #include "../lib/clock.h"
 #include "../lib/diag.h"
 #include "../lib/errname.h"
+#include "../lib/evdns.h"
 #include "../lib/evidence.h"
 #include "../lib/opt.h"
 #include "../lib/procnet.h"
@@ -485,6 +486,17 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		}
 		jb_kstr(&fail.extra, "proto", o.udp ? "udp" : "tcp");
 		jb_knull(&fail.extra, "owners");
+		if (fail.stage == ST_RESOLVE && (fail.eai != 0 ||
+		    fail.err != 0)) {
+			struct evdns_facts f;
+
+			memset(&f, 0, sizeof(f));
+			f.host = ep.host;
+			f.eai = fail.eai != 0 ? fail.eai : EAI_SYSTEM;
+			f.err = fail.err;
+			f.naddr = -1;
+			evdns_explain(c, &f, &fail);
+		}
 		result_diagnose(&fail);
 		code = out_result(c, &fail);
 		result_free(&fail);

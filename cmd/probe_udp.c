@@ -6,6 +6,7 @@
  * not answer what it was sent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netdb.h>
 #include <poll.h>
@@ -20,9 +21,11 @@
 #include "../lib/clock.h"
 #include "../lib/diag.h"
 #include "../lib/esc.h"
+#include "../lib/evdns.h"
 #include "../lib/evidence.h"
 #include "../lib/errname.h"
 #include "../lib/opt.h"
+#include "../lib/resolve.h"
 #include "../lib/sock.h"
 #include "cmds.h"
 
@@ -81,32 +84,80 @@ struct xchg {
 	long long		 noecho;	/* M_ECHO: replies that are no echo */
 };
 
-/* Resolves ep into *ss. Fills r and returns -1 on failure. */
+/*
+ * Looks host up on a resolver thread, for at most ms: a resolver that does
+ * not answer must not hold the probe past -t. Returns getaddrinfo()'s
+ * code with *res, or -1 when no answer came in time (*waited_ms says how
+ * long it was waited for).
+ */
+static int
+lookup(const char *host, int family, int64_t ms, struct addrinfo **res,
+    int *err, double *waited_ms)
+{
+	struct rs_req *rq;
+	struct pollfd p;
+	int64_t t0 = clock_ns(), end;
+	int pfd[2], eai = 0, rc;
+
+	*res = NULL;
+	*err = 0;
+	if (pipe2(pfd, O_CLOEXEC) == -1 || (rq = rs_start(host, family,
+	    pfd[1])) == NULL) {
+		/* no thread or no pipe: resolve in place, unbounded */
+		rc = rs_sync(host, family, res);
+		*err = errno;
+		return rc;
+	}
+	p.fd = pfd[0];
+	p.events = POLLIN;
+	do {
+		int64_t left = ms - (clock_ns() - t0) / 1000000;
+
+		rc = poll(&p, 1, left < 0 ? 0 : (int)left);
+	} while (rc == -1 && errno == EINTR);
+	*waited_ms = (double)(clock_ns() - t0) / 1e6;
+	if (rc <= 0) {
+		/* its thread writes to pfd[1] when getaddrinfo returns, so
+		 * both ends stay open until exit */
+		rs_abandon(rq);
+		return -1;
+	}
+	(void)rs_collect(rq, res, &eai, err, &end);
+	close(pfd[0]);
+	close(pfd[1]);
+	return eai;
+}
+
+/* Resolves ep into *ss. Explains the failure in r and returns -1. */
 static int
 resolve(const struct ctx *c, const struct endpoint *ep,
     struct sockaddr_storage *ss, struct result *r)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	int rc;
+	struct evdns_facts f;
+	struct addrinfo *res = NULL, *ai;
+	int rc, err;
 
+	memset(&f, 0, sizeof(f));
+	f.host = ep->host;
 	if (sa_from_numeric(ep->host, ep->port, ss) == 0) {
 		if (c->family == AF_UNSPEC || ss->ss_family == c->family)
 			return 0;
-		r->stage = ST_RESOLVE;
-		r->dx = DX_NO_ADDRESS;
+		f.numeric = 1;
+		evdns_explain(c, &f, r);
 		return -1;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = c->family;
-	hints.ai_socktype = SOCK_DGRAM;
-	out_trace(c, "resolve %s", ep->host);
-	rc = getaddrinfo(ep->host, NULL, &hints, &res);
+	out_trace(c, "resolve %s (at most %lld ms)", ep->host,
+	    (long long)c->timeout_ms);
+	rc = lookup(ep->host, c->family, c->timeout_ms, &res, &err,
+	    &f.waited_ms);
 	if (rc != 0) {
-		r->stage = ST_RESOLVE;
-		if (rc == EAI_SYSTEM)
-			r->err = errno;
-		else
-			r->eai = rc;
+		out_trace(c, "resolve %s: %s", ep->host, rc == -1 ?
+		    "no answer in time" : gai_strerror(rc));
+		f.cut = rc == -1;
+		f.eai = rc == -1 ? 0 : rc;
+		f.err = err;
+		f.naddr = -1;
+		evdns_explain(c, &f, r);
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
@@ -114,8 +165,7 @@ resolve(const struct ctx *c, const struct endpoint *ep,
 			break;
 	if (ai == NULL) {
 		freeaddrinfo(res);
-		r->stage = ST_RESOLVE;
-		r->dx = DX_NO_ADDRESS;
+		evdns_explain(c, &f, r);
 		return -1;
 	}
 	memset(ss, 0, sizeof(*ss));
@@ -433,8 +483,12 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	else
 		snprintf(r.target, sizeof(r.target), "%s:%d", ep.host,
 		    ep.port);
-	if (resolve(c, &ep, &ss, &r) == -1)
-		goto fail;
+	if (resolve(c, &ep, &ss, &r) == -1) {
+		r.elapsed_ms = clock_since_ms(c->t0_ns);
+		add_stats(&r, &st);
+		rc = out_result(c, &r);
+		goto done;
+	}
 	sa_fmt_host(sa, r.address, sizeof(r.address));
 	r.port = ep.port;
 	r.family = ss.ss_family;

@@ -18,6 +18,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "errname.h"
+#include "evdns.h"
 #include "evidence.h"
 #include "procnet.h"
 #include "sysinfo.h"
@@ -727,6 +728,33 @@ ev_bind_how(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 }
 
 
+/*
+ * The lookup of the host in target ("HOST", "HOST:PORT", "[V6]:PORT")
+ * failed with eai (errno err for EAI_SYSTEM): the DNS evidence.
+ */
+static void
+resolve_failed(const struct ctx *c, struct result *r, const char *target,
+    int err, int eai)
+{
+	struct evdns_facts f;
+	char host[256];
+	char *colon;
+
+	snprintf(host, sizeof(host), "%s", target);
+	if (host[0] == '[' && (colon = strchr(host, ']')) != NULL) {
+		*colon = '\0';
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	} else if ((colon = strrchr(host, ':')) != NULL &&
+	    strchr(host, ':') == colon)
+		*colon = '\0';
+	memset(&f, 0, sizeof(f));
+	f.host = host;
+	f.eai = eai;
+	f.err = err;
+	f.naddr = -1;
+	evdns_explain(c, &f, r);
+}
+
 void
 ev_server(const struct ctx *c, struct result *r, const struct sockaddr *sa,
     int udp, enum stage st, int err, int eai, const char *target)
@@ -736,7 +764,10 @@ ev_server(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		r->stage = st;
 		r->err = err;
 		r->eai = eai;
-		result_diagnose(r);
+		if (st == ST_RESOLVE)
+			resolve_failed(c, r, target, err, eai);
+		else
+			result_diagnose(r);
 		jb_knull(&r->extra, "owners");
 		return;
 	}

@@ -114,6 +114,16 @@ ms_now() {
 	[[ "$stderr" == *"dns-failure (EAI_NONAME)"* ]]
 }
 
+@test "root: a silent resolver is given up after -t, not glibc's 10 s, and the nameservers are named" {
+	require_root
+	silent_dns_run 3 -t 500ms probe-udp -c 1 slow.test 9
+	[[ "$stderr" == *"dns-failure (EAI_AGAIN)"* ]]
+	[[ "$stderr" == *"gave no answer for slow.test within"* ]]
+	[[ "$stderr" == *"nameservers: 127.0.0.1 (from /etc/resolv.conf)"* ]]
+	# glibc alone would wait timeout:5 x attempts:2; -t is 0.5 s
+	[ "$elapsed_ms" -lt 4000 ]
+}
+
 @test "usage errors: no port, port 0, a bad count" {
 	sc 2 probe-udp 127.0.0.1
 	sc 2 probe-udp 127.0.0.1 0

@@ -196,3 +196,37 @@ dns_run() {
 		return 1
 	fi
 }
+
+# silent_dns_run EXIT ARGS...: sockctl in a fresh network namespace whose
+# private /etc/resolv.conf names 127.0.0.1 (timeout:5 attempts:2, glibc's
+# default), where a UDP socket is bound to port 53 and never answers: a
+# resolver that is silent. Sets elapsed_ms to how long sockctl took.
+silent_dns_run() {
+	local want=$1
+	shift
+	printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:2\n' >"$BATS_TEST_TMPDIR/resolv.conf"
+	run --separate-stderr unshare -n -m bash -c '
+		[ "$(ip -o link show | grep -cv ": lo:")" -eq 0 ] || exit 91
+		ip link set lo up
+		mount --bind "$1" /etc/resolv.conf || exit 90
+		"$2" -q probe-bind --udp --hold 60s 127.0.0.1:53 3>&- &
+		pid=$!
+		for i in $(seq 100); do
+			grep -q "0100007F:0035 " /proc/net/udp && break
+			sleep 0.05
+		done
+		shift 2
+		t0=$(date +%s%N)
+		"$@"
+		rc=$?
+		echo "elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))" >&2
+		kill "$pid"; wait "$pid" 2>/dev/null
+		exit $rc' _ "$BATS_TEST_TMPDIR/resolv.conf" "$SOCKCTL" "$SOCKCTL" "$@"
+	elapsed_ms=$(sed -n 's/^elapsed_ms=//p' <<<"$stderr")
+	if [ "$status" -ne "$want" ]; then
+		{ echo "sockctl $* (a silent nameserver, in a fresh namespace)"
+		  echo "exit $status, expected $want"
+		  echo "--- stdout"; echo "$output"; echo "--- stderr"; echo "$stderr"; } >&2
+		return 1
+	fi
+}
