@@ -105,9 +105,24 @@ as_user() {
 }
 
 @test "--wait retries until the holder is gone" {
-	start_listener h "$SOCKCTL" probe-bind --hold 300ms 127.0.0.1:0
-	sc 0 probe-bind --wait 20s "127.0.0.1:$listen_port"
-	assert_output --partial "free after waiting"
+	start_listener h "$SOCKCTL" probe-bind --hold 60s 127.0.0.1:0
+	local holder=$bg_pid i
+	# the holder goes only once the waiting probe has met it (its -v
+	# trace names the EADDRINUSE): no race with a timed hold
+	start_bg w "$SOCKCTL" -v probe-bind --wait 20s "127.0.0.1:$listen_port"
+	local waiter=$bg_pid
+	for ((i = 0; i < 500; i++)); do
+		grep -q EADDRINUSE "$BATS_TEST_TMPDIR/w.err" && break
+		sleep 0.02
+	done
+	grep -q EADDRINUSE "$BATS_TEST_TMPDIR/w.err"
+	stop_bg "$holder"
+	for ((i = 0; i < 1000; i++)); do
+		kill -0 "$waiter" 2>/dev/null || break
+		sleep 0.02
+	done
+	wait "$waiter"
+	grep -q "free after waiting" "$BATS_TEST_TMPDIR/w.out"
 }
 
 @test "--wait gives up after DUR and still names the holder" {
