@@ -4,6 +4,9 @@
 # listeners and clients on port 0, loopback only).
 load helpers/common
 
+# the user the test runs as: the holders below are its own processes
+ME=$(id -un)
+
 LISTEN_PY=$BATS_TEST_DIRNAME/helpers/listen.py
 
 # py NAME MODE ARGS...: a listen.py listener or client; sets bg_pid,
@@ -30,13 +33,13 @@ json_line() {
 	port=$listen_port
 	sc 7 probe-bind "[::]:$port"
 	assert_stderr_contains "sockctl: probe-bind [::]:$port: bind: port-in-use (EADDRINUSE)"
-	assert_stderr_contains "held by pid $bg_pid (python3, user root), LISTEN on 0.0.0.0:$port"
+	assert_stderr_contains "held by pid $bg_pid (python3, user $ME), LISTEN on 0.0.0.0:$port"
 	assert_stderr_contains "a [::] socket takes IPv4 too unless it sets IPV6_V6ONLY"
 	assert_stderr_contains "IPV6_V6ONLY (sockctl: --v6only) would separate them"
 	assert_stderr_contains "sockctl probe-bind --v6only '[::]:$port'"
 	sc 7 --json probe-bind "[::]:$port"
 	assert_output --partial '"reason":"port-in-use"'
-	assert_output --partial "\"owners\":[{\"pid\":$bg_pid,\"command\":\"python3\",\"user\":\"root\",\"local\":\"0.0.0.0:$port\",\"state\":\"LISTEN\"}]"
+	assert_output --partial "\"owners\":[{\"pid\":$bg_pid,\"command\":\"python3\",\"user\":\"$ME\",\"local\":\"0.0.0.0:$port\",\"state\":\"LISTEN\"}]"
 	assert_output --partial 'IPV6_V6ONLY (sockctl: --v6only)'
 	sc 0 probe-bind --v6only "[::]:$port"
 	assert_output "[::]:$port/tcp: bound and listening, then closed"
@@ -76,7 +79,7 @@ json_line() {
 	json_line 1 | grep -q '"reason":"port-in-use"'
 	json_line 1 | grep -q "\"owners\":\[{\"pid\":$v6pid,"
 	sc 7 probe-bind "$port"
-	assert_stderr_contains "held by pid $v6pid (python3, user root), LISTEN on [::]:$port (v6-only)"
+	assert_stderr_contains "held by pid $v6pid (python3, user $ME), LISTEN on [::]:$port (v6-only)"
 	# 127.0.0.1 held too: 0.0.0.0 fails, and only that holder is named
 	start_listener h "$SOCKCTL" probe-bind --hold 60s "127.0.0.1:$port"
 	sc 7 --json probe-bind "0.0.0.0:$port"
@@ -91,7 +94,7 @@ json_line() {
 	py dual dual
 	port=$listen_port
 	sc 7 probe-bind "0.0.0.0:$port"
-	assert_stderr_contains "held by pid $bg_pid (python3, user root), LISTEN on [::]:$port (dual-stack: takes IPv4 too)"
+	assert_stderr_contains "held by pid $bg_pid (python3, user $ME), LISTEN on [::]:$port (dual-stack: takes IPv4 too)"
 	assert_stderr_contains "[::]:$port is dual-stack (IPV6_V6ONLY off): it takes IPv4 too, so it blocks 0.0.0.0:$port"
 	sc 7 --json probe-bind "127.0.0.1:$port"
 	assert_output --partial "\"pid\":$bg_pid"
@@ -114,12 +117,12 @@ json_line() {
 	py f fork 2
 	read -r c1 c2 <<<"${wait_match##*children }"
 	sc 7 probe-bind "127.0.0.1:$listen_port"
-	assert_stderr_contains "held by pid $bg_pid (python3, user root) and 2 more processes: $c1, $c2 (user root), LISTEN on 127.0.0.1:$listen_port"
+	assert_stderr_contains "held by pid $bg_pid (python3, user $ME) and 2 more processes: $c1, $c2 (user $ME), LISTEN on 127.0.0.1:$listen_port"
 	[ "$(grep -c 'held by' <<<"$stderr")" -eq 1 ]
 	sc 7 --json probe-bind "127.0.0.1:$listen_port"
 	[ "$(grep -o '"pid":[0-9]*' <<<"$output" | sort -u | wc -l)" -eq 3 ]
 	for p in "$bg_pid" "$c1" "$c2"; do
-		assert_output --partial "{\"pid\":$p,\"command\":\"python3\",\"user\":\"root\",\"local\":\"127.0.0.1:$listen_port\",\"state\":\"LISTEN\"}"
+		assert_output --partial "{\"pid\":$p,\"command\":\"python3\",\"user\":\"$ME\",\"local\":\"127.0.0.1:$listen_port\",\"state\":\"LISTEN\"}"
 	done
 }
 
@@ -127,7 +130,7 @@ json_line() {
 	command -v python3 >/dev/null || skip "needs python3"
 	py f fork 20
 	sc 7 probe-bind "127.0.0.1:$listen_port"
-	assert_stderr_contains "held by pid $bg_pid (python3, user root) and 20 more processes: "
+	assert_stderr_contains "held by pid $bg_pid (python3, user $ME) and 20 more processes: "
 	assert_stderr_contains "and 5 more not listed, LISTEN on 127.0.0.1:$listen_port"
 }
 
@@ -138,7 +141,7 @@ json_line() {
 	py cli client 127.0.0.1 "$lport"
 	cport=$listen_port
 	sc 7 probe-bind "127.0.0.1:$cport"
-	assert_stderr_contains "held by pid $bg_pid (python3, user root): the local end of an outgoing connection to 127.0.0.1:$lport (ESTAB on 127.0.0.1:$cport)"
+	assert_stderr_contains "held by pid $bg_pid (python3, user $ME): the local end of an outgoing connection to 127.0.0.1:$lport (ESTAB on 127.0.0.1:$cport)"
 	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
 	if [ "$cport" -ge "$lo" ] && [ "$cport" -le "$hi" ]; then
 		assert_stderr_contains "port $cport is in the ephemeral range $lo-$hi (net.ipv4.ip_local_port_range): a client took it"
@@ -151,7 +154,7 @@ json_line() {
 	assert_output --partial '"state":"ESTAB"'
 	# the server's side of the same connection is no outgoing one
 	sc 7 probe-bind "127.0.0.1:$lport"
-	assert_stderr_contains "held by pid $srvpid (python3, user root), LISTEN on 127.0.0.1:$lport"
+	assert_stderr_contains "held by pid $srvpid (python3, user $ME), LISTEN on 127.0.0.1:$lport"
 	assert_stderr_contains "1 connection accepted on the port"
 	[[ "$stderr" != *"outgoing"* ]]
 }
