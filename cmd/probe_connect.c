@@ -31,6 +31,7 @@
 #include "../lib/errname.h"
 #include "../lib/esc.h"
 #include "../lib/evconn.h"
+#include "../lib/evdns.h"
 #include "../lib/evidence.h"
 #include "../lib/expect.h"
 #include "../lib/loop.h"
@@ -327,7 +328,7 @@ resolve_result(struct probe *p, struct result *r)
 	    clock_ns());
 	r->stage = ST_RESOLVE;
 	extra_keys(p, NULL, r);
-	evconn_dns(&p->rn->ev, p->t->ep.host, &p->last, r);
+	evdns_explain(p->rn->c, p->t->ep.host, &p->last, r);
 }
 
 static void
@@ -336,8 +337,7 @@ build_results(struct probe *p, struct result **out, int *nout)
 	const struct dial_round *rd = &p->last;
 	struct run *rn = p->rn;
 	struct result *rs;
-	char concl[512], h[ADDRSTR_MAX];
-	int n, okc;
+	int n;
 
 	if (rd->naddr == 0 || rd->nstarted == 0) {
 		rs = malloc(sizeof(*rs));
@@ -354,64 +354,17 @@ build_results(struct probe *p, struct result **out, int *nout)
 	rs = reallocarray(NULL, (size_t)n, sizeof(*rs));
 	if (rs == NULL)
 		out_nomem("results");
-	okc = evconn_conclude(rd, p->t->ep.host, concl, sizeof(concl));
-	if (rn->all) {
-		for (int i = 0; i < n; i++) {
-			result_init(&rs[i], rn->c);
-			att_result(p, &rd->att[i], &rs[i]);
-			if (!okc)
-				continue;
-			if (rd->att[i].ok)
-				result_fix(&rs[i], "%s", concl);
-			else
-				result_cause(&rs[i], "%s", concl);
-		}
-		*out = rs;
-		*nout = n;
-		return;
-	}
-	result_init(&rs[0], rn->c);
-	if (rd->winner >= 0) {
-		att_result(p, &rd->att[rd->winner], &rs[0]);
-		if (okc && rd->att[rd->winner].ok)
-			result_fix(&rs[0], "%s", concl);
-		else if (okc)
-			result_cause(&rs[0], "%s", concl);
-		for (int i = 0; i < rd->nstarted; i++)
-			if (rd->att[i].abandoned && rd->att[rd->winner].ok) {
-				char wh[ADDRSTR_MAX];
+	for (int i = 0; i < n; i++) {
+		const struct dial_att *a = rn->all ? &rd->att[i] :
+		    rd->winner >= 0 ? &rd->att[rd->winner] :
+		    evconn_representative(rd);
 
-				result_fix(&rs[0], "%s had not answered after "
-				    "%d ms, so %s was tried next (RFC 8305); "
-				    "it was dropped when that connected",
-				    host_of(&rd->att[i].sa, h, sizeof(h)),
-				    DIAL_HE_DELAY_MS, host_of(
-				    &rd->att[rd->winner].sa, wh, sizeof(wh)));
-				break;
-			}
-	} else {
-		const struct dial_att *a = evconn_representative(rd);
-		char list[512];
-		size_t m = 0;
-
-		att_result(p, a, &rs[0]);
-		list[0] = '\0';
-		for (int i = 0; i < rd->nstarted && m < sizeof(list); i++) {
-			struct dial_att *t = &rd->att[i];
-
-			m += (size_t)snprintf(list + m, sizeof(list) - m,
-			    "%s%s %s%s%s%s", i ? ", " : "",
-			    host_of(&t->sa, h, sizeof(h)),
-			    reason_slug(evconn_reason(t)),
-			    t->err ? " (" : "", t->err && errname(t->err) ?
-			    errname(t->err) : "", t->err ? ")" : "");
-		}
-		if (rd->nstarted > 1)
-			result_cause(&rs[0], "%s resolves to %d addresses, all "
-			    "failed: %s", p->t->ep.host, rd->nstarted, list);
+		result_init(&rs[i], rn->c);
+		att_result(p, a, &rs[i]);
+		evconn_round(rd, p->t->ep.host, a, !rn->all, &rs[i]);
 	}
 	*out = rs;
-	*nout = 1;
+	*nout = n;
 }
 
 static void

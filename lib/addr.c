@@ -321,7 +321,6 @@ sa_listens_for(const struct sockaddr *l, const struct sockaddr *d,
     int *via_v6any)
 {
 	const struct in6_addr *l6;
-	struct sockaddr_in m4;
 
 	*via_v6any = 0;
 	if (l->sa_family == d->sa_family)
@@ -333,12 +332,9 @@ sa_listens_for(const struct sockaddr *l, const struct sockaddr *d,
 		return 1;
 	}
 	l6 = &((const struct sockaddr_in6 *)l)->sin6_addr;
-	if (!IN6_IS_ADDR_V4MAPPED(l6))
-		return 0;
-	memset(&m4, 0, sizeof(m4));
-	m4.sin_family = AF_INET;
-	memcpy(&m4.sin_addr, l6->s6_addr + 12, 4);
-	return sa_same_addr((const struct sockaddr *)&m4, d);
+	/* ::ffff:a.b.c.d: the IPv4 address in its last four bytes */
+	return IN6_IS_ADDR_V4MAPPED(l6) && memcmp(l6->s6_addr + 12,
+	    &((const struct sockaddr_in *)d)->sin_addr, 4) == 0;
 }
 
 const char *

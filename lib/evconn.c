@@ -13,7 +13,7 @@
 #include "evconn.h"
 #include "evidence.h"
 #include "expect.h"
-#include "resolve.h"
+#include "listen.h"
 #include "sysinfo.h"
 
 #define ARP_GIVEUP_MS	3000	/* a neighbour lookup fails after ~3 s */
@@ -22,12 +22,6 @@ static double
 ms_between(int64_t a, int64_t b)
 {
 	return (double)(b - a) / 1e6;
-}
-
-static const char *
-fam_word(int af)
-{
-	return af == AF_INET6 ? "IPv6" : "IPv4";
 }
 
 static char *
@@ -51,103 +45,10 @@ is_local(const struct sockaddr_storage *ss)
 	    si_is_local((const struct sockaddr *)ss);
 }
 
-/* Listeners on this machine (lib/procnet) */
-
-struct lscan {
-	const struct sockaddr	*dst;
-	struct evconn_listen	*ls;
-};
-
-static int
-lscan_fn(const struct pn_sock *s, void *arg)
-{
-	struct lscan *sc = arg;
-	struct evconn_listen *ls = sc->ls;
-	char h[ADDRSTR_MAX];
-	size_t n;
-	int v6any;
-
-	if (s->state != PN_LISTEN)
-		return 0;
-	ls->nlisten++;
-	ls->fam[s->local.ss_family == AF_INET6] = 1;
-	n = strlen(ls->where);
-	if (n + ADDRSTR_MAX + 4 < sizeof(ls->where)) {
-		host_of(&s->local, h, sizeof(h));
-		snprintf(ls->where + n, sizeof(ls->where) - n, "%s%s%s%s",
-		    n ? ", " : "", s->local.ss_family == AF_INET6 ? "[" : "",
-		    h, s->local.ss_family == AF_INET6 ? "]" : "");
-	}
-	if (sa_listens_for((const struct sockaddr *)&s->local, sc->dst,
-	    &v6any) && (!ls->match || ls->match_v6any)) {
-		ls->match = 1;
-		ls->match_v6any = v6any;
-		ls->m = *s;
-	}
-	return 0;
-}
-
-static int
-lcache_fn(const struct pn_sock *s, void *arg)
-{
-	struct evconn_lcache *lc = arg;
-
-	if (lc->n == lc->cap) {
-		size_t cap = lc->cap ? lc->cap * 2 : 64;
-		struct pn_sock *v;
-
-		if (cap > EVCONN_LC_MAX || (v = reallocarray(lc->v, cap,
-		    sizeof(*v))) == NULL) {
-			lc->over = 1;
-			return 1;
-		}
-		lc->v = v;
-		lc->cap = cap;
-	}
-	lc->v[lc->n++] = *s;
-	return 0;
-}
-
-int
-evconn_listeners(const char *root, struct evconn_lcache *lc,
-    const struct sockaddr *dst, int64_t since_ns, struct evconn_listen *ls)
-{
-	struct lscan sc = { dst, ls };
-	int port = sa_port(dst);
-
-	memset(ls, 0, sizeof(*ls));
-	/* a read after the attempt ended tells as much as a new one */
-	if (lc != NULL && !lc->over && lc->at_ns < since_ns) {
-		lc->n = 0;
-		lc->at_ns = clock_ns();
-		if (pn_scan_states(root, IPPROTO_TCP, -1, PN_STATE(PN_LISTEN),
-		    lcache_fn, lc) == -1)
-			lc->over = 1;
-	}
-	if (lc == NULL || lc->over)
-		return pn_scan_states(root, IPPROTO_TCP, port,
-		    PN_STATE(PN_LISTEN), lscan_fn, &sc);
-	for (size_t i = 0; i < lc->n; i++)
-		if (sa_port((const struct sockaddr *)&lc->v[i].local) == port)
-			(void)lscan_fn(&lc->v[i], &sc);
-	return 0;
-}
-
-int
-evconn_queue_full(const struct evconn_listen *ls)
-{
-	/* the kernel drops a SYN once more than backlog connections wait;
-	 * without the backlog (/proc/net/tcp) any wait counts */
-	return ls->match && ls->m.rxq > (ls->m.has_backlog ? ls->m.backlog :
-	    0);
-}
-
 void
 evconn_free(struct evconn *ev)
 {
-	free(ev->lc.v);
-	ev->lc.v = NULL;
-	ev->lc.n = ev->lc.cap = 0;
+	listen_cache_free(&ev->lc);
 }
 
 /* Sockets connected to dst (its address and port), and in TIME_WAIT. */
@@ -237,7 +138,7 @@ static void
 why_refused(struct evconn *ev, const struct dial_att *a, struct result *r)
 {
 	char h[ADDRSTR_MAX], ib[128], sb[160];
-	struct evconn_listen ls;
+	struct listen_match ls;
 	int port = sa_port((struct sockaddr *)&a->sa);
 
 	host_of(&a->sa, h, sizeof(h));
@@ -260,7 +161,7 @@ why_refused(struct evconn *ev, const struct dial_att *a, struct result *r)
 		    "firewall's reset", h);
 		return;
 	}
-	(void)evconn_listeners(ev->c->proc_root, &ev->lc,
+	(void)listen_lookup(ev->c->proc_root, &ev->lc,
 		    (const struct sockaddr *)&a->sa, a->end_ns, &ls);
 	if (ls.nlisten == 0) {
 		result_cause(r, "nothing listens on port %d on this machine "
@@ -293,7 +194,7 @@ static void
 why_timeout(struct evconn *ev, const struct dial_att *a, struct result *r)
 {
 	char h[ADDRSTR_MAX], ifn[IF_NAMESIZE];
-	struct evconn_listen ls;
+	struct listen_match ls;
 	int port = sa_port((struct sockaddr *)&a->sa);
 	int64_t t = ev->c->timeout_ms;
 
@@ -311,11 +212,11 @@ why_timeout(struct evconn *ev, const struct dial_att *a, struct result *r)
 		return;
 	}
 	if (is_local(&a->sa)) {
-		(void)evconn_listeners(ev->c->proc_root, &ev->lc,
+		(void)listen_lookup(ev->c->proc_root, &ev->lc,
 		    (const struct sockaddr *)&a->sa, a->end_ns, &ls);
 		/* the kernel drops a SYN once more than backlog connections
 		 * wait; without the backlog (/proc/net/tcp) any wait counts */
-		if (evconn_queue_full(&ls)) {
+		if (listen_queue_full(&ls)) {
 			if (ls.m.has_backlog)
 				result_cause(r, "the listener on port %d has a "
 				    "full accept queue (%lu waiting, backlog "
@@ -682,133 +583,6 @@ evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 		why_resource(ev, r);
 }
 
-static int
-is_nodata(int eai)
-{
-#ifdef EAI_NODATA
-	if (eai == EAI_NODATA)
-		return 1;
-#endif
-#ifdef EAI_ADDRFAMILY
-	if (eai == EAI_ADDRFAMILY)
-		return 1;
-#endif
-	(void)eai;
-	return 0;
-}
-
-/*
- * After -4/-6 found nothing: resolves the name for any family and writes
- * the addresses it has into buf. Returns how many there are.
- */
-static int
-other_family(const char *host, char *buf, size_t len)
-{
-	struct addrinfo *res, *ai;
-	char h[ADDRSTR_MAX];
-	size_t m = 0;
-	int n = 0;
-
-	if (rs_sync(host, AF_UNSPEC, &res) != 0)
-		return 0;
-	buf[0] = '\0';
-	for (ai = res; ai != NULL && n < 4; ai = ai->ai_next, n++)
-		m += (size_t)snprintf(buf + m, len > m ? len - m : 0, "%s%s",
-		    n ? ", " : "", sa_fmt_host(ai->ai_addr, h, sizeof(h)));
-	freeaddrinfo(res);
-	return n;
-}
-
-void
-evconn_dns(struct evconn *ev, const char *host, const struct dial_round *rd,
-    struct result *r)
-{
-	char ns[256];
-	int nns;
-
-	r->stage = ST_RESOLVE;
-	if (rd->naddr == 0 && rd->eai == 0 && !rd->rs_cut) {
-		r->dx = DX_NO_ADDRESS;
-		if (rd->numeric)
-			result_cause(r, "%s is an %s address, but %s was "
-			    "given", host, fam_word(ev->c->family ==
-			    AF_INET ? AF_INET6 : AF_INET), ev->c->family ==
-			    AF_INET ? "-4" : "-6");
-		result_diagnose(r);
-		return;
-	}
-	r->eai = rd->eai;
-	if (rd->eai == EAI_SYSTEM)
-		r->err = rd->eai_err;
-	if (rd->eai == EAI_SYSTEM && (r->err == EMFILE || r->err == ENFILE ||
-	    r->err == ENOMEM || r->err == ENOBUFS)) {
-		/* not the name's fault: say which limit, as for a socket */
-		r->eai = 0;
-		result_diagnose(r);
-		result_cause(r, "so %s could not be looked up (nothing is "
-		    "known about the name)", host);
-		ev_limits(ev->c, r, r->err);
-		return;
-	}
-	if (rd->eai == EAI_MEMORY) {
-		result_diagnose(r);
-		ev_limits(ev->c, r, ENOMEM);
-		return;
-	}
-	nns = si_nameservers(NULL, ns, sizeof(ns));
-	if (ev->c->family != AF_UNSPEC && !rd->rs_cut && (rd->eai ==
-	    EAI_NONAME || is_nodata(rd->eai)) && other_family(host, ns,
-	    sizeof(ns))) {
-		/* glibc says EAI_NONAME for a name of the other family only */
-		result_cause(r, "%s exists but has no %s address (%s was "
-		    "given); it resolves to %s", host,
-		    fam_word(ev->c->family), ev->c->family == AF_INET ? "-4" :
-		    "-6", ns);
-		result_fix(r, "drop %s, or add the missing %s record",
-		    ev->c->family == AF_INET ? "-4" : "-6",
-		    ev->c->family == AF_INET ? "A" : "AAAA");
-		result_diagnose(r);
-		return;
-	}
-	if (rd->rs_cut) {
-		r->eai = EAI_AGAIN;
-		result_cause(r, "the resolver gave no answer for %s within "
-		    "%.0f ms%s", host, ms_between(rd->rs_ns,
-		    clock_ns()), rd->cut ? " (the --wait deadline)" : "");
-	} else if (rd->eai == EAI_NONAME)
-		result_cause(r, "no such name: the resolver answered that %s "
-		    "does not exist (this will not change by waiting)",
-		    host);
-	else if (rd->eai == EAI_AGAIN)
-		result_cause(r, "%s could not be resolved now: the resolver "
-		    "did not answer (temporary; retrying may work)",
-		    host);
-#ifdef EAI_NODATA
-	else if ((rd->eai == EAI_NODATA
-#ifdef EAI_ADDRFAMILY
-	    || rd->eai == EAI_ADDRFAMILY
-#endif
-	    ) && ev->c->family != AF_UNSPEC)
-		result_cause(r, "%s exists but has no %s address (%s was "
-		    "given)", host, fam_word(ev->c->family),
-		    ev->c->family == AF_INET ? "-4" : "-6");
-#endif
-	if (rd->eai == EAI_NONAME || rd->eai == EAI_AGAIN || rd->rs_cut ||
-	    rd->eai == EAI_FAIL) {
-		if (nns > 0)
-			result_cause(r, "nameservers: %s (from "
-			    "/etc/resolv.conf)", ns);
-		else
-			result_cause(r, "no nameserver line in "
-			    "/etc/resolv.conf: the resolver asks 127.0.0.1");
-	}
-	result_diagnose(r);
-}
-
-/*
- * When some addresses of a name answer and others do not, says so in one
- * sentence into buf. Returns 1 when it wrote one.
- */
 int
 evconn_conclude(const struct dial_round *rd, const char *host, char *buf,
     size_t len)
@@ -888,4 +662,45 @@ evconn_representative(const struct dial_round *rd)
 		if (!rd->att[i].abandoned)
 			return &rd->att[i];
 	return &rd->att[0];
+}
+
+void
+evconn_round(const struct dial_round *rd, const char *host,
+    const struct dial_att *a, int list, struct result *r)
+{
+	char buf[512], h[ADDRSTR_MAX], wh[ADDRSTR_MAX];
+	size_t m = 0;
+
+	if (evconn_conclude(rd, host, buf, sizeof(buf))) {
+		if (a->ok)
+			result_fix(r, "%s", buf);
+		else
+			result_cause(r, "%s", buf);
+	}
+	if (a->ok && rd->winner >= 0 && a == &rd->att[rd->winner]) {
+		for (int i = 0; i < rd->nstarted; i++)
+			if (rd->att[i].abandoned) {
+				result_fix(r, "%s had not answered after %d ms, "
+				    "so %s was tried next (RFC 8305); it was "
+				    "dropped when that connected", host_of(
+				    &rd->att[i].sa, h, sizeof(h)),
+				    DIAL_HE_DELAY_MS, host_of(&a->sa, wh,
+				    sizeof(wh)));
+				break;
+			}
+	}
+	if (!list || rd->winner >= 0 || rd->nstarted < 2)
+		return;
+	buf[0] = '\0';
+	for (int i = 0; i < rd->nstarted && m < sizeof(buf); i++) {
+		const struct dial_att *t = &rd->att[i];
+
+		m += (size_t)snprintf(buf + m, sizeof(buf) - m, "%s%s %s%s%s%s",
+		    i ? ", " : "", host_of(&t->sa, h, sizeof(h)),
+		    reason_slug(evconn_reason(t)), t->err ? " (" : "",
+		    t->err && errname(t->err) ? errname(t->err) : "",
+		    t->err ? ")" : "");
+	}
+	result_cause(r, "%s resolves to %d addresses, all failed: %s", host,
+	    rd->nstarted, buf);
 }

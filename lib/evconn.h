@@ -13,24 +13,8 @@
 #include <sys/socket.h>
 
 #include "dial.h"
+#include "listen.h"
 #include "out.h"
-#include "procnet.h"
-
-/*
- * The TCP listeners of this machine, read once and shared by every result
- * whose attempt ended before the read: a sweep of a thousand closed ports
- * asks the kernel once, not a thousand times. Past EVCONN_LC_MAX
- * listeners each lookup asks for its own port instead. Zero it to start.
- */
-#define EVCONN_LC_MAX	4096
-
-struct evconn_lcache {
-	struct pn_sock		*v;
-	size_t			 n;
-	size_t			 cap;
-	int64_t			 at_ns;		/* when read; 0: never */
-	int			 over;		/* too many, or no memory */
-};
 
 /* What the evidence needs of a run; lc starts zeroed. */
 struct evconn {
@@ -38,39 +22,11 @@ struct evconn {
 	const char		*expect;	/* --expect pattern, or NULL */
 	size_t			 sendlen;	/* bytes sent after connecting */
 	long long		 jobs;		/* targets at once (-j) */
-	struct evconn_lcache	 lc;
+	struct listen_cache	 lc;
 };
 
-/* Frees the listener cache of ev. */
+/* Frees what ev holds (its listener cache). */
 void	evconn_free(struct evconn *ev);
-
-/* The listeners seen for one destination address and port. */
-struct evconn_listen {
-	int			 nlisten;	/* LISTEN sockets on the port */
-	int			 match;		/* one takes connections to dst */
-	int			 match_v6any;	/* only through [::] */
-	struct pn_sock		 m;		/* that one */
-	char			 where[256];	/* the addresses listened on */
-	int			 fam[2];	/* IPv4, IPv6 listeners seen */
-};
-
-/*
- * Fills *ls with the TCP listeners on dst's port that ROOT shows, from the
- * cache lc when it was read after since_ns (else it is read again first);
- * with lc NULL, or a cache that overflowed, only that port is asked for.
- * Returns 0, or -1 with errno set when no table could be read (*ls then
- * shows no listener).
- */
-int	evconn_listeners(const char *root, struct evconn_lcache *lc,
-	    const struct sockaddr *dst, int64_t since_ns,
-	    struct evconn_listen *ls);
-
-/*
- * Returns 1 when the matching listener of ls has more connections waiting
- * than its backlog: the kernel drops new SYNs, the application is not
- * calling accept(). Without the backlog (/proc/net/tcp) any wait counts.
- */
-int	evconn_queue_full(const struct evconn_listen *ls);
 
 /* Returns the reason a's outcome maps to in the diagnosis table. */
 enum reason evconn_reason(const struct dial_att *a);
@@ -84,15 +40,6 @@ enum reason evconn_reason(const struct dial_att *a);
 void	evconn_explain(struct evconn *ev, const struct dial_att *a,
 	    struct result *r);
 
-/*
- * Fills r (stage resolve, reason, cause, fix) for round rd of host, which
- * connected nowhere: the name does not exist or has no address of the
- * family asked for (naming those it has), the resolver did not answer
- * (naming the nameservers), or a limit was hit.
- */
-void	evconn_dns(struct evconn *ev, const char *host,
-	    const struct dial_round *rd, struct result *r);
-
 /* Returns the failure that speaks for a failed round rd. */
 const struct dial_att *evconn_representative(const struct dial_round *rd);
 
@@ -103,5 +50,15 @@ const struct dial_att *evconn_representative(const struct dial_round *rd);
  */
 int	evconn_conclude(const struct dial_round *rd, const char *host,
 	    char *buf, size_t len);
+
+/*
+ * Appends to r, the result of attempt a of round rd of host, what the
+ * round says beyond a: that only some addresses answered (a fix when a
+ * connected, a cause when not), which address was given up when a won
+ * (RFC 8305), and with list set, when every address failed, each one's
+ * reason.
+ */
+void	evconn_round(const struct dial_round *rd, const char *host,
+	    const struct dial_att *a, int list, struct result *r);
 
 #endif

@@ -217,6 +217,33 @@ test_routes(void)
 	CHECK(v4 >= 0);
 }
 
+static void
+test_links(void)
+{
+	struct sockaddr_storage ss;
+	char ifn[IF_NAMESIZE] = "";
+
+	/* tests/fixtures/evconn/net/arp: .2 complete, .3 incomplete */
+	CHECK(sa_from_numeric("198.51.100.2", 80, &ss) == 0);
+	CHECK(si_arp_state(root("evconn"), (struct sockaddr *)&ss) == 1);
+	CHECK(sa_from_numeric("198.51.100.3", 80, &ss) == 0);
+	CHECK(si_arp_state(root("evconn"), (struct sockaddr *)&ss) == 0);
+	CHECK(sa_from_numeric("198.51.100.4", 80, &ss) == 0);
+	CHECK(si_arp_state(root("evconn"), (struct sockaddr *)&ss) == -1);
+	CHECK(si_arp_state(root("nonexistent"), (struct sockaddr *)&ss) ==
+	    -2);
+	CHECK(sa_from_numeric("2001:db8::1", 80, &ss) == 0);
+	CHECK(si_arp_state(root("evconn"), (struct sockaddr *)&ss) == -2);
+	/* loopback is never "on link": no neighbour lookup reaches it */
+	CHECK(sa_from_numeric("127.0.0.1", 80, &ss) == 0);
+	CHECK(si_on_link((struct sockaddr *)&ss, ifn, sizeof(ifn)) == 0);
+	CHECK(si_loopback_up() >= 0);
+	/* this process holds stdin, stdout, stderr at least */
+	CHECK(si_fds_open("/proc", 1L << 20) >= 3);
+	CHECK(si_fds_open("/proc", 1) <= 1);
+	CHECK(si_fds_open(root("nonexistent"), 1024) == -1);
+}
+
 int
 main(void)
 {
@@ -231,5 +258,6 @@ main(void)
 	test_local();
 	test_resolv();
 	test_routes();
+	test_links();
 	return UNIT_DONE("sysinfo");
 }
