@@ -328,7 +328,7 @@ resolve_result(struct probe *p, struct result *r)
 	    clock_ns());
 	r->stage = ST_RESOLVE;
 	extra_keys(p, NULL, r);
-	evdns_explain(p->rn->c, p->t->ep.host, &p->last, r);
+	evdns_round(p->rn->c, p->t->ep.host, &p->last, r);
 }
 
 static void

@@ -61,82 +61,82 @@ other_family(const char *host, char *buf, size_t len)
 	return n;
 }
 
-void
-evdns_explain(const struct ctx *c, const char *host,
-    const struct dial_round *rd, struct result *r)
+/* The limit that stopped a lookup which never reached the resolver. */
+static int
+resource(const struct ctx *c, const struct evdns_facts *f, struct result *r)
 {
+	if (f->eai == EAI_SYSTEM && (f->err == EMFILE || f->err == ENFILE ||
+	    f->err == ENOMEM || f->err == ENOBUFS)) {
+		/* not the name's fault: say which limit, as for a socket */
+		r->eai = 0;
+		r->err = f->err;
+		result_diagnose(r);
+		result_cause(r, "so %s could not be looked up (nothing is "
+		    "known about the name)", f->host);
+		ev_limits(c, r, r->err);
+		return 1;
+	}
+	if (f->eai == EAI_MEMORY) {
+		result_diagnose(r);
+		ev_limits(c, r, ENOMEM);
+		return 1;
+	}
+	return 0;
+}
+
+void
+evdns_explain(const struct ctx *c, const struct evdns_facts *f,
+    struct result *r)
+{
+	const char *opt = c->family == AF_INET ? "-4" : "-6";
 	char ns[256];
 	int nns;
 
 	r->stage = ST_RESOLVE;
-	if (rd->naddr == 0 && rd->eai == 0 && !rd->rs_cut) {
+	if (f->naddr == 0 && f->eai == 0 && !f->cut) {
 		r->dx = DX_NO_ADDRESS;
-		if (rd->numeric)
+		if (f->numeric)
 			result_cause(r, "%s is an %s address, but %s was "
-			    "given", host, fam_word(c->family ==
-			    AF_INET ? AF_INET6 : AF_INET), c->family ==
-			    AF_INET ? "-4" : "-6");
+			    "given", f->host, fam_word(c->family == AF_INET ?
+			    AF_INET6 : AF_INET), opt);
 		result_diagnose(r);
 		return;
 	}
-	r->eai = rd->eai;
-	if (rd->eai == EAI_SYSTEM)
-		r->err = rd->eai_err;
-	if (rd->eai == EAI_SYSTEM && (r->err == EMFILE || r->err == ENFILE ||
-	    r->err == ENOMEM || r->err == ENOBUFS)) {
-		/* not the name's fault: say which limit, as for a socket */
-		r->eai = 0;
-		result_diagnose(r);
-		result_cause(r, "so %s could not be looked up (nothing is "
-		    "known about the name)", host);
-		ev_limits(c, r, r->err);
+	r->eai = f->eai;
+	if (f->eai == EAI_SYSTEM)
+		r->err = f->err;
+	if (resource(c, f, r))
 		return;
-	}
-	if (rd->eai == EAI_MEMORY) {
-		result_diagnose(r);
-		ev_limits(c, r, ENOMEM);
-		return;
-	}
 	nns = si_nameservers(NULL, ns, sizeof(ns));
-	if (c->family != AF_UNSPEC && !rd->rs_cut && (rd->eai ==
-	    EAI_NONAME || is_nodata(rd->eai)) && other_family(host, ns,
-	    sizeof(ns))) {
+	if (c->family != AF_UNSPEC && !f->cut && (f->eai == EAI_NONAME ||
+	    is_nodata(f->eai)) && other_family(f->host, ns, sizeof(ns))) {
 		/* glibc says EAI_NONAME for a name of the other family only */
 		result_cause(r, "%s exists but has no %s address (%s was "
-		    "given); it resolves to %s", host,
-		    fam_word(c->family), c->family == AF_INET ? "-4" :
-		    "-6", ns);
-		result_fix(r, "drop %s, or add the missing %s record",
-		    c->family == AF_INET ? "-4" : "-6",
+		    "given); it resolves to %s", f->host,
+		    fam_word(c->family), opt, ns);
+		result_fix(r, "drop %s, or add the missing %s record", opt,
 		    c->family == AF_INET ? "A" : "AAAA");
 		result_diagnose(r);
 		return;
 	}
-	if (rd->rs_cut) {
+	if (f->cut) {
 		r->eai = EAI_AGAIN;
 		result_cause(r, "the resolver gave no answer for %s within "
-		    "%.0f ms%s", host, ms_between(rd->rs_ns,
-		    clock_ns()), rd->cut ? " (the --wait deadline)" : "");
-	} else if (rd->eai == EAI_NONAME)
+		    "%.0f ms%s", f->host, f->waited_ms, f->by_wait ?
+		    " (the --wait deadline)" : "");
+	} else if (f->eai == EAI_NONAME)
 		result_cause(r, "no such name: the resolver answered that %s "
 		    "does not exist (this will not change by waiting)",
-		    host);
-	else if (rd->eai == EAI_AGAIN)
+		    f->host);
+	else if (f->eai == EAI_AGAIN)
 		result_cause(r, "%s could not be resolved now: the resolver "
 		    "did not answer (temporary; retrying may work)",
-		    host);
-#ifdef EAI_NODATA
-	else if ((rd->eai == EAI_NODATA
-#ifdef EAI_ADDRFAMILY
-	    || rd->eai == EAI_ADDRFAMILY
-#endif
-	    ) && c->family != AF_UNSPEC)
+		    f->host);
+	else if (is_nodata(f->eai) && c->family != AF_UNSPEC)
 		result_cause(r, "%s exists but has no %s address (%s was "
-		    "given)", host, fam_word(c->family),
-		    c->family == AF_INET ? "-4" : "-6");
-#endif
-	if (rd->eai == EAI_NONAME || rd->eai == EAI_AGAIN || rd->rs_cut ||
-	    rd->eai == EAI_FAIL) {
+		    "given)", f->host, fam_word(c->family), opt);
+	if (f->eai == EAI_NONAME || f->eai == EAI_AGAIN || f->cut ||
+	    f->eai == EAI_FAIL) {
 		if (nns > 0)
 			result_cause(r, "nameservers: %s (from "
 			    "/etc/resolv.conf)", ns);
@@ -145,6 +145,24 @@ evdns_explain(const struct ctx *c, const char *host,
 			    "/etc/resolv.conf: the resolver asks 127.0.0.1");
 	}
 	result_diagnose(r);
+}
+
+void
+evdns_round(const struct ctx *c, const char *host,
+    const struct dial_round *rd, struct result *r)
+{
+	struct evdns_facts f;
+
+	memset(&f, 0, sizeof(f));
+	f.host = host;
+	f.eai = rd->eai;
+	f.err = rd->eai_err;
+	f.cut = rd->rs_cut;
+	f.waited_ms = rd->rs_cut ? ms_between(rd->rs_ns, clock_ns()) : 0;
+	f.by_wait = rd->cut;
+	f.naddr = rd->naddr;
+	f.numeric = rd->numeric;
+	evdns_explain(c, &f, r);
 }
 
 /*

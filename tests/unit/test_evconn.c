@@ -283,7 +283,7 @@ test_dns(void)
 	rd.winner = -1;
 	c.family = AF_INET;
 	result_init(&r, &c);
-	evdns_explain(&c, "::1", &rd, &r);
+	evdns_round(&c, "::1", &rd, &r);
 	CHECK(r.reason == RS_ADDRNA && r.stage == ST_RESOLVE);
 	HAS(&r, "::1 is an IPv6 address, but -4 was given");
 	result_free(&r);
@@ -292,7 +292,7 @@ test_dns(void)
 	memset(&rd, 0, sizeof(rd));
 	rd.rs_cut = 1;
 	result_init(&r, &c);
-	evdns_explain(&c, "db.example", &rd, &r);
+	evdns_round(&c, "db.example", &rd, &r);
 	CHECK(r.reason == RS_DNS && r.eai == EAI_AGAIN);
 	HAS(&r, "the resolver gave no answer for db.example within");
 	CHECK(strstr(r.message, "nameserver") != NULL);
@@ -302,7 +302,7 @@ test_dns(void)
 	rd.eai = EAI_SYSTEM;
 	rd.eai_err = EMFILE;
 	result_init(&r, &c);
-	evdns_explain(&c, "db.example", &rd, &r);
+	evdns_round(&c, "db.example", &rd, &r);
 	CHECK(r.reason == RS_RESOURCE && r.eai == 0 && r.err == EMFILE);
 	HAS(&r, "so db.example could not be looked up");
 	result_free(&r);
