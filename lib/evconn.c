@@ -175,7 +175,14 @@ why_refused(struct evconn *ev, const struct dial_att *a, struct result *r)
 		result_fix(r, "connect to the address it listens on, or make "
 		    "the service listen on %s (or on %s)", h,
 		    a->sa.ss_family == AF_INET6 ? "[::]" : "0.0.0.0");
-	} else if (ls.match_v6any) {
+	} else if (ls.match_v6any && ls.m.v6only == 1) {
+		result_cause(r, "port %d listens here on [::] only, and that "
+		    "socket set IPV6_V6ONLY (the kernel says so), so it takes "
+		    "no IPv4 connections", port);
+		result_fix(r, "make the service listen on 0.0.0.0 as well, or "
+		    "connect over IPv6");
+	} else if (ls.match_v6any && ls.m.v6only != 0) {
+		/* the /proc files do not show IPV6_V6ONLY */
 		result_cause(r, "port %d listens here on [::] only: that "
 		    "socket set IPV6_V6ONLY, so it takes no IPv4 connections "
 		    "(or a firewall rule here rejects with tcp-reset)", port);

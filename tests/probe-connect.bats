@@ -158,6 +158,25 @@ with_hosts() {
 	assert_stderr_contains "listens here only on 127.0.0.1, not on ::1"
 }
 
+@test "127.0.0.1 refused by a [::] listener that set IPV6_V6ONLY: the kernel's word, not a guess" {
+	require_python
+	have_ipv6_lo || skip "no IPv6 loopback here"
+	start_listener l timeout -k 5 30 python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(("::", 0))
+s.listen(8)
+print("listening on [::]:%d" % s.getsockname()[1], flush=True)
+time.sleep(30)
+'
+	sc 4 connect "127.0.0.1:$listen_port"
+	assert_stderr_contains "port $listen_port listens here on [::] only, and that socket set IPV6_V6ONLY (the kernel says so)"
+	# the files do not show it: the cause keeps its doubt
+	SOCKCTL_PROC_ROOT=//proc sc 4 connect "127.0.0.1:$listen_port"
+	assert_stderr_contains "(or a firewall rule here rejects with tcp-reset)"
+}
+
 @test "a name on both families with an IPv4-only listener: connects, and concludes IPv4 only" {
 	require_python
 	have_ipv6_lo || skip "no IPv6 loopback here"
