@@ -2,10 +2,11 @@
  * The dialer, the mechanism tier of probe-connect: one round of a target
  * over the event loop (lib/loop) -- resolve (timed, on a thread of
  * lib/resolve), then connect to the addresses RFC 8305 style (the next
- * one starts HE_DELAY_MS after the previous unless that failed sooner;
- * the first to connect wins), then the optional send/expect exchange --
- * and the facts of each attempt, for lib/evconn to explain. It never
- * prints: each lifecycle stage goes to a trace callback when one is set.
+ * one starts DIAL_HE_DELAY_MS after the previous unless that failed
+ * sooner; the first to connect wins), then the optional send/expect
+ * exchange -- and the facts of each attempt, for lib/evconn to explain.
+ * It never prints: each lifecycle stage goes to a trace callback when one
+ * is set.
  */
 #ifndef SOCKCTL_DIAL_H
 #define SOCKCTL_DIAL_H
@@ -64,7 +65,7 @@ struct dial_att {
 	enum stage		 stage;		/* where it failed */
 	int			 err;		/* errno, or 0 */
 	int			 dx;		/* a DX_ condition, or 0 */
-	int			 immediate;	/* connect() returned the error */
+	int			 immediate;	/* connect() failed at once */
 	int			 abandoned;	/* another address won first */
 	int			 cut;		/* the deadline cut it */
 	double			 rtt_ms;	/* NaN: unknown */
@@ -88,7 +89,7 @@ struct dial_round {
 	int			 eai;
 	int			 eai_err;	/* errno of EAI_SYSTEM */
 	int			 rs_cut;	/* no answer within the limit */
-	int			 cut;		/* the deadline cut the lookup */
+	int			 cut;		/* the deadline cut lookup */
 	int			 numeric;	/* an address literal */
 	struct sockaddr_storage	*addrs;		/* DIAL_MAX_ADDRS, while it
 						 * runs */
@@ -111,7 +112,7 @@ struct dial {
 	enum dial_state		 st;
 	struct loop_timer	 tm;	/* lookup limit, next address */
 	struct rs_req		*rq;
-	int			 connects;	/* connect() calls, all rounds */
+	int			 connects;	/* connect() calls, in all */
 	int			 in_start;
 	struct dial_round	 r;
 	dial_done_fn		*done;

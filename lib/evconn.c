@@ -505,7 +505,8 @@ why_exchange(struct evconn *ev, const struct dial_att *a, struct result *r)
 	case DX_EXPECT_MISMATCH:
 		if (a->rlen >= DIAL_RECV_MAX)
 			result_cause(r, "the reply did not match /%s/ in its "
-			    "first %d bytes: '%s'", ev->expect, DIAL_RECV_MAX, buf);
+			    "first %d bytes: '%s'", ev->expect, DIAL_RECV_MAX,
+			    buf);
 		else if (a->rlen == 0)
 			result_cause(r, "nothing was received within %lld ms "
 			    "of %s, so /%s/ could not match",
@@ -687,9 +688,9 @@ evconn_round(const struct dial_round *rd, const char *host,
 	if (a->ok && rd->winner >= 0 && a == &rd->att[rd->winner]) {
 		for (int i = 0; i < rd->nstarted; i++)
 			if (rd->att[i].abandoned) {
-				result_fix(r, "%s had not answered after %d ms, "
-				    "so %s was tried next (RFC 8305); it was "
-				    "dropped when that connected", host_of(
+				result_fix(r, "%s had not answered after %d "
+				    "ms, so %s was tried next (RFC 8305); it "
+				    "was dropped when that connected", host_of(
 				    &rd->att[i].sa, h, sizeof(h)),
 				    DIAL_HE_DELAY_MS, host_of(&a->sa, wh,
 				    sizeof(wh)));

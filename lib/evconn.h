@@ -20,7 +20,7 @@
 struct evconn {
 	const struct ctx	*c;		/* proc_root, timeout, family */
 	const char		*expect;	/* --expect pattern, or NULL */
-	size_t			 sendlen;	/* bytes sent after connecting */
+	size_t			 sendlen;	/* bytes sent (--send) */
 	long long		 jobs;		/* targets at once (-j) */
 	struct listen_cache	 lc;
 };

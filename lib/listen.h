@@ -35,7 +35,7 @@ void	listen_cache_free(struct listen_cache *lc);
 /* The listeners seen for one destination address and port. */
 struct listen_match {
 	int			 nlisten;	/* LISTEN sockets on the port */
-	int			 match;		/* one takes connections to dst */
+	int			 match;		/* one takes dst's connections */
 	int			 match_v6any;	/* only through [::] */
 	struct pn_sock		 m;		/* that one */
 	char			 where[256];	/* the addresses listened on */
