@@ -19,7 +19,7 @@ have_bats_libs() {
 # What the root-only tests use (network namespaces with firewall rules, a
 # local DNS server); as root they are installed when missing, elsewhere
 # those tests skip with a reason.
-ROOT_PKGS="nftables dnsmasq-base"
+ROOT_PKGS="nftables dnsmasq-base python3-jsonschema python3-prometheus-client"
 
 apt_install() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
