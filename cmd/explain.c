@@ -27,6 +27,21 @@ static const struct cmd_help help = {
 	"  sockctl explain --list\n",
 };
 
+#define NOPTS		2
+
+/* The option table, pointing into list. */
+static void
+opts_fill(struct opt o[NOPTS], int *list)
+{
+	const struct opt t[NOPTS] = {
+		{ "list", 'l', OT_FLAG, list, NULL,
+		    "list every error sockctl explains", 0, 0, NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+
+	memcpy(o, t, sizeof(t));
+}
+
 static const char *
 code_name(const struct diag *d, char *buf, size_t len)
 {
@@ -134,15 +149,12 @@ int
 cmd_explain(struct ctx *c, int argc, char **argv)
 {
 	int list = 0, npos, rc, code, found = 0;
-	const struct opt opts[] = {
-		{ "list", 'l', OT_FLAG, &list, NULL,
-		    "list every error sockctl explains", 0, 0, NULL },
-		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
-	};
+	struct opt opts[NOPTS];
 	const struct diag *t;
 	const char *a;
 	size_t n;
 
+	opts_fill(opts, &list);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;

@@ -58,6 +58,34 @@ struct bind_opts {
 	int	 wait;
 };
 
+#define NOPTS		7
+
+/* The option table, pointing into v. */
+static void
+opts_fill(struct opt o[NOPTS], struct bind_opts *v)
+{
+	const struct opt t[NOPTS] = {
+		{ "udp", 'u', OT_FLAG, &v->udp, NULL, "probe UDP instead of TCP",
+		    0, 0, NULL },
+		{ "reuseaddr", 0, OT_FLAG, &v->reuseaddr, NULL,
+		    "set SO_REUSEADDR before bind", 0, 0, NULL },
+		{ "reuseport", 0, OT_FLAG, &v->reuseport, NULL,
+		    "set SO_REUSEPORT before bind", 0, 0, NULL },
+		{ "v6only", 0, OT_FLAG, &v->v6only, NULL,
+		    "set IPV6_V6ONLY: bind IPv6 alone ([::] without IPv4)", 0, 0,
+		    NULL },
+		{ "hold", 0, OT_DUR, &v->hold_ms, "DUR",
+		    "stay bound (and listening) for DUR, printing the address "
+		    "first", 0, 0, &v->hold },
+		{ "wait", 'w', OT_DUR, &v->wait_ms, "DUR",
+		    "retry while the port is in use, for up to DUR", 0, 0,
+		    &v->wait },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+
+	memcpy(o, t, sizeof(t));
+}
+
 #define MAX_ADDRS	16
 #define WAIT_STEP_MS	100
 
@@ -426,24 +454,7 @@ int
 cmd_probe_bind(struct ctx *c, int argc, char **argv)
 {
 	struct bind_opts o;
-	const struct opt opts[] = {
-		{ "udp", 'u', OT_FLAG, &o.udp, NULL, "probe UDP instead of TCP",
-		    0, 0, NULL },
-		{ "reuseaddr", 0, OT_FLAG, &o.reuseaddr, NULL,
-		    "set SO_REUSEADDR before bind", 0, 0, NULL },
-		{ "reuseport", 0, OT_FLAG, &o.reuseport, NULL,
-		    "set SO_REUSEPORT before bind", 0, 0, NULL },
-		{ "v6only", 0, OT_FLAG, &o.v6only, NULL,
-		    "set IPV6_V6ONLY: bind IPv6 alone ([::] without IPv4)", 0, 0,
-		    NULL },
-		{ "hold", 0, OT_DUR, &o.hold_ms, "DUR",
-		    "stay bound (and listening) for DUR, printing the address "
-		    "first", 0, 0, &o.hold },
-		{ "wait", 'w', OT_DUR, &o.wait_ms, "DUR",
-		    "retry while the port is in use, for up to DUR", 0, 0,
-		    &o.wait },
-		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
-	};
+	struct opt opts[NOPTS];
 	struct sockaddr_storage addrs[MAX_ADDRS];
 	struct probe *p = NULL;
 	struct endpoint ep;
@@ -453,6 +464,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	long sysv6 = 0;
 
 	memset(&o, 0, sizeof(o));
+	opts_fill(opts, &o);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;

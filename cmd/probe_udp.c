@@ -48,6 +48,34 @@ static const struct cmd_help help = {
 	"  sockctl --json probe-udp --send '\\x00\\x01' 10.0.0.5 9999\n",
 };
 
+/* Where the options land. */
+struct udp_args {
+	long long	 count;
+	int64_t		 interval_ms;
+	const char	*send;
+};
+
+#define NOPTS		4
+
+/* The option table, pointing into v. */
+static void
+opts_fill(struct opt o[NOPTS], struct udp_args *v)
+{
+	const struct opt t[NOPTS] = {
+		{ "count", 'c', OT_INT, &v->count, "N",
+		    "send N datagrams (default 3)", 1, 1000000, NULL },
+		{ "interval", 0, OT_DUR, &v->interval_ms, "DUR",
+		    "pause between datagrams (default 1s)", 0, 0, NULL },
+		{ "send", 0, OT_STR, &v->send, "TEXT",
+		    "the payload, with C escapes (default: \"sockctl "
+		    "probe-udp SEQ TOKEN\\n\", so an echo names its request)",
+		    0, 0, NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+
+	memcpy(o, t, sizeof(t));
+}
+
 /*
  * Without --send each datagram is "sockctl probe-udp SEQ TOKEN\n": an echo
  * of it (or its upper-cased form, as udp-echo --upper sends) answers that
@@ -411,20 +439,8 @@ add_stats(struct result *r, const struct stats *st)
 int
 cmd_probe_udp(struct ctx *c, int argc, char **argv)
 {
-	long long count = 3;
-	int64_t interval_ms = 1000;
-	const char *send_text = NULL;
-	const struct opt opts[] = {
-		{ "count", 'c', OT_INT, &count, "N",
-		    "send N datagrams (default 3)", 1, 1000000, NULL },
-		{ "interval", 0, OT_DUR, &interval_ms, "DUR",
-		    "pause between datagrams (default 1s)", 0, 0, NULL },
-		{ "send", 0, OT_STR, &send_text, "TEXT",
-		    "the payload, with C escapes (default: \"sockctl "
-		    "probe-udp SEQ TOKEN\\n\", so an echo names its request)",
-		    0, 0, NULL },
-		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
-	};
+	struct udp_args a = { 3, 1000, NULL };
+	struct opt opts[NOPTS];
 	struct sockaddr_storage ss;
 	struct sockaddr *sa = (struct sockaddr *)&ss;
 	struct endpoint ep;
@@ -436,6 +452,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	int npos, rc, fd = -1;
 	long dl;
 
+	opts_fill(opts, &a);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
@@ -451,12 +468,12 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (ep.port == 0)
 		return out_usage(c, "port '%s' of '%s' cannot be probed "
 		    "(expected 1-65535)", ep.port_str, ep.host);
-	if (send_text != NULL) {
-		payload = malloc(strlen(send_text) + 1);
+	if (a.send != NULL) {
+		payload = malloc(strlen(a.send) + 1);
 		if (payload == NULL) {
 			out_nomem("--send text");
 		}
-		dl = esc_decode(send_text, payload, err, sizeof(err));
+		dl = esc_decode(a.send, payload, err, sizeof(err));
 		if (dl < 0) {
 			free(payload);
 			return out_usage(c, "invalid --send: %s", err);
@@ -521,7 +538,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		    "nothing sent yet)", err, ms);
 	}
 	r.stage = ST_NONE;
-	if (exchange(&x, fd, count, interval_ms, &st, &r) == -1)
+	if (exchange(&x, fd, a.count, a.interval_ms, &st, &r) == -1)
 		goto fail;
 	if (st.received == 0) {
 		r.stage = ST_RECV;
