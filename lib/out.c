@@ -609,9 +609,35 @@ out_listening(const struct ctx *c, const char *proto,
 	jb_free(&jb);
 }
 
+/*
+ * A line for stderr through c->errsink: head (n bytes in line), then fmt
+ * and a newline; a line longer than the buffer is cut.
+ */
+static void
+vsink(const struct ctx *c, char *line, size_t size, int n, const char *fmt,
+    va_list ap)
+{
+	size_t len = n > 0 && (size_t)n < size - 1 ? (size_t)n : 0;
+	int m;
+
+	/* room for the text and its NUL, then the newline in place of it */
+	m = vsnprintf(line + len, size - 1 - len, fmt, ap);
+	if (m > 0)
+		len += (size_t)m < size - 2 - len ? (size_t)m : size - 2 - len;
+	line[len++] = '\n';
+	c->errsink(c->errsink_arg, line, len);
+}
+
 static void
 vtrace(const struct ctx *c, const char *fmt, va_list ap)
 {
+	char line[1024];
+
+	if (c->errsink != NULL) {
+		vsink(c, line, sizeof(line), snprintf(line, sizeof(line),
+		    "[%10.3f ms] ", clock_since_ms(c->t0_ns)), fmt, ap);
+		return;
+	}
 	fprintf(c->err, "[%10.3f ms] ", clock_since_ms(c->t0_ns));
 	vfprintf(c->err, fmt, ap);
 	fputc('\n', c->err);
@@ -646,6 +672,14 @@ out_trace_cb(void *arg, const char *fmt, ...)
 static void
 vmsg(const struct ctx *c, const char *prefix, const char *fmt, va_list ap)
 {
+	char line[1024];
+
+	if (c->errsink != NULL) {
+		vsink(c, line, sizeof(line), snprintf(line, sizeof(line),
+		    "sockctl: %s%s%s", c->cmd != NULL ? c->cmd : "",
+		    c->cmd != NULL ? ": " : "", prefix), fmt, ap);
+		return;
+	}
 	fprintf(c->err, "sockctl: ");
 	if (c->cmd != NULL)
 		fprintf(c->err, "%s: ", c->cmd);

@@ -38,6 +38,11 @@ struct ctx {
 					 * stderr is written or at out_flush() */
 	int		*werr;		/* gets the errno of the first failed
 					 * write to out (NULL: not kept) */
+	/* set while a server runs: the lines for stderr (trace, errors,
+	 * notes) go to errsink(errsink_arg, line, len), a queue that never
+	 * blocks (lib/logq), instead of through err */
+	void		(*errsink)(void *, const char *, size_t);
+	void		*errsink_arg;
 };
 
 /* A growable buffer holding JSON text. */
