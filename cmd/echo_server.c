@@ -8,6 +8,10 @@
  * drained). While that buffer is full the connection is not read from, so
  * a client that never reads costs at most ECHO_BUF bytes here and TCP
  * flow control stops it.
+ *
+ * The log lines go out through lib/logq: a stdout (or stderr) nobody reads
+ * costs lines, counted and said, never a wait, so the loop keeps serving
+ * and a signal still stops it.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -25,6 +29,7 @@
 #include "../lib/clock.h"
 #include "../lib/evidence.h"
 #include "../lib/errname.h"
+#include "../lib/logq.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
 #include "../lib/sock.h"
@@ -95,6 +100,7 @@ struct server {
 	long long		 resets, idled;
 	uint64_t		 bytes_in, bytes_out;
 	long			 nofile;
+	struct logq		 outq, errq;	/* stdout, stderr */
 	char			 rbuf[ECHO_BUF];
 };
 
@@ -155,8 +161,8 @@ log_accept(struct server *s, struct conn *k)
 		return;
 	sa_fmt(&k->peer.sa, peer, sizeof(peer));
 	if (!s->c->json) {
-		fprintf(s->c->out, "accept %s (%lld open)\n", peer, s->nopen);
-		fflush(s->c->out);
+		logq_printf(&s->outq, "accept %s (%lld open)\n", peer,
+		    s->nopen);
 		return;
 	}
 	jb_init(&jb);
@@ -169,7 +175,7 @@ log_accept(struct server *s, struct conn *k)
 	jb_kstr(&jb, "family", family_name(k->peer.sa.sa_family));
 	jb_kint(&jb, "open", s->nopen);
 	jb_obj_close(&jb);
-	out_json(s->c, &jb);
+	logq_put(&s->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
 
@@ -185,12 +191,11 @@ log_close(struct server *s, const struct sockaddr *peer_sa, uint64_t in,
 		return;
 	sa_fmt(peer_sa, peer, sizeof(peer));
 	if (!s->c->json) {
-		fprintf(s->c->out, "close %s: %llu bytes in, %llu out, "
+		logq_printf(&s->outq, "close %s: %llu bytes in, %llu out, "
 		    "%.3f ms, %s closed first (%s%s%s)\n", peer,
 		    (unsigned long long)in, (unsigned long long)out, ms,
 		    by_client ? "client" : "server", why_name[why],
 		    en ? ", " : "", en ? en : "");
-		fflush(s->c->out);
 		return;
 	}
 	jb_init(&jb);
@@ -209,7 +214,7 @@ log_close(struct server *s, const struct sockaddr *peer_sa, uint64_t in,
 	jb_kstr(&jb, "errno", en);
 	jb_kint(&jb, "open", s->nopen);
 	jb_obj_close(&jb);
-	out_json(s->c, &jb);
+	logq_put(&s->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
 
@@ -482,9 +487,8 @@ refuse(struct server *s, int fd, const struct sockaddr *sa)
 	}
 	if (s->c->quiet)
 		return;
-	fprintf(s->c->out, "refuse %s: --max-conns %lld reached\n",
+	logq_printf(&s->outq, "refuse %s: --max-conns %lld reached\n",
 	    sa_fmt(sa, peer, sizeof(peer)), s->max_conns);
-	fflush(s->c->out);
 }
 
 static void
@@ -587,18 +591,20 @@ summary(struct server *s, int sig)
 	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
 	    "SIGTERM" : NULL;
 	double ms = clock_since_ms(s->c->t0_ns);
+	uint64_t lo = logq_dropped(&s->outq), le = logq_dropped(&s->errq);
+	char drops[96];
 	struct jbuf jb;
 
 	if (s->c->quiet)
 		return;
 	if (!s->c->json) {
-		fprintf(s->c->out, "summary: %lld clients (%lld refused, %lld "
-		    "reset, %lld idle), %llu bytes in, %llu out, at most %lld "
-		    "open, %.3f s%s%s\n", s->accepted, s->refused, s->resets,
-		    s->idled, (unsigned long long)s->bytes_in,
+		logq_drops(drops, sizeof(drops), lo, le);
+		logq_printf(&s->outq, "summary: %lld clients (%lld refused, "
+		    "%lld reset, %lld idle), %llu bytes in, %llu out, at most "
+		    "%lld open, %.3f s%s%s%s\n", s->accepted, s->refused,
+		    s->resets, s->idled, (unsigned long long)s->bytes_in,
 		    (unsigned long long)s->bytes_out, s->max_open, ms / 1000,
-		    sn ? ", stopped by " : "", sn ? sn : "");
-		fflush(s->c->out);
+		    drops, sn ? ", stopped by " : "", sn ? sn : "");
 		return;
 	}
 	jb_init(&jb);
@@ -612,10 +618,12 @@ summary(struct server *s, int sig)
 	jb_kint(&jb, "bytes_in", (long long)s->bytes_in);
 	jb_kint(&jb, "bytes_out", (long long)s->bytes_out);
 	jb_kint(&jb, "max_open", s->max_open);
+	jb_kint(&jb, "log_dropped", (long long)lo);
+	jb_kint(&jb, "stderr_dropped", (long long)le);
 	jb_knum(&jb, "elapsed_ms", ms);
 	jb_kstr(&jb, "signal", sn);
 	jb_obj_close(&jb);
-	out_json(s->c, &jb);
+	logq_put(&s->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
 
@@ -704,7 +712,10 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		goto done;
 	}
 	s->listening = 1;
+	/* written whole before the loop: it is first, the pipe has room */
 	out_listening(s->c, "tcp", (struct sockaddr *)&ss);
+	if (logq_begin(c, &s->outq, &s->errq, s->l) == -1)
+		out_nomem("log queues");
 	out_trace(c, "fd limit %ld; serving", s->nofile);
 
 	sig = loop_run(s->l);
@@ -717,6 +728,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	while (s->first != NULL)
 		conn_close(s, s->first, 0, W_SHUTDOWN, 0);
 	summary(s, sig);
+	rc = logq_end(c, &s->outq, &s->errq, rc);
 done:
 	if (fd != -1)
 		close(fd);

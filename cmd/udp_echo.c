@@ -3,7 +3,8 @@
  * received and sent in batches (recvmmsg/sendmmsg) from buffers allocated
  * once; a reply is the request itself (upper-cased with --upper), so it is
  * never larger. When the socket's send buffer is full the reply is
- * dropped and counted: the server never blocks on one client.
+ * dropped and counted: the server never blocks on one client, nor on
+ * a stdout or stderr nobody reads (lib/logq: lines dropped and counted).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -19,6 +20,7 @@
 #include "../lib/clock.h"
 #include "../lib/errname.h"
 #include "../lib/evidence.h"
+#include "../lib/logq.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
 #include "../lib/srv.h"
@@ -51,6 +53,7 @@ struct udp {
 	long long		 count;
 	uint64_t		 rx, tx, dropped, truncated;
 	uint64_t		 bytes_in, bytes_out;
+	struct logq		 outq, errq;	/* stdout, stderr */
 	char			*bufs;		/* BATCH * DGRAM_MAX */
 	struct mmsghdr		 msgs[BATCH];
 	struct iovec		 iov[BATCH];
@@ -159,25 +162,27 @@ udp_ready(struct loop *l, struct loop_io *io, int ev)
 
 
 static void
-summary(const struct udp *u, int sig)
+summary(struct udp *u, int sig)
 {
 	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
 	    "SIGTERM" : NULL;
 	double ms = clock_since_ms(u->c->t0_ns);
+	uint64_t lo = logq_dropped(&u->outq), le = logq_dropped(&u->errq);
+	char drops[96];
 	struct jbuf jb;
 
 	if (u->c->quiet)
 		return;
 	if (!u->c->json) {
-		fprintf(u->c->out, "summary: %llu datagrams in (%llu bytes), "
-		    "%llu out (%llu bytes), %llu dropped, %llu truncated, "
-		    "%.3f s%s%s\n", (unsigned long long)u->rx,
+		logq_drops(drops, sizeof(drops), lo, le);
+		logq_printf(&u->outq, "summary: %llu datagrams in (%llu "
+		    "bytes), %llu out (%llu bytes), %llu dropped, %llu "
+		    "truncated, %.3f s%s%s%s\n", (unsigned long long)u->rx,
 		    (unsigned long long)u->bytes_in, (unsigned long long)u->tx,
 		    (unsigned long long)u->bytes_out,
 		    (unsigned long long)u->dropped,
-		    (unsigned long long)u->truncated, ms / 1000,
+		    (unsigned long long)u->truncated, ms / 1000, drops,
 		    sn ? ", stopped by " : "", sn ? sn : "");
-		fflush(u->c->out);
 		return;
 	}
 	jb_init(&jb);
@@ -190,10 +195,12 @@ summary(const struct udp *u, int sig)
 	jb_kint(&jb, "bytes_out", (long long)u->bytes_out);
 	jb_kint(&jb, "dropped", (long long)u->dropped);
 	jb_kint(&jb, "truncated", (long long)u->truncated);
+	jb_kint(&jb, "log_dropped", (long long)lo);
+	jb_kint(&jb, "stderr_dropped", (long long)le);
 	jb_knum(&jb, "elapsed_ms", ms);
 	jb_kstr(&jb, "signal", sn);
 	jb_obj_close(&jb);
-	out_json(u->c, &jb);
+	logq_put(&u->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
 
@@ -268,7 +275,10 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		    ST_NONE, errno, 0, NULL);
 		goto done;
 	}
+	/* written whole before the loop: it is first, the pipe has room */
 	out_listening(c, "udp", (struct sockaddr *)&ss);
+	if (logq_begin(c, &u->outq, &u->errq, u->l) == -1)
+		out_nomem("log queues");
 	sig = loop_run(u->l);
 	if (sig == -1) {
 		out_err(c, "event loop: %s", strerror(errno));
@@ -276,6 +286,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	} else
 		rc = 0;
 	summary(u, sig);
+	rc = logq_end(c, &u->outq, &u->errq, rc);
 done:
 	if (fd != -1)
 		close(fd);
