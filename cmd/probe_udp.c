@@ -23,6 +23,8 @@
 #include "../lib/esc.h"
 #include "../lib/evdns.h"
 #include "../lib/evidence.h"
+#include "../lib/evudp.h"
+#include "../lib/icmp.h"
 #include "../lib/errname.h"
 #include "../lib/opt.h"
 #include "../lib/resolve.h"
@@ -448,6 +450,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	struct stats st;
 	char err[256], *payload = NULL;
 	struct xchg x;
+	struct evudp_facts ev;
 	size_t plen;
 	int npos, rc, fd = -1;
 	long dl;
@@ -520,6 +523,10 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	}
 	out_trace(c, "socket(%s, SOCK_DGRAM) = fd %d",
 	    sock_family_name(ss.ss_family), fd);
+	/* ICMP errors are queued, so a refusal can say who sent it */
+	if (icmp_enable(fd, ss.ss_family) == 0)
+		out_trace(c, "setsockopt(IP_RECVERR, on): ok (ICMP errors are "
+		    "queued)");
 	r.stage = ST_CONNECT;
 	sa_fmt(sa, err, sizeof(err));
 	if (connect(fd, sa, sa_len(sa)) == -1) {
@@ -585,8 +592,13 @@ fail:
 		result_cause(&r, "after %lld datagram%s sent, %lld "
 		    "answered", st.sent, st.sent == 1 ? "" : "s",
 		    st.received);
-	if (r.reason == RS_RESOURCE)
-		ev_limits(c, &r, r.err);
+	memset(&ev, 0, sizeof(ev));
+	ev.dst = sa;
+	ev.sent = st.sent;
+	ev.answered = st.received;
+	if (fd != -1 && r.err != 0)
+		(void)icmp_read(fd, &ev.icmp);
+	evudp_explain(c, &ev, &r);
 	add_stats(&r, &st);
 	rc = out_result(c, &r);
 done:

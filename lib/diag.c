@@ -10,6 +10,8 @@
 	{ ST_RESOLVE, DK_EAI, code, RS_DNS, cause, fix, hook }
 #define X(st, code, r, cause, fix) \
 	{ st, DK_SOCKCTL, code, r, cause, fix, DH_NONE }
+#define XH(st, code, r, cause, fix, hook) \
+	{ st, DK_SOCKCTL, code, r, cause, fix, hook }
 
 /*
  * Rows for a particular stage come before the row for any stage (ST_NONE)
@@ -214,12 +216,12 @@ static const struct diag table[] = {
 	X(ST_RESOLVE, DX_NO_ADDRESS, RS_ADDRNA,
 	    "the name resolved, but to no address usable here (check -4/-6)",
 	    "drop -4/-6, or use an address of a family this host has"),
-	X(ST_RECV, DX_UDP_SILENCE, RS_TIMEOUT,
+	XH(ST_RECV, DX_UDP_SILENCE, RS_TIMEOUT,
 	    "no UDP reply within the time limit; UDP gives no answer by "
 	    "design unless the service replies, so this alone cannot tell a "
 	    "silent service from a dropped packet",
 	    "check that the service replies to this payload (--send), and "
-	    "that no firewall drops UDP on the path"),
+	    "that no firewall drops UDP on the path", DH_LOCAL_LISTENER),
 	X(ST_RECV, DX_UDP_NO_ECHO, RS_EXPECT,
 	    "datagrams came back, but none is an echo of a request sent: "
 	    "sockctl's own payload carries a sequence number and a token, so "

@@ -184,3 +184,23 @@ peer() {
 	assert_output --partial '"sent":2,"received":2,'
 	assert_output --partial '"unmatched":0'
 }
+
+@test "a refusal names who sent the ICMP error and that nothing here is bound to the port" {
+	start_listener hold "$SOCKCTL" probe-bind --udp --hold 30s 127.0.0.1:0
+	stop_bg "$bg_pid"
+	sc 4 -c 1 probe-udp "$listen_addr"
+	assert_stderr_contains "came from 127.0.0.1, the target itself"
+	assert_stderr_contains "no UDP socket here is bound to port $listen_port"
+}
+
+@test "a port bound on another local address: refused, and the evidence says where it is bound" {
+	start_listener hold "$SOCKCTL" probe-bind --udp --hold 30s 127.0.0.2:0
+	sc 4 -c 1 probe-udp "127.0.0.1:$listen_port"
+	assert_stderr_contains "UDP port $listen_port is bound, but on 127.0.0.2:$listen_port, not on the address probed"
+}
+
+@test "silence from a bound local socket says the datagrams arrived and were not answered" {
+	start_listener hold "$SOCKCTL" probe-bind --udp --hold 30s 127.0.0.1:0
+	sc 5 -t 300ms -c 1 probe-udp "$listen_addr"
+	assert_stderr_contains "UDP port $listen_port is bound ($listen_addr): the datagrams arrived"
+}
