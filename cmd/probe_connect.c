@@ -16,7 +16,6 @@
 #include <math.h>
 #include <netdb.h>
 #include <regex.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,19 +175,6 @@ static char *
 host_of(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	return sa_fmt_host((const struct sockaddr *)ss, buf, len);
-}
-
-/* The dialers' trace: out_trace() is lib/out's, so the callback is here. */
-static void __attribute__((format(printf, 2, 3)))
-trace_cb(void *arg, const char *fmt, ...)
-{
-	char buf[1200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	out_trace(arg, "%s", buf);
 }
 
 static void
@@ -834,7 +820,7 @@ setup(struct ctx *c, struct run *rn, const struct args *av)
 	rn->dc.timeout_ms = c->timeout_ms;
 	rn->dc.all = av->all;
 	rn->dc.proc_root = c->proc_root;
-	rn->dc.trace = c->trace ? trace_cb : NULL;
+	rn->dc.trace = c->trace ? out_trace_cb : NULL;
 	rn->dc.trace_arg = c;
 	rn->dc.after = after_cb;
 	rn->dc.after_arg = rn;

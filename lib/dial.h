@@ -19,6 +19,7 @@
 #include "icmp.h"
 #include "loop.h"
 #include "reason.h"
+#include "sock.h"
 
 #define DIAL_HE_DELAY_MS	250	/* RFC 8305 connection attempt delay */
 #define DIAL_MAX_ADDRS		16
@@ -27,10 +28,6 @@
 					 * close */
 
 struct dial;
-
-/* printf-like; arg is dial_cfg.trace_arg. */
-typedef void	dial_trace_fn(void *arg, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
 
 /* The settings shared by every dialer of a run. */
 struct dial_cfg {
@@ -45,7 +42,7 @@ struct dial_cfg {
 	int		 rs_wfd;	/* resolver threads write a byte here */
 	int		 rs_abandoned;	/* set: a thread may still write it */
 	const char	*proc_root;	/* for the TIME_WAIT lookup of -v */
-	dial_trace_fn	*trace;		/* NULL: no trace (and no TCP_INFO
+	sock_trace_fn	 trace;		/* NULL: no trace (and no TCP_INFO
 					 * asked for it) */
 	void		*trace_arg;
 	/* called after each event a dialer handled, round over or not */
