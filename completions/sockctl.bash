@@ -2,7 +2,7 @@
 # Installed as share/bash-completion/completions/sockctl; or source it.
 
 _sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp explain help"
-_sockctl_global_opts="--json -q --quiet -v --trace -4 -6 -t --timeout --color -h --help"
+_sockctl_global_opts="--json --openmetrics -q --quiet -v --trace -4 -6 -t --timeout --color -h --help"
 
 # _sockctl_opts COMMAND: the options of COMMAND (without the global ones).
 _sockctl_opts() {

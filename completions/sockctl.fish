@@ -107,6 +107,7 @@ complete -c sockctl -n '__sockctl_using help' -a "$__sockctl_commands"
 
 # Global options, before or after the command
 complete -c sockctl -l json -d 'one JSON object per result on stdout'
+complete -c sockctl -l openmetrics -d 'probe results in the OpenMetrics text format'
 complete -c sockctl -s q -l quiet -d 'nothing on stdout; one line on stderr on failure'
 complete -c sockctl -s v -l trace -d 'print each lifecycle stage to stderr'
 complete -c sockctl -s 4 -d 'IPv4 only'
