@@ -2,7 +2,6 @@
 #include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,74 +104,18 @@ att_close(struct dial_att *a)
 	}
 }
 
-struct selfsock {
-	struct sockaddr_storage	me;
-	int			state;
-};
-
-static int
-self_fn(const struct pn_sock *s, void *arg)
-{
-	struct selfsock *ss = arg;
-
-	if (sa_same_addr((const struct sockaddr *)&s->local,
-	    (const struct sockaddr *)&ss->me) &&
-	    sa_port((const struct sockaddr *)&s->local) ==
-	    sa_port((const struct sockaddr *)&ss->me)) {
-		ss->state = s->state;
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * With a trace: close in the open, tracing each TCP state. shutdown()
- * sends our FIN; a short wait lets the peer's FIN arrive; after close()
- * the socket lives on in /proc/net (TIME_WAIT on the side that closed
- * first).
- */
+/* With a trace: close in the open (lib/sock), tracing each TCP state. */
 static void
 trace_close(struct dial_att *a)
 {
 	struct dial *d = a->d;
-	struct selfsock look;
-	socklen_t sl = sizeof(look.me);
-	struct pollfd pfd;
-	char buf[512];
-	int fd = a->io.fd, st;
+	int fd = a->io.fd;
 
-	memset(&look, 0, sizeof(look));
-	look.state = -1;
-	(void)getsockname(fd, (struct sockaddr *)&look.me, &sl);
-	(void)shutdown(fd, SHUT_WR);
-	st = sock_tcp_state(fd, NULL);
-	if (st == PN_CLOSE)	/* on loopback the peer can be that quick */
-		TRACE(d, "shutdown(SHUT_WR): CLOSE (our FIN was answered by "
-		    "the peer's at once; the kernel keeps the TIME_WAIT)");
-	else
-		TRACE(d, "shutdown(SHUT_WR): %s", sock_state_name(st));
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	for (int i = 0; i < 4; i++) {
-		ssize_t n;
-
-		if (poll(&pfd, 1, 50) <= 0)
-			break;
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n <= 0) {
-			/* the socket reads CLOSE once the kernel moved it
-			 * to a TIME_WAIT entry, shown after close below */
-			TRACE(d, "recv: %s, TCP state %s", n == 0 ?
-			    "the peer's FIN (EOF)" : "the peer's reset",
-			    state_of(fd));
-			break;
-		}
-	}
-	att_close(a);
-	(void)pn_scan(d->cfg->proc_root, IPPROTO_TCP,
-	    sa_port((struct sockaddr *)&look.me), self_fn, &look);
-	TRACE(d, "close(fd %d): %s", fd, look.state < 0 ? "socket gone" :
-	    sock_state_name(look.state));
+	loop_timer_cancel(d->cfg->lp, &a->tm);
+	loop_unwatch(d->cfg->lp, &a->io);
+	a->io.fd = -1;
+	sock_close_traced(fd, d->cfg->proc_root, d->cfg->trace,
+	    d->cfg->trace_arg, d->label);
 }
 
 /* The attempt is over: ok, or failed at stage with err (or dx). */

@@ -32,4 +32,14 @@ const char	*sock_type_name(int type);
 typedef void	(*sock_trace_fn)(void *arg, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Closes the connected TCP socket fd in the open, calling tr(arg, ...)
+ * once a stage with label first: shutdown(SHUT_WR) and the state it
+ * leaves, the peer's FIN or reset (waited for up to 200 ms), and close()
+ * with the state the kernel keeps after it (TIME_WAIT, from the socket
+ * tables below proc_root). tr must not be NULL.
+ */
+void		 sock_close_traced(int fd, const char *proc_root,
+		    sock_trace_fn tr, void *arg, const char *label);
+
 #endif
