@@ -121,6 +121,12 @@ free_port() {
 	schema_ok "$J"
 }
 
+@test "a server's dropped-lines event (stdout not read) is in the schema" {
+	# what lib/logq writes when a reader comes back after lines were lost
+	echo '{"event":"dropped","command":"echo-server","log_dropped":12}' >"$J"
+	schema_ok "$J"
+}
+
 @test "a usage error prints no JSON: stdout stays empty" {
 	sc 2 --json probe-bind 99999
 	[ -z "$output" ]
