@@ -15,16 +15,16 @@
 #include "out.h"
 #include "reason.h"
 
-/* How the fd is written. */
-enum {
-	LQ_WRITE,	/* write(): a file, a device, an fd already O_NONBLOCK */
-	LQ_OWN,		/* write() to our own O_NONBLOCK open of a pipe or tty */
-	LQ_SEND,	/* send(MSG_DONTWAIT): a socket */
-	LQ_POLL		/* write() once poll() says there is room */
-};
+/*
+ * How the fd is written: LQ_WRITE with write() (a file, a device, an fd
+ * already O_NONBLOCK), LQ_OWN with write() to our own O_NONBLOCK open of
+ * a pipe or tty, LQ_SEND with send(MSG_DONTWAIT) (a socket), LQ_POLL with
+ * write() once poll() says there is room.
+ */
+enum { LQ_WRITE, LQ_OWN, LQ_SEND, LQ_POLL };
 
 #define NOTE_MAX	192
-#define LQ_LINE_MAX	2048	/* a formatted line; a longer one is cut */
+#define LQ_LINE_MAX	2048	/* a formatted line; longer is cut */
 
 static void	q_ready(struct loop *, struct loop_io *, int);
 
@@ -216,7 +216,8 @@ logq_flush(struct logq *q)
 			n = q->len;
 			if (n > PIPE_BUF) {
 				nl = memrchr(p, '\n', PIPE_BUF);
-				n = nl != NULL ? (size_t)(nl - p) + 1 : PIPE_BUF;
+				n = nl != NULL ? (size_t)(nl - p) + 1 :
+				    PIPE_BUF;
 			}
 			w = put_out(q, p, n);
 			if (w > 0) {

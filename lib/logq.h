@@ -28,20 +28,27 @@
 
 #define LOGQ_CAP	(64 * 1024)	/* bytes held per queue */
 
+/*
+ * io is the fd written (fd itself, or a private open of it), watched
+ * while lines wait; l the loop (NULL: none); name ("stdout") and what
+ * ("log lines") word the note, a JSON event of json_cmd when set; the
+ * bytes waiting are buf[off, off + len); dropped counts the lines lost,
+ * unsaid those not yet noted in the stream; err is the errno of a failed
+ * write, after which every line is dropped.
+ */
 struct logq {
-	struct loop_io	 io;		/* the fd written; watched while full */
-	struct loop	*l;		/* NULL: not attached to a loop */
-	int		 fd;		/* the fd given: 1 or 2 */
-	int		 how;		/* LQ_* of logq.c */
-	const char	*name;		/* "stdout", for the note */
-	const char	*what;		/* "log lines", for the note */
-	const char	*json_cmd;	/* note as a JSON event of this command */
+	struct loop_io	 io;
+	struct loop	*l;
+	int		 fd;
+	int		 how;
+	const char	*name;
+	const char	*what;
+	const char	*json_cmd;
 	char		*buf;
-	size_t		 off, len;	/* the bytes waiting: buf[off, off+len) */
-	uint64_t	 dropped;	/* lines dropped, in all */
-	uint64_t	 unsaid;	/* of them, not yet noted in the stream */
-	int		 err;		/* errno of a failed write: no more
-					 * writes, every line is dropped */
+	size_t		 off, len;
+	uint64_t	 dropped;
+	uint64_t	 unsaid;
+	int		 err;
 };
 
 /*
