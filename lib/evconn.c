@@ -565,7 +565,7 @@ why_resource(struct evconn *ev, struct result *r)
 void
 evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 {
-	enum reason rs = evconn_reason(a);
+	const struct diag *d;
 
 	if (a->stage == ST_CONNECT && a->err == ECONNRESET) {
 		/* the handshake completed, and the reset came before we
@@ -574,21 +574,42 @@ evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 		    "at once (within %.1f ms of connecting): typical of a proxy "
 		    "whose backend is down, or a service that rejects this "
 		    "client", ms_between(a->start_ns, a->end_ns));
-	} else if (a->stage == ST_SEND || a->stage == ST_RECV ||
-	    a->stage == ST_EXPECT)
+		return;
+	}
+	/* after connecting, what came back is the evidence, whatever the
+	 * error: the exchange's own */
+	if (a->stage == ST_SEND || a->stage == ST_RECV ||
+	    a->stage == ST_EXPECT) {
 		why_exchange(ev, a, r);
-	else if (rs == RS_REFUSED)
+		return;
+	}
+	/* otherwise the table's hook column says which evidence to look for */
+	d = diag_find(a->stage, a->dx ? DK_SOCKCTL : DK_ERRNO,
+	    a->dx ? a->dx : a->err);
+	switch (d->hook) {
+	case DH_LOCAL_LISTENER:
 		why_refused(ev, a, r);
-	else if (rs == RS_TIMEOUT)
+		break;
+	case DH_ACCEPT_QUEUE:
 		why_timeout(ev, a, r);
-	else if (rs == RS_UNREACH)
+		break;
+	case DH_ROUTE:
 		why_unreach(ev, a, r);
-	else if (rs == RS_PERM)
+		break;
+	case DH_POLICY:
 		why_perm(ev, a, r);
-	else if (rs == RS_ADDRNA)
+		break;
+	case DH_EPHEMERAL:
+	case DH_LOCAL_ADDRS:
 		why_addrna(ev, a, r);
-	else if (rs == RS_RESOURCE)
+		break;
+	case DH_FD_LIMIT:
+	case DH_MEMORY:
 		why_resource(ev, r);
+		break;
+	default:
+		break;
+	}
 }
 
 int

@@ -716,6 +716,7 @@ ev_bind_how(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		addr_na(c, r, sa);
 		break;
 	case DH_FD_LIMIT:
+	case DH_MEMORY:
 		ev_limits(c, r, err);
 		break;
 	default:

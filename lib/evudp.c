@@ -106,10 +106,12 @@ evudp_explain(const struct ctx *c, const struct evudp_facts *f,
 		icmp_sender(f, r);
 		local_port(c, f, r);
 		break;
-	case DH_ICMP:
+	case DH_ROUTE:
+	case DH_POLICY:
 		icmp_sender(f, r);
 		break;
 	case DH_FD_LIMIT:
+	case DH_MEMORY:
 		ev_limits(c, r, r->err);
 		break;
 	default:
