@@ -15,5 +15,6 @@ int	cmd_echo_server(struct ctx *c, int argc, char **argv);
 int	cmd_udp_echo(struct ctx *c, int argc, char **argv);
 int	cmd_probe_udp(struct ctx *c, int argc, char **argv);
 int	cmd_explain(struct ctx *c, int argc, char **argv);
+int	cmd_inspect(struct ctx *c, int argc, char **argv);
 
 #endif

@@ -34,6 +34,8 @@ static const struct command {
 	    "UDP echo server (127.0.0.1 unless told otherwise)", NULL },
 	{ "probe-udp", cmd_probe_udp,
 	    "send UDP datagrams to HOST PORT and count the replies", NULL },
+	{ "inspect", cmd_inspect,
+	    "diagnose live sockets: CLOSE_WAIT leaks, full queues, ...", NULL },
 	{ "explain", cmd_explain,
 	    "explain an errno or getaddrinfo error: cause and fix", NULL },
 };
@@ -56,7 +58,8 @@ usage(FILE *f)
 	fprintf(f, "\nexit codes: 0 ok, 1 error, 2 usage, 3 dns-failure, "
 	    "4 refused, 5 timeout,\n6 unreachable, 7 port-in-use, "
 	    "8 permission-denied, 9 address-not-available,\n10 expect-failed, "
-	    "11 reset, 12 resource-limit (sockctl explain --list)\n");
+	    "11 reset, 12 resource-limit, 13 unhealthy (inspect's findings;\n"
+	    "sockctl explain --list)\n");
 }
 
 static const struct command *

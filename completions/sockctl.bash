@@ -1,7 +1,7 @@
 # bash completion for sockctl                               -*- shell-script -*-
 # Installed as share/bash-completion/completions/sockctl; or source it.
 
-_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp explain help"
+_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp inspect explain help"
 _sockctl_global_opts="--json --openmetrics -q --quiet -v --trace -4 -6 -t --timeout --color -h --help"
 
 # _sockctl_opts COMMAND: the options of COMMAND (without the global ones).
@@ -13,6 +13,7 @@ _sockctl_opts() {
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count" ;;
 	udp-echo) echo "--upper --count" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
+	inspect) echo "--pid --sample" ;;
 	explain) echo "-l --list" ;;
 	esac
 }
@@ -21,7 +22,8 @@ _sockctl_opts() {
 _sockctl_takes_value() {
 	case $1 in
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
-		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c)
+		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c | \
+		--pid | --sample)
 		return 0 ;;
 	esac
 	return 1
@@ -38,7 +40,8 @@ _sockctl_services() {
 
 _sockctl_explain_words="ok error usage dns-failure refused timeout unreachable
 port-in-use permission-denied address-not-available expect-failed reset
-resource-limit ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN
+resource-limit unhealthy close-wait-leak accept-queue-full syn-flood
+time-wait-pile peer-not-reading retransmitting fd-limit ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN
 EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE
 ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET
 EMSGSIZE EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE
@@ -149,6 +152,13 @@ _sockctl() {
 		fi ;;
 	probe-udp)
 		((npos == 1)) && port=1 ;;
+	inspect)
+		# PORT or ADDRESS:PORT..., or a Unix PATH
+		if [[ $cur == */* ]]; then
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			return 0
+		fi
+		port=1 ;;
 	esac
 	((port)) || return 0
 	if [[ $cur == *:* ]]; then

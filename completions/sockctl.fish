@@ -1,7 +1,7 @@
 # fish completion for sockctl.
 # Installed as share/fish/vendor_completions.d/sockctl.fish.
 
-set -l __sockctl_commands probe-bind probe-connect connect echo-server udp-echo probe-udp explain help
+set -l __sockctl_commands probe-bind probe-connect connect echo-server udp-echo probe-udp inspect explain help
 
 # The command word, or nothing yet.
 function __sockctl_command
@@ -101,6 +101,7 @@ complete -c sockctl -n __sockctl_needs_command -a connect -d 'alias of probe-con
 complete -c sockctl -n __sockctl_needs_command -a echo-server -d 'TCP echo server'
 complete -c sockctl -n __sockctl_needs_command -a udp-echo -d 'UDP echo server'
 complete -c sockctl -n __sockctl_needs_command -a probe-udp -d 'send UDP datagrams and count the replies'
+complete -c sockctl -n __sockctl_needs_command -a inspect -d 'diagnose live sockets: CLOSE_WAIT leaks, full queues'
 complete -c sockctl -n __sockctl_needs_command -a explain -d 'explain an errno or getaddrinfo error'
 complete -c sockctl -n __sockctl_needs_command -a help -d 'show the help of a command'
 complete -c sockctl -n '__sockctl_using help' -a "$__sockctl_commands"
@@ -152,9 +153,14 @@ complete -c sockctl -n '__sockctl_using probe-udp' -l interval -x -d 'pause betw
 complete -c sockctl -n '__sockctl_using probe-udp' -l send -x -d 'payload to send'
 complete -c sockctl -n '__sockctl_using probe-udp; and test (count (__sockctl_positionals)) -eq 0' -a '(__fish_print_hostnames)'
 
+# inspect
+complete -c sockctl -n '__sockctl_using inspect' -l pid -x -a '(__fish_complete_pids)' -d 'only the sockets of process PID'
+complete -c sockctl -n '__sockctl_using inspect' -l sample -x -d 'time between the two reads (default 1s)'
+complete -c sockctl -n '__sockctl_using inspect' -F -d 'port, address:port or Unix path'
+
 # explain
 complete -c sockctl -n '__sockctl_using explain' -s l -l list -d 'list every error sockctl explains'
-complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit' -d 'reason slug'
+complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit unhealthy close-wait-leak accept-queue-full syn-flood time-wait-pile peer-not-reading retransmitting fd-limit' -d 'reason slug'
 complete -c sockctl -n '__sockctl_using explain' -a 'ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET EMSGSIZE' -d errno
 complete -c sockctl -n '__sockctl_using explain' -a 'EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE EAI_FAMILY EAI_MEMORY EAI_SYSTEM' -d 'getaddrinfo error'
 

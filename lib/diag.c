@@ -36,24 +36,24 @@ static const struct diag table[] = {
 	    "down, a firewall that drops, or a listener whose accept queue is "
 	    "full)",
 	    "check that the host is up and that no firewall drops the port; "
-	    "raise --timeout if the path is slow", DH_ACCEPT_QUEUE),
+	    "raise --timeout if the path is slow", DH_LOCAL_LISTENER),
 	/* unreachable */
 	E(ST_NONE, ENETUNREACH, RS_UNREACH,
 	    "no route to that network from this machine",
 	    "check the routing table (ip route get ADDRESS) and the "
-	    "interface that should carry it", DH_ROUTE),
+	    "interface that should carry it", DH_ICMP),
 	E(ST_NONE, EHOSTUNREACH, RS_UNREACH,
 	    "the host is unreachable: a router reported it, or a neighbour on "
 	    "the local network never answered ARP/neighbour discovery",
 	    "check that the host is up and on the network (ip neigh; "
-	    "ip route get ADDRESS)", DH_ROUTE),
+	    "ip route get ADDRESS)", DH_ICMP),
 	E(ST_NONE, ENETDOWN, RS_UNREACH,
 	    "the network interface for that route is down",
 	    "bring the interface up (ip link set DEV up) or use another "
-	    "route", DH_ROUTE),
+	    "route", DH_NONE),
 	E(ST_NONE, EHOSTDOWN, RS_UNREACH,
 	    "the host is down",
-	    "check that the host is powered and on the network", DH_ROUTE),
+	    "check that the host is powered and on the network", DH_NONE),
 	/* port in use */
 	E(ST_BIND, EADDRINUSE, RS_INUSE,
 	    "another socket already holds that port",
@@ -76,12 +76,12 @@ static const struct diag table[] = {
 	    "or for IPv6 often a remote firewall's ICMPv6 administratively "
 	    "prohibited",
 	    "check the local firewall (nft list ruleset; iptables -S OUTPUT) "
-	    "and routes (ip route get ADDRESS)", DH_POLICY),
+	    "and routes (ip route get ADDRESS)", DH_ICMP),
 	E(ST_CONNECT, EPERM, RS_PERM,
 	    "a firewall rule or security policy on this machine refused the "
 	    "outgoing packet",
 	    "check the local firewall (nft list ruleset; iptables -S OUTPUT), "
-	    "SELinux/AppArmor and seccomp policy", DH_POLICY),
+	    "SELinux/AppArmor and seccomp policy", DH_NONE),
 	E(ST_NONE, EACCES, RS_PERM,
 	    "permission denied by the kernel",
 	    "run with the needed privilege or capability", DH_NONE),
@@ -115,14 +115,13 @@ static const struct diag table[] = {
 	    "the peer reset the connection (it closed with data unread, "
 	    "crashed, or a proxy in between gave up)",
 	    "check the service's logs; a proxy that accepts and resets often "
-	    "has no healthy backend", DH_EXCHANGE),
+	    "has no healthy backend", DH_NONE),
 	E(ST_NONE, EPIPE, RS_RESET,
 	    "the peer closed the connection while we were still sending",
-	    "check the service's logs and what it expects to receive",
-	    DH_EXCHANGE),
+	    "check the service's logs and what it expects to receive", DH_NONE),
 	E(ST_NONE, ECONNABORTED, RS_RESET,
 	    "the connection was aborted before it could be used",
-	    "retry; if it persists, check the peer's logs", DH_EXCHANGE),
+	    "retry; if it persists, check the peer's logs", DH_NONE),
 	/* resource limits */
 	E(ST_NONE, EMFILE, RS_RESOURCE,
 	    "this process has used up its file descriptor limit (ulimit -n)",
@@ -135,11 +134,11 @@ static const struct diag table[] = {
 	E(ST_NONE, ENOBUFS, RS_RESOURCE,
 	    "the kernel ran out of buffer space for sockets",
 	    "check memory pressure and net.core/net.ipv4 buffer sysctls",
-	    DH_MEMORY),
+	    DH_NONE),
 	E(ST_NONE, ENOMEM, RS_RESOURCE,
 	    "the kernel or this process ran out of memory",
 	    "free memory or raise the memory limit (ulimit -v, cgroup limits)",
-	    DH_MEMORY),
+	    DH_NONE),
 	/* socket() */
 	E(ST_SOCKET, EPROTONOSUPPORT, RS_ERROR,
 	    "the kernel does not support this protocol",
@@ -149,7 +148,7 @@ static const struct diag table[] = {
 	    "once with EINVAL), or TCP cannot connect to it (a broadcast or "
 	    "multicast address)",
 	    "check the route (ip route get ADDRESS shows 'blackhole') and "
-	    "the address", DH_ROUTE),
+	    "the address", DH_NONE),
 	E(ST_NONE, EINVAL, RS_ERROR,
 	    "the kernel rejected an argument (for example the socket is "
 	    "already bound or listening)",
@@ -157,7 +156,7 @@ static const struct diag table[] = {
 	    DH_NONE),
 	E(ST_NONE, ENETRESET, RS_RESET,
 	    "the network dropped the connection",
-	    "retry, and check the network path", DH_EXCHANGE),
+	    "retry, and check the network path", DH_NONE),
 	E(ST_NONE, EMSGSIZE, RS_ERROR,
 	    "the message is too large for this socket (UDP: at most 65507 "
 	    "bytes over IPv4, or the path MTU without fragmentation)",
@@ -203,20 +202,17 @@ static const struct diag table[] = {
 	    "check /etc/nsswitch.conf and /etc/resolv.conf", DH_RESOLVER),
 
 	/* sockctl's own conditions */
-	XH(ST_EXPECT, DX_EXPECT_MISMATCH, RS_EXPECT,
+	X(ST_EXPECT, DX_EXPECT_MISMATCH, RS_EXPECT,
 	    "the reply did not match the --expect pattern",
-	    "check what the service sends (see the reply), or the pattern",
-	    DH_EXCHANGE),
-	XH(ST_EXPECT, DX_EXPECT_CLOSED, RS_EXPECT,
+	    "check what the service sends (see the reply), or the pattern"),
+	X(ST_EXPECT, DX_EXPECT_CLOSED, RS_EXPECT,
 	    "the peer closed the connection before the reply matched "
 	    "--expect",
-	    "check that the service answers what was sent (--send)",
-	    DH_EXCHANGE),
-	XH(ST_NONE, DX_PEER_CLOSED, RS_RESET,
+	    "check that the service answers what was sent (--send)"),
+	X(ST_NONE, DX_PEER_CLOSED, RS_RESET,
 	    "the peer closed the connection during the exchange",
 	    "check the service's logs; a proxy that accepts and then closes "
-	    "often has no healthy backend",
-	    DH_EXCHANGE),
+	    "often has no healthy backend"),
 	X(ST_RESOLVE, DX_NO_ADDRESS, RS_ADDRNA,
 	    "the name resolved, but to no address usable here (check -4/-6)",
 	    "drop -4/-6, or use an address of a family this host has"),
@@ -233,6 +229,65 @@ static const struct diag table[] = {
 	    "something else",
 	    "probe with the payload this service expects (--send TEXT): "
 	    "replies to it are counted in order of arrival"),
+	/* inspect's findings (SPEC "inspect"): what one read of the live
+	 * sockets shows, or what changed between two */
+	X(ST_NONE, DX_UNHEALTHY, RS_UNHEALTHY,
+	    "inspect found a problem with sockets that are alive: each finding "
+	    "is a reason of its own, with exit 13",
+	    "see the findings (sockctl explain close-wait-leak, "
+	    "accept-queue-full, syn-flood, time-wait-pile, peer-not-reading, "
+	    "retransmitting, fd-limit)"),
+	X(ST_CLOSE, DX_CLOSE_WAIT_LEAK, RS_CLOSE_WAIT,
+	    "connections stayed in CLOSE_WAIT through the sample: the peer "
+	    "closed its end (its FIN arrived), and the process that owns the "
+	    "socket never called close(); a descriptor leak that ends in "
+	    "EMFILE",
+	    "fix the application to close() the socket once read() returns "
+	    "0 (the peer's FIN); restarting the process frees them for now"),
+	X(ST_ACCEPT, DX_ACCEPT_QUEUE_FULL, RS_ACCEPT_FULL,
+	    "a listener's accept queue is full, or the kernel's ListenOverflows "
+	    "and ListenDrops counters rose: the application does not call "
+	    "accept() fast enough, and the kernel drops new connections "
+	    "(clients see a timeout, not an error)",
+	    "make the application accept faster (more workers, no blocking "
+	    "work before accept()); a larger listen() backlog, with "
+	    "net.core.somaxconn at least as large, absorbs bursts"),
+	X(ST_LISTEN, DX_SYN_FLOOD, RS_SYN_FLOOD,
+	    "half-open connections (SYN_RECV) fill a listener's SYN queue, or "
+	    "the kernel sent SYN cookies: more handshakes start than complete "
+	    "(a SYN flood, or clients whose final ACK is lost)",
+	    "keep net.ipv4.tcp_syncookies=1; raise net.ipv4.tcp_max_syn_backlog "
+	    "and the listen() backlog; filter the sources upstream if it is an "
+	    "attack"),
+	X(ST_CONNECT, DX_TIME_WAIT_PILE, RS_TIME_WAIT,
+	    "TIME_WAIT sockets to one destination approach the size of "
+	    "net.ipv4.ip_local_port_range: each closed connection keeps its "
+	    "local port for 60 s, and new connections there will soon fail "
+	    "with EADDRNOTAVAIL",
+	    "reuse connections (HTTP keep-alive, a connection pool); "
+	    "sysctl -w net.ipv4.tcp_tw_reuse=1 lets new outgoing connections "
+	    "take TIME_WAIT ports; widen net.ipv4.ip_local_port_range"),
+	X(ST_SEND, DX_PEER_NOT_READING, RS_PEER_NOT_READING,
+	    "an established connection's send queue stayed full through the "
+	    "sample with the peer's receive window closed (the persist timer "
+	    "probes it): the peer does not read",
+	    "find out why the peer stopped reading (blocked, overloaded, "
+	    "deadlocked); give the sender a write timeout so it does not hang "
+	    "with it"),
+	X(ST_SEND, DX_RETRANSMITTING, RS_RETRANS,
+	    "connections retransmitted segments during the sample: segments "
+	    "or their acknowledgements are lost on the path (a firewall that "
+	    "drops, congestion, a faulty link)",
+	    "check the path to the peer (mtr -T, ping) and firewalls that "
+	    "drop (nft list ruleset; iptables -S)"),
+	X(ST_SOCKET, DX_FD_LIMIT, RS_FD_LIMIT,
+	    "a process has nearly as many descriptors open as its "
+	    "RLIMIT_NOFILE soft limit: its next accept() or socket() fails "
+	    "with EMFILE",
+	    "raise the process's limit (ulimit -n, LimitNOFILE= in systemd, "
+	    "prlimit --nofile) or find the descriptors it leaks "
+	    "(ls -l /proc/PID/fd)"),
+
 };
 
 static const struct diag generic = {
@@ -249,6 +304,14 @@ static const char *dx_names[] = {
 	[DX_NO_ADDRESS] = "no-address",
 	[DX_UDP_SILENCE] = "udp-silence",
 	[DX_UDP_NO_ECHO] = "udp-no-echo",
+	[DX_UNHEALTHY] = "unhealthy",
+	[DX_CLOSE_WAIT_LEAK] = "close-wait-leak",
+	[DX_ACCEPT_QUEUE_FULL] = "accept-queue-full",
+	[DX_SYN_FLOOD] = "syn-flood",
+	[DX_TIME_WAIT_PILE] = "time-wait-pile",
+	[DX_PEER_NOT_READING] = "peer-not-reading",
+	[DX_RETRANSMITTING] = "retransmitting",
+	[DX_FD_LIMIT] = "fd-limit",
 };
 
 const struct diag *

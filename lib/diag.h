@@ -24,6 +24,15 @@ enum {
 	DX_NO_ADDRESS,		/* the name resolved to no usable address */
 	DX_UDP_SILENCE,		/* no UDP reply within the time limit */
 	DX_UDP_NO_ECHO,		/* UDP replies came, none an echo of a request */
+	/* inspect: problems of live sockets, which no call returns */
+	DX_UNHEALTHY,		/* some finding; the ones below name it */
+	DX_CLOSE_WAIT_LEAK,	/* CLOSE_WAIT kept: close() never called */
+	DX_ACCEPT_QUEUE_FULL,	/* a listener's accept queue is full */
+	DX_SYN_FLOOD,		/* half-open connections, SYN cookies */
+	DX_TIME_WAIT_PILE,	/* TIME_WAIT near the ephemeral range */
+	DX_PEER_NOT_READING,	/* send queue full, the peer's window 0 */
+	DX_RETRANSMITTING,	/* retransmission counters rose */
+	DX_FD_LIMIT,		/* open descriptors near RLIMIT_NOFILE */
 };
 
 /* Evidence a command gathers on this machine for a row. */
@@ -36,14 +45,7 @@ enum diag_hook {
 	DH_EPHEMERAL,		/* ip_local_port_range, sockets in use */
 	DH_RESOLVER,		/* nameservers from /etc/resolv.conf */
 	DH_LOCAL_LISTENER,	/* is anything listening here on that port */
-	DH_ACCEPT_QUEUE,	/* silence: a local listener's full accept
-				 * queue, else the path (no ICMP, no reset) */
-	DH_ROUTE,		/* no route: routes, neighbours, the ICMP
-				 * error and who sent it (MSG_ERRQUEUE) */
-	DH_POLICY,		/* refused by policy: the ICMP error, this
-				 * machine's firewall */
-	DH_EXCHANGE,		/* the send/expect exchange: what came back */
-	DH_MEMORY,		/* ulimit -v and the memory in use */
+	DH_ICMP,		/* who sent an ICMP error (MSG_ERRQUEUE) */
 };
 
 struct diag {

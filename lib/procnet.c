@@ -683,6 +683,21 @@ pn_port_holders(const char *root, int proto, int port,
 }
 
 void
+pn_owner_load(const char *root, int pid, unsigned fallback_uid,
+    struct pn_owner *o)
+{
+	char name[16];
+	int rootfd;
+
+	snprintf(name, sizeof(name), "%d", pid > 0 ? pid : 0);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* with no root every read below fails: "?" and fallback_uid */
+	load_owner(rootfd, name, fallback_uid, o);
+	if (rootfd != -1)
+		close(rootfd);
+}
+
+void
 pn_user(unsigned uid, char *buf, size_t len)
 {
 	struct passwd pw, *res = NULL;

@@ -108,6 +108,14 @@ int	pn_scan_states(const char *root, int proto, int port, unsigned states,
 int	pn_port_holders(const char *root, int proto, int port,
 	    struct pn_holder *out, int max, int *unreadable);
 
+/*
+ * Fills *o with the command and real uid of process pid below root
+ * (fallback_uid when its status cannot be read) and the user's name; the
+ * command is "?" when it cannot be read.
+ */
+void	pn_owner_load(const char *root, int pid, unsigned fallback_uid,
+	    struct pn_owner *o);
+
 /* Writes the name of uid (getpwuid) or its number into buf. */
 void	pn_user(unsigned uid, char *buf, size_t len);
 

@@ -15,7 +15,16 @@
 	X(RS_ADDRNA,	"address-not-available", 9)		\
 	X(RS_EXPECT,	"expect-failed",	10)		\
 	X(RS_RESET,	"reset",		11)		\
-	X(RS_RESOURCE,	"resource-limit",	12)
+	X(RS_RESOURCE,	"resource-limit",	12)		\
+	X(RS_UNHEALTHY,	"unhealthy",		13)		\
+	/* inspect's findings: each a reason of its own, exit 13 */	\
+	X(RS_CLOSE_WAIT, "close-wait-leak",	13)		\
+	X(RS_ACCEPT_FULL, "accept-queue-full",	13)		\
+	X(RS_SYN_FLOOD,	"syn-flood",		13)		\
+	X(RS_TIME_WAIT,	"time-wait-pile",	13)		\
+	X(RS_PEER_NOT_READING, "peer-not-reading", 13)		\
+	X(RS_RETRANS,	"retransmitting",	13)		\
+	X(RS_FD_LIMIT,	"fd-limit",		13)
 
 enum reason {
 #define X(id, slug, code) id,

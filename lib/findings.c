@@ -1,0 +1,506 @@
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "diag.h"
+#include "findings.h"
+#include "sysinfo.h"
+
+#include "findpriv.h"
+
+/* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
+static int
+grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+	void *x;
+	size_t nc;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 64;
+	if ((x = realloc(*v, nc * sz)) == NULL)
+		return -1;
+	*v = x;
+	*cap = nc;
+	return 0;
+}
+
+struct findings *
+findings_new(const struct findings_cfg *cfg)
+{
+	struct findings *f = calloc(1, sizeof(*f));
+	int lo, hi;
+
+	if (f == NULL)
+		return NULL;
+	f->cfg = *cfg;
+	f->port_listen = calloc(65536, sizeof(int));
+	if (f->port_listen == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->range_lo = f->range_hi = -1;
+	if (si_local_port_range(cfg->root, &lo, &hi) == 0) {
+		f->range_lo = lo;
+		f->range_hi = hi;
+	}
+	f->k1.retrans_segs = f->k2.retrans_segs = -1;
+	return f;
+}
+
+void
+findings_free(struct findings *f)
+{
+	if (f == NULL)
+		return;
+	free(f->b);
+	free(f->g);
+	free(f->port_listen);
+	free(f->a);
+	free(f->f);
+	free(f);
+}
+
+static uint64_t
+sock_key(const struct inetdiag_sock *d)
+{
+	if (d->cookie != 0)
+		return d->cookie;
+	return d->s.inode != 0 ? d->s.inode | 1ULL << 63 : 0;
+}
+
+/* The receiver's window is closed and data waits behind it. */
+static int
+window_closed(const struct inetdiag_sock *d)
+{
+	if (!d->has_info || d->s.state != PN_ESTABLISHED || d->s.txq == 0)
+		return 0;
+	if (d->has_snd_wnd)
+		return d->snd_wnd == 0;
+	/* older kernels: the persist timer runs (backoff, nothing in flight) */
+	return d->backoff > 0 && d->retransmits == 0 && d->unacked == 0;
+}
+
+static int
+listener_full(const struct pn_sock *s)
+{
+	/* the kernel's test: more waiting than the backlog */
+	return s->has_backlog ? s->rxq > s->backlog : s->rxq > 0;
+}
+
+int
+findings_base(struct findings *f, const struct inetdiag_sock *d)
+{
+	struct base *x;
+	uint64_t key = sock_key(d);
+
+	if (key == 0 || d->s.proto != IPPROTO_TCP ||
+	    d->s.state == PN_TIME_WAIT || d->s.state == PN_SYN_RECV)
+		return 0;
+	if (grow((void **)&f->b, &f->capb, f->nb, sizeof(*f->b)) == -1)
+		return -1;
+	x = &f->b[f->nb++];
+	x->key = key;
+	x->state = (uint8_t)d->s.state;
+	x->total_retrans = d->total_retrans;
+	x->flags = 0;
+	if (d->s.state == PN_CLOSE_WAIT)
+		x->flags |= B_CW;
+	if (window_closed(d))
+		x->flags |= B_PNR;
+	if (d->has_info && d->retransmits > 0)
+		x->flags |= B_RTX;
+	if (d->s.state == PN_LISTEN && listener_full(&d->s))
+		x->flags |= B_FULL;
+	return 0;
+}
+
+static int
+cmp_base(const void *a, const void *b)
+{
+	const struct base *x = a, *y = b;
+
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+void
+findings_base_done(struct findings *f)
+{
+	qsort(f->b, f->nb, sizeof(*f->b), cmp_base);
+}
+
+static const struct base *
+base_of(const struct findings *f, const struct inetdiag_sock *d)
+{
+	struct base k;
+
+	if ((k.key = sock_key(d)) == 0 || f->nb == 0)
+		return NULL;
+	return bsearch(&k, f->b, f->nb, sizeof(*f->b), cmp_base);
+}
+
+static int
+same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return sa_same_addr((const struct sockaddr *)a,
+	    (const struct sockaddr *)b);
+}
+
+static int
+same_end(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return same_host(a, b) && sa_port((const struct sockaddr *)a) ==
+	    sa_port((const struct sockaddr *)b);
+}
+
+/*
+ * The aggregate of kind k for owner p (or uid) and key address; made when
+ * new. Linear: findings are few, and only sockets with a problem get here.
+ */
+static struct agg *
+agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
+    const struct sockaddr_storage *key, int with_port)
+{
+	struct agg *a;
+
+	for (size_t i = 0; i < f->na; i++) {
+		a = &f->a[i];
+		if (a->kind != k || a->proc != p || (p == NULL &&
+		    a->uid != uid))
+			continue;
+		if (key == NULL || (with_port ? same_end(&a->key, key) :
+		    same_host(&a->key, key)))
+			return a;
+	}
+	if (grow((void **)&f->a, &f->capa, f->na, sizeof(*f->a)) == -1)
+		return NULL;
+	a = &f->a[f->na++];
+	memset(a, 0, sizeof(*a));
+	a->kind = k;
+	a->proc = p;
+	a->uid = uid;
+	if (key != NULL)
+		a->key = *key;
+	return a;
+}
+
+static struct agg *
+agg_add(struct findings *f, enum gk k, const struct inetdiag_sock *d,
+    struct owners_proc *p, int nshare, const struct sockaddr_storage *key,
+    int with_port)
+{
+	struct agg *a = agg_get(f, k, p, d->s.uid, key, with_port);
+
+	if (a == NULL)
+		return NULL;
+	if (a->count == 0) {
+		a->local = d->s.local;
+		a->remote = d->s.remote;
+	} else {
+		a->many_local |= !same_end(&a->local, &d->s.local);
+		a->many_remote |= !same_end(&a->remote, &d->s.remote);
+	}
+	if (nshare > a->nshare)
+		a->nshare = nshare;
+	a->count++;
+	return a;
+}
+
+static struct findings_group *
+group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
+    unsigned uid)
+{
+	struct findings_group *g;
+
+	if (grow((void **)&f->g, &f->capg, f->ng, sizeof(*f->g)) == -1)
+		return NULL;
+	g = &f->g[f->ng++];
+	memset(g, 0, sizeof(*g));
+	g->kind = k;
+	g->proc = p;
+	g->uid = uid;
+	return g;
+}
+
+/* The summary line of a socket that no listener of ours takes. */
+static struct findings_group *
+group_of(struct findings *f, struct owners_proc *p, unsigned uid)
+{
+	enum fg_kind k = p != NULL ? FG_PROC : FG_NOPROC;
+
+	/* from the end: a process's sockets tend to come together */
+	for (size_t i = f->ng; i-- > 0;)
+		if (f->g[i].kind == k && f->g[i].proc == p)
+			return &f->g[i];
+	return group_new(f, k, p, uid);
+}
+
+int
+findings_add(struct findings *f, const struct inetdiag_sock *d,
+    struct owners_proc *p, int nshare)
+{
+	const struct pn_sock *s = &d->s;
+	const struct base *b = base_of(f, d);
+	int port = sa_port((const struct sockaddr *)&s->local), one;
+	struct findings_group *g;
+	struct agg *a;
+
+	if (p != NULL)
+		p->mark = 1;
+	if (s->proto == IPPROTO_UDP) {
+		f->udp++;
+		return 0;
+	}
+	one = f->cfg.sample_ms == 0;
+	f->states[s->state]++;
+	if (s->state == PN_LISTEN) {
+		if ((g = group_new(f, FG_LISTEN, p, s->uid)) == NULL)
+			return -1;
+		g->local = s->local;
+		g->qlen = s->rxq;
+		g->backlog = s->backlog;
+		g->has_backlog = s->has_backlog;
+		g->cookie = b != NULL && (b->flags & B_FULL) ? 1 : 0;
+		g->states[PN_LISTEN] = 1;
+		if (port >= 0 && f->port_listen[port] == 0)
+			f->port_listen[port] = (int)f->ng;
+		return 0;
+	}
+	if (port >= 0 && f->port_listen[port] != 0)
+		g = &f->g[f->port_listen[port] - 1];
+	else if ((g = group_of(f, p, s->uid)) == NULL)
+		return -1;
+	g->states[s->state]++;
+	if (s->state == PN_SYN_RECV || s->state == PN_NEW_SYN_RECV)
+		g->synrecv++;
+
+	if (s->state == PN_CLOSE_WAIT && (one ? d->has_info &&
+	    d->last_ack_recv >= 1000 : b != NULL && (b->flags & B_CW))) {
+		if ((a = agg_add(f, GK_CW, d, p, nshare, NULL, 0)) == NULL)
+			return -1;
+		if (d->has_info && d->last_ack_recv > a->max)
+			a->max = d->last_ack_recv;
+	} else if (s->state == PN_TIME_WAIT && (port < 0 ||
+	    f->port_listen[port] == 0)) {
+		if (agg_add(f, GK_TW, d, NULL, 0, &s->remote, 1) == NULL)
+			return -1;
+	} else if (window_closed(d) && (one ? d->backoff > 0 ||
+	    d->probes > 0 : b != NULL && (b->flags & B_PNR))) {
+		if ((a = agg_add(f, GK_PNR, d, p, nshare, &s->remote, 1)) ==
+		    NULL)
+			return -1;
+		a->sum += s->txq;
+		if (d->backoff > a->max)
+			a->max = d->backoff;
+	}
+	if (d->has_info && (one ? d->retransmits > 0 : b != NULL &&
+	    (d->total_retrans > b->total_retrans || (d->retransmits > 0 &&
+	    (b->flags & B_RTX))))) {
+		if ((a = agg_add(f, GK_RTX, d, p, nshare, &s->remote, 0)) ==
+		    NULL)
+			return -1;
+		if (b != NULL && d->total_retrans > b->total_retrans)
+			a->sum += d->total_retrans - b->total_retrans;
+		if (d->rto_ms > a->max)
+			a->max = d->rto_ms;
+	}
+	return 0;
+}
+
+int
+findings_add_unix(struct findings *f, const struct unixdiag_sock *u,
+    struct owners_proc *p)
+{
+	struct findings_group *g = NULL;
+
+	if (p != NULL)
+		p->mark = 1;
+	f->unix_n++;
+	for (size_t i = 0; i < f->ng; i++)
+		if (f->g[i].kind == FG_UNIX &&
+		    strcmp(f->g[i].path, u->name) == 0 &&
+		    (u->state != UNIXDIAG_LISTEN || f->g[i].states[PN_LISTEN] == 0))
+			g = &f->g[i];
+	if (g == NULL && (g = group_new(f, FG_UNIX, p,
+	    u->uid >= 0 ? (unsigned)u->uid : 0)) == NULL)
+		return -1;
+	snprintf(g->path, sizeof(g->path), "%s", u->name);
+	if (u->state == UNIXDIAG_LISTEN) {
+		g->states[PN_LISTEN]++;
+		g->proc = p;
+		g->qlen = u->rqueue;
+		g->backlog = u->wqueue;
+		g->has_backlog = u->has_queue;
+	} else
+		g->states[u->state == UNIXDIAG_ESTABLISHED ? PN_ESTABLISHED :
+		    PN_CLOSE]++;
+	return 0;
+}
+
+void
+findings_counters(struct findings *f, const struct counters *a,
+    const struct counters *b)
+{
+	f->k1 = *a;
+	f->k2 = *b;
+}
+
+static int
+add_finding(struct findings *f, enum reason r, int dx, enum stage st,
+    const struct agg *a, const struct findings_group *g,
+    struct owners_proc *p)
+{
+	struct finding *x;
+
+	if (grow((void **)&f->f, &f->capf, f->nf, sizeof(*f->f)) == -1)
+		return -1;
+	x = &f->f[f->nf++];
+	x->reason = r;
+	x->dx = dx;
+	x->stage = st;
+	x->a = a;
+	x->g = g;
+	x->proc = p;
+	return 0;
+}
+
+long long
+findings_delta(const struct findings *f, long long a, long long b)
+{
+	if (f->cfg.sample_ms == 0)
+		return -1;
+	return counters_delta(a, b);
+}
+
+long
+findings_sysctl(const struct findings *f, const char *rel)
+{
+	long v;
+
+	return si_read_long(f->cfg.root, rel, &v) == 0 ? v : -1;
+}
+
+int
+findings_judge(struct findings *f, struct owners *w)
+{
+	long maxsyn = findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog");
+	long range = f->range_lo >= 0 ? f->range_hi - f->range_lo + 1 : -1;
+	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
+	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
+	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
+	int nfull = 0, nsyn = 0;
+
+	/* in the SPEC table's order */
+	for (size_t i = 0; i < f->na; i++)
+		if (f->a[i].kind == GK_CW && add_finding(f, RS_CLOSE_WAIT,
+		    DX_CLOSE_WAIT_LEAK, ST_CLOSE, &f->a[i], NULL, NULL) == -1)
+			return -1;
+	for (size_t i = 0; i < f->ng; i++) {
+		const struct findings_group *g = &f->g[i];
+
+		if ((g->kind != FG_LISTEN && g->kind != FG_UNIX) ||
+		    g->states[PN_LISTEN] == 0)
+			continue;
+		if ((g->has_backlog ? g->qlen > g->backlog : g->qlen > 0) ||
+		    g->cookie) {
+			if (add_finding(f, RS_ACCEPT_FULL, DX_ACCEPT_QUEUE_FULL,
+			    ST_ACCEPT, NULL, g, NULL) == -1)
+				return -1;
+			nfull++;
+		}
+	}
+	if (nfull == 0 && f->cfg.whole && (ovf > 0 || drp > 0) &&
+	    add_finding(f, RS_ACCEPT_FULL, DX_ACCEPT_QUEUE_FULL, ST_ACCEPT,
+	    NULL, NULL, NULL) == -1)
+		return -1;
+	for (size_t i = 0; i < f->ng; i++) {
+		const struct findings_group *g = &f->g[i];
+		long lim = g->has_backlog && g->backlog > 0 ? (long)g->backlog :
+		    maxsyn;
+
+		if (g->kind != FG_LISTEN)
+			continue;
+		if (maxsyn > 0 && lim > maxsyn)
+			lim = maxsyn;
+		if (g->synrecv >= 16 && lim > 0 && g->synrecv * 4 >= lim * 3) {
+			if (add_finding(f, RS_SYN_FLOOD, DX_SYN_FLOOD,
+			    ST_LISTEN, NULL, g, NULL) == -1)
+				return -1;
+			nsyn++;
+		}
+	}
+	if (nsyn == 0 && f->cfg.whole && ck > 0 && add_finding(f,
+	    RS_SYN_FLOOD, DX_SYN_FLOOD, ST_LISTEN, NULL, NULL, NULL) == -1)
+		return -1;
+	for (size_t i = 0; i < f->na; i++)
+		if (f->a[i].kind == GK_TW && range > 0 &&
+		    f->a[i].count * 4 >= range * 3 && add_finding(f,
+		    RS_TIME_WAIT, DX_TIME_WAIT_PILE, ST_CONNECT, &f->a[i], NULL,
+		    NULL) == -1)
+			return -1;
+	for (size_t i = 0; i < f->na; i++)
+		if (f->a[i].kind == GK_PNR && add_finding(f,
+		    RS_PEER_NOT_READING, DX_PEER_NOT_READING, ST_SEND, &f->a[i],
+		    NULL, NULL) == -1)
+			return -1;
+	for (size_t i = 0; i < f->na; i++)
+		if (f->a[i].kind == GK_RTX && add_finding(f, RS_RETRANS,
+		    DX_RETRANSMITTING, ST_SEND, &f->a[i], NULL, NULL) == -1)
+			return -1;
+	for (size_t i = 0; w != NULL && i < owners_count(w); i++) {
+		struct owners_proc *p = owners_at(w, i);
+		long soft;
+
+		/* a handful of descriptors is never near any real limit */
+		if ((!f->cfg.whole && !p->mark) || p->nfds < 8)
+			continue;
+		soft = owners_limit(w, p);
+		if (soft > 0 && (long)p->nfds * 10 >= soft * 9 &&
+		    add_finding(f, RS_FD_LIMIT, DX_FD_LIMIT, ST_SOCKET, NULL,
+		    NULL, p) == -1)
+			return -1;
+	}
+	return (int)f->nf;
+}
+
+const struct findings_group *
+findings_groups(const struct findings *f, size_t *n)
+{
+	*n = f->ng;
+	return f->g;
+}
+
+const long *
+findings_states(const struct findings *f)
+{
+	return f->states;
+}
+
+long
+findings_udp(const struct findings *f)
+{
+	return f->udp;
+}
+
+long
+findings_unix(const struct findings *f)
+{
+	return f->unix_n;
+}
+
+void
+findings_deltas(const struct findings *f, struct findings_deltas *d)
+{
+	d->listen_overflows = findings_delta(f, f->k1.listen_overflows,
+	    f->k2.listen_overflows);
+	d->listen_drops = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
+	d->syncookies_sent = findings_delta(f, f->k1.syncookies_sent,
+	    f->k2.syncookies_sent);
+	d->retrans_segs = findings_delta(f, f->k1.retrans_segs, f->k2.retrans_segs);
+	d->orphans = f->k2.orphans;
+	d->tw = f->k2.tw;
+}

@@ -1,0 +1,331 @@
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "findpriv.h"
+
+/* The words and keys of one finding's owner. */
+struct who {
+	char	text[200];	/* "pid 42 (nginx, user www)" */
+	char	short_[96];	/* "pid 42 (nginx)" */
+	int	pid;		/* 0: unknown */
+	char	process[64];
+	char	user[64];
+	int	hidden;		/* the uid is known, the process not */
+};
+
+static void
+who_of(struct owners *w, struct owners_proc *p,
+    unsigned uid, int known_uid, int nshare, struct who *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (p != NULL) {
+		const struct pn_owner *x = owners_who(w, p);
+
+		o->pid = p->pid;
+		snprintf(o->process, sizeof(o->process), "%s", x->comm);
+		snprintf(o->user, sizeof(o->user), "%s", x->user);
+		snprintf(o->text, sizeof(o->text), "pid %d (%s, user %s%s)",
+		    p->pid, x->comm, x->user, nshare > 1 ?
+		    ", shared with other processes" : "");
+		snprintf(o->short_, sizeof(o->short_), "pid %d (%s)", p->pid,
+		    x->comm);
+		return;
+	}
+	if (known_uid) {
+		pn_user(uid, o->user, sizeof(o->user));
+		/* another user's /proc/PID/fd is closed to us */
+		if (w != NULL && owners_unreadable(w) > 0 && getuid() != 0) {
+			o->hidden = 1;
+			snprintf(o->text, sizeof(o->text), "a process of uid %u "
+			    "(%s; run as root to name it)", uid, o->user);
+		} else
+			snprintf(o->text, sizeof(o->text), "no process seen "
+			    "here (uid %u, %s: another namespace, or the socket "
+			    "was passed on)", uid, o->user);
+		snprintf(o->short_, sizeof(o->short_), "the process of uid %u",
+		    uid);
+		return;
+	}
+	snprintf(o->text, sizeof(o->text), "no process");
+	snprintf(o->short_, sizeof(o->short_), "the application");
+}
+
+static void
+put_keys(struct result *r, const struct who *o, const char *local,
+    const char *remote, long count)
+{
+	if (o->pid > 0)
+		jb_kint(&r->extra, "pid", o->pid);
+	else
+		jb_knull(&r->extra, "pid");
+	jb_kstr(&r->extra, "process", o->process[0] ? o->process : NULL);
+	jb_kstr(&r->extra, "user", o->user[0] ? o->user : NULL);
+	jb_kstr(&r->extra, "local", local);
+	jb_kstr(&r->extra, "remote", remote);
+	jb_kint(&r->extra, "count", count);
+}
+
+/* address, port and family of the result from one end */
+static void
+set_end(struct result *r, const struct sockaddr_storage *ss)
+{
+	sa_fmt_host((const struct sockaddr *)ss, r->address,
+	    sizeof(r->address));
+	r->port = sa_port((const struct sockaddr *)ss);
+	r->family = ss->ss_family;
+}
+
+static const char *
+reads_text(const struct findings *f, char *buf, size_t len)
+{
+	if (f->cfg.sample_ms == 0)
+		snprintf(buf, len, "at this one read (--sample 0)");
+	else
+		snprintf(buf, len, "at both reads %.3g s apart",
+		    (double)f->cfg.sample_ms / 1000);
+	return buf;
+}
+
+static void
+text_agg(struct findings *f, struct owners *w, const struct finding *x,
+    struct result *r)
+{
+	const struct agg *a = x->a;
+	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], rd[64];
+	const char *l = NULL, *rm = NULL;
+	struct who o;
+	long long rs;
+
+	who_of(w, a->proc, a->uid, a->kind != GK_TW, a->nshare, &o);
+	sa_fmt((const struct sockaddr *)&a->local, lo, sizeof(lo));
+	sa_fmt((const struct sockaddr *)&a->remote, re, sizeof(re));
+	if (!a->many_local) {
+		l = lo;
+		set_end(r, &a->local);
+	}
+	if (!a->many_remote)
+		rm = re;
+	reads_text(f, rd, sizeof(rd));
+	switch (a->kind) {
+	case GK_CW:
+		result_cause(r, "%s holds %ld connection%s in CLOSE_WAIT on %s"
+		    "%s%s, seen %s: the peer closed, and this process never "
+		    "called close()", o.text, a->count, a->count == 1 ? "" :
+		    "s", l != NULL ? l : "several local ports",
+		    rm != NULL ? " from " : "", rm != NULL ? rm : "", rd);
+		if (a->max > 0)
+			result_cause(r, "the oldest peer's last segment (its "
+			    "FIN) came %.1f s ago", (double)a->max / 1000);
+		result_fix(r, "make %s close() each socket once read() returns "
+		    "0 (the peer's FIN); restarting it frees these %ld now",
+		    o.short_, a->count);
+		if (o.pid > 0)
+			result_fix(r, "see them: ls -l /proc/%d/fd; ss -tnp "
+			    "state close-wait", o.pid);
+		break;
+	case GK_TW:
+		snprintf(r->target, sizeof(r->target), "%s", re);
+		set_end(r, &a->remote);
+		l = NULL;
+		result_cause(r, "%ld sockets in TIME_WAIT to %s, against %ld "
+		    "local ports in net.ipv4.ip_local_port_range (%ld-%ld): "
+		    "each keeps its port for 60 s after the close, so new "
+		    "connections to %s will soon fail with EADDRNOTAVAIL",
+		    a->count, re, f->range_hi - f->range_lo + 1, f->range_lo,
+		    f->range_hi, re);
+		result_fix(r, "reuse connections to %s (HTTP keep-alive, a "
+		    "connection pool) instead of one per request", re);
+		result_fix(r, "let new outgoing connections take TIME_WAIT "
+		    "ports: sysctl -w net.ipv4.tcp_tw_reuse=1 (now %ld)",
+		    findings_sysctl(f, "sys/net/ipv4/tcp_tw_reuse"));
+		result_fix(r, "widen the range: sysctl -w "
+		    "net.ipv4.ip_local_port_range=\"1024 65535\"");
+		break;
+	case GK_PNR:
+		result_cause(r, "%s sends on %s to %s: %llu bytes wait in the "
+		    "send queue and the peer's receive window is 0 %s (the "
+		    "persist timer probes it, backoff %u): the peer does not "
+		    "read", o.text, l != NULL ? l : "several connections",
+		    re, (unsigned long long)a->sum, rd, a->max);
+		result_fix(r, "find why %s stopped reading (blocked, "
+		    "overloaded, deadlocked: ss -tnp dst %s shows its "
+		    "queues)", re, re);
+		result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() "
+		    "with a deadline) so it does not hang on that peer",
+		    o.short_);
+		break;
+	case GK_RTX:
+		sa_fmt_host((const struct sockaddr *)&a->remote, re,
+		    sizeof(re));
+		rs = findings_delta(f, f->k1.retrans_segs, f->k2.retrans_segs);
+		if (f->cfg.sample_ms == 0)
+			result_cause(r, "%ld connection%s of %s to %s %s in "
+			    "retransmission backoff at this one read (RTO %u "
+			    "ms): segments are lost on the path", a->count,
+			    a->count == 1 ? "" : "s", o.text, re,
+			    a->count == 1 ? "is" : "are", a->max);
+		else
+			result_cause(r, "%ld connection%s of %s to %s "
+			    "retransmitted %llu segment%s during the %.3g s "
+			    "sample (RTO now %u ms): segments or their "
+			    "acknowledgements are lost on the path", a->count,
+			    a->count == 1 ? "" : "s", o.text, re,
+			    (unsigned long long)a->sum, a->sum == 1 ? "" : "s",
+			    (double)f->cfg.sample_ms / 1000, a->max);
+		if (rs > 0)
+			result_cause(r, "the machine's Tcp RetransSegs rose by "
+			    "%lld", rs);
+		result_fix(r, "check the path to %s (mtr -T %s; ping %s) and "
+		    "firewalls that drop (nft list ruleset; iptables -S)", re,
+		    re, re);
+		rm = a->many_remote ? NULL : rm;
+		snprintf(re, sizeof(re), "%s", rm != NULL ? rm : "");
+		rm = re[0] != '\0' ? re : NULL;
+		break;
+	}
+	if (r->target[0] == '\0')
+		snprintf(r->target, sizeof(r->target), "%s",
+		    l != NULL ? l : o.pid > 0 ? o.short_ : "machine");
+	put_keys(r, &o, l, rm, a->count);
+}
+
+static void
+text_listener(struct findings *f, struct owners *w, const struct finding *x,
+    struct result *r)
+{
+	const struct findings_group *g = x->g;
+	long somax = findings_sysctl(f, "sys/net/core/somaxconn");
+	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
+	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
+	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
+	char lo[ADDRSTR_MAX + 40];
+	struct who o;
+
+	if (g == NULL) {
+		/* the counters rose, and no listener shows it now */
+		who_of(w, NULL, 0, 0, 0, &o);
+		snprintf(r->target, sizeof(r->target), "machine");
+		if (x->reason == RS_ACCEPT_FULL) {
+			result_cause(r, "the kernel's ListenOverflows rose by "
+			    "%lld and ListenDrops by %lld during the sample, "
+			    "though no listener's queue is full at the reads: "
+			    "bursts overflow an accept queue", ovf > 0 ? ovf :
+			    0, drp > 0 ? drp : 0);
+			result_fix(r, "find the listener: sockctl inspect "
+			    "--sample 10s, or ss -ltn (Recv-Q against "
+			    "Send-Q); then make it accept faster or give it a "
+			    "larger backlog (net.core.somaxconn is %ld)",
+			    somax);
+		} else {
+			result_cause(r, "the kernel sent %lld SYN cookies "
+			    "during the sample: a listener's SYN queue "
+			    "overflowed", ck);
+			result_fix(r, "keep net.ipv4.tcp_syncookies=1; raise "
+			    "net.ipv4.tcp_max_syn_backlog and the listen() "
+			    "backlog; filter the sources upstream if it is an "
+			    "attack");
+		}
+		put_keys(r, &o, NULL, NULL, ovf > 0 ? ovf : ck > 0 ? ck : 0);
+		return;
+	}
+	who_of(w, g->proc, g->uid, 1, 1, &o);
+	if (g->kind == FG_UNIX)
+		snprintf(lo, sizeof(lo), "%s", g->path);
+	else {
+		sa_fmt((const struct sockaddr *)&g->local, lo, sizeof(lo));
+		set_end(r, &g->local);
+	}
+	snprintf(r->target, sizeof(r->target), "%s", lo);
+	if (x->reason == RS_ACCEPT_FULL) {
+		result_cause(r, "the listener on %s of %s has %lu connection%s "
+		    "waiting to be accepted against a backlog of %lu: the "
+		    "queue is full, the kernel drops new connections (clients "
+		    "see a timeout), the application does not call accept() "
+		    "fast enough", lo, o.text, g->qlen, g->qlen == 1 ? "" :
+		    "s", g->backlog);
+		if (ovf > 0 || drp > 0)
+			result_cause(r, "ListenOverflows rose by %lld and "
+			    "ListenDrops by %lld during the sample",
+			    ovf > 0 ? ovf : 0, drp > 0 ? drp : 0);
+		result_fix(r, "make %s call accept() faster (more workers, no "
+		    "blocking work before accept())", o.short_);
+		if (g->kind == FG_UNIX)
+			;
+		else if (somax > 0 && (long)g->backlog >= somax)
+			result_fix(r, "the backlog is capped by "
+			    "net.core.somaxconn (%ld): raise both, e.g. sysctl "
+			    "-w net.core.somaxconn=%ld and listen(fd, %ld)",
+			    somax, somax * 4, somax * 4);
+		else
+			result_fix(r, "a larger backlog absorbs bursts: "
+			    "listen() was given %lu (net.core.somaxconn is %ld, "
+			    "the most it may ask for)", g->backlog, somax);
+		put_keys(r, &o, lo, NULL, (long)g->qlen);
+		return;
+	}
+	result_cause(r, "the listener on %s of %s has %ld half-open "
+	    "connections (SYN_RECV) against a backlog of %lu "
+	    "(net.ipv4.tcp_max_syn_backlog %ld)", lo, o.text, g->synrecv,
+	    g->backlog, findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog"));
+	if (ck > 0)
+		result_cause(r, "the kernel sent %lld SYN cookies during the "
+		    "sample", ck);
+	result_fix(r, "keep net.ipv4.tcp_syncookies=1 (now %ld); raise "
+	    "net.ipv4.tcp_max_syn_backlog and the listen() backlog; filter "
+	    "the sources upstream if it is an attack",
+	    findings_sysctl(f, "sys/net/ipv4/tcp_syncookies"));
+	put_keys(r, &o, lo, NULL, g->synrecv);
+}
+
+static void
+text_fds(struct owners *w, const struct finding *x, struct result *r)
+{
+	struct owners_proc *p = x->proc;
+	struct who o;
+
+	who_of(w, p, 0, 0, 1, &o);
+	snprintf(r->target, sizeof(r->target), "pid %d", p->pid);
+	result_cause(r, "%s has %d descriptors open (%d of them sockets) "
+	    "against its RLIMIT_NOFILE soft limit of %ld (hard %ld, "
+	    "/proc/%d/limits): its next accept() or socket() fails with "
+	    "EMFILE", o.text, p->nfds, p->nsock, p->soft, p->hard, p->pid);
+	if (p->hard > p->soft)
+		result_fix(r, "raise the limit of the running process: "
+		    "prlimit --pid %d --nofile=%ld:%ld; for good, LimitNOFILE= "
+		    "in its systemd unit or ulimit -n before it starts",
+		    p->pid, p->hard, p->hard);
+	else
+		result_fix(r, "raise the hard limit where it starts "
+		    "(LimitNOFILE= in its systemd unit, limits.conf), or "
+		    "prlimit --pid %d --nofile=N:N as root", p->pid);
+	result_fix(r, "or find the descriptors it leaks: ls -l /proc/%d/fd",
+	    p->pid);
+	put_keys(r, &o, NULL, NULL, p->nfds);
+}
+
+void
+findings_result(struct findings *f, struct owners *w, size_t i,
+    const char *target, struct result *r)
+{
+	const struct finding *x;
+
+	if (i >= f->nf)
+		return;
+	x = &f->f[i];
+	r->reason = x->reason;
+	r->dx = x->dx;
+	r->stage = x->stage;
+	if (x->a != NULL)
+		text_agg(f, w, x, r);
+	else if (x->proc != NULL)
+		text_fds(w, x, r);
+	else
+		text_listener(f, w, x, r);
+	if (target != NULL)
+		snprintf(r->target, sizeof(r->target), "%s", target);
+	/* the table's general words, after the evidence */
+	if (r->hint[0] == '\0')
+		result_diagnose(r);
+}

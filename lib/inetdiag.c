@@ -1,0 +1,239 @@
+#include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+
+#include "inetdiag.h"
+
+/*
+ * One recv() of a dump: the kernel fills as much of it as it may (it
+ * grows its batches towards 32 KiB when the reader's buffer allows), so
+ * 64 KiB keeps the number of system calls low on a host with 100 000
+ * sockets.
+ */
+#define ID_BUF	65536
+
+struct file_arg {
+	int	(*fn)(const struct inetdiag_sock *, void *);
+	void	*arg;
+};
+
+/* The files' sockets: no cookie, no tcp_info. */
+static int
+file_fn(const struct pn_sock *s, void *arg)
+{
+	struct file_arg *fa = arg;
+	struct inetdiag_sock d;
+
+	memset(&d, 0, sizeof(d));
+	d.s = *s;
+	return fa->fn(&d, fa->arg);
+}
+
+static void
+set_addr(struct sockaddr_storage *ss, int family, const void *raw,
+    uint16_t nport)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = nport;
+		memcpy(&s4->sin_addr, raw, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = nport;
+		memcpy(&s6->sin6_addr, raw, 16);
+	}
+}
+
+/*
+ * The tcp_info of an answer: a kernel older than these headers sends a
+ * shorter struct, so only the bytes it sent are read, and snd_wnd only
+ * when it is among them.
+ */
+static void
+take_info(const struct rtattr *a, struct inetdiag_sock *d)
+{
+	struct tcp_info ti;
+	size_t n = RTA_PAYLOAD(a);
+
+	memset(&ti, 0, sizeof(ti));
+	if (n > sizeof(ti))
+		n = sizeof(ti);
+	if (n < offsetof(struct tcp_info, tcpi_total_retrans) + 4)
+		return;
+	memcpy(&ti, RTA_DATA(a), n);
+	d->has_info = 1;
+	d->retransmits = ti.tcpi_retransmits;
+	d->probes = ti.tcpi_probes;
+	d->backoff = ti.tcpi_backoff;
+	d->unacked = ti.tcpi_unacked;
+	d->total_retrans = ti.tcpi_total_retrans;
+	d->last_data_recv = ti.tcpi_last_data_recv;
+	d->last_ack_recv = ti.tcpi_last_ack_recv;
+	d->rto_ms = ti.tcpi_rto / 1000;
+	if (n >= offsetof(struct tcp_info, tcpi_snd_wnd) + 4) {
+		d->has_snd_wnd = 1;
+		d->snd_wnd = ti.tcpi_snd_wnd;
+	}
+}
+
+/* Fills *d from one answer; returns 0, or -1 when it is malformed. */
+static int
+take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	const struct rtattr *a;
+	size_t off = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(*m)));
+	int len;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) ||
+	    (m->idiag_family != AF_INET && m->idiag_family != AF_INET6) ||
+	    m->idiag_state == 0 || m->idiag_state > PN_NEW_SYN_RECV)
+		return -1;
+	memset(d, 0, sizeof(*d));
+	d->s.proto = proto;
+	set_addr(&d->s.local, m->idiag_family, m->id.idiag_src,
+	    m->id.idiag_sport);
+	set_addr(&d->s.remote, m->idiag_family, m->id.idiag_dst,
+	    m->id.idiag_dport);
+	d->s.state = m->idiag_state;
+	d->s.uid = m->idiag_uid;
+	d->s.inode = m->idiag_inode;
+	d->s.rxq = m->idiag_rqueue;
+	d->s.v6only = -1;
+	if (proto == IPPROTO_TCP && d->s.state == PN_LISTEN) {
+		d->s.backlog = m->idiag_wqueue;
+		d->s.has_backlog = 1;
+	} else
+		d->s.txq = m->idiag_wqueue;
+	if (m->id.idiag_cookie[0] != INET_DIAG_NOCOOKIE ||
+	    m->id.idiag_cookie[1] != INET_DIAG_NOCOOKIE)
+		d->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
+		    m->id.idiag_cookie[0];
+	if (h->nlmsg_len <= off)
+		return 0;
+	len = (int)(h->nlmsg_len - off);
+	a = (const struct rtattr *)((const char *)h + off);
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == INET_DIAG_INFO && proto == IPPROTO_TCP)
+			take_info(a, d);
+		else if (a->rta_type == INET_DIAG_SKV6ONLY &&
+		    RTA_PAYLOAD(a) >= 1 && m->idiag_family == AF_INET6)
+			d->s.v6only = *(const unsigned char *)RTA_DATA(a) != 0;
+	}
+	return 0;
+}
+
+/*
+ * One dump of (family, proto) on fd. Returns 1 when fn stopped, 0, or -1
+ * (errno) when the kernel would not answer before the first socket.
+ */
+static int
+dump(int fd, char *buf, int family, int proto, unsigned states,
+    int (*fn)(const struct inetdiag_sock *, void *), void *arg)
+{
+	struct {
+		struct nlmsghdr		h;
+		struct inet_diag_req_v2	r;
+	} req;
+	struct sockaddr_nl sa;
+	struct inetdiag_sock d;
+	int stop = 0, done = 0, got = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.r.sdiag_family = (unsigned char)family;
+	req.r.sdiag_protocol = (unsigned char)proto;
+	req.r.idiag_states = states;
+	if (proto == IPPROTO_TCP)
+		req.r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) != (ssize_t)sizeof(req))
+		return -1;
+	/* bounded: the kernel ends every dump with NLMSG_DONE or an error */
+	while (!done) {
+		ssize_t n = recv(fd, buf, ID_BUF, MSG_TRUNC);
+		struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return got ? stop : -1;
+		if ((size_t)n > ID_BUF) {
+			errno = EMSGSIZE;
+			return got ? stop : -1;
+		}
+		for (; !done && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				done = 1;
+			else if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				errno = e->error < 0 ? -e->error : EPROTO;
+				return got ? stop : -1;
+			} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+			    !stop && take_msg(h, proto, &d) == 0) {
+				got = 1;
+				stop = fn(&d, arg) != 0;
+			}
+		}
+	}
+	return stop;
+}
+
+int
+inetdiag_scan(const char *root, int proto, unsigned states,
+    int (*fn)(const struct inetdiag_sock *, void *), void *arg)
+{
+	struct file_arg fa = { fn, arg };
+	struct timeval tv = { 2, 0 };
+	int fd, r4, r6, saved, rcv = 1 << 20;
+	char *buf;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strcmp(root, "/proc") != 0)
+		return pn_scan_states(root, proto, -1, states, file_fn, &fa);
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd == -1 || (buf = malloc(ID_BUF)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return pn_scan_states(root, proto, -1, states, file_fn, &fa);
+	}
+	/* the kernel answers a dump at once; this only bounds a surprise */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	r4 = dump(fd, buf, AF_INET, proto, states, fn, arg);
+	saved = errno;
+	r6 = r4 == 1 ? 1 : dump(fd, buf, AF_INET6, proto, states, fn, arg);
+	free(buf);
+	close(fd);
+	if (r4 == -1 && r6 == -1) {
+		/* the kernel would not answer at all: the files may */
+		errno = saved;
+		return pn_scan_states("//proc", proto, -1, states, file_fn,
+		    &fa);
+	}
+	return 0;
+}

@@ -1,0 +1,255 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+
+#include "unixdiag.h"
+
+#define UD_BUF	65536
+
+const char *
+unixdiag_type_name(int type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	}
+	return "?";
+}
+
+/* The name attribute: a path, or an abstract name (leading NUL) as @. */
+static void
+take_name(const struct rtattr *a, struct unixdiag_sock *u)
+{
+	const char *p = RTA_DATA(a);
+	size_t n = RTA_PAYLOAD(a), o = 0;
+
+	if (n == 0)
+		return;
+	if (p[0] == '\0') {
+		u->abstract = 1;
+		u->name[o++] = '@';
+		p++;
+		n--;
+	}
+	/* a path arrives with its NUL, an abstract name without */
+	while (n > 0 && o + 1 < sizeof(u->name) && *p != '\0') {
+		u->name[o++] = *p++;
+		n--;
+	}
+	u->name[o] = '\0';
+}
+
+static int
+take_msg(const struct nlmsghdr *h, struct unixdiag_sock *u)
+{
+	const struct unix_diag_msg *m = NLMSG_DATA(h);
+	const struct rtattr *a;
+	size_t off = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(*m)));
+	int len;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) ||
+	    m->udiag_family != AF_UNIX)
+		return -1;
+	memset(u, 0, sizeof(*u));
+	u->type = m->udiag_type;
+	u->state = m->udiag_state;
+	u->inode = m->udiag_ino;
+	u->uid = -1;
+	if (h->nlmsg_len <= off)
+		return 0;
+	len = (int)(h->nlmsg_len - off);
+	a = (const struct rtattr *)((const char *)h + off);
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		switch (a->rta_type) {
+		case UNIX_DIAG_NAME:
+			take_name(a, u);
+			break;
+		case UNIX_DIAG_VFS:
+			if (RTA_PAYLOAD(a) >= sizeof(struct unix_diag_vfs)) {
+				struct unix_diag_vfs v;
+
+				memcpy(&v, RTA_DATA(a), sizeof(v));
+				u->has_vfs = 1;
+				u->vfs_ino = v.udiag_vfs_ino;
+				u->vfs_dev = v.udiag_vfs_dev;
+			}
+			break;
+		case UNIX_DIAG_PEER:
+			if (RTA_PAYLOAD(a) >= 4) {
+				uint32_t p;
+
+				memcpy(&p, RTA_DATA(a), 4);
+				u->peer = p;
+			}
+			break;
+		case UNIX_DIAG_RQLEN:
+			if (RTA_PAYLOAD(a) >= sizeof(struct unix_diag_rqlen)) {
+				struct unix_diag_rqlen q;
+
+				memcpy(&q, RTA_DATA(a), sizeof(q));
+				u->has_queue = 1;
+				u->rqueue = q.udiag_rqueue;
+				u->wqueue = q.udiag_wqueue;
+			}
+			break;
+		case UNIX_DIAG_UID:
+			if (RTA_PAYLOAD(a) >= 4) {
+				uint32_t x;
+
+				memcpy(&x, RTA_DATA(a), 4);
+				u->uid = x;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The kernel's dump; returns 1 (fn stopped), 0, or -1 (errno). */
+static int
+scan_diag(int (*fn)(const struct unixdiag_sock *, void *), void *arg)
+{
+	struct {
+		struct nlmsghdr		h;
+		struct unix_diag_req	r;
+	} req;
+	struct sockaddr_nl sa;
+	struct unixdiag_sock u;
+	struct timeval tv = { 2, 0 };
+	int fd, stop = 0, done = 0, got = 0, rc = -1;
+	char *buf;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd == -1)
+		return -1;
+	if ((buf = malloc(UD_BUF)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.r.sdiag_family = AF_UNIX;
+	req.r.udiag_states = ~0U;
+	req.r.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
+	    UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) != (ssize_t)sizeof(req))
+		goto out;
+	/* bounded: the kernel ends every dump with NLMSG_DONE or an error */
+	while (!done) {
+		ssize_t n = recv(fd, buf, UD_BUF, MSG_TRUNC);
+		struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (size_t)n > UD_BUF) {
+			if (n > 0)
+				errno = EMSGSIZE;
+			rc = got ? stop : -1;
+			goto out;
+		}
+		for (; !done && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				done = 1;
+			else if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+
+				errno = e->error < 0 ? -e->error : EPROTO;
+				rc = got ? stop : -1;
+				goto out;
+			} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+			    !stop && take_msg(h, &u) == 0) {
+				got = 1;
+				stop = fn(&u, arg) != 0;
+			}
+		}
+	}
+	rc = stop;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/*
+ * "Num RefCount Protocol Flags Type St Inode Path": Flags 00010000 is
+ * __SO_ACCEPTCON (listening), St 03 SS_CONNECTED; an abstract name shows
+ * its leading NUL as @.
+ */
+static int
+scan_file(const char *root, int (*fn)(const struct unixdiag_sock *, void *),
+    void *arg)
+{
+	char path[4096], line[512];
+	struct unixdiag_sock u;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/net/unix", root);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long ref, proto, flags, type, st, ino;
+		char name[UNIXDIAG_NAME_MAX] = "";
+		int n;
+
+		n = sscanf(line, "%*[0-9a-fA-F]: %lx %lx %lx %lx %lx %lu %111s",
+		    &ref, &proto, &flags, &type, &st, &ino, name);
+		if (n < 6)
+			continue;
+		memset(&u, 0, sizeof(u));
+		u.type = (int)type;
+		u.inode = ino;
+		u.uid = -1;
+		u.state = flags & 0x10000 ? UNIXDIAG_LISTEN : st == 3 ?
+		    UNIXDIAG_ESTABLISHED : UNIXDIAG_CLOSE;
+		snprintf(u.name, sizeof(u.name), "%s", name);
+		u.abstract = name[0] == '@';
+		if (fn(&u, arg) != 0)
+			break;
+	}
+	fclose(f);
+	return 0;
+}
+
+int
+unixdiag_scan(const char *root,
+    int (*fn)(const struct unixdiag_sock *, void *), void *arg)
+{
+	if (strcmp(root, "/proc") == 0 && scan_diag(fn, arg) != -1)
+		return 0;
+	return scan_file(strcmp(root, "/proc") == 0 ? "//proc" : root, fn,
+	    arg);
+}
+
+int
+unixdiag_is_path(const struct unixdiag_sock *u, const char *path,
+    dev_t st_dev, ino_t st_ino)
+{
+	if (u->abstract)
+		return path[0] == '@' && strcmp(u->name, path) == 0;
+	if (u->has_vfs && st_ino != 0)
+		/* the kernel's dev_t is MAJOR << 20 | MINOR */
+		return u->vfs_ino == (uint64_t)st_ino &&
+		    (u->vfs_dev >> 20) == major(st_dev) &&
+		    (u->vfs_dev & 0xfffff) == minor(st_dev);
+	return u->name[0] != '\0' && strcmp(u->name, path) == 0;
+}

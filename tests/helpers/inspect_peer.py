@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""Sockets in trouble for inspect.bats, on loopback (or in a namespace).
+
+inspect_peer.py leak [ADDR]          listens on ADDR:0 (default 127.0.0.1),
+                                     accepts and never closes: a client that
+                                     closes leaves CLOSE_WAIT behind
+inspect_peer.py nonaccept [ADDR]     listen(1) on ADDR:0, never accepts
+inspect_peer.py noread [ADDR]        listens with a 4 KiB SO_RCVBUF, accepts,
+                                     never reads
+inspect_peer.py clients HOST PORT N [close]
+                                     N connections that stay open, or that
+                                     close at once ("close"; non-blocking
+                                     connects: a full queue does not block)
+inspect_peer.py sender HOST PORT     one connection, written until EAGAIN
+inspect_peer.py fds N                opens N descriptors and holds them
+
+Each prints one line once ready, flushed ("listening on ADDR:PORT", or
+"ready ..."). SIGUSR1 takes the trouble away: leak closes what it
+accepted, noread reads everything, fds closes its descriptors, clients
+closes its connections; then it prints "fixed" and waits. SIGTERM ends it.
+"""
+import errno
+import os
+import select
+import signal
+import socket
+import sys
+
+fixed = False
+
+
+def on_usr1(_sig, _frm):
+    global fixed
+    fixed = True
+
+
+def say(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def fmt(addr):
+    host, port = addr[0], addr[1]
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+def listener(addr, backlog, rcvbuf=0):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.bind((addr, 0))
+    s.listen(backlog)
+    say("listening on " + fmt(s.getsockname()))
+    return s
+
+
+def wait_fixed(fix):
+    """Sleeps in bounded steps until SIGUSR1, runs fix once, then waits."""
+    while not fixed:
+        signal.pause()
+    fix()
+    say("fixed")
+    while True:
+        signal.pause()
+
+
+def serve(s, read):
+    """Accepts forever; read: drain what arrives once fixed."""
+    kept = []
+    s.setblocking(False)
+    while True:
+        r, _, _ = select.select([s] + (kept if fixed and read else []),
+                                [], [], 0.2)
+        for x in r:
+            if x is s:
+                try:
+                    c, _ = s.accept()
+                    kept.append(c)
+                except OSError:
+                    pass
+            else:
+                try:
+                    if not x.recv(65536):
+                        kept.remove(x)
+                        x.close()
+                except OSError:
+                    pass
+        if fixed and not read:
+            for c in kept:
+                c.close()
+            kept = []
+            say("fixed")
+            s.close()
+            while True:
+                signal.pause()
+        if fixed and read and not getattr(serve, "said", False):
+            serve.said = True
+            say("fixed")
+
+
+def main():
+    signal.signal(signal.SIGUSR1, on_usr1)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    mode = sys.argv[1]
+    if mode == "leak":
+        serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
+                       128), read=False)
+    elif mode == "noread":
+        serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
+                       16, rcvbuf=4096), read=True)
+    elif mode == "nonaccept":
+        s = listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1", 1)
+
+        while not fixed:
+            signal.pause()
+        # accepted and kept open (closing them would leave the clients in
+        # CLOSE_WAIT, another finding); SYNs the full queue dropped come
+        # again later, and are accepted as they come
+        kept = []
+        s.setblocking(False)
+        for _ in range(64):
+            try:
+                kept.append(s.accept()[0])
+            except OSError:
+                break
+        s.setblocking(True)
+        say("fixed")
+        while True:
+            select.select([s], [], [])
+            kept.append(s.accept()[0])
+    elif mode == "clients":
+        host, port, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        close = len(sys.argv) > 5 and sys.argv[5] == "close"
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        conns = []
+        for _ in range(n):
+            c = socket.socket(fam, socket.SOCK_STREAM)
+            c.setblocking(False)
+            err = c.connect_ex((host, port))
+            if err not in (0, errno.EINPROGRESS):
+                say("connect failed: %s" % os.strerror(err))
+                sys.exit(1)
+            conns.append(c)
+        if close:
+            # wait (bounded) until each is established, then close it first
+            for c in conns:
+                select.select([], [c], [], 2)
+                c.close()
+            conns = []
+        say("ready %d" % n)
+        wait_fixed(lambda: [c.close() for c in conns])
+    elif mode == "sender":
+        host, port = sys.argv[2], int(sys.argv[3])
+        c = socket.create_connection((host, port))
+        c.setblocking(False)
+        sent = 0
+        for _ in range(100000):
+            try:
+                sent += c.send(b"x" * 65536)
+            except BlockingIOError:
+                break
+        say("ready %d" % sent)
+        while True:
+            signal.pause()
+    elif mode == "fds":
+        n = int(sys.argv[2])
+        fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(n)]
+        say("ready %d" % os.getpid())
+
+        def close_all():
+            for fd in fds:
+                os.close(fd)
+        wait_fixed(close_all)
+    else:
+        sys.exit("unknown mode " + mode)
+
+
+main()

@@ -1,0 +1,279 @@
+#!/usr/bin/env bats
+# inspect: live sockets in trouble, made here on loopback or inside
+# namespaces the test creates; each finding appears with its condition and
+# goes once the condition is gone.
+load helpers/common
+load helpers/connect
+
+PEER=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
+
+teardown() {
+	stop_all_bg
+	ns_cleanup
+}
+
+# child_of PID: the one child of PID (the process under timeout(1)).
+child_of() {
+	ps -o pid= --ppid "$1" | tr -d ' ' | head -n 1
+}
+
+# peer NAME ARGS...: the python helper in the background, up (bounded);
+# sets bg_pid (what to stop) and peer_pid (the python process itself).
+peer() {
+	local name=$1
+	shift
+	start_bg "$name" timeout -k 5 60 python3 "$PEER" "$@"
+	wait_line "$name" '^(listening on|ready)' || return 1
+	if [[ $wait_match == listening* ]]; then
+		listen_port=${wait_match##*:}
+	fi
+	peer_pid=$(child_of "$bg_pid")
+}
+
+# fix NAME PID: SIGUSR1 takes the trouble away; waits for "fixed".
+fix() {
+	kill -USR1 "$2"
+	wait_line "$1" '^fixed'
+}
+
+# json_valid: every line of $output parses as JSON.
+json_valid() {
+	python3 -c '
+import json, sys
+for n, l in enumerate(sys.stdin, 1):
+    json.loads(l)
+' <<<"$output"
+}
+
+@test "inspect --help names the options" {
+	sc 0 inspect --help
+	assert_output --partial -- "--pid"
+	assert_output --partial -- "--sample"
+}
+
+@test "a server that never closes after the client's FIN is close-wait-leak, exit 13, and it goes once it closes" {
+	require_python
+	peer srv leak
+	local srv=$peer_pid
+	peer cl clients 127.0.0.1 "$listen_port" 3 close
+	sc 13 inspect --sample 200ms "$listen_port"
+	assert_stderr_contains "close: close-wait-leak"
+	assert_stderr_contains "pid $srv (python3"
+	assert_stderr_contains "3 connections in CLOSE_WAIT on 127.0.0.1:$listen_port"
+	assert_stderr_contains "close()"
+	sc 13 --json inspect --sample 200ms "$listen_port"
+	json_valid
+	assert_line --index 0 --partial '"reason":"close-wait-leak"'
+	assert_line --index 0 --partial '"exit_code":13'
+	assert_line --index 0 --partial "\"pid\":$srv"
+	assert_line --index 0 --partial '"count":3'
+	assert_line --index 0 --partial '"remote":null'
+	assert_line --index 1 --partial '"event":"summary"'
+	assert_line --index 1 --partial '"CLOSE_WAIT":3'
+	fix srv "$srv"
+	sc 0 inspect --sample 200ms "$listen_port"
+	[[ $stderr != *close-wait-leak* ]]
+}
+
+@test "a listener with backlog 1 that never accepts is accept-queue-full with queue and backlog, and it goes once it accepts" {
+	require_python
+	peer srv nonaccept
+	local srv=$peer_pid
+	peer cl clients 127.0.0.1 "$listen_port" 4
+	sc 13 inspect --sample 200ms "127.0.0.1:$listen_port"
+	assert_stderr_contains "accept: accept-queue-full"
+	assert_stderr_contains "against a backlog of 1"
+	assert_stderr_contains "pid $srv (python3"
+	assert_stderr_contains "net.core.somaxconn"
+	assert_stderr_contains "accept() faster"
+	fix srv "$srv"
+	sc 0 inspect --sample 200ms "127.0.0.1:$listen_port"
+	[[ $stderr != *accept-queue-full* ]]
+}
+
+@test "a sender whose peer never reads is peer-not-reading, and it goes once the peer reads" {
+	require_python
+	peer srv noread
+	local srv=$peer_pid
+	peer snd sender 127.0.0.1 "$listen_port"
+	local snd=$peer_pid
+	sc 13 inspect --sample 500ms "$listen_port"
+	assert_stderr_contains "send: peer-not-reading"
+	assert_stderr_contains "pid $snd (python3"
+	assert_stderr_contains "receive window is 0"
+	fix srv "$srv"
+	sc 0 inspect --sample 200ms "$listen_port"
+	[[ $stderr != *peer-not-reading* ]]
+}
+
+@test "a process near a small ulimit -n is fd-limit with its count and limit, and it goes once it closes them" {
+	require_python
+	start_bg fds bash -c "ulimit -n 64 && exec timeout -k 5 60 python3 '$PEER' fds 58"
+	wait_line fds '^ready' || return 1
+	local pid=${wait_match#ready }
+	sc 13 inspect --sample 0 --pid "$pid"
+	assert_stderr_contains "socket: fd-limit"
+	assert_stderr_contains "soft limit of 64"
+	assert_stderr_contains "prlimit --pid $pid"
+	sc 13 --json inspect --sample 0 --pid "$pid"
+	json_valid
+	assert_line --index 0 --partial '"reason":"fd-limit"'
+	fix fds "$pid"
+	sc 0 inspect --sample 0 --pid "$pid"
+}
+
+@test "a healthy echo-server with idle clients exits 0 with a summary and no finding" {
+	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
+	start_listener e timeout -k 5 30 "$SOCKCTL" echo-server 127.0.0.1:0
+	local srv
+	srv=$(child_of "$bg_pid")
+	peer cl clients 127.0.0.1 "$listen_port" 3
+	sc 0 inspect --sample 200ms "$listen_port"
+	assert_output --partial "tcp 127.0.0.1:$listen_port listening, queue 0/"
+	assert_output --partial "pid $srv (sockctl"
+	assert_output --partial "ESTAB 3"
+	assert_output --partial "0 findings"
+	[ -z "$stderr" ]
+	sc 0 --json inspect --sample 0 "$listen_port"
+	json_valid
+	[ "${#lines[@]}" -eq 1 ]
+	assert_output --partial '"event":"summary"'
+	assert_output --partial '"ESTAB":6'
+}
+
+@test "--pid takes one process's sockets only" {
+	require_python
+	peer a leak
+	local a=$peer_pid
+	peer b leak
+	local b=$peer_pid
+	peer cl clients 127.0.0.1 "$listen_port" 2 close
+	sc 0 inspect --sample 200ms --pid "$a"
+	[[ $stderr != *close-wait-leak* ]]
+	assert_output --partial "pid $a (python3"
+	sc 13 inspect --sample 200ms --pid "$b"
+	assert_stderr_contains "2 connections in CLOSE_WAIT"
+}
+
+@test "a Unix path target names its listener, and a full queue there is accept-queue-full" {
+	require_python
+	local sock=$BATS_TEST_TMPDIR/app.sock
+	start_bg u timeout -k 5 30 python3 -c '
+import socket, sys, signal
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+print("ready", flush=True)
+cs = []
+for i in range(int(sys.argv[2])):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.setblocking(False)
+    try: c.connect(sys.argv[1])
+    except BlockingIOError: pass
+    cs.append(c)
+print("connected", flush=True)
+signal.pause()
+' "$sock" 3
+	wait_line u '^connected' || return 1
+	sc 13 inspect --sample 0 "$sock"
+	assert_stderr_contains "accept: accept-queue-full"
+	assert_stderr_contains "$sock"
+	assert_output --partial "unix $sock listening, queue 2/1"
+}
+
+@test "a Unix path with a healthy listener is exit 0 with its summary" {
+	require_python
+	local sock=$BATS_TEST_TMPDIR/ok.sock
+	start_bg u timeout -k 5 30 python3 -c '
+import socket, sys, signal
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(16)
+print("ready", flush=True)
+signal.pause()
+' "$sock"
+	wait_line u '^ready' || return 1
+	sc 0 inspect --sample 0 "unix:$sock"
+	assert_output --partial "unix $sock listening, queue 0/16"
+}
+
+@test "bad --sample and --pid values are usage errors that name the value" {
+	sc 2 inspect --sample 2x
+	assert_stderr_contains "2x"
+	sc 2 inspect --sample -1s
+	assert_stderr_contains "-1s"
+	sc 2 inspect --pid abc
+	assert_stderr_contains "abc"
+	sc 2 inspect --pid 0
+	assert_stderr_contains "'0'"
+	sc 2 inspect --pid 4194303
+	assert_stderr_contains "4194303"
+	sc 2 inspect 70000
+	assert_stderr_contains "70000"
+}
+
+@test "the whole machine: every --json line is valid JSON and the summary comes last" {
+	sc_any() { run --separate-stderr "$SOCKCTL" "$@"; }
+	sc_any --json inspect --sample 100ms
+	[ "$status" -eq 0 ] || [ "$status" -eq 13 ]
+	json_valid
+	[[ ${lines[-1]} == *'"event":"summary"'* ]]
+}
+
+@test "root: TIME_WAIT to one destination near a narrow ip_local_port_range is time-wait-pile, and widening the range fixes it" {
+	require_root
+	require_python
+	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
+	ns_new tw
+	start_listener e ip netns exec "$ns" timeout -k 5 60 "$SOCKCTL" echo-server 127.0.0.1:0
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 40063"
+	# 60 connections, each closed by the client first: TIME_WAIT here
+	ip netns exec "$ns" timeout -k 5 20 python3 -c '
+import socket, sys
+port = int(sys.argv[1])
+for i in range(60):
+    c = socket.create_connection(("127.0.0.1", port))
+    c.close()
+' "$listen_port"
+	in_ns "$ns" 13 inspect --sample 0
+	[[ $stderr == *"connect: time-wait-pile"* ]]
+	[[ $stderr == *"TIME_WAIT to 127.0.0.1:$listen_port"* ]]
+	[[ $stderr == *"(40000-40063)"* ]]
+	[[ $stderr == *"tcp_tw_reuse"* ]]
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+	in_ns "$ns" 0 inspect --sample 0
+	[[ $stderr != *time-wait-pile* ]]
+}
+
+@test "root: a DROP rule added mid-connection is retransmitting, and it goes once the rule is removed" {
+	require_root
+	require_python
+	require_fw
+	command -v nft >/dev/null || skip "needs nft"
+	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
+	ns_new rtx
+	ip -n "$ns" addr add 198.51.100.1/32 dev lo
+	start_listener e ip netns exec "$ns" timeout -k 5 60 "$SOCKCTL" echo-server 198.51.100.1:0
+	start_bg cl ip netns exec "$ns" timeout -k 5 60 python3 -c '
+import socket, sys, time
+c = socket.create_connection(("198.51.100.1", int(sys.argv[1])))
+print("ready", flush=True)
+for i in range(400):
+    c.send(b"x" * 100)
+    time.sleep(0.05)
+' "$listen_port"
+	wait_line cl '^ready' || return 1
+	ip netns exec "$ns" nft add table inet scc
+	ip netns exec "$ns" nft add chain inet scc in '{ type filter hook input priority 0; }'
+	ip netns exec "$ns" nft add rule inet scc in tcp dport "$listen_port" drop
+	in_ns "$ns" 13 inspect --sample 1500ms "$listen_port"
+	[[ $stderr == *"send: retransmitting"* ]]
+	[[ $stderr == *"198.51.100.1"* ]]
+	ip netns exec "$ns" nft delete table inet scc
+	# the next retransmission gets through: wait (bounded) for the queue
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$ns" ss -tnH state established "( dport = :$listen_port )" |
+			awk '$2 != 0 { bad = 1 } END { exit bad }' && break
+		sleep 0.1
+	done
+	in_ns "$ns" 0 inspect --sample 500ms "$listen_port"
+	[[ $stderr != *retransmitting* ]]
+}
