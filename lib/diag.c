@@ -36,24 +36,24 @@ static const struct diag table[] = {
 	    "down, a firewall that drops, or a listener whose accept queue is "
 	    "full)",
 	    "check that the host is up and that no firewall drops the port; "
-	    "raise --timeout if the path is slow", DH_LOCAL_LISTENER),
+	    "raise --timeout if the path is slow", DH_ACCEPT_QUEUE),
 	/* unreachable */
 	E(ST_NONE, ENETUNREACH, RS_UNREACH,
 	    "no route to that network from this machine",
 	    "check the routing table (ip route get ADDRESS) and the "
-	    "interface that should carry it", DH_ICMP),
+	    "interface that should carry it", DH_ROUTE),
 	E(ST_NONE, EHOSTUNREACH, RS_UNREACH,
 	    "the host is unreachable: a router reported it, or a neighbour on "
 	    "the local network never answered ARP/neighbour discovery",
 	    "check that the host is up and on the network (ip neigh; "
-	    "ip route get ADDRESS)", DH_ICMP),
+	    "ip route get ADDRESS)", DH_ROUTE),
 	E(ST_NONE, ENETDOWN, RS_UNREACH,
 	    "the network interface for that route is down",
 	    "bring the interface up (ip link set DEV up) or use another "
-	    "route", DH_NONE),
+	    "route", DH_ROUTE),
 	E(ST_NONE, EHOSTDOWN, RS_UNREACH,
 	    "the host is down",
-	    "check that the host is powered and on the network", DH_NONE),
+	    "check that the host is powered and on the network", DH_ROUTE),
 	/* port in use */
 	E(ST_BIND, EADDRINUSE, RS_INUSE,
 	    "another socket already holds that port",
@@ -76,12 +76,12 @@ static const struct diag table[] = {
 	    "or for IPv6 often a remote firewall's ICMPv6 administratively "
 	    "prohibited",
 	    "check the local firewall (nft list ruleset; iptables -S OUTPUT) "
-	    "and routes (ip route get ADDRESS)", DH_ICMP),
+	    "and routes (ip route get ADDRESS)", DH_POLICY),
 	E(ST_CONNECT, EPERM, RS_PERM,
 	    "a firewall rule or security policy on this machine refused the "
 	    "outgoing packet",
 	    "check the local firewall (nft list ruleset; iptables -S OUTPUT), "
-	    "SELinux/AppArmor and seccomp policy", DH_NONE),
+	    "SELinux/AppArmor and seccomp policy", DH_POLICY),
 	E(ST_NONE, EACCES, RS_PERM,
 	    "permission denied by the kernel",
 	    "run with the needed privilege or capability", DH_NONE),
@@ -115,13 +115,14 @@ static const struct diag table[] = {
 	    "the peer reset the connection (it closed with data unread, "
 	    "crashed, or a proxy in between gave up)",
 	    "check the service's logs; a proxy that accepts and resets often "
-	    "has no healthy backend", DH_NONE),
+	    "has no healthy backend", DH_EXCHANGE),
 	E(ST_NONE, EPIPE, RS_RESET,
 	    "the peer closed the connection while we were still sending",
-	    "check the service's logs and what it expects to receive", DH_NONE),
+	    "check the service's logs and what it expects to receive",
+	    DH_EXCHANGE),
 	E(ST_NONE, ECONNABORTED, RS_RESET,
 	    "the connection was aborted before it could be used",
-	    "retry; if it persists, check the peer's logs", DH_NONE),
+	    "retry; if it persists, check the peer's logs", DH_EXCHANGE),
 	/* resource limits */
 	E(ST_NONE, EMFILE, RS_RESOURCE,
 	    "this process has used up its file descriptor limit (ulimit -n)",
@@ -134,11 +135,11 @@ static const struct diag table[] = {
 	E(ST_NONE, ENOBUFS, RS_RESOURCE,
 	    "the kernel ran out of buffer space for sockets",
 	    "check memory pressure and net.core/net.ipv4 buffer sysctls",
-	    DH_NONE),
+	    DH_MEMORY),
 	E(ST_NONE, ENOMEM, RS_RESOURCE,
 	    "the kernel or this process ran out of memory",
 	    "free memory or raise the memory limit (ulimit -v, cgroup limits)",
-	    DH_NONE),
+	    DH_MEMORY),
 	/* socket() */
 	E(ST_SOCKET, EPROTONOSUPPORT, RS_ERROR,
 	    "the kernel does not support this protocol",
@@ -148,7 +149,7 @@ static const struct diag table[] = {
 	    "once with EINVAL), or TCP cannot connect to it (a broadcast or "
 	    "multicast address)",
 	    "check the route (ip route get ADDRESS shows 'blackhole') and "
-	    "the address", DH_NONE),
+	    "the address", DH_ROUTE),
 	E(ST_NONE, EINVAL, RS_ERROR,
 	    "the kernel rejected an argument (for example the socket is "
 	    "already bound or listening)",
@@ -156,7 +157,7 @@ static const struct diag table[] = {
 	    DH_NONE),
 	E(ST_NONE, ENETRESET, RS_RESET,
 	    "the network dropped the connection",
-	    "retry, and check the network path", DH_NONE),
+	    "retry, and check the network path", DH_EXCHANGE),
 	E(ST_NONE, EMSGSIZE, RS_ERROR,
 	    "the message is too large for this socket (UDP: at most 65507 "
 	    "bytes over IPv4, or the path MTU without fragmentation)",
@@ -202,17 +203,20 @@ static const struct diag table[] = {
 	    "check /etc/nsswitch.conf and /etc/resolv.conf", DH_RESOLVER),
 
 	/* sockctl's own conditions */
-	X(ST_EXPECT, DX_EXPECT_MISMATCH, RS_EXPECT,
+	XH(ST_EXPECT, DX_EXPECT_MISMATCH, RS_EXPECT,
 	    "the reply did not match the --expect pattern",
-	    "check what the service sends (see the reply), or the pattern"),
-	X(ST_EXPECT, DX_EXPECT_CLOSED, RS_EXPECT,
+	    "check what the service sends (see the reply), or the pattern",
+	    DH_EXCHANGE),
+	XH(ST_EXPECT, DX_EXPECT_CLOSED, RS_EXPECT,
 	    "the peer closed the connection before the reply matched "
 	    "--expect",
-	    "check that the service answers what was sent (--send)"),
-	X(ST_NONE, DX_PEER_CLOSED, RS_RESET,
+	    "check that the service answers what was sent (--send)",
+	    DH_EXCHANGE),
+	XH(ST_NONE, DX_PEER_CLOSED, RS_RESET,
 	    "the peer closed the connection during the exchange",
 	    "check the service's logs; a proxy that accepts and then closes "
-	    "often has no healthy backend"),
+	    "often has no healthy backend",
+	    DH_EXCHANGE),
 	X(ST_RESOLVE, DX_NO_ADDRESS, RS_ADDRNA,
 	    "the name resolved, but to no address usable here (check -4/-6)",
 	    "drop -4/-6, or use an address of a family this host has"),

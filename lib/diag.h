@@ -45,7 +45,14 @@ enum diag_hook {
 	DH_EPHEMERAL,		/* ip_local_port_range, sockets in use */
 	DH_RESOLVER,		/* nameservers from /etc/resolv.conf */
 	DH_LOCAL_LISTENER,	/* is anything listening here on that port */
-	DH_ICMP,		/* who sent an ICMP error (MSG_ERRQUEUE) */
+	DH_ACCEPT_QUEUE,	/* silence: a local listener's full accept
+				 * queue, else the path (no ICMP, no reset) */
+	DH_ROUTE,		/* no route: routes, neighbours, the ICMP
+				 * error and who sent it (MSG_ERRQUEUE) */
+	DH_POLICY,		/* refused by policy: the ICMP error, this
+				 * machine's firewall */
+	DH_EXCHANGE,		/* the send/expect exchange: what came back */
+	DH_MEMORY,		/* ulimit -v and the memory in use */
 };
 
 struct diag {
