@@ -32,6 +32,7 @@
 #include "../lib/evconn.h"
 #include "../lib/evdns.h"
 #include "../lib/evidence.h"
+#include "../lib/evunix.h"
 #include "../lib/expect.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
@@ -43,7 +44,9 @@ static const struct cmd_help help = {
 	"probe-connect", "[OPTIONS] TARGET... | HOST PORT",
 	"Connect to each TARGET, report the address used, connect time and "
 	"TCP RTT;\nwhen that fails, name the cause.",
-	"TARGET is HOST:PORT, [IPV6]:PORT or the pair HOST PORT. A name that\n"
+	"TARGET is HOST:PORT, [IPV6]:PORT or the pair HOST PORT, or a Unix\n"
+	"socket: unix:PATH, any PATH with a '/', @NAME (abstract); on success\n"
+	"a Unix socket's server is named (SO_PEERCRED). A name that\n"
 	"resolves to both families is tried RFC 8305 style: the next address\n"
 	"starts 250 ms after the previous one unless that failed sooner, and\n"
 	"the first to connect wins. Several targets are probed at once (-j)\n"
@@ -62,7 +65,8 @@ static const struct cmd_help help = {
 	"  sockctl connect --send 'PING\\r\\n' --expect '^\\+PONG' "
 	"127.0.0.1:6379\n"
 	"  sockctl connect --targets hosts.txt -j 64 -t 2s\n"
-	"  sockctl connect --all localhost:8080\n",
+	"  sockctl connect --all localhost:8080\n"
+	"  sockctl connect /var/run/docker.sock\n",
 };
 
 /* Where the options land. */
@@ -111,8 +115,9 @@ opts_fill(struct opt o[NOPTS], struct args *v)
 #define MIN_INTERVAL_MS	10
 
 struct tgt {
-	char		 disp[320];
-	struct endpoint	 ep;
+	char			 disp[320];
+	struct endpoint		 ep;
+	struct sockaddr_storage	 un;	/* a Unix endpoint's address */
 };
 
 enum pstate { PS_QUEUED, PS_DIALING, PS_SLEEP, PS_DONE };
@@ -165,12 +170,6 @@ struct run {
 static void	round_begin(struct probe *);
 static void	kick(struct run *);
 
-static double
-ms_between(int64_t a, int64_t b)
-{
-	return (double)(b - a) / 1e6;
-}
-
 static char *
 host_of(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -205,12 +204,15 @@ extra_keys(struct probe *p, const struct dial_att *a, struct result *r)
 	jb_knum(x, "resolve_ms", rd->resolve_ms);
 	if (a != NULL && (a->est_ns != 0 || (a->stage == ST_CONNECT &&
 	    !a->abandoned)))
-		jb_knum(x, "connect_ms", ms_between(a->start_ns,
+		jb_knum(x, "connect_ms", clock_between_ms(a->start_ns,
 		    a->est_ns ? a->est_ns : a->end_ns));
 	else
 		jb_knull(x, "connect_ms");
 	jb_knum(x, "rtt_ms", a != NULL && a->est_ns ? a->rtt_ms : NAN);
 	jb_kint(x, "attempts", p->d.connects);
+	evunix_peer_json(x, a != NULL && a->ok && a->has_peer, a != NULL ?
+	    a->peer.pid : 0, a != NULL ? a->peer.comm : NULL, a != NULL ?
+	    a->peer.user : NULL);
 	if (a != NULL && a->rbuf != NULL) {
 		expect_show(a->rbuf, a->rlen, buf, sizeof(buf));
 		jb_kstr(x, "received", buf);
@@ -227,25 +229,37 @@ extra_keys(struct probe *p, const struct dial_att *a, struct result *r)
 		jb_arr_open(x, "tried");
 		for (int i = 0; i < rd->nstarted; i++) {
 			struct dial_att *t = &rd->att[i];
-			const struct diag *d;
-
 			jb_obj_open(x);
 			jb_kstr(x, "address", host_of(&t->sa, h, sizeof(h)));
 			if (t->ok)
 				jb_kstr(x, "reason", "ok");
 			else if (t->abandoned)
 				jb_kstr(x, "reason", "abandoned");
-			else {
-				d = diag_find(t->stage, t->dx ? DK_SOCKCTL :
-				    DK_ERRNO, t->dx ? t->dx : t->err);
-				jb_kstr(x, "reason", reason_slug(d->reason));
-			}
+			else
+				jb_kstr(x, "reason",
+				    reason_slug(evconn_reason(t)));
 			jb_kstr(x, "errno", t->err && !t->abandoned ?
 			    errname(t->err) : NULL);
 			jb_obj_close(x);
 		}
 		jb_arr_close(x);
 	}
+}
+
+/* "connected to /run/x.sock (pid 42, postgres, user postgres) in 0.10 ms" */
+static void
+unix_message(const struct dial_att *a, const char *hp, const char *more,
+    struct result *r)
+{
+	double ms = (double)(a->est_ns - a->start_ns) / 1e6;
+
+	if (a->has_peer)
+		snprintf(r->message, sizeof(r->message), "connected to %s (pid "
+		    "%d, %s, user %s) in %.2f ms%s", hp, a->peer.pid,
+		    a->peer.comm, a->peer.user, ms, more);
+	else
+		snprintf(r->message, sizeof(r->message), "connected to %s in "
+		    "%.2f ms%s", hp, ms, more);
 }
 
 static void
@@ -259,7 +273,7 @@ att_result(struct probe *p, const struct dial_att *a, struct result *r)
 	host_of(&a->sa, r->address, sizeof(r->address));
 	r->port = sa_port((struct sockaddr *)&a->sa);
 	r->family = a->sa.ss_family;
-	r->elapsed_ms = ms_between(p->t0_ns, p->end_ns ? p->end_ns :
+	r->elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns ? p->end_ns :
 	    clock_ns());
 	extra_keys(p, a, r);
 	if (a->ok) {
@@ -283,15 +297,17 @@ att_result(struct probe *p, const struct dial_att *a, struct result *r)
 		if (rn->wait_set && p->rounds > 1 && n < sizeof(more))
 			snprintf(more + n, sizeof(more) - n, ", ready after "
 			    "%.1f s", r->elapsed_ms / 1000);
-		if (rd->numeric)
+		if (a->sa.ss_family == AF_UNIX)
+			unix_message(a, hp, more, r);
+		else if (rd->numeric)
 			snprintf(r->message, sizeof(r->message), "connected "
 			    "to %s in %.2f ms (rtt %.2f ms%s)", hp,
-			    ms_between(a->start_ns, a->est_ns), a->rtt_ms,
+			    clock_between_ms(a->start_ns, a->est_ns), a->rtt_ms,
 			    more);
 		else
 			snprintf(r->message, sizeof(r->message), "connected "
 			    "to %s via %s in %.2f ms (rtt %.2f ms%s)",
-			    p->t->disp, hp, ms_between(a->start_ns, a->est_ns),
+			    p->t->disp, hp, clock_between_ms(a->start_ns, a->est_ns),
 			    a->rtt_ms, more);
 		return;
 	}
@@ -310,7 +326,7 @@ resolve_result(struct probe *p, struct result *r)
 {
 	snprintf(r->target, sizeof(r->target), "%s", p->t->disp);
 	r->port = p->t->ep.port;
-	r->elapsed_ms = ms_between(p->t0_ns, p->end_ns ? p->end_ns :
+	r->elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns ? p->end_ns :
 	    clock_ns());
 	r->stage = ST_RESOLVE;
 	extra_keys(p, NULL, r);
@@ -381,7 +397,7 @@ progress(struct run *rn)
 	}
 	if (p == NULL)
 		return;
-	el = ms_between(rn->t0_ns, clock_ns()) / 1000;
+	el = clock_between_ms(rn->t0_ns, clock_ns()) / 1000;
 	if (rn->n == 1)
 		fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, try %d, "
 		    "last: %s", p->t->disp, el, p->rounds, p->why);
@@ -569,7 +585,7 @@ print_probe(struct run *rn, struct probe *p)
 	build_results(p, &rs, &n);
 	if (rn->wait_set && !p->ok && p->retry)
 		for (int i = 0; i < n; i++) {
-			rs[i].elapsed_ms = ms_between(p->t0_ns, p->end_ns);
+			rs[i].elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns);
 			result_cause(&rs[i], "still failing when --wait ran out "
 			    "after %.1f s and %d tries; this was the last "
 			    "cause", rs[i].elapsed_ms / 1000, p->rounds);
@@ -657,7 +673,7 @@ add_target(struct ctx *c, struct tvec *tv, const struct endpoint *ep,
 {
 	struct tgt *t;
 
-	if (ep->port == 0)
+	if (ep->port == 0 && !ep->is_unix)
 		return out_usage(c, "%s%sport '%s' of '%s' is no destination "
 		    "(connect needs the port a service listens on)",
 		    where ? where : "", where ? ": " : "", ep->port_str,
@@ -681,6 +697,11 @@ add_target(struct ctx *c, struct tvec *tv, const struct endpoint *ep,
 	}
 	t = &tv->v[tv->n++];
 	t->ep = *ep;
+	if (ep->is_unix) {
+		snprintf(t->disp, sizeof(t->disp), "%s", ep->host);
+		(void)sa_from_unix(ep->host, &t->un);
+		return 0;
+	}
 	snprintf(t->disp, sizeof(t->disp), strchr(ep->host, ':') ?
 	    "[%s]:%s" : "%s:%s", ep->host, ep->port_str);
 	return 0;
@@ -873,6 +894,8 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		p->t = &tv.v[i];
 		dial_init(&p->d, &rn.dc, p->t->ep.host, p->t->ep.port,
 		    p->t->disp, round_done, p);
+		if (p->t->ep.is_unix)
+			dial_set_unix(&p->d, &p->t->un);
 	}
 	rn.lp = loop_new(NULL);
 	if (rn.lp == NULL || pipe2(rn.rfd, O_NONBLOCK | O_CLOEXEC) == -1) {

@@ -22,3 +22,9 @@ clock_since_ms(int64_t ns0)
 {
 	return (double)(clock_ns() - ns0) / 1e6;
 }
+
+double
+clock_between_ms(int64_t ns0, int64_t ns1)
+{
+	return (double)(ns1 - ns0) / 1e6;
+}

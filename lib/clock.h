@@ -11,4 +11,7 @@ int64_t	clock_ms(void);
 /* Returns the milliseconds from ns0 (a clock_ns() value) to now. */
 double	clock_since_ms(int64_t ns0);
 
+/* Returns the milliseconds from ns0 to ns1 (clock_ns() values). */
+double	clock_between_ms(int64_t ns0, int64_t ns1);
+
 #endif

@@ -12,17 +12,12 @@
 #include "errname.h"
 #include "evconn.h"
 #include "evidence.h"
+#include "evunix.h"
 #include "expect.h"
 #include "listen.h"
 #include "sysinfo.h"
 
 #define ARP_GIVEUP_MS	3000	/* a neighbour lookup fails after ~3 s */
-
-static double
-ms_between(int64_t a, int64_t b)
-{
-	return (double)(b - a) / 1e6;
-}
 
 static char *
 host_of(const struct sockaddr_storage *ss, char *buf, size_t len)
@@ -85,8 +80,7 @@ evconn_reason(const struct dial_att *a)
 
 	if (a->ok)
 		return RS_OK;
-	d = diag_find(a->stage, a->dx ? DK_SOCKCTL : DK_ERRNO,
-	    a->dx ? a->dx : a->err);
+	d = diag_of(a->stage, a->dx, 0, a->err);
 	return d->reason;
 }
 
@@ -95,12 +89,7 @@ table_cause(struct result *r)
 {
 	const struct diag *d;
 
-	if (r->dx != 0)
-		d = diag_find(r->stage, DK_SOCKCTL, r->dx);
-	else if (r->eai != 0)
-		d = diag_find(r->stage, DK_EAI, r->eai);
-	else
-		d = diag_find(r->stage, DK_ERRNO, r->err);
+	d = diag_of(r->stage, r->dx, r->eai, r->err);
 	result_cause(r, "%s", d->cause);
 }
 
@@ -108,7 +97,7 @@ table_cause(struct result *r)
 static const char *
 sender(const struct dial_att *a, char *buf, size_t len)
 {
-	char h[ADDRSTR_MAX];
+	char h[64];	/* an IP address (ADDRSTR_MAX fits a Unix path) */
 
 	if (!a->icmp.has_offender) {
 		snprintf(buf, len, "an unnamed sender");
@@ -208,7 +197,7 @@ why_timeout(struct evconn *ev, const struct dial_att *a, struct result *r)
 	host_of(&a->sa, h, sizeof(h));
 	if (a->cut && a->end_ns - a->start_ns < t * 1000000) {
 		result_cause(r, "no answer before the --wait deadline cut the "
-		    "attempt short (after %.0f ms)", ms_between(a->start_ns,
+		    "attempt short (after %.0f ms)", clock_between_ms(a->start_ns,
 		    a->end_ns));
 	}
 	if (sa_is_loopback((const struct sockaddr *)&a->sa) &&
@@ -350,7 +339,7 @@ why_unreach(struct evconn *ev, const struct dial_att *a, struct result *r)
 			    "with icmp-host-unreachable); a neighbour that never "
 			    "answers %s gives the same error, but only after "
 			    "~3 s", ib, sender(a, sb, sizeof(sb)),
-			    ms_between(a->start_ns, a->end_ns),
+			    clock_between_ms(a->start_ns, a->end_ns),
 			    a->sa.ss_family == AF_INET6 ? "ND" : "ARP");
 			result_fix(r, "check the local firewall: nft list "
 			    "ruleset; iptables -S OUTPUT");
@@ -498,7 +487,7 @@ static void
 why_exchange(struct evconn *ev, const struct dial_att *a, struct result *r)
 {
 	char buf[EXPECT_SHOW_LEN];
-	double after = ms_between(a->est_ns, a->end_ns);
+	double after = clock_between_ms(a->est_ns, a->end_ns);
 
 	expect_show(a->rbuf ? a->rbuf : "", a->rlen, buf, sizeof(buf));
 	switch (a->dx) {
@@ -573,7 +562,7 @@ evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 		result_cause(r, "the peer accepted, then reset the connection "
 		    "at once (within %.1f ms of connecting): typical of a proxy "
 		    "whose backend is down, or a service that rejects this "
-		    "client", ms_between(a->start_ns, a->end_ns));
+		    "client", clock_between_ms(a->start_ns, a->end_ns));
 		return;
 	}
 	/* after connecting, what came back is the evidence, whatever the
@@ -584,11 +573,15 @@ evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 		return;
 	}
 	/* otherwise the table's hook column says which evidence to look for */
-	d = diag_find(a->stage, a->dx ? DK_SOCKCTL : DK_ERRNO,
-	    a->dx ? a->dx : a->err);
+	d = diag_of(a->stage, a->dx, 0, a->err);
 	switch (d->hook) {
 	case DH_LOCAL_LISTENER:
 		why_refused(ev, a, r);
+		break;
+	case DH_UNIX_CONNECT:
+		/* a path or an abstract name (lib/evunix) */
+		evunix_connect(ev->c, (const struct sockaddr *)&a->sa,
+		    SOCK_STREAM, a->dx, a->err, r);
 		break;
 	case DH_ACCEPT_QUEUE:
 		why_timeout(ev, a, r);

@@ -12,12 +12,6 @@
 #include "resolve.h"
 #include "sysinfo.h"
 
-static double
-ms_between(int64_t a, int64_t b)
-{
-	return (double)(b - a) / 1e6;
-}
-
 static const char *
 fam_word(int af)
 {
@@ -158,7 +152,7 @@ evdns_round(const struct ctx *c, const char *host,
 	f.eai = rd->eai;
 	f.err = rd->eai_err;
 	f.cut = rd->rs_cut;
-	f.waited_ms = rd->rs_cut ? ms_between(rd->rs_ns, clock_ns()) : 0;
+	f.waited_ms = rd->rs_cut ? clock_between_ms(rd->rs_ns, clock_ns()) : 0;
 	f.by_wait = rd->cut;
 	f.naddr = rd->naddr;
 	f.numeric = rd->numeric;

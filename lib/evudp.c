@@ -97,10 +97,7 @@ evudp_explain(const struct ctx *c, const struct evudp_facts *f,
 {
 	const struct diag *d;
 
-	if (r->dx != 0)
-		d = diag_find(r->stage, DK_SOCKCTL, r->dx);
-	else
-		d = diag_find(r->stage, DK_ERRNO, r->err);
+	d = diag_of(r->stage, r->dx, 0, r->err);
 	switch (d->hook) {
 	case DH_LOCAL_LISTENER:
 		icmp_sender(f, r);

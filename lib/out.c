@@ -361,12 +361,7 @@ result_diagnose(struct result *r)
 {
 	const struct diag *d;
 
-	if (r->dx != 0)
-		d = diag_find(r->stage, DK_SOCKCTL, r->dx);
-	else if (r->eai != 0)
-		d = diag_find(r->stage, DK_EAI, r->eai);
-	else
-		d = diag_find(r->stage, DK_ERRNO, r->err);
+	d = diag_of(r->stage, r->dx, r->eai, r->err);
 	r->reason = d->reason;
 	if (r->message[0] == '\0')
 		result_cause(r, "%s", d->cause);
