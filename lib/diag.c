@@ -233,6 +233,65 @@ static const struct diag table[] = {
 	    "something else",
 	    "probe with the payload this service expects (--send TEXT): "
 	    "replies to it are counted in order of arrival"),
+	/* inspect's findings (SPEC "inspect"): what one read of the live
+	 * sockets shows, or what changed between two */
+	X(ST_NONE, DX_UNHEALTHY, RS_UNHEALTHY,
+	    "inspect found a problem with sockets that are alive: each finding "
+	    "is a reason of its own, with exit 13",
+	    "see the findings (sockctl explain close-wait-leak, "
+	    "accept-queue-full, syn-flood, time-wait-pile, peer-not-reading, "
+	    "retransmitting, fd-limit)"),
+	X(ST_CLOSE, DX_CLOSE_WAIT_LEAK, RS_CLOSE_WAIT,
+	    "connections stayed in CLOSE_WAIT through the sample: the peer "
+	    "closed its end (its FIN arrived), and the process that owns the "
+	    "socket never called close(); a descriptor leak that ends in "
+	    "EMFILE",
+	    "fix the application to close() the socket once read() returns "
+	    "0 (the peer's FIN); restarting the process frees them for now"),
+	X(ST_ACCEPT, DX_ACCEPT_QUEUE_FULL, RS_ACCEPT_FULL,
+	    "a listener's accept queue is full, or the kernel's ListenOverflows "
+	    "and ListenDrops counters rose: the application does not call "
+	    "accept() fast enough, and the kernel drops new connections "
+	    "(clients see a timeout, not an error)",
+	    "make the application accept faster (more workers, no blocking "
+	    "work before accept()); a larger listen() backlog, with "
+	    "net.core.somaxconn at least as large, absorbs bursts"),
+	X(ST_LISTEN, DX_SYN_FLOOD, RS_SYN_FLOOD,
+	    "half-open connections (SYN_RECV) fill a listener's SYN queue, or "
+	    "the kernel sent SYN cookies: more handshakes start than complete "
+	    "(a SYN flood, or clients whose final ACK is lost)",
+	    "keep net.ipv4.tcp_syncookies=1; raise net.ipv4.tcp_max_syn_backlog "
+	    "and the listen() backlog; filter the sources upstream if it is an "
+	    "attack"),
+	X(ST_CONNECT, DX_TIME_WAIT_PILE, RS_TIME_WAIT,
+	    "TIME_WAIT sockets to one destination approach the size of "
+	    "net.ipv4.ip_local_port_range: each closed connection keeps its "
+	    "local port for 60 s, and new connections there will soon fail "
+	    "with EADDRNOTAVAIL",
+	    "reuse connections (HTTP keep-alive, a connection pool); "
+	    "sysctl -w net.ipv4.tcp_tw_reuse=1 lets new outgoing connections "
+	    "take TIME_WAIT ports; widen net.ipv4.ip_local_port_range"),
+	X(ST_SEND, DX_PEER_NOT_READING, RS_PEER_NOT_READING,
+	    "an established connection's send queue stayed full through the "
+	    "sample with the peer's receive window closed (the persist timer "
+	    "probes it): the peer does not read",
+	    "find out why the peer stopped reading (blocked, overloaded, "
+	    "deadlocked); give the sender a write timeout so it does not hang "
+	    "with it"),
+	X(ST_SEND, DX_RETRANSMITTING, RS_RETRANS,
+	    "connections retransmitted segments during the sample: segments "
+	    "or their acknowledgements are lost on the path (a firewall that "
+	    "drops, congestion, a faulty link)",
+	    "check the path to the peer (mtr -T, ping) and firewalls that "
+	    "drop (nft list ruleset; iptables -S)"),
+	X(ST_SOCKET, DX_FD_LIMIT, RS_FD_LIMIT,
+	    "a process has nearly as many descriptors open as its "
+	    "RLIMIT_NOFILE soft limit: its next accept() or socket() fails "
+	    "with EMFILE",
+	    "raise the process's limit (ulimit -n, LimitNOFILE= in systemd, "
+	    "prlimit --nofile) or find the descriptors it leaks "
+	    "(ls -l /proc/PID/fd)"),
+
 };
 
 static const struct diag generic = {
@@ -249,6 +308,14 @@ static const char *dx_names[] = {
 	[DX_NO_ADDRESS] = "no-address",
 	[DX_UDP_SILENCE] = "udp-silence",
 	[DX_UDP_NO_ECHO] = "udp-no-echo",
+	[DX_UNHEALTHY] = "unhealthy",
+	[DX_CLOSE_WAIT_LEAK] = "close-wait-leak",
+	[DX_ACCEPT_QUEUE_FULL] = "accept-queue-full",
+	[DX_SYN_FLOOD] = "syn-flood",
+	[DX_TIME_WAIT_PILE] = "time-wait-pile",
+	[DX_PEER_NOT_READING] = "peer-not-reading",
+	[DX_RETRANSMITTING] = "retransmitting",
+	[DX_FD_LIMIT] = "fd-limit",
 };
 
 const struct diag *

@@ -24,6 +24,15 @@ enum {
 	DX_NO_ADDRESS,		/* the name resolved to no usable address */
 	DX_UDP_SILENCE,		/* no UDP reply within the time limit */
 	DX_UDP_NO_ECHO,		/* UDP replies came, none an echo of a request */
+	/* inspect: problems of live sockets, which no call returns */
+	DX_UNHEALTHY,		/* some finding; the ones below name it */
+	DX_CLOSE_WAIT_LEAK,	/* CLOSE_WAIT kept: close() never called */
+	DX_ACCEPT_QUEUE_FULL,	/* a listener's accept queue is full */
+	DX_SYN_FLOOD,		/* half-open connections, SYN cookies */
+	DX_TIME_WAIT_PILE,	/* TIME_WAIT near the ephemeral range */
+	DX_PEER_NOT_READING,	/* send queue full, the peer's window 0 */
+	DX_RETRANSMITTING,	/* retransmission counters rose */
+	DX_FD_LIMIT,		/* open descriptors near RLIMIT_NOFILE */
 };
 
 /* Evidence a command gathers on this machine for a row. */
