@@ -184,13 +184,14 @@ one(struct ctx *c, const struct opt *t1, const struct opt *t2, int argc,
 }
 
 /*
- * --openmetrics is for probe results. A server prints events and explain
- * the rows of a table: they refuse it rather than mix text into the
- * exposition. Likewise an option whose line a script reads on stdout
- * first (probe-bind --hold's "holding ADDR:PORT").
+ * --openmetrics is for probe results and inspect's socket counts and
+ * findings. A server prints events and explain the rows of a table: they
+ * refuse it rather than mix text into the exposition. Likewise an option
+ * whose line a script reads on stdout first (probe-bind --hold's
+ * "holding ADDR:PORT").
  */
 static const char *const om_commands[] = { "probe-bind", "probe-connect",
-    "probe-udp" };
+    "probe-udp", "inspect" };
 
 static const struct {
 	const char	*cmd;
@@ -213,8 +214,9 @@ om_check(struct ctx *c, const struct opt *opts)
 		probe |= strcmp(c->cmd, om_commands[i]) == 0;
 	if (!probe)
 		return out_usage(c, "--openmetrics is for the probes "
-		    "(probe-bind, probe-connect, probe-udp); %s reports no "
-		    "probe results: use --json or the text form", c->cmd);
+		    "(probe-bind, probe-connect, probe-udp) and inspect; %s "
+		    "reports no such results: use --json or the text form",
+		    c->cmd);
 	for (; opts != NULL && opts->type != OT_END; opts++)
 		for (size_t i = 0; i < sizeof(om_refused) / sizeof(*om_refused);
 		    i++)

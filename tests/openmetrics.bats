@@ -176,3 +176,27 @@ free_port() {
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"ENOSPC"* ]]
 }
+
+@test "inspect: sockets per state and a listener's queue and backlog, parsed; exit 0 when healthy" {
+	start_listener hold "$SOCKCTL" probe-bind --hold 30s 127.0.0.1:0
+	sc 0 --openmetrics inspect --sample 0 "$listen_port"
+	[ "${lines[-1]}" = "# EOF" ]
+	om_parse "$output"
+	local l="\"address\":\"127.0.0.1:$listen_port\",\"command\":\"inspect\",\"target\":\"$listen_port\""
+	assert_line "sockctl_sockets {\"command\":\"inspect\",\"state\":\"LISTEN\",\"target\":\"$listen_port\"} 1.0"
+	assert_line "sockctl_listen_queue_length {$l} 0.0"
+	assert_line --regexp "^sockctl_listen_backlog \{$l\} [1-9][0-9]*\.0$"
+	refute_line --partial "sockctl_finding"
+}
+
+@test "inspect: a finding is one sockctl_finding series with its reason, exit 13" {
+	start_bg srv timeout -k 5 60 python3 "$BATS_TEST_DIRNAME/helpers/inspect_peer.py" leak
+	wait_line srv '^listening on'
+	local port=${wait_match##*:}
+	start_bg cl timeout -k 5 60 python3 "$BATS_TEST_DIRNAME/helpers/inspect_peer.py" clients 127.0.0.1 "$port" 3 close
+	wait_line cl '^ready'
+	sc 13 --openmetrics inspect --sample 200ms "$port"
+	[ "${lines[-1]}" = "# EOF" ]
+	om_parse "$output"
+	assert_line --regexp '^sockctl_finding \{.*"reason":"close-wait-leak".*\} 1\.0$'
+}
