@@ -127,6 +127,20 @@ free_port() {
 	schema_ok "$J"
 }
 
+@test "inspect: a finding (close-wait-leak) and the summary; a healthy port's summary" {
+	local peer=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
+	start_bg srv timeout -k 5 60 python3 "$peer" leak
+	wait_line srv '^listening on'
+	local port=${wait_match##*:}
+	start_bg cl timeout -k 5 60 python3 "$peer" clients 127.0.0.1 "$port" 2 close
+	wait_line cl '^ready'
+	keep 13 --json inspect --sample 200ms "$port"
+	grep -q '"reason":"close-wait-leak"' "$J"
+	start_listener hold "$SOCKCTL" probe-bind --hold 30s 127.0.0.1:0
+	keep 0 --json inspect --sample 0 "$listen_port"
+	schema_ok "$J"
+}
+
 @test "a usage error prints no JSON: stdout stays empty" {
 	sc 2 --json probe-bind 99999
 	[ -z "$output" ]
