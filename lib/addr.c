@@ -104,6 +104,67 @@ ep_parse2(const char *host, const char *port, int flags, struct endpoint *ep,
 }
 
 int
+ep_is_unix(const char *s)
+{
+	return strncmp(s, "unix:", 5) == 0 || strchr(s, '/') != NULL ||
+	    s[0] == '@';
+}
+
+/* unix:PATH, PATH or @NAME into *ep; the length checked against sun_path. */
+static int
+ep_parse_unix(const char *s, struct endpoint *ep, char *err, size_t errlen)
+{
+	const char *name = strncmp(s, "unix:", 5) == 0 ? s + 5 : s;
+	size_t n = strlen(name);
+
+	if (n == 0 || strcmp(name, "@") == 0) {
+		snprintf(err, errlen, "empty Unix socket %s in '%.60s' "
+		    "(expected unix:PATH or @NAME)", name[0] == '@' ? "name" :
+		    "path", s);
+		return -1;
+	}
+	if (name[0] == '@' && n - 1 > UNIX_PATH_LIMIT) {
+		snprintf(err, errlen, "abstract socket name '%.40s...' is %zu "
+		    "bytes long, more than the %d that sun_path holds after "
+		    "its leading NUL", name, n - 1, UNIX_PATH_LIMIT);
+		return -1;
+	}
+	if (name[0] != '@' && n > UNIX_PATH_LIMIT) {
+		snprintf(err, errlen, "socket path '%.40s...' is %zu bytes "
+		    "long, more than the %d that sun_path holds (%d with its "
+		    "NUL); the kernel would cut it: use a shorter path (e.g. "
+		    "cd to its directory and give a relative one)", name, n,
+		    UNIX_PATH_LIMIT, UNIX_PATH_LIMIT + 1);
+		return -1;
+	}
+	memcpy(ep->host, name, n + 1);
+	ep->port = 0;
+	ep->port_str[0] = '\0';
+	ep->is_unix = 1;
+	return 0;
+}
+
+int
+sa_from_unix(const char *name, struct sockaddr_storage *ss)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)ss;
+	size_t n = strlen(name);
+
+	memset(ss, 0, sizeof(*ss));
+	un->sun_family = AF_UNIX;
+	if (name[0] == '@') {
+		if (n - 1 > UNIX_PATH_LIMIT)
+			return -1;
+		memcpy(un->sun_path + 1, name + 1, n - 1);
+		return 0;
+	}
+	if (n > UNIX_PATH_LIMIT)
+		return -1;
+	memcpy(un->sun_path, name, n + 1);
+	return 0;
+}
+
+int
 ep_parse(const char *s, int flags, struct endpoint *ep, char *err,
     size_t errlen)
 {
@@ -117,6 +178,8 @@ ep_parse(const char *s, int flags, struct endpoint *ep, char *err,
 		    flags & EP_PORT_ONLY ? "PORT or " : "");
 		return -1;
 	}
+	if (ep_is_unix(s))
+		return ep_parse_unix(s, ep, err, errlen);
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 
@@ -197,6 +260,17 @@ sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
+	if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+
+		if (un->sun_path[0] != '\0')
+			snprintf(buf, len, "%.*s", (int)strnlen(un->sun_path,
+			    sizeof(un->sun_path)), un->sun_path);
+		else
+			snprintf(buf, len, "@%.*s", (int)strnlen(un->sun_path +
+			    1, sizeof(un->sun_path) - 1), un->sun_path + 1);
+		return buf;
+	}
 	if (sa->sa_family == AF_INET) {
 		const void *a = &((const struct sockaddr_in *)sa)->sin_addr;
 
@@ -226,6 +300,8 @@ sa_fmt(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char host[ADDRSTR_MAX];
 
+	if (sa->sa_family == AF_UNIX)
+		return sa_fmt_host(sa, buf, len);
 	sa_fmt_host(sa, host, sizeof(host));
 	if (sa->sa_family == AF_INET6)
 		snprintf(buf, len, "[%s]:%d", host, sa_port(sa));
@@ -344,6 +420,8 @@ family_name(int af)
 		return "ipv4";
 	if (af == AF_INET6)
 		return "ipv6";
+	if (af == AF_UNIX)
+		return "unix";
 	return NULL;
 }
 

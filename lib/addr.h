@@ -6,12 +6,15 @@
 #include <sys/socket.h>
 
 #define HOST_MAX	254	/* 253 characters of a DNS name, and the NUL */
-#define ADDRSTR_MAX	80	/* "[v6%scope]:port" */
+#define ADDRSTR_MAX	112	/* "[v6%scope]:port", or a Unix path */
+#define UNIX_PATH_LIMIT	107	/* bytes of sun_path before its NUL */
 
 struct endpoint {
-	char	host[HOST_MAX];	/* "" when the user gave only a port */
+	char	host[HOST_MAX];	/* "" when the user gave only a port; for a
+				 * Unix socket its path, or "@NAME" */
 	char	port_str[64];	/* the port as typed (a number or a service) */
-	int	port;		/* 0-65535 */
+	int	port;		/* 0-65535; 0 for a Unix socket */
+	int	is_unix;	/* AF_UNIX: host is a path or "@NAME" */
 };
 
 /* ep_parse() flags */
@@ -19,11 +22,22 @@ struct endpoint {
 #define EP_UDP		0x2	/* look service names up for udp, not tcp */
 
 /*
- * Parses one argument, PORT, HOST:PORT or [IPV6]:PORT, into *ep.
- * Returns 0, or -1 with a message naming the bad part in err.
+ * Parses one argument, PORT, HOST:PORT or [IPV6]:PORT, or a Unix socket
+ * (unix:PATH, any argument with a '/', @NAME for an abstract name), into
+ * *ep. Returns 0, or -1 with a message naming the bad part in err (a path
+ * longer than sun_path takes gives its length and the limit).
  */
 int	ep_parse(const char *s, int flags, struct endpoint *ep, char *err,
 	    size_t errlen);
+
+/* Returns 1 when s is written as a Unix socket endpoint (see ep_parse). */
+int	ep_is_unix(const char *s);
+
+/*
+ * Fills *ss with the AF_UNIX address of a Unix endpoint's name (a path,
+ * or "@NAME"). Returns 0, or -1 when it does not fit sun_path.
+ */
+int	sa_from_unix(const char *name, struct sockaddr_storage *ss);
 
 /* The same for the two-argument form HOST PORT. */
 int	ep_parse2(const char *host, const char *port, int flags,
@@ -39,7 +53,8 @@ int	port_parse(const char *s, int udp, int *port, char *err,
 
 /*
  * Formats sa as "127.0.0.1:80" or "[::1]:80" into buf (ADDRSTR_MAX bytes
- * suffice) and returns buf; sa_fmt_host() leaves out the port.
+ * suffice) and returns buf; sa_fmt_host() leaves out the port. An AF_UNIX
+ * address is its path, or "@NAME", either way.
  */
 char	*sa_fmt(const struct sockaddr *sa, char *buf, size_t len);
 char	*sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len);
@@ -77,7 +92,7 @@ int	 sa_is_wildcard(const struct sockaddr *sa);
 int	 sa_listens_for(const struct sockaddr *l, const struct sockaddr *d,
 	    int *via_v6any);
 
-/* Returns "ipv4" or "ipv6" for an address family, NULL for another. */
+/* Returns "ipv4", "ipv6" or "unix" for an address family, NULL for another. */
 const char *family_name(int af);
 
 /*

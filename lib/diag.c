@@ -233,6 +233,51 @@ static const struct diag table[] = {
 	    "something else",
 	    "probe with the payload this service expects (--send TEXT): "
 	    "replies to it are counted in order of arrival"),
+	/* Unix domain sockets (SPEC "Unix domain sockets"): the errno is
+	 * kept in the result, the words are the path's */
+	XH(ST_CONNECT, DX_UNIX_MISSING, RS_REFUSED,
+	    "no socket at that path: nothing has created it (the server is not "
+	    "running, or it binds another path)",
+	    "start the server, or check the path it binds (ss -xl lists the "
+	    "bound Unix sockets)", DH_UNIX_CONNECT),
+	XH(ST_CONNECT, DX_UNIX_REFUSED, RS_REFUSED,
+	    "nothing listens on that socket: a stale file left by a server "
+	    "that exited without removing it, a file that is no socket, or an "
+	    "abstract name nobody bound",
+	    "start the server; remove a stale socket file first (rm PATH)",
+	    DH_UNIX_CONNECT),
+	XH(ST_CONNECT, DX_UNIX_QUEUE_FULL, RS_TIMEOUT,
+	    "the listener's accept queue is full (connect() failed with "
+	    "EAGAIN): the server is not calling accept(), or not fast enough",
+	    "check the server: is it stuck or overloaded? A larger listen() "
+	    "backlog absorbs bursts", DH_UNIX_CONNECT),
+	XH(ST_CONNECT, DX_UNIX_DENIED, RS_PERM,
+	    "permission denied: connecting needs search permission on every "
+	    "directory of the path and write permission on the socket file",
+	    "give this user access (the socket's group: sudo usermod -aG GROUP "
+	    "USER, then log in again), or run as a user that has it",
+	    DH_UNIX_CONNECT),
+	XH(ST_CONNECT, DX_UNIX_WRONG_TYPE, RS_ERROR,
+	    "the socket at that path is of the other type (stream vs "
+	    "datagram): the kernel answers EPROTOTYPE",
+	    "use sockctl probe-udp for a datagram socket, sockctl connect for "
+	    "a stream socket", DH_UNIX_CONNECT),
+	XH(ST_BIND, DX_UNIX_IN_USE, RS_INUSE,
+	    "the path already exists: bind() never replaces a file, so a live "
+	    "server's socket, a stale socket file or another file is in the "
+	    "way",
+	    "stop the server that holds it, or remove a stale socket file "
+	    "(rm PATH); choose another path for any other file",
+	    DH_UNIX_BIND),
+	XH(ST_BIND, DX_UNIX_NO_DIR, RS_ADDRNA,
+	    "the directory of the socket path does not exist",
+	    "create it (mkdir -p DIR), or choose a path in a directory that "
+	    "exists", DH_UNIX_BIND),
+	XH(ST_BIND, DX_UNIX_DIR_DENIED, RS_PERM,
+	    "the directory of the socket path may not be written by this user "
+	    "(bind() creates a file there), or its filesystem is read-only",
+	    "choose a directory this user may write (e.g. $XDG_RUNTIME_DIR), "
+	    "or fix the directory's owner and mode", DH_UNIX_BIND),
 	/* inspect's findings (SPEC "inspect"): what one read of the live
 	 * sockets shows, or what changed between two */
 	X(ST_NONE, DX_UNHEALTHY, RS_UNHEALTHY,
@@ -308,6 +353,14 @@ static const char *dx_names[] = {
 	[DX_NO_ADDRESS] = "no-address",
 	[DX_UDP_SILENCE] = "udp-silence",
 	[DX_UDP_NO_ECHO] = "udp-no-echo",
+	[DX_UNIX_MISSING] = "unix-missing",
+	[DX_UNIX_REFUSED] = "unix-refused",
+	[DX_UNIX_QUEUE_FULL] = "unix-queue-full",
+	[DX_UNIX_DENIED] = "unix-denied",
+	[DX_UNIX_WRONG_TYPE] = "unix-wrong-type",
+	[DX_UNIX_IN_USE] = "unix-in-use",
+	[DX_UNIX_NO_DIR] = "unix-no-dir",
+	[DX_UNIX_DIR_DENIED] = "unix-dir-denied",
 	[DX_UNHEALTHY] = "unhealthy",
 	[DX_CLOSE_WAIT_LEAK] = "close-wait-leak",
 	[DX_ACCEPT_QUEUE_FULL] = "accept-queue-full",

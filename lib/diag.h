@@ -24,6 +24,15 @@ enum {
 	DX_NO_ADDRESS,		/* the name resolved to no usable address */
 	DX_UDP_SILENCE,		/* no UDP reply within the time limit */
 	DX_UDP_NO_ECHO,		/* UDP replies came, none an echo of a request */
+	/* Unix domain sockets: errno values whose words differ for a path */
+	DX_UNIX_MISSING,	/* connect: no socket at the path (ENOENT) */
+	DX_UNIX_REFUSED,	/* connect: stale file, no socket, unbound name */
+	DX_UNIX_QUEUE_FULL,	/* connect: the listener's queue is full */
+	DX_UNIX_DENIED,		/* connect: a directory or the file refuses */
+	DX_UNIX_WRONG_TYPE,	/* connect: stream vs datagram (EPROTOTYPE) */
+	DX_UNIX_IN_USE,		/* bind: the path exists */
+	DX_UNIX_NO_DIR,		/* bind: its directory does not exist */
+	DX_UNIX_DIR_DENIED,	/* bind: its directory may not be written */
 	/* inspect: problems of live sockets, which no call returns */
 	DX_UNHEALTHY,		/* some finding; the ones below name it */
 	DX_CLOSE_WAIT_LEAK,	/* CLOSE_WAIT kept: close() never called */
@@ -45,6 +54,8 @@ enum diag_hook {
 	DH_EPHEMERAL,		/* ip_local_port_range, sockets in use */
 	DH_RESOLVER,		/* nameservers from /etc/resolv.conf */
 	DH_LOCAL_LISTENER,	/* is anything listening here on that port */
+	DH_UNIX_CONNECT,	/* the path, its file, its listener (lib/evunix) */
+	DH_UNIX_BIND,		/* what holds the path, its directory */
 	DH_ACCEPT_QUEUE,	/* silence: a local listener's full accept
 				 * queue, else the path (no ICMP, no reset) */
 	DH_ROUTE,		/* no route: routes, neighbours, the ICMP

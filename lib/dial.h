@@ -18,6 +18,7 @@
 
 #include "icmp.h"
 #include "loop.h"
+#include "procnet.h"
 #include "reason.h"
 #include "sock.h"
 
@@ -66,6 +67,8 @@ struct dial_att {
 	int			 abandoned;	/* another address won first */
 	int			 cut;		/* the deadline cut it */
 	double			 rtt_ms;	/* NaN: unknown */
+	int			 has_peer;	/* AF_UNIX: peer is known */
+	struct pn_owner		 peer;		/* SO_PEERCRED's process */
 	struct icmp_ev		 icmp;
 	size_t			 sent;
 	char			*rbuf;		/* the reply, NUL-terminated */
@@ -106,6 +109,8 @@ struct dial {
 	const char		*host;		/* as typed */
 	int			 port;
 	const char		*label;		/* trace prefix: HOST:PORT */
+	const struct sockaddr_storage *un;	/* AF_UNIX: the address to
+						 * dial instead of host */
 	enum dial_state		 st;
 	struct loop_timer	 tm;	/* lookup limit, next address */
 	struct rs_req		*rq;
@@ -119,6 +124,12 @@ struct dial {
 /* Sets d up for host and port; done is called when a round is over. */
 void	dial_init(struct dial *d, struct dial_cfg *cfg, const char *host,
 	    int port, const char *label, dial_done_fn *done, void *arg);
+
+/*
+ * Makes d dial the AF_UNIX address *un (kept by the caller) instead of
+ * resolving host: one stream connect, and SO_PEERCRED on success.
+ */
+void	dial_set_unix(struct dial *d, const struct sockaddr_storage *un);
 
 /*
  * Starts a round (the last one's attempts must have been taken or freed).

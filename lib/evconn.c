@@ -12,6 +12,7 @@
 #include "errname.h"
 #include "evconn.h"
 #include "evidence.h"
+#include "evunix.h"
 #include "expect.h"
 #include "listen.h"
 #include "sysinfo.h"
@@ -96,7 +97,7 @@ table_cause(struct result *r)
 static const char *
 sender(const struct dial_att *a, char *buf, size_t len)
 {
-	char h[ADDRSTR_MAX];
+	char h[64];	/* an IP address (ADDRSTR_MAX fits a Unix path) */
 
 	if (!a->icmp.has_offender) {
 		snprintf(buf, len, "an unnamed sender");
@@ -576,6 +577,11 @@ evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 	switch (d->hook) {
 	case DH_LOCAL_LISTENER:
 		why_refused(ev, a, r);
+		break;
+	case DH_UNIX_CONNECT:
+		/* a path or an abstract name (lib/evunix) */
+		evunix_connect(ev->c, (const struct sockaddr *)&a->sa,
+		    SOCK_STREAM, a->dx, a->err, r);
 		break;
 	case DH_ACCEPT_QUEUE:
 		why_timeout(ev, a, r);

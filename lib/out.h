@@ -91,7 +91,7 @@ struct result {
 	int		 dx;		/* a DX_ condition of lib/diag.h, 0: none */
 	char		 message[2048];	/* success line, or the cause */
 	char		 hint[1024];	/* the fix, or a note on success */
-	char		 address[80];	/* numeric address, "": null */
+	char		 address[112];	/* address or Unix path, "": null */
 	int		 port;		/* -1: null */
 	int		 family;	/* AF_INET, AF_INET6, 0: null */
 	double		 elapsed_ms;	/* < 0: null */

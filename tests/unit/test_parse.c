@@ -214,7 +214,47 @@ test_sa(void)
 	CHECK(sa_from_numeric("", 80, &ss) == -1);
 	CHECK_STR(family_name(AF_INET), "ipv4");
 	CHECK_STR(family_name(AF_INET6), "ipv6");
-	CHECK(family_name(AF_UNIX) == NULL);
+	CHECK_STR(family_name(AF_UNIX), "unix");
+	CHECK(family_name(AF_APPLETALK) == NULL);
+}
+
+/* Unix endpoints: unix:PATH, a '/', @NAME; the sun_path limit. */
+static void
+unix_endpoints(void)
+{
+	struct sockaddr_storage ss;
+	struct endpoint ep;
+	char err[256], buf[ADDRSTR_MAX], big[200];
+
+	CHECK(ep_parse("unix:/run/x.sock", 0, &ep, err, sizeof(err)) == 0);
+	CHECK(ep.is_unix);
+	CHECK_STR(ep.host, "/run/x.sock");
+	CHECK(ep_parse("./app.sock", EP_PORT_ONLY, &ep, err, sizeof(err)) ==
+	    0);
+	CHECK(ep.is_unix);
+	CHECK_STR(ep.host, "./app.sock");
+	CHECK(ep_parse("@name", 0, &ep, err, sizeof(err)) == 0);
+	CHECK(ep.is_unix);
+	CHECK(ep_parse("unix:", 0, &ep, err, sizeof(err)) == -1);
+	CHECK(ep_parse("@", 0, &ep, err, sizeof(err)) == -1);
+	CHECK(ep_parse("db:5432", 0, &ep, err, sizeof(err)) == 0);
+	CHECK(!ep.is_unix);
+	memset(big, 'a', sizeof(big));
+	big[0] = '/';
+	big[108] = '\0';		/* 108 bytes: one too many */
+	CHECK(ep_parse(big, 0, &ep, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "108 bytes long") != NULL);
+	CHECK(strstr(err, "107") != NULL);
+	big[107] = '\0';		/* 107: fits */
+	CHECK(ep_parse(big, 0, &ep, err, sizeof(err)) == 0);
+	CHECK(sa_from_unix(big, &ss) == 0);
+	CHECK(sa_len((struct sockaddr *)&ss) == 110);
+	CHECK(sa_from_unix("@abc", &ss) == 0);
+	CHECK_STR(sa_fmt((struct sockaddr *)&ss, buf, sizeof(buf)), "@abc");
+	CHECK(sa_from_unix("/run/x.sock", &ss) == 0);
+	CHECK_STR(sa_fmt((struct sockaddr *)&ss, buf, sizeof(buf)),
+	    "/run/x.sock");
+	CHECK(sa_port((struct sockaddr *)&ss) == -1);
 }
 
 /* Builds one JSON value with a single string and compares it. */
@@ -493,6 +533,7 @@ main(void)
 	test_port();
 	test_endpoint();
 	test_sa();
+	unix_endpoints();
 	test_json();
 	test_diag();
 	test_errname();
