@@ -22,9 +22,12 @@
 #include "../lib/errname.h"
 #include "../lib/evdns.h"
 #include "../lib/evidence.h"
+#include "../lib/evunix.h"
 #include "../lib/opt.h"
 #include "../lib/procnet.h"
 #include "../lib/sock.h"
+#include "../lib/srv.h"
+#include "../lib/unixsock.h"
 #include "../lib/sysinfo.h"
 #include "cmds.h"
 
@@ -38,13 +41,16 @@ static const struct cmd_help help = {
 	"it warns when a default (dual-stack) [::] server could not bind it.\n"
 	"An explicit IPv6 ADDRESS is bound as a server binds it by default:\n"
 	"IPV6_V6ONLY as net.ipv6.bindv6only says (0: [::] takes IPv4 too);\n"
-	"--v6only sets it. ADDRESS PORT may also be given as two arguments.\n\n"
+	"--v6only sets it. ADDRESS PORT may also be given as two arguments.\n"
+	"A Unix socket (unix:PATH, a PATH with a '/', @NAME) is bound as a\n"
+	"stream (--udp: datagram) socket; the file made is removed after.\n\n"
 	"examples:\n"
 	"  sockctl probe-bind 8080              can a server listen on 8080?\n"
 	"  sockctl probe-bind 127.0.0.1:80      why not port 80?\n"
 	"  sockctl probe-bind --wait 60s 8080   wait until the old server is gone\n"
 	"  sockctl probe-bind --hold 30s 0      occupy a free port on purpose\n"
-	"  sockctl probe-bind --v6only '[::]:8080'   IPv6 alone, beside 0.0.0.0\n",
+	"  sockctl probe-bind --v6only '[::]:8080'   IPv6 alone, beside 0.0.0.0\n"
+	"  sockctl probe-bind /run/app/app.sock      why can't my server bind?\n",
 };
 
 struct bind_opts {
@@ -450,6 +456,103 @@ hold_line(const struct ctx *c, const struct bind_opts *o,
 	jb_free(&jb);
 }
 
+/* "holding PATH (stream) for DUR", or the JSON event, for a Unix socket. */
+static void
+hold_line_unix(const struct ctx *c, const struct bind_opts *o,
+    const char *path, const char *proto)
+{
+	struct jbuf jb;
+
+	if (c->quiet)
+		return;
+	if (!c->json) {
+		fprintf(c->out, "holding %s (%s) for %.3gs\n", path, proto,
+		    (double)o->hold_ms / 1000);
+		fflush(c->out);
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "holding");
+	jb_kstr(&jb, "command", c->cmd);
+	jb_kstr(&jb, "target", path);
+	jb_kstr(&jb, "address", path);
+	jb_knull(&jb, "port");
+	jb_kstr(&jb, "family", "unix");
+	jb_kstr(&jb, "proto", proto);
+	jb_kint(&jb, "hold_ms", o->hold_ms);
+	jb_obj_close(&jb);
+	out_json(c, &jb);
+	jb_free(&jb);
+}
+
+/*
+ * probe-bind on a Unix path or abstract name: bind (and listen), report,
+ * and remove the file it made when it is still that file. Returns the
+ * exit code.
+ */
+static int
+probe_unix(const struct ctx *c, const struct bind_opts *o,
+    const struct endpoint *ep)
+{
+	struct srv_bind_opt bo = { o->udp ? SOCK_DGRAM : SOCK_STREAM, 0,
+	    SOMAXCONN, 0 };
+	const char *proto = o->udp ? "dgram" : "stream";
+	int64_t t0 = clock_ns(), deadline = clock_ms() + o->wait_ms;
+	struct sockaddr_storage ss;
+	struct result r;
+	struct fail f;
+	dev_t dev = 0;
+	ino_t ino = 0;
+	int fd, code, waited = 0;
+
+	(void)sa_from_unix(ep->host, &ss);
+	result_init(&r, c);
+	snprintf(r.target, sizeof(r.target), "%s", ep->host);
+	sa_fmt_host((struct sockaddr *)&ss, r.address, sizeof(r.address));
+	r.family = AF_UNIX;
+	jb_kstr(&r.extra, "proto", proto);
+	for (;;) {
+		fd = srv_bind((struct sockaddr *)&ss, &bo, &f, &dev, &ino,
+		    c->trace ? out_trace_cb : NULL, (void *)c);
+		if (fd != -1 || !o->wait || f.err != EADDRINUSE ||
+		    clock_ms() >= deadline)
+			break;
+		waited = 1;
+		sleep_ms(WAIT_STEP_MS);
+	}
+	r.elapsed_ms = clock_since_ms(t0);
+	if (fd == -1) {
+		evunix_bind(c, (struct sockaddr *)&ss, bo.type, f.stage, f.err,
+		    &r);
+		if (waited)
+			result_cause(&r, "still in use after waiting %.1f s "
+			    "(--wait)", r.elapsed_ms / 1000);
+		code = out_result(c, &r);
+		result_free(&r);
+		return code;
+	}
+	jb_knull(&r.extra, "owners");
+	snprintf(r.message, sizeof(r.message), "%s (%s): %s%s%s", ep->host,
+	    proto, o->udp ? "bound" : "bound and listening", o->hold ? "" :
+	    ", then closed", waited ? " (free after waiting)" : "");
+	if (o->hold) {
+		hold_line_unix(c, o, ep->host, proto);
+		hold_wait(o->hold_ms);
+	}
+	out_trace(c, "close(fd %d)", fd);
+	close(fd);
+	if (ep->host[0] != '@') {
+		int rm = usock_unlink_own(ep->host, dev, ino);
+
+		out_trace(c, "unlink(%s): %s", ep->host, rm == 1 ? "ok" :
+		    "not ours any more: left in place");
+	}
+	code = out_result(c, &r);
+	result_free(&r);
+	return code;
+}
+
 int
 cmd_probe_bind(struct ctx *c, int argc, char **argv)
 {
@@ -482,6 +585,8 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		    err, sizeof(err));
 	if (rc == -1)
 		return out_usage(c, "%s", err);
+	if (ep.is_unix)
+		return probe_unix(c, &o, &ep);
 
 	result_init(&fail, c);
 	if (strchr(ep.host, ':') != NULL)

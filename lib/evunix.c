@@ -550,8 +550,9 @@ in_use(const struct ctx *c, const char *path, struct result *r)
 	switch (us) {
 	case US_LIVE:
 		holders(c, &u, o, 8, &n, who, sizeof(who));
-		result_cause(r, "%s is held by %s: %s %s to it", path, who,
-		    type_word(u.type), u.listening ? "listening" : "bound");
+		result_cause(r, "%s is held by %s: %s %s", path, who,
+		    type_word(u.type), u.listening ? "listening on it" :
+		    "bound to it");
 		result_fix(r, "stop that process, or choose another path; do "
 		    "not remove a live server's socket (its clients could not "
 		    "reach it any more)");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -152,6 +153,68 @@ fail:
 	close(fd);
 	errno = save;
 	return -1;
+}
+
+int
+srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
+    struct fail *f, dev_t *dev, ino_t *ino, sock_trace_fn tr, void *arg)
+{
+	char as[ADDRSTR_MAX];
+	int fd, one = 1, save;
+	struct stat sb;
+
+	fail_clear(f);
+	sa_fmt(sa, as, sizeof(as));
+	fd = socket(sa->sa_family, o->type | SOCK_CLOEXEC | (o->nonblock ?
+	    SOCK_NONBLOCK : 0), 0);
+	if (fd == -1) {
+		save = errno;
+		if (tr != NULL)
+			tr(arg, "socket(%s, %s): %s", sock_family_name(
+			    sa->sa_family), sock_type_name(o->type), why(save));
+		errno = save;
+		return fail_set(f, ST_SOCKET, save);
+	}
+	if (tr != NULL)
+		tr(arg, "socket(%s, %s) = fd %d", sock_family_name(
+		    sa->sa_family), sock_type_name(o->type), fd);
+	f->stage = ST_SETSOCKOPT;
+	if (o->reuseaddr && sa->sa_family != AF_UNIX) {
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one)) == -1)
+			goto fail;
+		if (tr != NULL)
+			tr(arg, "setsockopt(SO_REUSEADDR, 1) ok");
+	}
+	f->stage = ST_BIND;
+	if (bind(fd, sa, sa_len(sa)) == -1)
+		goto fail;
+	if (sa->sa_family == AF_UNIX && as[0] != '@' && stat(as, &sb) == 0) {
+		if (dev != NULL)
+			*dev = sb.st_dev;
+		if (ino != NULL)
+			*ino = sb.st_ino;
+	}
+	if (tr != NULL)
+		tr(arg, "bind(%s) ok", as);
+	f->stage = ST_LISTEN;
+	if (o->type == SOCK_STREAM) {
+		if (listen(fd, o->backlog) == -1)
+			goto fail;
+		if (tr != NULL)
+			tr(arg, "listen(backlog %d) ok", o->backlog);
+	}
+	fail_clear(f);
+	return fd;
+fail:
+	save = errno;
+	if (tr != NULL)
+		tr(arg, "%s(%s): %s", stage_name(f->stage), as, why(save));
+	if (tr != NULL)
+		tr(arg, "close(fd %d)", fd);
+	close(fd);
+	errno = save;
+	return fail_set(f, f->stage, save);
 }
 
 long

@@ -7,7 +7,9 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
+#include "fail.h"
 #include "reason.h"
 #include "sock.h"
 
@@ -34,6 +36,25 @@ int	srv_addr(int argc, char **argv, int family, int udp,
  */
 int	srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
 	    sock_trace_fn tr, void *arg);
+
+/* How srv_bind() makes its socket. */
+struct srv_bind_opt {
+	int	type;		/* SOCK_STREAM or SOCK_DGRAM */
+	int	nonblock;	/* SOCK_NONBLOCK */
+	int	backlog;	/* listen()'s, for a stream */
+	int	reuseaddr;	/* SO_REUSEADDR (not for AF_UNIX) */
+};
+
+/*
+ * One socket()/bind()/listen() sequence for sa, each stage reported to tr
+ * (with arg) when tr is not NULL. Returns the socket, or -1 with the
+ * failed stage and errno in *f (errno survives the cleanup close()).
+ * For an AF_UNIX path, *dev and *ino (when not NULL) get the file bind()
+ * made, so its owner can tell it is still the one (usock_unlink_own()).
+ */
+int	srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
+	    struct fail *f, dev_t *dev, ino_t *ino, sock_trace_fn tr,
+	    void *arg);
 
 /*
  * Raises the soft RLIMIT_NOFILE to the hard limit. Returns the soft limit

@@ -387,3 +387,15 @@ usock_path_state(const char *root, const char *path, struct stat *sb,
 		return US_STALE;
 	return refuses_all(path) ? US_STALE : US_LIVE;
 }
+
+int
+usock_unlink_own(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat sb;
+
+	if (path[0] == '@' || lstat(path, &sb) == -1)
+		return 0;
+	if (!S_ISSOCK(sb.st_mode) || sb.st_dev != dev || sb.st_ino != ino)
+		return 0;
+	return unlink(path) == 0 ? 1 : -1;
+}

@@ -107,6 +107,13 @@ enum usock_state usock_path_state(const char *root, const char *path,
 	    struct stat *sb, struct usock *holder);
 
 /*
+ * Removes the socket file path when it is still the one a bind made (the
+ * same dev and ino): never a file that replaced it. Returns 1 when it was
+ * removed, 0 when it was not ours (or gone), -1 on an error (errno).
+ */
+int	usock_unlink_own(const char *path, dev_t dev, ino_t ino);
+
+/*
  * Maps an errno of a unix socket's stage st (ST_CONNECT or ST_BIND) to
  * the DX_ condition of lib/diag.h that words it; 0 when none fits.
  */

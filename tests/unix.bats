@@ -230,3 +230,72 @@ open_dir() {
 	# the machine's own /etc/group is untouched
 	! grep -q '^sockctltest:' /etc/group
 }
+
+@test "probe-bind on a free path binds, listens, and removes its own file" {
+	sc 0 probe-bind "$D/free.sock"
+	assert_output "$D/free.sock (stream): bound and listening, then closed"
+	[ ! -e "$D/free.sock" ]
+	sc 0 --json probe-bind --udp "$D/free.sock"
+	[ "$(json_get family)" = unix ]
+	[ "$(json_get proto)" = dgram ]
+	[ "$(json_get port)" = null ]
+	[ ! -e "$D/free.sock" ]
+}
+
+@test "probe-bind names the live holder of a path (port-in-use, exit 7)" {
+	sock_up srv listen "$D/live.sock"
+	sc 7 probe-bind "$D/live.sock"
+	assert_stderr_contains "bind: port-in-use (EADDRINUSE)"
+	assert_stderr_contains "$D/live.sock is held by pid $bg_pid (python3, user $(id -un))"
+	sc 7 --json probe-bind "$D/live.sock"
+	[ "$(json_get owners.0.pid)" = "$bg_pid" ] 2>/dev/null ||
+		python3 -c 'import json,sys; o=json.loads(sys.argv[1])["owners"]; assert o[0]["pid"]==int(sys.argv[2]), o' "$output" "$bg_pid"
+	[ -S "$D/live.sock" ]
+}
+
+@test "probe-bind on a stale file says remove it; on a regular file never" {
+	sock_up st stale "$D/stale.sock"
+	sc 7 probe-bind "$D/stale.sock"
+	assert_stderr_contains "is a stale socket file: nothing listens on it"
+	assert_stderr_contains "rm $D/stale.sock"
+	echo keep >"$D/data"
+	sc 7 probe-bind "$D/data"
+	assert_stderr_contains "$D/data is a regular file, not a socket"
+	[[ "$stderr" != *"rm $D/data"* ]]
+	[ "$(cat "$D/data")" = keep ]
+}
+
+@test "probe-bind in a missing directory is address-not-available (exit 9)" {
+	sc 9 probe-bind "$D/no/such/dir/x.sock"
+	assert_stderr_contains "bind: address-not-available (ENOENT)"
+	assert_stderr_contains "the directory $D/no/such/dir does not exist; the deepest that does is $D"
+	assert_stderr_contains "mkdir -p $D/no/such/dir"
+}
+
+@test "root: probe-bind in a directory nobody may write is permission-denied (exit 8)" {
+	require_root
+	open_dir
+	mkdir -m 0755 "$D/ro"
+	as_nobody 8 probe-bind "$D/ro/x.sock"
+	assert_stderr_contains "bind: permission-denied (EACCES)"
+	assert_stderr_contains "the directory $D/ro (owner root, group root, mode 0755) may not be written by uid 65534"
+}
+
+@test "probe-bind --hold on a path and an abstract name, then removes only its own file" {
+	start_listener h "$SOCKCTL" probe-bind --hold 30s "$D/held.sock"
+	[ "$listen_addr" = "$D/held.sock" ]
+	sc 7 probe-bind "$D/held.sock"
+	assert_stderr_contains "held by pid $bg_pid (sockctl"
+	stop_bg "$bg_pid"
+	[ ! -e "$D/held.sock" ]
+	# a file that replaced it is left alone
+	start_listener h2 "$SOCKCTL" probe-bind --hold 30s "$D/held.sock"
+	rm "$D/held.sock"
+	echo other >"$D/held.sock"
+	stop_bg "$bg_pid"
+	[ "$(cat "$D/held.sock")" = other ]
+	local n="@sockctl-hold-$$-$RANDOM"
+	start_listener h3 "$SOCKCTL" probe-bind --hold 30s "$n"
+	sc 0 connect "$n"
+	assert_output --partial "(pid $bg_pid, sockctl"
+}
