@@ -7,17 +7,18 @@
 
 #include <regex.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define EXPECT_RE_FLAGS	(REG_EXTENDED | REG_NEWLINE | REG_NOSUB)
 
-/* The most copies of its parts a pattern may expand to. */
+/* The most copies of its parts a pattern's repeats may add. */
 #define EXPECT_COST_MAX	2048
 
 /*
  * Checks pat before regcomp() sees it: a repeat of a repeat (a++, a*?),
- * undefined in POSIX ERE, and repeats that would expand to more than
- * EXPECT_COST_MAX copies are refused. Returns 0, or -1 with a message
- * in err.
+ * undefined in POSIX ERE, repeats that would add more than
+ * EXPECT_COST_MAX copies, and backreferences (\1, no ERE, and exponential
+ * to match in glibc) are refused. Returns 0, or -1 with a message in err.
  */
 int	expect_check(const char *pat, char *err, size_t errlen);
 
@@ -36,6 +37,17 @@ int	expect_compile(regex_t *re, const char *pat, char *err, size_t errlen);
  * lacks REG_STARTEND (musl), each NUL-free piece is matched on its own.
  */
 int	expect_match(const regex_t *re, const char *buf, size_t len);
+
+/*
+ * As expect_match(), but over by deadline_ms (a clock_ms() value) whatever
+ * the pattern and the reply: a reply longer than a few hundred bytes is
+ * matched in a child process, killed when the deadline comes first.
+ * Returns 1 when re matches, 0 when not, -1 when that could not be told
+ * by the deadline. It blocks until then; where no child can be made it
+ * matches here, unbounded.
+ */
+int	expect_match_by(const regex_t *re, const char *buf, size_t len,
+	    int64_t deadline_ms);
 
 /* The most bytes of a reply expect_show() shows, and room for them. */
 #define EXPECT_SHOW_MAX	200

@@ -11,18 +11,30 @@
  * with an anchor and more than four repeats are only checked here; the
  * unit test and tests/badinput.bats cover the child. The rest, once
  * expect_check() passed them, go to regcomp() directly.
+ *
+ * The matcher's bound: expect_match_by() matches a short reply in this
+ * process, which must take no more than SHORT_MS whatever the pattern
+ * (glibc's regexec() is quadratic in the reply, exponential with a
+ * backreference, which expect_check() refuses); one input in 16 with a
+ * longer reply goes to its child, which must answer or be killed by the
+ * deadline, and agree with expect_match() when it answered.
  */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/clock.h"
 #include "../../lib/expect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PAT_MAX		128
 #define REPLY_MAX	4096
+#define SHORT_MAX	256	/* expect.c's INPROC_MAX */
+#define SHORT_MS	100	/* the most an in-process match may take */
+#define CHILD_MS	200	/* the child's deadline */
+#define LATE_MS		150	/* what the kill and the wait may add */
 
 /* Whether p may be one regcomp() takes exponential time for. */
 static int
@@ -55,7 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t plen, rlen;
 	char *pat, *reply, err[256];
 	regex_t re;
-	int m;
+	int64_t t0;
+	int m, mb;
 
 	plen = nul ? (size_t)(nul - data) : size;
 	rlen = nul ? size - plen - 1 : 0;
@@ -79,9 +92,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	if (regcomp(&re, pat, EXPECT_RE_FLAGS) != 0)
 		goto out;
+	t0 = clock_ms();
 	m = expect_match(&re, reply, rlen);
 	if (m != 0 && m != 1)
 		abort();
+	if (rlen <= SHORT_MAX && clock_ms() - t0 > SHORT_MS)
+		abort();	/* the in-process match is not bounded */
+	if (rlen <= SHORT_MAX || (rlen & 15) == 0) {
+		t0 = clock_ms();
+		mb = expect_match_by(&re, reply, rlen, t0 + CHILD_MS);
+		if (clock_ms() - t0 > CHILD_MS + LATE_MS)
+			abort();
+		if (mb != -1 && mb != m)
+			abort();
+		if (mb == -1 && rlen <= SHORT_MAX)
+			abort();
+	}
 	if (plain(pat) && m != (memmem(reply, rlen, pat, plen) != NULL))
 		abort();
 	regfree(&re);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# What comes from outside, chosen by someone hostile: a --expect pattern
+# that glibc's matcher takes minutes for, a reply that makes an ordinary
+# pattern slow, and bytes meant for the terminal (escape sequences,
+# invalid UTF-8) in process names, hosts and replies.
+load helpers/common
+
+setup() {
+	T=$BATS_TEST_TMPDIR
+}
+
+# ms_since T0: milliseconds since T0 (a value of $EPOCHREALTIME).
+ms_since() {
+	local now=$EPOCHREALTIME
+	echo $(( (${now/./} - ${1/./}) / 1000 ))
+}
+
+@test "a backreference in --expect is a usage error that says why" {
+	start_listener es "$SOCKCTL" echo-server 0
+	local t0=$EPOCHREALTIME
+	sc 2 -t 1s connect --send "$(printf 'a%.0s' {1..100})" \
+		--expect '(.*)(.*)(.*)\3\2\1x' "127.0.0.1:$listen_port"
+	[ "$(ms_since "$t0")" -lt 5000 ]
+	assert_stderr_contains "'\\3' at offset 12 is a backreference"
+	assert_stderr_contains "exponential"
+	[ "${#stderr_lines[@]}" -ge 1 ]
+}
+
+@test "a match that cannot end in time is expect-failed within -t" {
+	local big
+	big=$(head -c 60000 /dev/zero | tr '\0' a)
+	start_listener es "$SOCKCTL" echo-server 0
+	local t0=$EPOCHREALTIME
+	# glibc's regexec() took 4.6 s here, and longer for 64 KB
+	sc 10 -v -t 1s connect --send "$big" --expect '(.*a){20}x' \
+		"127.0.0.1:$listen_port"
+	[ "$(ms_since "$t0")" -lt 5000 ]
+	assert_stderr_contains "expect-failed"
+	assert_stderr_contains "matching 60000 bytes did not end within the time limit"
+}
+
+@test "an ordinary pattern still matches a long reply" {
+	local big
+	big=$(head -c 20000 /dev/zero | tr '\0' a)
+	start_listener es "$SOCKCTL" echo-server 0
+	sc 0 -t 5s connect --send "${big}HTTP/1.1 200 ok" \
+		--expect 'HTTP/1\.[01] 200' "127.0.0.1:$listen_port"
+	sc 10 -t 1s connect --send "$big" --expect '^b' "127.0.0.1:$listen_port"
+	assert_stderr_contains "did not match /^b/"
+}
+
+@test "a long literal pattern is not refused as too many repeats" {
+	local x alt
+	x=$(head -c 2100 /dev/zero | tr '\0' x)
+	alt=$(printf 'a|%.0s' {1..1500})b
+	start_listener es "$SOCKCTL" echo-server 0
+	sc 0 -t 5s connect --send "$x" --expect "$x" "127.0.0.1:$listen_port"
+	sc 0 -t 5s connect --send "b" --expect "$alt" "127.0.0.1:$listen_port"
+	# what repeats copy is still counted
+	sc 2 connect --expect 'a{3000}' 127.0.0.1:1
+	assert_stderr_contains "more than 2048 copies"
+}
