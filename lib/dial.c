@@ -18,6 +18,7 @@
 #include "procnet.h"
 #include "resolve.h"
 #include "sock.h"
+#include "unixsock.h"
 
 #define TRACE(d, ...) do {						\
 	if ((d)->cfg->trace != NULL)					\
@@ -46,10 +47,20 @@ ms_between(int64_t a, int64_t b)
 	return (double)(b - a) / 1e6;
 }
 
+/* ", TCP state X" after a stage; "" for a Unix socket (no TCP state). */
 static const char *
 state_of(int fd)
 {
-	return sock_state_name(sock_tcp_state(fd, NULL));
+	static char buf[48];
+	socklen_t len = sizeof(int);
+	int dom = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
+	    dom == AF_UNIX)
+		return "";
+	snprintf(buf, sizeof(buf), ", TCP state %s",
+	    sock_state_name(sock_tcp_state(fd, NULL)));
+	return buf;
 }
 
 static const char *
@@ -114,6 +125,11 @@ trace_close(struct dial_att *a)
 	loop_timer_cancel(d->cfg->lp, &a->tm);
 	loop_unwatch(d->cfg->lp, &a->io);
 	a->io.fd = -1;
+	if (a->sa.ss_family == AF_UNIX) {
+		TRACE(d, "close(fd %d)", fd);
+		close(fd);
+		return;
+	}
 	sock_close_traced(fd, d->cfg->proc_root, d->cfg->trace,
 	    d->cfg->trace_arg, d->label);
 }
@@ -134,7 +150,7 @@ att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 	if (!ok && a->io.fd != -1 && d->cfg->trace != NULL) {
 		if (st == ST_CONNECT)
 			sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h));
-		TRACE(d, "%s%s%s%s: %s after %.3f ms, TCP state %s",
+		TRACE(d, "%s%s%s%s: %s after %.3f ms%s",
 		    stage_name(st), st == ST_CONNECT ? "(" : "",
 		    st == ST_CONNECT ? h : "", st == ST_CONNECT ? ")" : "",
 		    err ? (errname(err) ? errname(err) : "error") :
@@ -193,7 +209,7 @@ do_send(struct dial_att *a)
 		}
 		a->sent += (size_t)n;
 	}
-	TRACE(a->d, "send: %zu bytes, TCP state %s", a->sent,
+	TRACE(a->d, "send: %zu bytes%s", a->sent,
 	    state_of(a->io.fd));
 	loop_timer_cancel(cfg->lp, &a->tm);
 	start_recv(a);
@@ -224,7 +240,7 @@ do_recv(struct dial_att *a)
 			return;
 		}
 		if (n == 0) {
-			TRACE(a->d, "recv: EOF after %zu bytes, TCP state %s",
+			TRACE(a->d, "recv: EOF after %zu bytes%s",
 			    a->rlen, state_of(a->io.fd));
 			if (have_re)
 				att_finish(a, 0, ST_EXPECT, 0,
@@ -237,7 +253,7 @@ do_recv(struct dial_att *a)
 		}
 		a->rlen += (size_t)n;
 		a->rbuf[a->rlen] = '\0';
-		TRACE(a->d, "recv: %zd bytes, TCP state %s", n,
+		TRACE(a->d, "recv: %zd bytes%s", n,
 		    state_of(a->io.fd));
 		/* over by the attempt's time limit, whatever the pattern */
 		if (have_re && (m = expect_match_by(cfg->re, a->rbuf, a->rlen,
@@ -281,11 +297,21 @@ established(struct dial_att *a)
 	int st;
 
 	a->est_ns = clock_ns();
-	st = sock_tcp_state(a->io.fd, &a->rtt_ms);
-	TRACE(d, "connect(%s): %s in %.3f ms, rtt %.3f ms",
-	    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
-	    sock_state_name(st), ms_between(a->start_ns, a->est_ns),
-	    a->rtt_ms);
+	if (a->sa.ss_family == AF_UNIX) {
+		a->has_peer = usock_peer(a->io.fd, cfg->proc_root ?
+		    cfg->proc_root : "/proc", &a->peer) == 0;
+		TRACE(d, "connect(%s): connected in %.3f ms, peer pid %d (%s, "
+		    "user %s)", sa_fmt((struct sockaddr *)&a->sa, h,
+		    sizeof(h)), ms_between(a->start_ns, a->est_ns),
+		    a->has_peer ? a->peer.pid : 0, a->has_peer ?
+		    a->peer.comm : "?", a->has_peer ? a->peer.user : "?");
+	} else {
+		st = sock_tcp_state(a->io.fd, &a->rtt_ms);
+		TRACE(d, "connect(%s): %s in %.3f ms, rtt %.3f ms",
+		    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
+		    sock_state_name(st), ms_between(a->start_ns, a->est_ns),
+		    a->rtt_ms);
+	}
 	loop_timer_cancel(cfg->lp, &a->tm);
 	if (!cfg->all && d->r.winner < 0) {
 		d->r.winner = a->idx;
@@ -314,6 +340,11 @@ established(struct dial_att *a)
 static void
 connect_failed(struct dial_att *a, int err)
 {
+	if (a->sa.ss_family == AF_UNIX) {
+		/* the same errno means other things for a path */
+		att_finish(a, 0, ST_CONNECT, err, usock_dx(ST_CONNECT, err));
+		return;
+	}
 	(void)icmp_read(a->io.fd, &a->icmp);
 	att_finish(a, 0, ST_CONNECT, err, 0);
 }
@@ -397,7 +428,7 @@ att_start(struct dial *d, int i)
 	a->ph = DA_CONNECT;
 	d->r.nstarted = i + 1;
 	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, IPPROTO_TCP);
+	    SOCK_CLOEXEC, a->sa.ss_family == AF_UNIX ? 0 : IPPROTO_TCP);
 	if (fd == -1) {
 		err = errno;
 		TRACE(d, "socket(%s, SOCK_STREAM): %s",
@@ -407,14 +438,17 @@ att_start(struct dial *d, int i)
 		return;
 	}
 	a->io.fd = fd;
-	TRACE(d, "socket(%s, SOCK_STREAM) = fd %d, TCP state %s",
+	TRACE(d, "socket(%s, SOCK_STREAM) = fd %d%s",
 	    sock_family_name(a->sa.ss_family), fd, state_of(fd));
+	if (a->sa.ss_family == AF_UNIX)
+		goto dial;
 	rc = icmp_enable(fd, a->sa.ss_family);
 	err = errno;
-	TRACE(d, "setsockopt(%s, on): %s, TCP state %s",
+	TRACE(d, "setsockopt(%s, on): %s%s",
 	    a->sa.ss_family == AF_INET6 ? "IPV6_RECVERR" : "IP_RECVERR",
 	    rc == 0 ? "ok (ICMP errors are queued)" : err_word(err),
 	    state_of(fd));
+dial:
 	err = 0;
 	d->connects++;
 	rc = connect(fd, (struct sockaddr *)&a->sa,
@@ -446,7 +480,7 @@ att_start(struct dial *d, int i)
 		established(a);
 		return;
 	}
-	TRACE(d, "connect(%s): in progress (EINPROGRESS), TCP state %s",
+	TRACE(d, "connect(%s): in progress (EINPROGRESS)%s",
 	    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
 	    sock_state_name(st));
 	if (loop_watch(cfg->lp, &a->io, LOOP_WRITE) == -1) {
@@ -677,6 +711,12 @@ dial_init(struct dial *d, struct dial_cfg *cfg, const char *host, int port,
 }
 
 void
+dial_set_unix(struct dial *d, const struct sockaddr_storage *un)
+{
+	d->un = un;
+}
+
+void
 dial_round(struct dial *d)
 {
 	struct dial_cfg *cfg = d->cfg;
@@ -698,6 +738,15 @@ dial_round(struct dial *d)
 		d->r.eai_err = ENOMEM;
 		d->st = DS_CONNECTING;
 		round_check(d);
+		return;
+	}
+	if (d->un != NULL) {
+		/* a Unix socket: its address is its name */
+		d->r.numeric = 1;
+		d->r.resolve_ms = ms_between(d->r.rs_ns, clock_ns());
+		d->r.addrs[0] = *d->un;
+		d->r.naddr = 1;
+		connect_begin(d);
 		return;
 	}
 	if (sa_from_numeric(d->host, d->port, &ss) == 0) {
