@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/addr.h"
@@ -34,6 +35,7 @@
 #include "../lib/opt.h"
 #include "../lib/sock.h"
 #include "../lib/srv.h"
+#include "../lib/unixsock.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -627,11 +629,39 @@ summary(struct server *s, int sig)
 	jb_free(&jb);
 }
 
+/* The socket file a server on a Unix path made (st_ino 0: none). */
+static void
+unix_own(const struct sockaddr_storage *ss, struct stat *own)
+{
+	char path[ADDRSTR_MAX];
+
+	sa_fmt_host((const struct sockaddr *)ss, path, sizeof(path));
+	if (path[0] == '@' || stat(path, own) == -1)
+		memset(own, 0, sizeof(*own));
+}
+
+/* At exit: removes the socket file if it is still the one made. */
+static void
+unix_release(const struct ctx *c, const struct sockaddr_storage *ss,
+    const struct stat *own)
+{
+	char path[ADDRSTR_MAX];
+	int rm;
+
+	if (ss->ss_family != AF_UNIX || own->st_ino == 0)
+		return;
+	sa_fmt_host((const struct sockaddr *)ss, path, sizeof(path));
+	rm = usock_unlink_own(path, own->st_dev, own->st_ino);
+	out_trace(c, "unlink(%s): %s", path, rm == 1 ? "ok" : "not ours "
+	    "any more: left in place");
+}
+
 int
 cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	int upper = 0, once = 0, npos, rc, eai = 0, sig;
+	int upper = 0, once = 0, npos, rc, eai = 0, sig, unlink_stale = 0;
+	struct stat own;
 	long long max_conns = 0, count = 0;
 	int64_t idle_ms = 0;
 	const struct opt opts[] = {
@@ -648,6 +678,9 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		{ "count", 0, OT_INT, &count, "N",
 		    "exit after N clients have come and gone", 1,
 		    1000000000000LL, NULL },
+		{ "unlink", 0, OT_FLAG, &unlink_stale, NULL,
+		    "on a Unix path: remove a stale socket file first", 0, 0,
+		    NULL },
 		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
 	};
 	struct sockaddr_storage ss;
@@ -687,8 +720,14 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->pause_t.fn = pause_fired;
 	s->pause_t.arg = s;
 
+	memset(&own, 0, sizeof(own));
+	if (ss.ss_family == AF_UNIX)
+		(void)srv_unix_prepare((struct sockaddr *)&ss, unlink_stale,
+		    c->proc_root, c->trace ? out_trace_cb : NULL, c);
 	fd = srv_open(&ss, SOCK_STREAM, &st, c->trace ? out_trace_cb : NULL,
 	    c);
+	if (fd != -1 && ss.ss_family == AF_UNIX)
+		unix_own(&ss, &own);
 	if (fd == -1) {
 		rc = out_server_failed(c, (struct sockaddr *)&ss, 0, st,
 		    errno, 0, NULL);
@@ -713,7 +752,8 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	}
 	s->listening = 1;
 	/* written whole before the loop: it is first, the pipe has room */
-	out_listening(s->c, "tcp", (struct sockaddr *)&ss);
+	out_listening(s->c, ss.ss_family == AF_UNIX ? "stream" : "tcp",
+	    (struct sockaddr *)&ss);
 	if (logq_begin(c, &s->outq, &s->errq, s->l) == -1)
 		out_nomem("log queues");
 	out_trace(c, "fd limit %ld; serving", s->nofile);
@@ -735,6 +775,7 @@ done:
 	if (s != NULL) {
 		if (s->lio.fd != -1)
 			close(s->lio.fd);
+		unix_release(c, &ss, &own);
 		loop_free(s->l);
 		free(s);
 	}

@@ -263,7 +263,9 @@ sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len)
 	if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
 
-		if (un->sun_path[0] != '\0')
+		if (un->sun_path[0] == '\0' && un->sun_path[1] == '\0')
+			snprintf(buf, len, "(unnamed)");
+		else if (un->sun_path[0] != '\0')
 			snprintf(buf, len, "%.*s", (int)strnlen(un->sun_path,
 			    sizeof(un->sun_path)), un->sun_path);
 		else

@@ -20,6 +20,7 @@
 #include "errname.h"
 #include "evdns.h"
 #include "evidence.h"
+#include "evunix.h"
 #include "procnet.h"
 #include "sysinfo.h"
 
@@ -776,5 +777,12 @@ ev_server(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 	sa_fmt_host(sa, r->address, sizeof(r->address));
 	r->port = sa_port(sa);
 	r->family = sa->sa_family;
+	if (sa->sa_family == AF_UNIX) {
+		evunix_bind(c, sa, udp ? SOCK_DGRAM : SOCK_STREAM, st, err, r);
+		if (r->dx == DX_UNIX_IN_USE && strstr(r->message, "stale") !=
+		    NULL)
+			result_fix(r, "or start the server with --unlink");
+		return;
+	}
 	ev_bind(c, r, sa, udp, st, err);
 }

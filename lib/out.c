@@ -594,7 +594,10 @@ out_listening(const struct ctx *c, const char *proto,
 	jb_kstr(&jb, "event", "listening");
 	jb_kstr(&jb, "command", c->cmd);
 	jb_kstr(&jb, "address", sa_fmt_host(sa, host, sizeof(host)));
-	jb_kint(&jb, "port", sa_port(sa));
+	if (sa_port(sa) >= 0)
+		jb_kint(&jb, "port", sa_port(sa));
+	else
+		jb_knull(&jb, "port");	/* a Unix socket */
 	jb_kstr(&jb, "family", family_name(sa->sa_family));
 	jb_kstr(&jb, "proto", proto);
 	jb_obj_close(&jb);

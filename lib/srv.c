@@ -12,6 +12,7 @@
 #include "errname.h"
 #include "sock.h"
 #include "srv.h"
+#include "unixsock.h"
 
 int
 srv_addr(int argc, char **argv, int family, int udp,
@@ -35,6 +36,10 @@ srv_addr(int argc, char **argv, int family, int udp,
 		snprintf(err, errlen, "expected [ADDRESS:]PORT, got %d "
 		    "arguments", argc);
 		return -1;
+	}
+	if (ep.is_unix) {
+		(void)sa_from_unix(ep.host, ss);
+		return 0;
 	}
 	host = ep.host[0] != '\0' ? ep.host :
 	    family == AF_INET6 ? "::1" : "127.0.0.1";
@@ -86,6 +91,15 @@ srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
 	socklen_t len;
 	int fd, one = 1, zero = 0, save, big = 4 << 20;
 
+	if (ss->ss_family == AF_UNIX) {
+		struct srv_bind_opt o = { type, 1, INT_MAX, 0 };
+		struct fail f;
+
+		/* the kernel caps the backlog at net.core.somaxconn */
+		fd = srv_bind(sa, &o, &f, NULL, NULL, tr, arg);
+		*st = f.stage;
+		return fd;
+	}
 	*st = ST_SOCKET;
 	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (tr != NULL)
@@ -215,6 +229,26 @@ fail:
 	close(fd);
 	errno = save;
 	return fail_set(f, f->stage, save);
+}
+
+int
+srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
+    const char *proc_root, sock_trace_fn tr, void *arg)
+{
+	char path[ADDRSTR_MAX];
+	struct usock u;
+	struct stat sb;
+
+	sa_fmt_host(sa, path, sizeof(path));
+	if (!unlink_stale || path[0] == '@')
+		return 0;
+	if (usock_path_state(proc_root, path, &sb, &u) != US_STALE)
+		return 0;
+	if (unlink(path) == -1)
+		return 0;
+	if (tr != NULL)
+		tr(arg, "unlink(%s) ok: a stale socket file (--unlink)", path);
+	return 1;
 }
 
 long

@@ -57,6 +57,14 @@ int	srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
 	    void *arg);
 
 /*
+ * For a server on a Unix path: with unlink set, removes a stale socket
+ * file at the path first (never a live socket, never another kind of
+ * file), reporting it to tr. Returns 1 when one was removed, else 0.
+ */
+int	srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
+	    const char *proc_root, sock_trace_fn tr, void *arg);
+
+/*
  * Raises the soft RLIMIT_NOFILE to the hard limit. Returns the soft limit
  * in force afterwards, or -1 when it cannot be read.
  */

@@ -299,3 +299,53 @@ open_dir() {
 	sc 0 connect "$n"
 	assert_output --partial "(pid $bg_pid, sockctl"
 }
+
+@test "echo-server on a path echoes byte-exact and removes its file on SIGTERM" {
+	start_listener es "$SOCKCTL" echo-server "$D/echo.sock"
+	[ "$listen_addr" = "$D/echo.sock" ]
+	head -c 100000 /dev/urandom >"$D/in"
+	python3 -c 'import socket,sys
+c=socket.socket(socket.AF_UNIX); c.connect(sys.argv[1])
+c.sendall(open(sys.argv[2],"rb").read()); c.shutdown(socket.SHUT_WR)
+out=b""
+while True:
+    b=c.recv(65536)
+    if not b: break
+    out+=b
+open(sys.argv[3],"wb").write(out)' "$D/echo.sock" "$D/in" "$D/out"
+	cmp "$D/in" "$D/out"
+	sc 0 connect "$D/echo.sock"
+	assert_output --partial "(pid $bg_pid, sockctl"
+	stop_bg "$bg_pid"
+	[ ! -e "$D/echo.sock" ]
+}
+
+@test "echo-server --json on a path: family unix, port null" {
+	start_bg ej "$SOCKCTL" --json echo-server "$D/j.sock"
+	wait_line ej '"event":"listening"'
+	python3 -c 'import json,sys; o=json.loads(sys.argv[1])
+assert o["family"]=="unix" and o["port"] is None and o["address"]==sys.argv[2], o' "$wait_match" "$D/j.sock"
+}
+
+@test "echo-server refuses a stale file without --unlink and takes it with it" {
+	sock_up st stale "$D/s.sock"
+	sc 7 echo-server "$D/s.sock"
+	assert_stderr_contains "is a stale socket file"
+	assert_stderr_contains "--unlink"
+	[ -S "$D/s.sock" ]
+	start_listener es "$SOCKCTL" echo-server --unlink "$D/s.sock"
+	sc 0 connect "$D/s.sock"
+	assert_output --partial "(pid $bg_pid, sockctl"
+}
+
+@test "echo-server --unlink never removes a regular file or another process's live socket" {
+	echo keep >"$D/f"
+	sc 7 echo-server --unlink "$D/f"
+	assert_stderr_contains "is a regular file, not a socket"
+	[ "$(cat "$D/f")" = keep ]
+	sock_up live listen "$D/live.sock"
+	sc 7 echo-server --unlink "$D/live.sock"
+	assert_stderr_contains "held by pid $bg_pid (python3"
+	sc 0 connect "$D/live.sock"
+	assert_output --partial "(pid $bg_pid, python3"
+}
