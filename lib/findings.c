@@ -39,7 +39,8 @@ findings_new(const struct findings_cfg *cfg)
 		return NULL;
 	f->cfg = *cfg;
 	f->port_listen = calloc(65536, sizeof(int));
-	if (f->port_listen == NULL) {
+	f->lports = calloc(65536 / 8, 1);
+	if (f->port_listen == NULL || f->lports == NULL) {
 		free(f);
 		return NULL;
 	}
@@ -60,6 +61,7 @@ findings_free(struct findings *f)
 	free(f->b);
 	free(f->g);
 	free(f->port_listen);
+	free(f->lports);
 	free(f->a);
 	free(f->f);
 	free(f);
@@ -92,12 +94,40 @@ listener_full(const struct pn_sock *s)
 	return s->has_backlog ? s->rxq > s->backlog : s->rxq > 0;
 }
 
+/* Notes that a local socket listens on s's port. */
+static void
+mark_lport(struct findings *f, const struct pn_sock *s)
+{
+	int port = sa_port((const struct sockaddr *)&s->local);
+
+	if (port > 0 && port < 65536)
+		f->lports[port / 8] |= (unsigned char)(1u << (port % 8));
+}
+
+/*
+ * Whether s is connected to a listener of this machine over loopback:
+ * its retransmissions then come from that listener dropping what it had
+ * no room for (a full accept queue: accept-queue-full says so), never
+ * from a lossy path.
+ */
+static int
+to_local_listener(const struct findings *f, const struct pn_sock *s)
+{
+	int port = sa_port((const struct sockaddr *)&s->remote);
+
+	return port > 0 && port < 65536 &&
+	    sa_is_loopback((const struct sockaddr *)&s->remote) &&
+	    (f->lports[port / 8] & (1u << (port % 8)));
+}
+
 int
 findings_base(struct findings *f, const struct inetdiag_sock *d)
 {
 	struct base *x;
 	uint64_t key = sock_key(d);
 
+	if (d->s.proto == IPPROTO_TCP && d->s.state == PN_LISTEN)
+		mark_lport(f, &d->s);
 	if (key == 0 || d->s.proto != IPPROTO_TCP ||
 	    d->s.state == PN_TIME_WAIT || d->s.state == PN_SYN_RECV)
 		return 0;
@@ -297,7 +327,10 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		if (d->backoff > a->max)
 			a->max = d->backoff;
 	}
-	if (d->has_info && (one ? d->retransmits > 0 : b != NULL &&
+	if (s->state == PN_LISTEN)
+		mark_lport(f, s);
+	if (d->has_info && !to_local_listener(f, s) &&
+	    (one ? d->retransmits > 0 : b != NULL &&
 	    (d->total_retrans > b->total_retrans || (d->retransmits > 0 &&
 	    (b->flags & B_RTX))))) {
 		if ((a = agg_add(f, GK_RTX, d, p, nshare, &s->remote, 0)) ==

@@ -53,6 +53,8 @@ struct findings {
 	struct findings_group	*g;
 	size_t			 ng, capg;
 	int			*port_listen;	/* port -> group index + 1 */
+	unsigned char		*lports;	/* bit per port: a local LISTEN
+						 * socket was seen on it */
 	struct agg		*a;
 	size_t			 na, capa;
 	struct finding		*f;
