@@ -770,7 +770,13 @@ out_finish(const struct ctx *c, int rc)
 	sync_out(c);
 	if (!ferror(c->out))
 		return rc;
-	e = c->werr != NULL && *c->werr != 0 ? *c->werr : EIO;
+	e = c->werr != NULL && *c->werr != 0 ? *c->werr : 0;
+	/* a libc that kept no errno for the failed write (musl, when the
+	 * write was fwrite's own): one more byte tells what refuses them */
+	if (e == 0 && write(fileno(c->out), "\n", 1) == -1)
+		e = errno;
+	if (e == 0)
+		e = EIO;
 	out_err(c, "cannot write to stdout: %s (%s); the results are lost",
 	    errname(e) != NULL ? errname(e) : "error", strerror(e));
 	return reason_exit(RS_ERROR);
