@@ -36,7 +36,10 @@ ms_since() {
 		"127.0.0.1:$listen_port"
 	[ "$(ms_since "$t0")" -lt 5000 ]
 	assert_stderr_contains "expect-failed"
-	assert_stderr_contains "matching 60000 bytes did not end within the time limit"
+	# glibc's matcher is cut off; musl's (TRE, no backtracking) ends in
+	# time and finds no match: either way -t holds and the cause says so
+	[[ "$stderr" == *"matching 60000 bytes did not end within the time limit"* ||
+	   "$stderr" == *"did not match /(.*a){20}x/ within 1000 ms"* ]]
 }
 
 @test "an ordinary pattern still matches a long reply" {
