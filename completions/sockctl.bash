@@ -10,7 +10,7 @@ _sockctl_opts() {
 	probe-bind) echo "-u --udp --reuseaddr --reuseport --v6only --hold -w --wait" ;;
 	probe-connect | connect)
 		echo "--wait --interval --send --expect --all --targets -j --jobs" ;;
-	echo-server) echo "--upper --max-conns --idle-timeout --once --count" ;;
+	echo-server) echo "--upper --max-conns --idle-timeout --once --count --unlink" ;;
 	udp-echo) echo "--upper --count" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
 	inspect) echo "--pid --sample" ;;

@@ -141,6 +141,7 @@ complete -c sockctl -n '__sockctl_using echo-server' -l upper -d 'reply upper-ca
 complete -c sockctl -n '__sockctl_using echo-server' -l max-conns -x -d 'serve at most N clients at once'
 complete -c sockctl -n '__sockctl_using echo-server' -l idle-timeout -x -d 'close a client silent for DUR'
 complete -c sockctl -n '__sockctl_using echo-server' -l once -d 'exit after the first client leaves'
+complete -c sockctl -n '__sockctl_using echo-server' -l unlink -d 'take over a stale socket file at the path'
 complete -c sockctl -n '__sockctl_using echo-server' -l count -x -d 'exit after N clients'
 
 # udp-echo
