@@ -75,3 +75,76 @@ esc_decode(const char *s, char *out, char *err, size_t errlen)
 	*o = '\0';
 	return (long)(o - out);
 }
+
+/* The length of the valid UTF-8 sequence at p[0..n-1], or 0 for none. */
+static size_t
+utf8_len(const unsigned char *p, size_t n, unsigned long *cpp)
+{
+	unsigned long cp, min;
+	size_t k;
+
+	if (p[0] < 0x80) {
+		*cpp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		k = 2;
+		cp = p[0] & 0x1f;
+		min = 0x80;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		k = 3;
+		cp = p[0] & 0x0f;
+		min = 0x800;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		k = 4;
+		cp = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and what lies past U+10FFFF */
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*cpp = cp;
+	return k;
+}
+
+size_t
+esc_term(const char *in, size_t len, char *out, size_t outlen, size_t *used)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	unsigned long cp;
+	size_t i = 0, o = 0, k;
+
+	while (i < len) {
+		k = utf8_len(p + i, len - i, &cp);
+		if (k != 0 && (cp == '\n' || (cp >= 0x20 && cp != 0x7f &&
+		    !(cp >= 0x80 && cp <= 0x9f) && cp != 0xfeff))) {
+			if (o + k + 1 > outlen)
+				break;
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		/* one byte of a control, a BOM or of invalid UTF-8 */
+		if (o + ESC_TERM_GROWTH + 1 > outlen)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[p[i] >> 4];
+		out[o++] = hex[p[i] & 0xf];
+		i++;
+	}
+	if (outlen > 0)
+		out[o] = '\0';
+	*used = i;
+	return o;
+}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "errname.h"
+#include "esc.h"
 #include "logq.h"
 #include "out.h"
 #include "reason.h"
@@ -278,20 +279,23 @@ logq_put(struct logq *q, const char *s, size_t n, int nl)
 int
 logq_printf(struct logq *q, const char *fmt, ...)
 {
-	char line[LQ_LINE_MAX];
+	char text[LQ_LINE_MAX], line[LQ_LINE_MAX];
 	va_list ap;
+	size_t used, len;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return -1;
-	if ((size_t)n >= sizeof(line)) {
-		n = sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	return logq_put(q, line, (size_t)n, 0);
+	if ((size_t)n >= sizeof(text))
+		n = sizeof(text) - 1;
+	/* a peer's Unix socket path may hold escapes or invalid UTF-8 */
+	len = esc_term(text, (size_t)n, line, sizeof(line), &used);
+	if (len > 0 && line[len - 1] != '\n')
+		line[len - 1] = '\n';	/* cut: the line still ends */
+	return logq_put(q, line, len, 0);
 }
 
 void

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "errname.h"
+#include "esc.h"
 #include "evidence.h"
 #include "om.h"
 #include "out.h"
@@ -403,6 +404,38 @@ err_label(const struct result *r, char *buf, size_t len)
 	return n;
 }
 
+/*
+ * Writes s[0..n-1] for a terminal: what came from outside (a process
+ * name, a host from a file, a reply) may hold escape sequences or
+ * invalid UTF-8, written as \xNN (esc_term()); newlines stay.
+ */
+static void
+put_safe(FILE *f, const char *s, size_t n)
+{
+	char buf[1024];
+	size_t used, len;
+
+	while (n > 0) {
+		len = esc_term(s, n, buf, sizeof(buf), &used);
+		fwrite(buf, 1, len, f);
+		s += used;
+		n -= used;
+	}
+}
+
+/* put_safe() of a formatted text; nothing where no memory is left. */
+static void
+put_vsafe(FILE *f, const char *fmt, va_list ap)
+{
+	char *s;
+	int n;
+
+	if ((n = vasprintf(&s, fmt, ap)) == -1)
+		return;
+	put_safe(f, s, (size_t)n);
+	free(s);
+}
+
 /* Writes label and text, indenting the text's continuation lines. */
 static void
 put_block(FILE *f, const char *label, const char *text, int color)
@@ -414,10 +447,12 @@ put_block(FILE *f, const char *label, const char *text, int color)
 	for (;;) {
 		nl = strchr(p, '\n');
 		if (nl == NULL) {
-			fprintf(f, "%s\n", p);
+			put_safe(f, p, strlen(p));
+			fputc('\n', f);
 			return;
 		}
-		fprintf(f, "%.*s\n         ", (int)(nl - p), p);
+		put_safe(f, p, (size_t)(nl - p));
+		fputs("\n         ", f);
 		p = nl + 1;
 	}
 }
@@ -433,7 +468,9 @@ put_failure(FILE *f, const struct ctx *c, const struct result *r, int col,
 	char ebuf[32];
 	const char *en = err_label(r, ebuf, sizeof(ebuf));
 
-	fprintf(f, "sockctl: %s %s: %s%s%s%s%s", c->cmd, r->target,
+	fprintf(f, "sockctl: %s ", c->cmd);
+	put_safe(f, r->target, strlen(r->target));
+	fprintf(f, ": %s%s%s%s%s",
 	    r->stage != ST_NONE ? stage_name(r->stage) : "",
 	    r->stage != ST_NONE ? ": " : "", col ? "\033[1;31m" : "",
 	    reason_slug(r->reason), col ? "\033[0m" : "");
@@ -537,7 +574,8 @@ out_result(const struct ctx *c, const struct result *r)
 		return code;
 	}
 	if (r->reason == RS_OK) {
-		fprintf(c->out, "%s\n", r->message);
+		put_safe(c->out, r->message, strlen(r->message));
+		fputc('\n', c->out);
 		if (r->hint[0] == '\0') {
 			flush_out(c);
 			return code;
@@ -615,13 +653,15 @@ static void
 vsink(const struct ctx *c, char *line, size_t size, int n, const char *fmt,
     va_list ap)
 {
-	size_t len = n > 0 && (size_t)n < size - 1 ? (size_t)n : 0;
+	size_t len = n > 0 && (size_t)n < size - 1 ? (size_t)n : 0, used;
+	char text[1024];
 	int m;
 
 	/* room for the text and its NUL, then the newline in place of it */
-	m = vsnprintf(line + len, size - 1 - len, fmt, ap);
+	m = vsnprintf(text, sizeof(text), fmt, ap);
 	if (m > 0)
-		len += (size_t)m < size - 2 - len ? (size_t)m : size - 2 - len;
+		len += esc_term(text, (size_t)m < sizeof(text) ? (size_t)m :
+		    sizeof(text) - 1, line + len, size - 1 - len, &used);
 	line[len++] = '\n';
 	c->errsink(c->errsink_arg, line, len);
 }
@@ -637,7 +677,7 @@ vtrace(const struct ctx *c, const char *fmt, va_list ap)
 		return;
 	}
 	fprintf(c->err, "[%10.3f ms] ", clock_since_ms(c->t0_ns));
-	vfprintf(c->err, fmt, ap);
+	put_vsafe(c->err, fmt, ap);
 	fputc('\n', c->err);
 	fflush(c->err);
 }
@@ -682,7 +722,7 @@ vmsg(const struct ctx *c, const char *prefix, const char *fmt, va_list ap)
 	if (c->cmd != NULL)
 		fprintf(c->err, "%s: ", c->cmd);
 	fputs(prefix, c->err);
-	vfprintf(c->err, fmt, ap);
+	put_vsafe(c->err, fmt, ap);
 	fputc('\n', c->err);
 	fflush(c->err);
 }

@@ -63,3 +63,43 @@ ms_since() {
 	sc 2 connect --expect 'a{3000}' 127.0.0.1:1
 	assert_stderr_contains "more than 2048 copies"
 }
+
+# no_raw_bytes: neither stdout nor stderr of the last sc holds an ESC, a
+# 0xff byte or a BOM (they are written as \xNN).
+no_raw_bytes() {
+	if printf '%s%s' "$output" "$stderr" | LC_ALL=C grep -q $'\x1b\|\xff\|\xef\xbb\xbf'; then
+		{ echo "raw bytes reached the terminal:"; printf '%s\n%s\n' "$output" "$stderr" | cat -v; } >&2
+		return 1
+	fi
+}
+
+@test "a holder's process name with ESC and invalid UTF-8 is escaped in text, exact in JSON" {
+	start_listener evil python3 "$BATS_TEST_DIRNAME/helpers/evil_name.py"
+	sc 7 probe-bind "127.0.0.1:$listen_port"
+	assert_stderr_contains 'held by pid'
+	assert_stderr_contains '\x1b[31mevil\xff'
+	no_raw_bytes
+	sc 7 --json probe-bind "127.0.0.1:$listen_port"
+	# still one valid JSON object, the name escaped the JSON way
+	python3 -c 'import json, sys; json.loads(sys.stdin.read())' <<<"$output"
+	[[ "$output" == *'\u001b[31mevil'* ]]
+}
+
+@test "hosts from a targets file with 0xff or a BOM are escaped" {
+	printf '\xef\xbb\xbf127.0.0.1:1\n' >"$T/bom"
+	sc 2 connect --targets "$T/bom"
+	assert_stderr_contains "'\\xef\\xbb\\xbf127.0.0.1'"
+	no_raw_bytes
+	printf '\xff\x1b[31mx:1\n' >"$T/ff"
+	sc 2 connect --targets "$T/ff"
+	assert_stderr_contains '\xff\x1b[31mx'
+	no_raw_bytes
+}
+
+@test "a peer reply with ESC is escaped in the expect-failed message" {
+	start_listener es "$SOCKCTL" echo-server 0
+	sc 10 -t 1s connect --send '\x1b[2J\xffhi' --expect '^nomatch' \
+		"127.0.0.1:$listen_port"
+	assert_stderr_contains '\x1b[2J\xffhi'
+	no_raw_bytes
+}
