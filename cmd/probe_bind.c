@@ -433,9 +433,8 @@ hold_line(const struct ctx *c, const struct bind_opts *o,
 	struct jbuf jb;
 
 	sa_fmt((const struct sockaddr *)&p->ss, as, sizeof(as));
-	if (c->quiet)
-		return;
-	if (!c->json) {
+	/* under -q too: a script needs the address (SPEC, -q) */
+	if (!c->json || c->quiet) {
 		fprintf(c->out, "holding %s (%s) for %.3gs\n", as, proto_name(o),
 		    (double)o->hold_ms / 1000);
 		fflush(c->out);
@@ -463,9 +462,8 @@ hold_line_unix(const struct ctx *c, const struct bind_opts *o,
 {
 	struct jbuf jb;
 
-	if (c->quiet)
-		return;
-	if (!c->json) {
+	/* under -q too: a script needs the address (SPEC, -q) */
+	if (!c->json || c->quiet) {
 		fprintf(c->out, "holding %s (%s) for %.3gs\n", path, proto,
 		    (double)o->hold_ms / 1000);
 		fflush(c->out);
