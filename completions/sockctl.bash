@@ -29,6 +29,11 @@ _sockctl_takes_value() {
 	return 1
 }
 
+# _sockctl_is_unix WORD: WORD is a Unix endpoint (a '/', unix:PATH, @NAME).
+_sockctl_is_unix() {
+	[[ $1 == */* || $1 == unix:* || $1 == @* ]]
+}
+
 # The service names of /etc/services (once per shell).
 _sockctl_services() {
 	if [ -z "${_sockctl_services_cache-}" ] && [ -r /etc/services ]; then
@@ -128,6 +133,22 @@ _sockctl() {
 		return 0
 	fi
 
+	# A Unix endpoint (a '/', or after "unix:"): complete file names.
+	case $cmd in
+	probe-bind | echo-server | probe-connect | connect | inspect)
+		if [[ $cur == */* || $cur == unix:* ]]; then
+			compopt -o filenames 2>/dev/null
+			local -a files=()
+			mapfile -t files < <(compgen -f -- "${cur#unix:}")
+			for c in "${files[@]}"; do
+				[[ $cur == unix:* ]] && c=unix:$c
+				# bash replaces only the piece after the last ':'
+				COMPREPLY+=("${c#"${w[cword]%"$raw"}"}")
+			done
+			return 0
+		fi ;;
+	esac
+
 	# Where a port goes, complete service names (after "HOST:" too).
 	case $cmd in
 	help)
@@ -141,23 +162,19 @@ _sockctl() {
 	probe-bind | echo-server | udp-echo)
 		# [ADDRESS:]PORT, or ADDRESS PORT
 		if [[ $cur == *:* ]] || ((npos == 0)) ||
-			{ ((npos == 1)) && [[ $first != *:* ]]; }; then
+			{ ((npos == 1)) && [[ $first != *:* ]] && ! _sockctl_is_unix "$first"; }; then
 			port=1
 		fi ;;
 	probe-connect | connect)
 		# HOST:PORT..., or HOST PORT pairs
 		if [[ $cur == *:* ]] ||
-			{ ((npos % 2 == 1)) && [[ $first != *:* ]]; }; then
+			{ ((npos % 2 == 1)) && [[ $first != *:* ]] && ! _sockctl_is_unix "$first"; }; then
 			port=1
 		fi ;;
 	probe-udp)
 		((npos == 1)) && port=1 ;;
 	inspect)
-		# PORT or ADDRESS:PORT..., or a Unix PATH
-		if [[ $cur == */* ]]; then
-			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-			return 0
-		fi
+		# PORT or ADDRESS:PORT..., or a Unix PATH (above)
 		port=1 ;;
 	esac
 	((port)) || return 0

@@ -71,6 +71,20 @@ function __sockctl_services
     awk '!/^[[:space:]]*(#|$)/ { print $1 }' /etc/services | sort -u | string replace -r '^' -- $prefix
 end
 
+# A Unix endpoint is being typed (a '/', or unix:PATH) where one goes.
+function __sockctl_wants_path
+    __sockctl_using probe-bind echo-server probe-connect connect
+    or return 1
+    string match -q -r '^unix:|/' -- (commandline -ct)
+end
+
+# File names for a Unix endpoint, "unix:" kept.
+function __sockctl_paths
+    set -l tok (commandline -ct)
+    set -l prefix (string match -r '^unix:' -- $tok)
+    __fish_complete_path (string replace -r '^unix:' '' -- $tok) | string replace -r '^' -- "$prefix"
+end
+
 # Where a port goes for each command.
 function __sockctl_wants_port
     set -l c (__sockctl_command)
@@ -78,14 +92,15 @@ function __sockctl_wants_port
     set -l pos (__sockctl_positionals)
     set -l n (count $pos)
     set -l tok (commandline -ct)
+    __sockctl_wants_path; and return 1
     switch $c
         case probe-bind echo-server udp-echo
             string match -q '*:*' -- $tok; and return 0
             test $n -eq 0; and return 0
-            test $n -eq 1; and not string match -q '*:*' -- $pos[1]; and return 0
+            test $n -eq 1; and not string match -q -r ':|/|^@' -- $pos[1]; and return 0
         case probe-connect connect
             string match -q '*:*' -- $tok; and return 0
-            test $n -gt 0; and test (math $n % 2) -eq 1; and not string match -q '*:*' -- $pos[1]; and return 0
+            test $n -gt 0; and test (math $n % 2) -eq 1; and not string match -q -r ':|/|^@' -- $pos[1]; and return 0
         case probe-udp
             test $n -eq 1; and return 0
     end
@@ -134,7 +149,7 @@ complete -c sockctl -n '__sockctl_using probe-connect connect' -l expect -x -d '
 complete -c sockctl -n '__sockctl_using probe-connect connect' -l all -d 'try and report every resolved address'
 complete -c sockctl -n '__sockctl_using probe-connect connect' -l targets -r -F -d 'read targets from FILE (- for stdin)'
 complete -c sockctl -n '__sockctl_using probe-connect connect' -s j -l jobs -x -d 'probe at most N targets at once (default 32)'
-complete -c sockctl -n '__sockctl_using probe-connect connect; and not __sockctl_wants_port' -a '(__fish_print_hostnames)'
+complete -c sockctl -n '__sockctl_using probe-connect connect; and not __sockctl_wants_port; and not __sockctl_wants_path' -a '(__fish_print_hostnames)'
 
 # echo-server
 complete -c sockctl -n '__sockctl_using echo-server' -l upper -d 'reply upper-cased'
@@ -165,5 +180,6 @@ complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure 
 complete -c sockctl -n '__sockctl_using explain' -a 'ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET EMSGSIZE' -d errno
 complete -c sockctl -n '__sockctl_using explain' -a 'EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE EAI_FAMILY EAI_MEMORY EAI_SYSTEM' -d 'getaddrinfo error'
 
-# Service names where a port goes
+# Service names where a port goes; file names where a Unix endpoint goes
 complete -c sockctl -n __sockctl_wants_port -a '(__sockctl_services)' -d service
+complete -c sockctl -n __sockctl_wants_path -a '(__sockctl_paths)'
