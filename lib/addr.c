@@ -458,3 +458,23 @@ sa_from_numeric(const char *host, int port, struct sockaddr_storage *ss)
 	memset(ss, 0, sizeof(*ss));
 	return -1;
 }
+
+void
+sa_set_raw(struct sockaddr_storage *ss, int family, const void *raw,
+    uint16_t nport)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = nport;
+		memcpy(&s4->sin_addr, raw, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = nport;
+		memcpy(&s6->sin6_addr, raw, 16);
+	}
+}

@@ -3,6 +3,7 @@
 #define SOCKCTL_ADDR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #define HOST_MAX	254	/* 253 characters of a DNS name, and the NUL */
@@ -70,6 +71,14 @@ void	 sa_set_port(struct sockaddr *sa, int port);
  * with NUL bytes inside cannot be told from the struct alone).
  */
 socklen_t sa_len(const struct sockaddr *sa);
+
+/*
+ * Fills *ss (zeroed first) with an AF_INET (4 bytes) or AF_INET6 (16
+ * bytes) address in network order, raw, and a network-order port: as the
+ * kernel's socket tables (sock_diag, /proc/net) give them.
+ */
+void	 sa_set_raw(struct sockaddr_storage *ss, int family, const void *raw,
+	    uint16_t nport);
 
 /*
  * Address predicates on AF_INET/AF_INET6 addresses (ports ignored); each

@@ -13,6 +13,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
+#include "addr.h"
 #include "inetdiag.h"
 
 /*
@@ -38,26 +39,6 @@ file_fn(const struct pn_sock *s, void *arg)
 	memset(&d, 0, sizeof(d));
 	d.s = *s;
 	return fa->fn(&d, fa->arg);
-}
-
-static void
-set_addr(struct sockaddr_storage *ss, int family, const void *raw,
-    uint16_t nport)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = nport;
-		memcpy(&s4->sin_addr, raw, 4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = nport;
-		memcpy(&s6->sin6_addr, raw, 16);
-	}
 }
 
 /*
@@ -107,9 +88,9 @@ take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
 		return -1;
 	memset(d, 0, sizeof(*d));
 	d->s.proto = proto;
-	set_addr(&d->s.local, m->idiag_family, m->id.idiag_src,
+	sa_set_raw(&d->s.local, m->idiag_family, m->id.idiag_src,
 	    m->id.idiag_sport);
-	set_addr(&d->s.remote, m->idiag_family, m->id.idiag_dst,
+	sa_set_raw(&d->s.remote, m->idiag_family, m->id.idiag_dst,
 	    m->id.idiag_dport);
 	d->s.state = m->idiag_state;
 	d->s.uid = m->idiag_uid;

@@ -15,6 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 
+#include "addr.h"
 #include "procnet.h"
 
 /* A /proc/net/tcp6 line is about 150 bytes; anything past this is junk. */
@@ -125,27 +126,6 @@ hex_pair(const struct tok *t, size_t a, size_t b, unsigned long long *x,
 	return hex_n(t->s + a + 1, t->n - a - 1, y);
 }
 
-/* Fills *ss from network-order address bytes and a network-order port. */
-static void
-set_addr(struct sockaddr_storage *ss, int family, const void *raw,
-    uint16_t nport)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = nport;
-		memcpy(&s4->sin_addr, raw, 4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = nport;
-		memcpy(&s6->sin6_addr, raw, 16);
-	}
-}
-
 /*
  * The kernel prints an address as the 32-bit words of the in-memory
  * (network order) address, each read as a host-order integer and printed
@@ -170,7 +150,7 @@ parse_addr(const struct tok *t, int family, struct sockaddr_storage *ss)
 		v = (uint32_t)w;
 		memcpy(raw + i * 4, &v, 4);
 	}
-	set_addr(ss, family, raw, htons((uint16_t)port));
+	sa_set_raw(ss, family, raw, htons((uint16_t)port));
 	return 0;
 }
 
@@ -300,9 +280,9 @@ diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
 		return -1;
 	memset(s, 0, sizeof(*s));
 	s->proto = proto;
-	set_addr(&s->local, m->idiag_family, m->id.idiag_src,
+	sa_set_raw(&s->local, m->idiag_family, m->id.idiag_src,
 	    m->id.idiag_sport);
-	set_addr(&s->remote, m->idiag_family, m->id.idiag_dst,
+	sa_set_raw(&s->remote, m->idiag_family, m->id.idiag_dst,
 	    m->id.idiag_dport);
 	if (m->idiag_state == 0 || m->idiag_state > PN_NEW_SYN_RECV)
 		return -1;
