@@ -38,6 +38,8 @@ struct findings_group {
 	unsigned		 uid;
 	long			 states[FINDINGS_NSTATES];
 	long			 synrecv;	/* FG_LISTEN: SYN_RECV */
+	struct sockaddr_storage	 syn_from;	/* the first one's peer */
+	int			 syn_many;	/* from several addresses */
 	uint64_t		 cookie;	/* FG_LISTEN */
 };
 

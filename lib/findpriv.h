@@ -35,6 +35,11 @@ struct agg {
 	long			 count;
 	uint64_t		 sum;		/* bytes queued, segments */
 	uint32_t		 max;		/* oldest age, largest RTO */
+	/* GK_PNR, GK_RTX: the other end when it is a socket of this machine */
+	int			 peer;		/* found by findings_judge() */
+	struct owners_proc	*peer_proc;	/* its owner, NULL unseen */
+	unsigned		 peer_uid;
+	unsigned long		 peer_rxq;	/* bytes it has not read */
 };
 
 struct finding {
@@ -63,7 +68,11 @@ struct findings {
 	long			 udp, unix_n;
 	struct counters		 k1, k2;
 	long			 range_lo, range_hi;
+	int			 nlook;		/* inetdiag_lookup()s made */
 };
+
+/* At most this many exact lookups of a socket's other end per run. */
+#define FINDINGS_MAX_LOOKUPS	64
 
 /* b - a of a counter over the sample; -1 for one read or unknown. */
 long long	findings_delta(const struct findings *f, long long a,

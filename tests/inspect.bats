@@ -101,6 +101,15 @@ for n, l in enumerate(sys.stdin, 1):
 	assert_stderr_contains "send: peer-not-reading"
 	assert_stderr_contains "pid $snd (python3"
 	assert_stderr_contains "receive window is 0"
+	# the receiver is a process here: named, with what it has not read
+	assert_stderr_contains "the peer is pid $srv (python3, user"
+	assert_stderr_contains "on this machine: its receive queue holds"
+	assert_stderr_contains "/proc/$srv/stack"
+	sc 13 --json inspect --sample 500ms "$listen_port"
+	json_valid
+	assert_line --index 0 --partial '"reason":"peer-not-reading"'
+	assert_line --index 0 --partial "\"pid\":$snd,"
+	assert_line --index 0 --partial "\"peer\":{\"pid\":$srv,\"process\":\"python3\""
 	fix srv "$srv"
 	sc 0 inspect --sample 200ms "$listen_port"
 	[[ $stderr != *peer-not-reading* ]]
@@ -268,6 +277,119 @@ for i in range(400):
 	[[ $stderr == *"198.51.100.1"* ]]
 	ip netns exec "$ns" nft delete table inet scc
 	# the next retransmission gets through: wait (bounded) for the queue
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$ns" ss -tnH state established "( dport = :$listen_port )" |
+			awk '$2 != 0 { bad = 1 } END { exit bad }' && break
+		sleep 0.1
+	done
+	in_ns "$ns" 0 inspect --sample 500ms "$listen_port"
+	[[ $stderr != *retransmitting* ]]
+}
+
+# tcpext NS NAME: the TcpExt counter NAME of /proc/net/netstat in NS.
+tcpext() {
+	ip netns exec "$1" awk -v k="$2" '
+		$1 == "TcpExt:" && !n { for (i = 2; i <= NF; i++) name[i] = $i; n = 1; next }
+		$1 == "TcpExt:" { for (i = 2; i <= NF; i++) if (name[i] == k) print $i }
+	' /proc/net/netstat
+}
+
+# count_in NS SS-ARGS...: how many sockets ss shows in NS.
+count_in() {
+	local n=$1
+	shift
+	ip netns exec "$n" ss -tnH "$@" | wc -l
+}
+
+@test "root: SYN-ACKs dropped at the client fill the listener's SYN queue: syn-flood with port, count and fix, and it goes once the handshakes complete" {
+	require_root
+	require_python
+	command -v nft >/dev/null || skip "needs nft"
+	ns_pair
+	ip netns exec "$ns_a" sysctl -qw net.ipv4.tcp_syncookies=1
+	start_bg srv ip netns exec "$ns_a" timeout -k 5 90 python3 "$PEER" leak 198.51.100.1 8
+	wait_line srv '^listening on' || return 1
+	local port=${wait_match##*:} i
+	# the client never sees the SYN-ACKs: its handshakes stay half-open
+	ip netns exec "$ns_b" nft add table inet scc
+	ip netns exec "$ns_b" nft add chain inet scc in '{ type filter hook input priority 0; }'
+	ip netns exec "$ns_b" nft add rule inet scc in tcp sport "$port" 'tcp flags & (syn | ack) == syn | ack' drop
+	start_bg fl ip netns exec "$ns_b" timeout -k 5 90 python3 "$PEER" synflood 198.51.100.1 "$port"
+	local fl=$bg_pid
+	wait_line fl '^ready' || return 1
+	for ((i = 0; i < 100; i++)); do
+		(($(count_in "$ns_a" state syn-recv) > 8)) && break
+		sleep 0.1
+	done
+	local c1 c2
+	c1=$(tcpext "$ns_a" SyncookiesSent)
+	in_ns "$ns_a" 13 inspect --sample 1s "$port"
+	c2=$(tcpext "$ns_a" SyncookiesSent)
+	# the counter the finding judges is the one that rose
+	((c2 > c1))
+	[[ $stderr == *"listen: syn-flood"* ]]
+	[[ $stderr == *"listener on 198.51.100.1:$port"* ]]
+	[[ $stderr == *"has 9 half-open connections"* ]]
+	[[ $stderr == *"backlog of 8"* ]]
+	[[ $stderr == *"SYN cookie during the sample"* ]]
+	[[ $stderr == *"all come from 198.51.100.2"* ]]
+	[[ $stderr == *"tcp_syncookies=1"* ]]
+	[[ $stderr == *"net.core.somaxconn"* ]]
+	[[ $stderr == *"tcp_max_syn_backlog"* ]]
+	[[ $stderr == *"attack"* ]]
+	[[ $output == *"SYN_RECV 9"* ]]
+	in_ns "$ns_a" 13 --json inspect --sample 500ms "$port"
+	json_valid
+	assert_line --index 0 --partial '"reason":"syn-flood"'
+	assert_line --index 0 --partial '"count":9'
+	assert_line --index 0 --partial "\"local\":\"198.51.100.1:$port\""
+	# fixed: the SYN-ACKs arrive, no new SYNs; each handshake completes at
+	# its next SYN retransmission (bounded wait)
+	ip netns exec "$ns_b" nft delete table inet scc
+	fix fl "$(child_of "$fl")"
+	for ((i = 0; i < 300; i++)); do
+		(($(count_in "$ns_a" state syn-recv) == 0)) &&
+			(($(count_in "$ns_b" state syn-sent) == 0)) && break
+		sleep 0.1
+	done
+	in_ns "$ns_a" 0 inspect --sample 1s "$port"
+	[[ $stderr != *syn-flood* ]]
+	[[ $output == *"SYN_RECV"* ]] && { echo "$output" >&2; return 1; }
+	[[ $output == *"ESTAB"* ]] || { echo "$output" >&2; return 1; }
+}
+
+@test "root: a DROP of loopback traffic to a local port is retransmitting, naming the local peer, and it goes once the rule is removed" {
+	require_root
+	require_python
+	command -v nft >/dev/null || skip "needs nft"
+	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
+	ns_new lo
+	start_listener e ip netns exec "$ns" timeout -k 5 60 "$SOCKCTL" echo-server 127.0.0.1:0
+	local srv
+	srv=$(child_of "$bg_pid")
+	start_bg cl ip netns exec "$ns" timeout -k 5 60 python3 -c '
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+for i in range(400):
+    c.send(b"x" * 100)
+    time.sleep(0.05)
+' "$listen_port"
+	wait_line cl '^ready' || return 1
+	ip netns exec "$ns" nft add table inet scc
+	ip netns exec "$ns" nft add chain inet scc in '{ type filter hook input priority 0; }'
+	ip netns exec "$ns" nft add rule inet scc in tcp dport "$listen_port" drop
+	in_ns "$ns" 13 inspect --sample 1500ms "$listen_port"
+	[[ $stderr == *"send: retransmitting"* ]]
+	[[ $stderr == *"to 127.0.0.1"* ]]
+	[[ $stderr == *"the other end is pid $srv (sockctl"* ]]
+	[[ $stderr == *"firewall rule here"* ]]
+	in_ns "$ns" 13 --json inspect --sample 1s "$listen_port"
+	json_valid
+	assert_line --index 0 --partial '"reason":"retransmitting"'
+	assert_line --index 0 --partial "\"peer\":{\"pid\":$srv"
+	ip netns exec "$ns" nft delete table inet scc
 	local i
 	for ((i = 0; i < 100; i++)); do
 		ip netns exec "$ns" ss -tnH state established "( dport = :$listen_port )" |

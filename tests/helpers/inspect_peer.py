@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Sockets in trouble for inspect.bats, on loopback (or in a namespace).
 
-inspect_peer.py leak [ADDR]          listens on ADDR:0 (default 127.0.0.1),
-                                     accepts and never closes: a client that
-                                     closes leaves CLOSE_WAIT behind
+inspect_peer.py leak [ADDR [BACKLOG]]
+                                     listens on ADDR:0 (default 127.0.0.1;
+                                     backlog 128), accepts and never
+                                     closes: a client that closes leaves
+                                     CLOSE_WAIT behind
 inspect_peer.py nonaccept [ADDR]     listen(1) on ADDR:0, never accepts
 inspect_peer.py noread [ADDR]        listens with a 4 KiB SO_RCVBUF, accepts,
                                      never reads
@@ -13,6 +15,10 @@ inspect_peer.py clients HOST PORT N [close]
                                      connects: a full queue does not block)
 inspect_peer.py sender HOST PORT     one connection, written until EAGAIN
 inspect_peer.py fds N                opens N descriptors and holds them
+inspect_peer.py synflood HOST PORT   a new non-blocking connection every
+                                     50 ms (at most 800) held open; "ready"
+                                     after the first 20; SIGUSR1 stops
+                                     opening new ones
 
 Each prints one line once ready, flushed ("listening on ADDR:PORT", or
 "ready ..."). SIGUSR1 takes the trouble away: leak closes what it
@@ -105,7 +111,8 @@ def main():
     mode = sys.argv[1]
     if mode == "leak":
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
-                       128), read=False)
+                       int(sys.argv[3]) if len(sys.argv) > 3 else 128),
+              read=False)
     elif mode == "noread":
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
                        16, rcvbuf=4096), read=True)
@@ -161,6 +168,22 @@ def main():
             except BlockingIOError:
                 break
         say("ready %d" % sent)
+        while True:
+            signal.pause()
+    elif mode == "synflood":
+        host, port = sys.argv[2], int(sys.argv[3])
+        conns = []
+        while not fixed and len(conns) < 800:
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.setblocking(False)
+            c.connect_ex((host, port))
+            conns.append(c)
+            if len(conns) == 20:
+                say("ready")
+            select.select([], [], [], 0.05)
+        while not fixed:
+            signal.pause()
+        say("fixed")
         while True:
             signal.pause()
     elif mode == "fds":
