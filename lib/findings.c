@@ -13,8 +13,8 @@
 #include "findpriv.h"
 
 /* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
-static int
-grow(void **v, size_t *cap, size_t n, size_t sz)
+int
+findings_grow(void **v, size_t *cap, size_t n, size_t sz)
 {
 	void *x;
 	size_t nc;
@@ -64,6 +64,9 @@ findings_free(struct findings *f)
 	free(f->lports);
 	free(f->a);
 	free(f->f);
+	free(f->ub);
+	free(f->ul);
+	free(f->ua);
 	free(f);
 }
 
@@ -191,7 +194,7 @@ findings_base(struct findings *f, const struct inetdiag_sock *d)
 	if (key == 0 || d->s.proto != IPPROTO_TCP ||
 	    d->s.state == PN_TIME_WAIT || d->s.state == PN_SYN_RECV)
 		return 0;
-	if (grow((void **)&f->b, &f->capb, f->nb, sizeof(*f->b)) == -1)
+	if (findings_grow((void **)&f->b, &f->capb, f->nb, sizeof(*f->b)) == -1)
 		return -1;
 	x = &f->b[f->nb++];
 	x->key = key;
@@ -266,7 +269,7 @@ agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
 		    same_host(&a->key, key)))
 			return a;
 	}
-	if (grow((void **)&f->a, &f->capa, f->na, sizeof(*f->a)) == -1)
+	if (findings_grow((void **)&f->a, &f->capa, f->na, sizeof(*f->a)) == -1)
 		return NULL;
 	a = &f->a[f->na++];
 	memset(a, 0, sizeof(*a));
@@ -300,13 +303,13 @@ agg_add(struct findings *f, enum gk k, const struct inetdiag_sock *d,
 	return a;
 }
 
-static struct findings_group *
-group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
+struct findings_group *
+findings_group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
     unsigned uid)
 {
 	struct findings_group *g;
 
-	if (grow((void **)&f->g, &f->capg, f->ng, sizeof(*f->g)) == -1)
+	if (findings_grow((void **)&f->g, &f->capg, f->ng, sizeof(*f->g)) == -1)
 		return NULL;
 	g = &f->g[f->ng++];
 	memset(g, 0, sizeof(*g));
@@ -326,7 +329,7 @@ group_of(struct findings *f, struct owners_proc *p, unsigned uid)
 	for (size_t i = f->ng; i-- > 0;)
 		if (f->g[i].kind == k && f->g[i].proc == p)
 			return &f->g[i];
-	return group_new(f, k, p, uid);
+	return findings_group_new(f, k, p, uid);
 }
 
 int
@@ -348,7 +351,7 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	one = f->cfg.sample_ms == 0;
 	f->states[s->state]++;
 	if (s->state == PN_LISTEN) {
-		if ((g = group_new(f, FG_LISTEN, p, s->uid)) == NULL)
+		if ((g = findings_group_new(f, FG_LISTEN, p, s->uid)) == NULL)
 			return -1;
 		g->local = s->local;
 		g->qlen = s->rxq;
@@ -408,36 +411,6 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	return 0;
 }
 
-int
-findings_add_unix(struct findings *f, const struct unixdiag_sock *u,
-    struct owners_proc *p)
-{
-	struct findings_group *g = NULL;
-
-	if (p != NULL)
-		p->mark = 1;
-	f->unix_n++;
-	for (size_t i = 0; i < f->ng; i++)
-		if (f->g[i].kind == FG_UNIX &&
-		    strcmp(f->g[i].path, u->name) == 0 &&
-		    (u->state != UNIXDIAG_LISTEN || f->g[i].states[PN_LISTEN] == 0))
-			g = &f->g[i];
-	if (g == NULL && (g = group_new(f, FG_UNIX, p,
-	    u->uid >= 0 ? (unsigned)u->uid : 0)) == NULL)
-		return -1;
-	snprintf(g->path, sizeof(g->path), "%s", u->name);
-	if (u->state == UNIXDIAG_LISTEN) {
-		g->states[PN_LISTEN]++;
-		g->proc = p;
-		g->qlen = u->rqueue;
-		g->backlog = u->wqueue;
-		g->has_backlog = u->has_queue;
-	} else
-		g->states[u->state == UNIXDIAG_ESTABLISHED ? PN_ESTABLISHED :
-		    PN_CLOSE]++;
-	return 0;
-}
-
 void
 findings_counters(struct findings *f, const struct counters *a,
     const struct counters *b)
@@ -453,7 +426,7 @@ add_finding(struct findings *f, enum reason r, int dx, enum stage st,
 {
 	struct finding *x;
 
-	if (grow((void **)&f->f, &f->capf, f->nf, sizeof(*f->f)) == -1)
+	if (findings_grow((void **)&f->f, &f->capf, f->nf, sizeof(*f->f)) == -1)
 		return -1;
 	x = &f->f[f->nf++];
 	x->reason = r;
@@ -462,6 +435,7 @@ add_finding(struct findings *f, enum reason r, int dx, enum stage st,
 	x->a = a;
 	x->g = g;
 	x->proc = p;
+	x->u = NULL;
 	return 0;
 }
 
@@ -593,6 +567,8 @@ findings_judge(struct findings *f, struct owners *w)
 		if (f->a[i].kind == GK_RTX && add_finding(f, RS_RETRANS,
 		    DX_RETRANSMITTING, ST_SEND, &f->a[i], NULL, NULL) == -1)
 			return -1;
+	if (findings_judge_unix(f) == -1)
+		return -1;
 	for (size_t i = 0; w != NULL && i < owners_count(w); i++) {
 		struct owners_proc *p = owners_at(w, i);
 		long soft;

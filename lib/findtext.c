@@ -393,6 +393,52 @@ text_fds(struct owners *w, const struct finding *x, struct result *r)
 }
 
 void
+findings_unix_text(struct findings *f, struct owners *w,
+    const struct finding *x, struct result *r)
+{
+	const struct uagg *a = x->u;
+	const char *path = f->g[a->group].path;
+	struct who o, po;
+	char rd[64];
+
+	reads_text(f, rd, sizeof(rd));
+	who_of(w, a->proc, a->uid >= 0 ? (unsigned)a->uid : 0, a->uid >= 0,
+	    1, &o);
+	snprintf(r->target, sizeof(r->target), "%s", path);
+	r->family = AF_UNIX;
+	if (a->kind == UK_GONE) {
+		result_cause(r, "%s holds %ld connection%s on unix %s whose "
+		    "other end has closed (the peer is gone, the socket shut "
+		    "down both ways), seen %s: it never called close()",
+		    o.text, a->count, a->count == 1 ? "" : "s", path, rd);
+		result_fix(r, "make %s close() each connection once read() "
+		    "returns 0 (end of file); restarting it frees these %ld "
+		    "now", o.short_, a->count);
+		if (o.pid > 0)
+			result_fix(r, "see them: ls -l /proc/%d/fd; ss -xp src "
+			    "%s", o.pid, path);
+		put_keys(r, &o, path, NULL, a->count, NULL);
+		return;
+	}
+	who_of(w, a->peer_proc, a->peer_uid >= 0 ? (unsigned)a->peer_uid : 0,
+	    a->peer_uid >= 0, 1, &po);
+	result_cause(r, "%s writes on unix %s to its %s, %s: %llu bytes "
+	    "wait unread in the receiver's queue and the sender's buffer is "
+	    "full (SO_SNDBUF %u: its writes block), unchanged %s: the "
+	    "receiver does not read", o.text, path,
+	    a->recv_listens ? "server" : "client", po.text,
+	    (unsigned long long)a->sum, a->sndbuf, rd);
+	result_fix(r, "find why %s stopped reading (blocked elsewhere, "
+	    "overloaded, deadlocked with this sender)", po.short_);
+	if (po.pid > 0)
+		result_fix(r, "see where it waits: cat /proc/%d/stack, or "
+		    "strace -p %d", po.pid, po.pid);
+	result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() with "
+	    "a deadline) so it does not hang on that peer", o.short_);
+	put_keys(r, &o, path, NULL, a->count, &po);
+}
+
+void
 findings_result(struct findings *f, struct owners *w, size_t i,
     const char *target, struct result *r)
 {
@@ -404,7 +450,9 @@ findings_result(struct findings *f, struct owners *w, size_t i,
 	r->reason = x->reason;
 	r->dx = x->dx;
 	r->stage = x->stage;
-	if (x->a != NULL)
+	if (x->u != NULL)
+		findings_unix_text(f, w, x, r);
+	else if (x->a != NULL)
 		text_agg(f, w, x, r);
 	else if (x->proc != NULL)
 		text_fds(w, x, r);

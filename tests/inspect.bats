@@ -188,6 +188,87 @@ signal.pause()
 	assert_output --partial "unix $sock listening, queue 2/1"
 }
 
+@test "a Unix path whose server never closes after its clients hang up is close-wait-leak, and it goes once it closes" {
+	require_python
+	local sock=$BATS_TEST_TMPDIR/leak.sock
+	peer srv leak "$sock"
+	local srv=$peer_pid
+	peer cl clients "$sock" 0 3 close
+	sc 13 inspect --sample 200ms "$sock"
+	assert_stderr_contains "close: close-wait-leak"
+	assert_stderr_contains "pid $srv (python3"
+	assert_stderr_contains "3 connections on unix $sock whose other end has closed"
+	assert_stderr_contains "close()"
+	sc 13 --json inspect --sample 200ms "$sock"
+	json_valid
+	assert_line --index 0 --partial '"reason":"close-wait-leak"'
+	assert_line --index 0 --partial '"count":3'
+	assert_line --index 0 --partial "\"local\":\"$sock\""
+	# one read cannot tell a leak from a close about to happen
+	sc 0 inspect --sample 0 "$sock"
+	fix srv "$srv"
+	sc 0 inspect --sample 200ms "$sock"
+	[[ $stderr != *close-wait-leak* ]]
+}
+
+@test "a Unix path whose server never reads is peer-not-reading naming both ends, and it goes once it reads" {
+	require_python
+	local sock=$BATS_TEST_TMPDIR/noread.sock
+	peer srv noread "$sock"
+	local srv=$peer_pid
+	peer snd sender "$sock" 0
+	local snd=$peer_pid
+	sc 13 inspect --sample 300ms "$sock"
+	assert_stderr_contains "send: peer-not-reading"
+	assert_stderr_contains "pid $snd (python3, user"
+	assert_stderr_contains "to its server, pid $srv (python3, user"
+	assert_stderr_contains "SO_SNDBUF"
+	assert_stderr_contains "/proc/$srv/stack"
+	sc 13 --json inspect --sample 300ms "$sock"
+	json_valid
+	assert_line --index 0 --partial '"reason":"peer-not-reading"'
+	assert_line --index 0 --partial "\"pid\":$snd,"
+	assert_line --index 0 --partial "\"peer\":{\"pid\":$srv,"
+	fix srv "$srv"
+	sc 0 inspect --sample 300ms "$sock"
+	[[ $stderr != *peer-not-reading* ]]
+}
+
+@test "a Unix client that never reads what its server writes is peer-not-reading naming the client, and it goes once the client hangs up" {
+	require_python
+	local sock=$BATS_TEST_TMPDIR/talk.sock
+	start_bg srv timeout -k 5 30 python3 -c '
+import select, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(4)
+print("listening on " + sys.argv[1], flush=True)
+c, _ = s.accept(); c.setblocking(False)
+try:
+    while True: c.send(b"x" * 65536)
+except BlockingIOError: pass
+print("full", flush=True)
+select.select([c], [], [])
+c.close()
+print("closed", flush=True)
+select.select([s], [], [])
+' "$sock"
+	wait_line srv '^listening' || return 1
+	local srv
+	srv=$(child_of "$bg_pid")
+	peer cl clients "$sock" 0 1
+	local cl=$peer_pid
+	wait_line srv '^full' || return 1
+	sc 13 inspect --sample 300ms "$sock"
+	assert_stderr_contains "send: peer-not-reading"
+	assert_stderr_contains "pid $srv (python3, user"
+	assert_stderr_contains "to its client, pid $cl (python3, user"
+	fix cl "$cl"
+	wait_line srv '^closed' || return 1
+	sc 0 inspect --sample 300ms "$sock"
+	[[ $stderr != *peer-not-reading* ]]
+	[[ $stderr != *close-wait-leak* ]]
+}
+
 @test "a Unix path with a healthy listener is exit 0 with its summary" {
 	require_python
 	local sock=$BATS_TEST_TMPDIR/ok.sock

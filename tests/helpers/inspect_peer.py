@@ -20,6 +20,9 @@ inspect_peer.py synflood HOST PORT   a new non-blocking connection every
                                      after the first 20; SIGUSR1 stops
                                      opening new ones
 
+HOST (or ADDR) may be a Unix socket path (anything with a /; PORT is then
+ignored): the same, on AF_UNIX.
+
 Each prints one line once ready, flushed ("listening on ADDR:PORT", or
 "ready ..."). SIGUSR1 takes the trouble away: leak closes what it
 accepted, noread reads everything, fds closes its descriptors, clients
@@ -50,15 +53,27 @@ def fmt(addr):
     return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
 
 
+def family(addr):
+    if "/" in addr:
+        return socket.AF_UNIX
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
 def listener(addr, backlog, rcvbuf=0):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    fam = family(addr)
     s = socket.socket(fam, socket.SOCK_STREAM)
     if rcvbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.bind((addr, 0))
+    s.bind(addr if fam == socket.AF_UNIX else (addr, 0))
     s.listen(backlog)
-    say("listening on " + fmt(s.getsockname()))
+    say("listening on " + (addr if fam == socket.AF_UNIX else
+                           fmt(s.getsockname())))
     return s
+
+
+def dest(host, port):
+    """A connect() address: a Unix path (PORT ignored) or (host, port)."""
+    return host if "/" in host else (host, port)
 
 
 def wait_fixed(fix):
@@ -139,13 +154,13 @@ def main():
     elif mode == "clients":
         host, port, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         close = len(sys.argv) > 5 and sys.argv[5] == "close"
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        fam = family(host)
         conns = []
         for _ in range(n):
             c = socket.socket(fam, socket.SOCK_STREAM)
             c.setblocking(False)
-            err = c.connect_ex((host, port))
-            if err not in (0, errno.EINPROGRESS):
+            err = c.connect_ex(dest(host, port))
+            if err not in (0, errno.EINPROGRESS, errno.EAGAIN):
                 say("connect failed: %s" % os.strerror(err))
                 sys.exit(1)
             conns.append(c)
@@ -159,7 +174,8 @@ def main():
         wait_fixed(lambda: [c.close() for c in conns])
     elif mode == "sender":
         host, port = sys.argv[2], int(sys.argv[3])
-        c = socket.create_connection((host, port))
+        c = socket.socket(family(host), socket.SOCK_STREAM)
+        c.connect(dest(host, port))
         c.setblocking(False)
         sent = 0
         for _ in range(100000):
