@@ -332,33 +332,34 @@ for i in range(60):
 	[[ $stderr != *time-wait-pile* ]]
 }
 
-@test "root: a DROP rule added mid-connection is retransmitting, and it goes once the rule is removed" {
-	require_root
-	require_python
-	require_fw
-	command -v nft >/dev/null || skip "needs nft"
-	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
+# drop_run ADDR: in a fresh namespace $ns, an echo-server on ADDR:0 ($srv,
+# $listen_port) and a client that sends to it every 50 ms; then an nft
+# rule that drops what goes to the port (table inet scc).
+drop_run() {
 	ns_new rtx
-	ip -n "$ns" addr add 198.51.100.1/32 dev lo
-	start_listener e ip netns exec "$ns" timeout -k 5 60 "$SOCKCTL" echo-server 198.51.100.1:0
+	[ "$1" = 127.0.0.1 ] || ip -n "$ns" addr add "$1/32" dev lo
+	start_listener e ip netns exec "$ns" timeout -k 5 60 "$SOCKCTL" echo-server "$1:0"
+	srv=$(child_of "$bg_pid")
 	start_bg cl ip netns exec "$ns" timeout -k 5 60 python3 -c '
 import socket, sys, time
-c = socket.create_connection(("198.51.100.1", int(sys.argv[1])))
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])))
 print("ready", flush=True)
 for i in range(400):
     c.send(b"x" * 100)
     time.sleep(0.05)
-' "$listen_port"
+' "$1" "$listen_port"
 	wait_line cl '^ready' || return 1
 	ip netns exec "$ns" nft add table inet scc
 	ip netns exec "$ns" nft add chain inet scc in '{ type filter hook input priority 0; }'
 	ip netns exec "$ns" nft add rule inet scc in tcp dport "$listen_port" drop
-	in_ns "$ns" 13 inspect --sample 1500ms "$listen_port"
-	[[ $stderr == *"send: retransmitting"* ]]
-	[[ $stderr == *"198.51.100.1"* ]]
-	ip netns exec "$ns" nft delete table inet scc
-	# the next retransmission gets through: wait (bounded) for the queue
+}
+
+# drop_fixed: removes the rule, waits (bounded) until the client's send
+# queue is empty (the next retransmission got through) and asserts that
+# retransmitting is gone.
+drop_fixed() {
 	local i
+	ip netns exec "$ns" nft delete table inet scc
 	for ((i = 0; i < 100; i++)); do
 		ip netns exec "$ns" ss -tnH state established "( dport = :$listen_port )" |
 			awk '$2 != 0 { bad = 1 } END { exit bad }' && break
@@ -366,6 +367,18 @@ for i in range(400):
 	done
 	in_ns "$ns" 0 inspect --sample 500ms "$listen_port"
 	[[ $stderr != *retransmitting* ]]
+}
+
+@test "root: a DROP rule added mid-connection is retransmitting, and it goes once the rule is removed" {
+	require_root
+	require_python
+	command -v nft >/dev/null || skip "needs nft"
+	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
+	drop_run 198.51.100.1 || return 1
+	in_ns "$ns" 13 inspect --sample 1500ms "$listen_port"
+	[[ $stderr == *"send: retransmitting"* ]]
+	[[ $stderr == *"198.51.100.1"* ]]
+	drop_fixed
 }
 
 # tcpext NS NAME: the TcpExt counter NAME of /proc/net/netstat in NS.
@@ -445,22 +458,7 @@ count_in() {
 	require_python
 	command -v nft >/dev/null || skip "needs nft"
 	"$SOCKCTL" echo-server --help >/dev/null 2>&1 || skip "echo-server is not built yet"
-	ns_new lo
-	start_listener e ip netns exec "$ns" timeout -k 5 60 "$SOCKCTL" echo-server 127.0.0.1:0
-	local srv
-	srv=$(child_of "$bg_pid")
-	start_bg cl ip netns exec "$ns" timeout -k 5 60 python3 -c '
-import socket, sys, time
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-print("ready", flush=True)
-for i in range(400):
-    c.send(b"x" * 100)
-    time.sleep(0.05)
-' "$listen_port"
-	wait_line cl '^ready' || return 1
-	ip netns exec "$ns" nft add table inet scc
-	ip netns exec "$ns" nft add chain inet scc in '{ type filter hook input priority 0; }'
-	ip netns exec "$ns" nft add rule inet scc in tcp dport "$listen_port" drop
+	drop_run 127.0.0.1 || return 1
 	in_ns "$ns" 13 inspect --sample 1500ms "$listen_port"
 	[[ $stderr == *"send: retransmitting"* ]]
 	[[ $stderr == *"to 127.0.0.1"* ]]
@@ -470,13 +468,5 @@ for i in range(400):
 	json_valid
 	assert_line --index 0 --partial '"reason":"retransmitting"'
 	assert_line --index 0 --partial "\"peer\":{\"pid\":$srv"
-	ip netns exec "$ns" nft delete table inet scc
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ip netns exec "$ns" ss -tnH state established "( dport = :$listen_port )" |
-			awk '$2 != 0 { bad = 1 } END { exit bad }' && break
-		sleep 0.1
-	done
-	in_ns "$ns" 0 inspect --sample 500ms "$listen_port"
-	[[ $stderr != *retransmitting* ]]
+	drop_fixed
 }
