@@ -25,6 +25,7 @@
 #include "../lib/evunix.h"
 #include "../lib/opt.h"
 #include "../lib/procnet.h"
+#include "../lib/resolve.h"
 #include "../lib/sock.h"
 #include "../lib/srv.h"
 #include "../lib/unixsock.h"
@@ -365,10 +366,11 @@ dual_note(struct probe *p)
 
 /* The addresses to probe: those of the endpoint, or both wildcards. */
 static int
-addresses(const struct ctx *c, const struct endpoint *ep, int udp,
-    struct sockaddr_storage *out, int max, struct result *fail)
+addresses(const struct ctx *c, const struct endpoint *ep,
+    struct sockaddr_storage *out, int max, struct result *fail,
+    double *waited_ms)
 {
-	struct addrinfo hints, *res, *ai;
+	struct addrinfo *res;
 	int n = 0, rc;
 
 	if (ep->host[0] == '\0') {
@@ -394,32 +396,16 @@ addresses(const struct ctx *c, const struct endpoint *ep, int udp,
 		}
 		return 1;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = c->family;
-	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(ep->host, NULL, &hints, &res);
+	rc = rs_lookup(ep->host, c->family, c->timeout_ms, &res, &fail->err,
+	    waited_ms);
 	if (rc != 0) {
 		fail->stage = ST_RESOLVE;
-		fail->eai = rc;
-		if (rc == EAI_SYSTEM) {
-			fail->eai = 0;
-			fail->err = errno;
-		}
+		fail->eai = rc == RS_CUT || rc == EAI_SYSTEM ? 0 : rc;
+		if (rc != RS_CUT && rc != EAI_SYSTEM)
+			fail->err = 0;
 		return -1;
 	}
-	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-		int dup = 0;
-
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
-		sa_set_port((struct sockaddr *)&out[n], ep->port);
-		for (int i = 0; i < n; i++)
-			dup |= memcmp(&out[i], &out[n], sizeof(out[n])) == 0;
-		if (!dup)
-			n++;
-	}
+	n = rs_addrs(res, ep->port, out, max);
 	freeaddrinfo(res);
 	return n;
 }
@@ -563,6 +549,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	char err[256];
 	int npos, rc, n, code = 0;
 	long sysv6 = 0;
+	double waited_ms = 0;
 
 	memset(&o, 0, sizeof(o));
 	opts_fill(opts, &o);
@@ -593,7 +580,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	else
 		snprintf(fail.target, sizeof(fail.target), "%s%s%s", ep.host,
 		    ep.host[0] ? ":" : "", ep.port_str);
-	n = addresses(c, &ep, o.udp, addrs, MAX_ADDRS, &fail);
+	n = addresses(c, &ep, addrs, MAX_ADDRS, &fail, &waited_ms);
 	if (n <= 0) {
 		if (n == 0) {
 			fail.stage = ST_RESOLVE;
@@ -607,8 +594,10 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 
 			memset(&f, 0, sizeof(f));
 			f.host = ep.host;
-			f.eai = fail.eai != 0 ? fail.eai : EAI_SYSTEM;
-			f.err = fail.err;
+			f.cut = fail.eai == 0 && fail.err == ETIMEDOUT;
+			f.waited_ms = waited_ms;
+			f.eai = fail.eai != 0 || f.cut ? fail.eai : EAI_SYSTEM;
+			f.err = f.cut ? 0 : fail.err;
 			f.naddr = -1;
 			evdns_explain(c, &f, &fail);
 		}

@@ -751,8 +751,10 @@ resolve_failed(const struct ctx *c, struct result *r, const char *target,
 		*colon = '\0';
 	memset(&f, 0, sizeof(f));
 	f.host = host;
-	f.eai = eai;
-	f.err = err;
+	f.cut = eai == 0 && err == ETIMEDOUT;
+	f.waited_ms = f.cut ? (double)c->timeout_ms : 0;
+	f.eai = f.cut ? 0 : eai;
+	f.err = f.cut ? 0 : err;
 	f.naddr = -1;
 	evdns_explain(c, &f, r);
 }

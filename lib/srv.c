@@ -10,15 +10,17 @@
 
 #include "addr.h"
 #include "errname.h"
+#include "resolve.h"
 #include "sock.h"
 #include "srv.h"
 #include "unixsock.h"
 
 int
-srv_addr(int argc, char **argv, int family, int udp,
-    struct sockaddr_storage *ss, char *err, size_t errlen, int *eai)
+srv_addr(int argc, char **argv, int family, int udp, int64_t ms,
+    struct sockaddr_storage *ss, char *err, size_t errlen, struct fail *f)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct addrinfo *res = NULL;
+	double waited;
 	struct endpoint ep;
 	const char *host;
 	int flags = EP_PORT_ONLY | (udp ? EP_UDP : 0), rc;
@@ -51,27 +53,20 @@ srv_addr(int argc, char **argv, int family, int udp,
 		}
 		return 0;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	rc = getaddrinfo(host, NULL, &hints, &res);
+	fail_clear(f);
+	rc = rs_lookup(host, family, ms, &res, &f->err, &waited);
 	if (rc != 0) {
-		*eai = rc;
-		return -2;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
-			break;
-	if (ai == NULL) {
-		freeaddrinfo(res);
-		*eai = EAI_NONAME;
+		(void)fail_eai(f, rc == RS_CUT || rc == EAI_SYSTEM ? 0 : rc,
+		    rc == RS_CUT || rc == EAI_SYSTEM ? f->err : 0);
 		return -2;
 	}
 	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	sa_set_port((struct sockaddr *)ss, ep.port);
+	rc = rs_addrs(res, ep.port, ss, 1);
 	freeaddrinfo(res);
+	if (rc == 0) {
+		(void)fail_eai(f, EAI_NONAME, 0);
+		return -2;
+	}
 	return 0;
 }
 
