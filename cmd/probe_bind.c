@@ -111,111 +111,30 @@ proto_name(const struct bind_opts *o)
 	return o->udp ? "udp" : "tcp";
 }
 
-/* ", TCP state LISTEN" as the kernel reports it after a stage; UDP: "". */
-static const char *
-tcp_state(const struct bind_opts *o, int fd, char *buf, size_t len)
-{
-	if (o->udp)
-		return "";
-	snprintf(buf, len, ", TCP state %s",
-	    sock_state_name(sock_tcp_state(fd, NULL)));
-	return buf;
-}
-
-/* "EADDRINUSE (Address already in use)" for the trace. */
-static const char *
-err_text(int err, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s (%s)", errname(err) ? errname(err) : "errno",
-	    strerror(err));
-	return buf;
-}
-
-/* Sets one int socket option and traces it; returns 0 or -1 (errno). */
-static int
-set_opt(const struct ctx *c, const struct bind_opts *o, int fd, int level,
-    int name, const char *label, int val)
-{
-	char st[64], eb[128];
-
-	if (setsockopt(fd, level, name, &val, sizeof(val)) == -1) {
-		int err = errno;
-
-		out_trace(c, "setsockopt(%s, %d): %s", label, val,
-		    err_text(err, eb, sizeof(eb)));
-		errno = err;
-		return -1;
-	}
-	out_trace(c, "setsockopt(%s, %d) ok%s", label, val,
-	    tcp_state(o, fd, st, sizeof(st)));
-	return 0;
-}
-
 /*
  * Creates, configures, binds and (TCP) listens, tracing each stage with
- * the TCP state after it. v6only is IPV6_V6ONLY for an AF_INET6 socket.
- * Returns the socket, or -1 with *stage and *err set; errno survives the
- * cleanup close().
+ * the TCP state after it. v6only is IPV6_V6ONLY for an AF_INET6 socket
+ * (set either way: the kernel's default is net.ipv6.bindv6only).
+ * Returns the socket, or -1 with *stage and *err set (errno too).
  */
 static int
 try_bind(const struct ctx *c, const struct bind_opts *o,
     const struct sockaddr *sa, int reuseaddr, int v6only, enum stage *stage,
     int *err)
 {
-	char as[ADDRSTR_MAX], st[64], eb[128];
-	int fd, type = o->udp ? SOCK_DGRAM : SOCK_STREAM;
+	struct sock_opts so = {
+		.type = o->udp ? SOCK_DGRAM : SOCK_STREAM,
+		.reuseaddr = reuseaddr, .reuseport = o->reuseport,
+		.v6only = v6only, .backlog = SOMAXCONN,
+	};
+	struct fail f;
+	int fd;
 
-	*stage = ST_SOCKET;
-	fd = socket(sa->sa_family, type | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		*err = errno;
-		out_trace(c, "socket(%s, %s): %s", sock_family_name(
-		    sa->sa_family), sock_type_name(type), err_text(*err, eb,
-		    sizeof(eb)));
-		errno = *err;
-		return -1;
-	}
-	out_trace(c, "socket(%s, %s) = fd %d%s", sock_family_name(
-	    sa->sa_family), sock_type_name(type), fd, tcp_state(o, fd, st,
-	    sizeof(st)));
-	*stage = ST_SETSOCKOPT;
-	if (reuseaddr && set_opt(c, o, fd, SOL_SOCKET, SO_REUSEADDR,
-	    "SO_REUSEADDR", 1) == -1)
-		goto fail;
-	if (o->reuseport && set_opt(c, o, fd, SOL_SOCKET, SO_REUSEPORT,
-	    "SO_REUSEPORT", 1) == -1)
-		goto fail;
-	/* set either way: the kernel's default is net.ipv6.bindv6only */
-	if (sa->sa_family == AF_INET6 && set_opt(c, o, fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, "IPV6_V6ONLY", v6only) == -1)
-		goto fail;
-	*stage = ST_BIND;
-	sa_fmt(sa, as, sizeof(as));
-	if (bind(fd, sa, sa_len(sa)) == -1) {
-		*err = errno;
-		out_trace(c, "bind(%s): %s", as, err_text(*err, eb, sizeof(eb)));
-		goto fail_traced;
-	}
-	out_trace(c, "bind(%s) ok%s", as, tcp_state(o, fd, st, sizeof(st)));
-	if (!o->udp) {
-		*stage = ST_LISTEN;
-		if (listen(fd, SOMAXCONN) == -1) {
-			*err = errno;
-			out_trace(c, "listen(backlog %d): %s", SOMAXCONN,
-			    err_text(*err, eb, sizeof(eb)));
-			goto fail_traced;
-		}
-		out_trace(c, "listen(backlog %d) ok%s", SOMAXCONN,
-		    tcp_state(o, fd, st, sizeof(st)));
-	}
+	fd = sock_open(sa, &so, NULL, &f, c->trace ? out_trace_cb : NULL,
+	    (void *)c);
+	*stage = f.stage;
+	*err = f.err;
 	return fd;
-fail:
-	*err = errno;
-fail_traced:
-	out_trace(c, "close(fd %d)", fd);
-	close(fd);
-	errno = *err;
-	return -1;
 }
 
 /* A note when the port lies in the ephemeral range and is not reserved. */
