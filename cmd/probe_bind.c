@@ -329,66 +329,6 @@ addresses(const struct ctx *c, const struct endpoint *ep,
 	return n;
 }
 
-/* Prints "holding ADDR:PORT (proto) for DUR" (or the JSON event). */
-static void
-hold_line(const struct ctx *c, const struct bind_opts *o,
-    const struct probe *p)
-{
-	char as[ADDRSTR_MAX];
-	struct jbuf jb;
-
-	sa_fmt((const struct sockaddr *)&p->ss, as, sizeof(as));
-	/* under -q too: a script needs the address (SPEC, -q) */
-	if (!c->json || c->quiet) {
-		fprintf(c->out, "holding %s (%s) for %.3gs\n", as, proto_name(o),
-		    (double)o->hold_ms / 1000);
-		fflush(c->out);
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "holding");
-	jb_kstr(&jb, "command", c->cmd);
-	jb_kstr(&jb, "target", as);
-	jb_kstr(&jb, "address", p->r.address);
-	jb_kint(&jb, "port", p->r.port);
-	jb_kstr(&jb, "family", family_name(p->ss.ss_family));
-	jb_kstr(&jb, "proto", proto_name(o));
-	jb_kint(&jb, "hold_ms", o->hold_ms);
-	jb_obj_close(&jb);
-	out_json(c, &jb);
-	jb_free(&jb);
-}
-
-/* "holding PATH (stream) for DUR", or the JSON event, for a Unix socket. */
-static void
-hold_line_unix(const struct ctx *c, const struct bind_opts *o,
-    const char *path, const char *proto)
-{
-	struct jbuf jb;
-
-	/* under -q too: a script needs the address (SPEC, -q) */
-	if (!c->json || c->quiet) {
-		fprintf(c->out, "holding %s (%s) for %.3gs\n", path, proto,
-		    (double)o->hold_ms / 1000);
-		fflush(c->out);
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "holding");
-	jb_kstr(&jb, "command", c->cmd);
-	jb_kstr(&jb, "target", path);
-	jb_kstr(&jb, "address", path);
-	jb_knull(&jb, "port");
-	jb_kstr(&jb, "family", "unix");
-	jb_kstr(&jb, "proto", proto);
-	jb_kint(&jb, "hold_ms", o->hold_ms);
-	jb_obj_close(&jb);
-	out_json(c, &jb);
-	jb_free(&jb);
-}
-
 /*
  * probe-bind on a Unix path or abstract name: bind (and listen), report,
  * and remove the file it made when it is still that file. Returns the
@@ -440,7 +380,7 @@ probe_unix(const struct ctx *c, const struct bind_opts *o,
 	    proto, o->udp ? "bound" : "bound and listening", o->hold ? "" :
 	    ", then closed", waited ? " (free after waiting)" : "");
 	if (o->hold) {
-		hold_line_unix(c, o, ep->host, proto);
+		out_holding(c, proto, (struct sockaddr *)&ss, o->hold_ms);
 		hold_wait(o->hold_ms);
 	}
 	out_trace(c, "close(fd %d)", fd);
@@ -544,7 +484,8 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		result_init(&p[i].r, c);
 		probe_one(c, &o, &p[i]);
 		if (o.hold && p[i].fd != -1)
-			hold_line(c, &o, &p[i]);
+			out_holding(c, proto_name(&o), (struct sockaddr *)&p[i].ss,
+			    o.hold_ms);
 	}
 	for (int i = 0; i < n; i++)
 		if (p[i].bare && !o.v6only && p[i].ss.ss_family == AF_INET6 &&
