@@ -614,23 +614,33 @@ out_json(const struct ctx *c, const struct jbuf *jb)
 	flush_out(c);
 }
 
-void
-out_listening(const struct ctx *c, const char *proto,
-    const struct sockaddr *sa)
+/*
+ * A bound socket's line: "listening on ADDR" (hold_ms < 0) or "holding
+ * ADDR (PROTO) for DUR", or its JSON event, flushed.
+ */
+static void
+bound_line(const struct ctx *c, const char *proto, const struct sockaddr *sa,
+    int64_t hold_ms)
 {
 	char host[ADDRSTR_MAX], full[ADDRSTR_MAX];
 	struct jbuf jb;
 
-	if (!c->json) {
-		fprintf(c->out, "listening on %s\n",
-		    sa_fmt(sa, full, sizeof(full)));
+	sa_fmt(sa, full, sizeof(full));
+	if (!c->json || (hold_ms >= 0 && c->quiet)) {
+		if (hold_ms < 0)
+			fprintf(c->out, "listening on %s\n", full);
+		else
+			fprintf(c->out, "holding %s (%s) for %.3gs\n", full,
+			    proto, (double)hold_ms / 1000);
 		sync_out(c);
 		return;
 	}
 	jb_init(&jb);
 	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "listening");
+	jb_kstr(&jb, "event", hold_ms < 0 ? "listening" : "holding");
 	jb_kstr(&jb, "command", c->cmd);
+	if (hold_ms >= 0)
+		jb_kstr(&jb, "target", full);
 	jb_kstr(&jb, "address", sa_fmt_host(sa, host, sizeof(host)));
 	if (sa_port(sa) >= 0)
 		jb_kint(&jb, "port", sa_port(sa));
@@ -638,11 +648,27 @@ out_listening(const struct ctx *c, const char *proto,
 		jb_knull(&jb, "port");	/* a Unix socket */
 	jb_kstr(&jb, "family", family_name(sa->sa_family));
 	jb_kstr(&jb, "proto", proto);
+	if (hold_ms >= 0)
+		jb_kint(&jb, "hold_ms", hold_ms);
 	jb_obj_close(&jb);
 	fwrite(jb.s, 1, jb.len, c->out);
 	fputc('\n', c->out);
 	sync_out(c);
 	jb_free(&jb);
+}
+
+void
+out_listening(const struct ctx *c, const char *proto,
+    const struct sockaddr *sa)
+{
+	bound_line(c, proto, sa, -1);
+}
+
+void
+out_holding(const struct ctx *c, const char *proto,
+    const struct sockaddr *sa, int64_t hold_ms)
+{
+	bound_line(c, proto, sa, hold_ms < 0 ? 0 : hold_ms);
 }
 
 /*

@@ -159,6 +159,14 @@ struct sockaddr;
 void	out_listening(const struct ctx *c, const char *proto,
 	    const struct sockaddr *sa);
 
+/*
+ * probe-bind --hold's line, "holding ADDR (PROTO) for DUR" (or the JSON
+ * event "holding"), flushed. Under -q too, in text: a script needs the
+ * address.
+ */
+void	out_holding(const struct ctx *c, const char *proto,
+	    const struct sockaddr *sa, int64_t hold_ms);
+
 /* With -v, writes "[   12.345 ms] " and the message to stderr. */
 void	out_trace(const struct ctx *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
