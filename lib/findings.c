@@ -503,11 +503,14 @@ findings_judge(struct findings *f, struct owners *w)
 	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
 	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
 	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
-	/* SYNs the kernel answered with a cookie or dropped, not overflows */
+	/*
+	 * SYNs the kernel answered with a cookie, or dropped for a full SYN
+	 * queue (TCPReqQFullDrop, ListenDrops beyond the overflows). Not
+	 * TCPReqQFullDoCookies: it counts SYNs that a full accept queue then
+	 * drops as well.
+	 */
 	int syn_rose = ck > 0 || findings_delta(f, f->k1.reqq_full_drop,
-	    f->k2.reqq_full_drop) > 0 || findings_delta(f,
-	    f->k1.reqq_full_cookies, f->k2.reqq_full_cookies) > 0 ||
-	    drp > (ovf > 0 ? ovf : 0);
+	    f->k2.reqq_full_drop) > 0 || drp > (ovf > 0 ? ovf : 0);
 	int nfull = 0, nsyn = 0;
 
 	/* in the SPEC table's order */
@@ -537,8 +540,13 @@ findings_judge(struct findings *f, struct owners *w)
 	for (size_t i = 0; i < f->ng; i++) {
 		const struct findings_group *g = &f->g[i];
 
-		if (g->kind == FG_LISTEN && syn_queue_full(f, g) &&
-		    (f->cfg.sample_ms == 0 || syn_rose)) {
+		/*
+		 * A full accept queue leaves requests in SYN_RECV too (it
+		 * drops their last ACK): accept-queue-full, not this.
+		 */
+		if (g->kind == FG_LISTEN && !group_full(g) &&
+		    syn_queue_full(f, g) && (f->cfg.sample_ms == 0 ||
+		    syn_rose)) {
 			if (add_finding(f, RS_SYN_FLOOD, DX_SYN_FLOOD,
 			    ST_LISTEN, NULL, g, NULL) == -1)
 				return -1;

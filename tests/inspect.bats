@@ -86,6 +86,8 @@ for n, l in enumerate(sys.stdin, 1):
 	assert_stderr_contains "pid $srv (python3"
 	assert_stderr_contains "net.core.somaxconn"
 	assert_stderr_contains "accept() faster"
+	# the requests whose last ACK the full queue dropped are not a flood
+	[[ $stderr != *syn-flood* ]]
 	fix srv "$srv"
 	sc 0 inspect --sample 200ms "127.0.0.1:$listen_port"
 	[[ $stderr != *accept-queue-full* ]]
