@@ -731,8 +731,8 @@ parse_args(struct ctx *c, char **args, int n, struct tvec *tv)
 				return rc;
 			continue;
 		}
-		if (i + 1 < n && looks_like_port(args[i + 1]) &&
-		    args[i][0] != '[') {
+		/* "[::1] 80" is a pair too, as for probe-bind and probe-udp */
+		if (i + 1 < n && looks_like_port(args[i + 1])) {
 			if (ep_parse2(args[i], args[i + 1], 0, &ep, err2,
 			    sizeof(err2)) == -1)
 				return out_usage(c, "%s", err2);

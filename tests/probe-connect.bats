@@ -72,6 +72,12 @@ with_hosts() {
 	assert_output --partial '"family":"ipv6"'
 	assert_output --partial '"address":"::1"'
 	sc 0 connect ::1 "$listen_port"
+	# the bracketed host with its port apart, as probe-bind and
+	# probe-udp take it (was "missing port after ']'")
+	sc 0 connect '[::1]' "$listen_port"
+	assert_output --partial "connected to [::1]:$listen_port"
+	sc 4 connect '[::1]' "$listen_port" 127.0.0.1 1
+	assert_output --partial "connected to [::1]:$listen_port"
 }
 
 @test "-v traces resolve, connect and close with TCP states" {
