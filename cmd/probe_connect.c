@@ -15,17 +15,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <netdb.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../lib/addr.h"
 #include "../lib/clock.h"
-#include "../lib/diag.h"
 #include "../lib/dial.h"
 #include "../lib/errname.h"
 #include "../lib/esc.h"
@@ -37,7 +34,6 @@
 #include "../lib/loop.h"
 #include "../lib/opt.h"
 #include "../lib/sched.h"
-#include "../lib/sysinfo.h"
 #include "../lib/targets.h"
 #include "cmds.h"
 
@@ -172,16 +168,6 @@ static void
 after_cb(void *arg)
 {
 	kick(arg);
-}
-
-static int
-retryable(const struct run *rn, enum reason r)
-{
-	if (r == RS_REFUSED || r == RS_TIMEOUT || r == RS_UNREACH)
-		return 1;
-	/* accepted is not ready: a reset or a wrong reply may pass */
-	return (rn->dc.sendlen > 0 || rn->have_re) && (r == RS_RESET ||
-	    r == RS_EXPECT);
 }
 
 /* Results */
@@ -474,54 +460,6 @@ resolver_io(struct loop *lp, struct loop_io *io, int ev)
 	kick(rn);
 }
 
-/*
- * Says how the round went from its reasons alone (cheap: the evidence is
- * gathered when the result is printed, so it delays no other target's
- * timing): sets *retry, writes the cause for the progress line to why.
- * Returns 1 for success.
- */
-static int
-round_outcome(struct probe *p, const struct dial_round *rd, int *retry,
-    char *why, size_t len)
-{
-	struct run *rn = p->rn;
-	const struct dial_att *a;
-	enum reason r;
-	int ok = 1;
-
-	*retry = 1;
-	why[0] = '\0';
-	if (rd->nstarted == 0) {
-		if (rd->naddr > 0 || (rd->eai == 0 && !rd->rs_cut)) {
-			snprintf(why, len, "%s", reason_slug(RS_ADDRNA));
-			*retry = 0;
-			return 0;
-		}
-		*retry = rd->rs_cut || rd->eai == EAI_AGAIN;
-		snprintf(why, len, "dns-failure (%s)", rd->rs_cut ?
-		    "no answer" : eai_name(rd->eai) ? eai_name(rd->eai) : "?");
-		return 0;
-	}
-	for (int i = 0; i < rd->nstarted; i++) {
-		a = &rd->att[i];
-		if (rn->all || (rd->winner >= 0 ? i == rd->winner :
-		    a == evconn_representative(rd))) {
-			if (a->ok || a->abandoned)
-				continue;
-			r = evconn_reason(a);
-			if (ok)
-				snprintf(why, len, "%s%s%s%s", reason_slug(r),
-				    a->err ? " (" : "", a->err &&
-				    errname(a->err) ? errname(a->err) : "",
-				    a->err ? ")" : "");
-			ok = 0;
-			if (!retryable(rn, r))
-				*retry = 0;
-		}
-	}
-	return ok;
-}
-
 /* The dialer's round is over: keep it, then finish, or sleep and retry. */
 static void
 round_done(struct dial *d, void *arg)
@@ -534,7 +472,8 @@ round_done(struct dial *d, void *arg)
 
 	for (int i = 0; i < d->r.nstarted; i++)
 		cut |= d->r.att[i].cut && !d->r.att[i].ok;
-	ok = round_outcome(p, &d->r, &retry, why, sizeof(why));
+	ok = evconn_outcome(&d->r, rn->all, rn->dc.sendlen > 0 || rn->have_re,
+	    &retry, why, sizeof(why));
 	if (cut && !ok && p->have_last) {
 		/* a round the deadline cut short says less than the last */
 		dial_round_free(&d->r);
@@ -564,11 +503,14 @@ round_done(struct dial *d, void *arg)
 }
 
 static void
-print_probe(struct run *rn, struct probe *p)
+print_probe(void *arg, void *slot)
 {
+	struct run *rn = arg;
+	struct probe *p = slot;
 	struct result *rs;
 	int n, rc;
 
+	progress_clear(rn);
 	build_results(p, &rs, &n);
 	if (rn->wait_set && !p->ok && p->retry)
 		for (int i = 0; i < n; i++) {
@@ -627,15 +569,8 @@ slot_busy(const void *slot)
 	return p->st == PS_DIALING && dial_running(&p->d) > 0;
 }
 
-static void
-slot_print(void *arg, void *slot)
-{
-	progress_clear(arg);
-	print_probe(arg, slot);
-}
-
 static const struct sched_ops probe_ops = {
-	slot_target, slot_start, slot_done, slot_busy, slot_print,
+	slot_target, slot_start, slot_done, slot_busy, print_probe,
 };
 
 /*
