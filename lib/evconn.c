@@ -506,6 +506,13 @@ why_exchange(struct evconn *ev, const struct dial_att *a, struct result *r)
 			    "%lld ms; received %zu bytes: '%s'", ev->expect,
 			    (long long)ev->c->timeout_ms, a->rlen, buf);
 		return;
+	case DX_EXPECT_CUT:
+		result_cause(r, "matching /%s/ against the %zu-byte reply was "
+		    "cut off at the time limit (%lld ms): the pattern is too "
+		    "costly for a reply this long, so whether it matches is "
+		    "unknown; received: '%s'", ev->expect, a->rlen,
+		    (long long)ev->c->timeout_ms, buf);
+		return;
 	case DX_EXPECT_CLOSED:
 		if (a->rlen == 0)
 			result_cause(r, "the peer accepted, then closed %.1f "
