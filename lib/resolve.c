@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +151,102 @@ rs_abandon(struct rs_req *r)
 		pthread_mutex_destroy(&r->mu);
 		free(r);
 	}
+}
+
+int
+rs_lookup(const char *host, int family, int64_t ms, struct addrinfo **res,
+    int *err, double *waited_ms)
+{
+	struct rs_req *rq;
+	struct pollfd p;
+	int64_t t0 = clock_ns(), end;
+	int pfd[2], eai = 0, rc;
+
+	*res = NULL;
+	*err = 0;
+	*waited_ms = 0;
+	if (pipe2(pfd, O_CLOEXEC) == -1 || (rq = rs_start(host, family,
+	    pfd[1])) == NULL) {
+		/* no thread or no pipe: resolve in place, unbounded */
+		rc = rs_sync(host, family, res);
+		*err = errno;
+		return rc;
+	}
+	p.fd = pfd[0];
+	p.events = POLLIN;
+	do {
+		int64_t left = ms - (clock_ns() - t0) / 1000000;
+
+		rc = poll(&p, 1, left < 0 ? 0 : left > INT_MAX ? INT_MAX :
+		    (int)left);
+	} while (rc == -1 && errno == EINTR);
+	*waited_ms = (double)(clock_ns() - t0) / 1e6;
+	if (rc <= 0) {
+		/* its thread writes to pfd[1] when getaddrinfo returns, so
+		 * both ends stay open until exit */
+		rs_abandon(rq);
+		*err = ETIMEDOUT;
+		return RS_CUT;
+	}
+	(void)rs_collect(rq, res, &eai, err, &end);
+	close(pfd[0]);
+	close(pfd[1]);
+	return eai;
+}
+
+/* rs_addrs() for one family (0: both). */
+static int
+take(const struct addrinfo *res, int family, int port,
+    struct sockaddr_storage *out, int max)
+{
+	int n = 0;
+
+	for (const struct addrinfo *ai = res; ai != NULL && n < max;
+	    ai = ai->ai_next) {
+		int dup = 0;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    (family != 0 && ai->ai_family != family) ||
+		    ai->ai_addrlen > sizeof(out[n]))
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
+		sa_set_port((struct sockaddr *)&out[n], port);
+		for (int i = 0; i < n && !dup; i++)
+			dup = sa_same_addr((struct sockaddr *)&out[i],
+			    (struct sockaddr *)&out[n]);
+		if (!dup)
+			n++;
+	}
+	return n;
+}
+
+int
+rs_addrs(const struct addrinfo *res, int port, struct sockaddr_storage *out,
+    int max)
+{
+	return take(res, 0, port, out, max);
+}
+
+int
+rs_interleave(const struct addrinfo *res, int port,
+    struct sockaddr_storage *out, int max)
+{
+	struct sockaddr_storage fam[2][RS_MAX_ADDRS];
+	int nf[2], first, n = 0;
+
+	if (max > RS_MAX_ADDRS)
+		max = RS_MAX_ADDRS;
+	if (take(res, 0, port, fam[0], 1) == 0)
+		return 0;
+	first = fam[0][0].ss_family == AF_INET6;
+	nf[0] = take(res, AF_INET, port, fam[0], max);
+	nf[1] = take(res, AF_INET6, port, fam[1], max);
+	for (int i = 0; n < max && (i < nf[0] || i < nf[1]); i++) {
+		if (i < nf[first] && n < max)
+			out[n++] = fam[first][i];
+		if (i < nf[!first] && n < max)
+			out[n++] = fam[!first][i];
+	}
+	return n;
 }
