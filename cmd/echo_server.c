@@ -56,6 +56,7 @@ static const struct cmd_help help = {
 
 #define ECHO_BUF	(64 * 1024)	/* per-connection bound, and read size */
 #define PAUSE_MS	100		/* accept retry after EMFILE and co */
+#define CALM_MS		1000		/* a shortage ends after this long */
 
 /* Why a connection ended. */
 enum why { W_EOF, W_RESET, W_IDLE, W_SHUTDOWN, W_MAXCONNS, W_ERROR };
@@ -91,12 +92,17 @@ struct server {
 	struct loop_io		 lio;
 	struct loop_timer	 idle_t;
 	struct loop_timer	 pause_t;
+	struct loop_timer	 calm_t;	/* the queue emptied: ending? */
 	struct conn		*first, *last;
 	int			 upper;
 	long long		 max_conns, count;
 	int64_t			 idle_ms;
 	int			 listening;	/* lio in the loop */
 	int			 starved;	/* in an fd shortage episode */
+	int			 calming;	/* its queue is empty: calm_t */
+	long long		 short_hits;	/* its accepts short of an fd */
+	long long		 short_late;	/* clients accepted during it */
+	int64_t			 short_t0;	/* when it began (ns) */
 	long long		 nopen, max_open;
 	long long		 accepted, refused, closed;
 	long long		 resets, idled;
@@ -291,9 +297,11 @@ conn_close(struct server *s, struct conn *k, int by_client, enum why why,
 	    by_client, why, err);
 	free(k->buf);
 	free(k);
-	/* a freed fd may be what a paused accept waits for */
-	if (s->starved)
-		accept_resume(s);
+	/* a freed fd may be what a paused accept waits for; try at once
+	 * (EMFILE comes before an empty queue's EAGAIN, so only an accept
+	 * says whether anyone still waits and the shortage is over) */
+	if (s->starved && !s->calming && s->lio.fd != -1)
+		loop_timer_set(s->l, &s->pause_t, 0);
 	if (s->count > 0 && s->closed >= s->count && s->lio.fd == -1 &&
 	    s->nopen == 0)
 		loop_stop(s->l);
@@ -463,17 +471,42 @@ idle_fired(struct loop *l, struct loop_timer *t)
 		loop_timer_set(l, t, s->first->last_ms + s->idle_ms - now);
 }
 
-/* Logs the first failure of an fd shortage; it is said once. */
+/* Pauses accept() and logs an fd shortage once an episode: until the
+ * listen queue has been empty for CALM_MS (under churn each freed fd takes
+ * one waiting client and the next accept fails again: the same one). */
 static void
 starving(struct server *s, int err)
 {
+	accept_pause(s, PAUSE_MS);
+	s->short_hits++;
+	if (s->calming)
+		loop_timer_cancel(s->l, &s->calm_t);
+	s->calming = 0;
 	if (s->starved)
 		return;
 	s->starved = 1;
+	s->short_hits = 1;
+	s->short_late = 0;
+	s->short_t0 = clock_ns();
 	out_err(s->c, "accept: %s (%s): %lld clients open, fd limit %ld; "
 	    "new clients wait in the listen queue until descriptors free up "
 	    "(raise ulimit -n)", errname(err) ? errname(err) : "error",
 	    strerror(err), s->nopen, s->nofile);
+}
+
+/* The listen queue stayed empty: the episode is over, with its count. */
+static void
+starved_end(struct loop *l, struct loop_timer *t)
+{
+	struct server *s = t->arg;
+
+	(void)l;
+	s->starved = s->calming = 0;
+	out_err(s->c, "accept: descriptors available again after %.1f s: %lld "
+	    "client%s waited in the listen queue, %lld accept%s short of a "
+	    "descriptor (%lld clients open)", clock_since_ms(s->short_t0) /
+	    1000, s->short_late, s->short_late == 1 ? "" : "s", s->short_hits,
+	    s->short_hits == 1 ? "" : "s", s->nopen);
 }
 
 static void
@@ -507,38 +540,18 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		len = sizeof(ss);
 		fd = accept4(s->lio.fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			switch (errno) {
-			case EAGAIN:
-#if EAGAIN != EWOULDBLOCK
-			case EWOULDBLOCK:
-#endif
-				return;
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO:
-			case EPERM:
-			case ENETDOWN:
-			case ENOPROTOOPT:
-			case EHOSTDOWN:
-			case ENONET:
-			case EHOSTUNREACH:
-			case EOPNOTSUPP:
-			case ENETUNREACH:
-				/* that client is gone; the next may be fine */
-				continue;
-			default:
-				/* EMFILE, ENFILE, ENOBUFS, ENOMEM */
-				starving(s, errno);
-				accept_pause(s, PAUSE_MS);
-				return;
+		if (fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (s->starved && !s->calming) {
+				s->calming = 1;
+				loop_timer_set(l, &s->calm_t, CALM_MS);
 			}
+			return;
 		}
-		if (s->starved) {
-			s->starved = 0;
-			out_err(s->c, "accept: descriptors available again, "
-			    "accepting (%lld clients open)", s->nopen);
-		}
+		if (fd == -1 && srv_accept_gone(errno))
+			continue;	/* that client is gone; the next may do */
+		if (fd == -1)
+			goto short_of;			/* EMFILE and co */
+		s->short_late += s->starved && !s->calming;
 		if (s->max_conns > 0 && s->nopen >= s->max_conns) {
 			refuse(s, fd, (struct sockaddr *)&ss);
 			continue;
@@ -546,9 +559,8 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		k = calloc(1, sizeof(*k));
 		if (k == NULL) {
 			close(fd);
-			starving(s, ENOMEM);
-			accept_pause(s, PAUSE_MS);
-			return;
+			errno = ENOMEM;
+			goto short_of;
 		}
 		k->srv = s;
 		k->io.fd = fd;
@@ -561,9 +573,7 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		if (loop_watch(l, &k->io, LOOP_READ) == -1) {
 			close(fd);
 			free(k);
-			starving(s, errno);
-			accept_pause(s, PAUSE_MS);
-			return;
+			goto short_of;
 		}
 		list_add(s, k);
 		s->nopen++;
@@ -584,8 +594,10 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		if (s->count > 0 && s->accepted >= s->count)
 			accept_stop(s);
 	}
+	return;
+short_of:
+	starving(s, errno);
 }
-
 
 static void
 summary(struct server *s, int sig)
@@ -719,6 +731,8 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->idle_t.arg = s;
 	s->pause_t.fn = pause_fired;
 	s->pause_t.arg = s;
+	s->calm_t.fn = starved_end;
+	s->calm_t.arg = s;
 
 	memset(&own, 0, sizeof(own));
 	if (ss.ss_family == AF_UNIX)
@@ -765,6 +779,10 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	} else
 		rc = 0;
 	accept_stop(s);
+	if (s->calming) {
+		loop_timer_cancel(s->l, &s->calm_t);
+		starved_end(s->l, &s->calm_t);
+	}
 	while (s->first != NULL)
 		conn_close(s, s->first, 0, W_SHUTDOWN, 0);
 	summary(s, sig);

@@ -8,24 +8,21 @@
  * Several targets run at once on one event loop (lib/loop), bounded by
  * -j; each is one dialer of lib/dial (names resolve on threads of their
  * own, so one slow resolver holds up no other target), and lib/evconn
- * explains its failures. This file holds the options, the scheduling of
- * the targets and --wait, and the results, in argument order.
+ * explains its failures; lib/sched starts them and hands them back in
+ * argument order, reading the targets (lib/targets) as it goes. This
+ * file holds the options, a target's rounds and --wait, and the results.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <netdb.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../lib/addr.h"
 #include "../lib/clock.h"
-#include "../lib/diag.h"
 #include "../lib/dial.h"
 #include "../lib/errname.h"
 #include "../lib/esc.h"
@@ -36,7 +33,7 @@
 #include "../lib/expect.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
-#include "../lib/sysinfo.h"
+#include "../lib/sched.h"
 #include "../lib/targets.h"
 #include "cmds.h"
 
@@ -114,18 +111,12 @@ opts_fill(struct opt o[NOPTS], struct args *v)
 
 #define MIN_INTERVAL_MS	10
 
-struct tgt {
-	char			 disp[320];
-	struct endpoint		 ep;
-	struct sockaddr_storage	 un;	/* a Unix endpoint's address */
-};
-
 enum pstate { PS_QUEUED, PS_DIALING, PS_SLEEP, PS_DONE };
 
 /* One target, over every round of --wait. */
 struct probe {
+	struct target		 t;		/* first: sched reads into it */
 	struct run		*rn;
-	struct tgt		*t;
 	enum pstate		 st;
 	struct loop_timer	 tm;		/* the pause between rounds */
 	struct dial		 d;
@@ -142,14 +133,12 @@ struct probe {
 struct run {
 	struct ctx		*c;
 	struct loop		*lp;
-	struct probe		*pr;
-	size_t			 n;
-	size_t			 next_start;
-	size_t			 next_print;
-	size_t			 live_from;	/* all before it are done */
-	size_t			 ndone;
-	long long		 active;
+	struct tsrc		 src;
+	struct sched		 sc;
+	size_t			 nready;	/* done and ok */
 	long long		 jobs;
+	long long		 jobs_asked;	/* -j, before the fd limit */
+	long			 fd_limit;
 	int			 wait_set;
 	int64_t			 interval_ms;
 	char			*send;
@@ -162,7 +151,6 @@ struct run {
 	int			 tty;
 	int			 progress;	/* a progress line is showing */
 	int			 exit_code;
-	int			 in_kick;
 	struct dial_cfg		 dc;		/* what every dialer shares */
 	struct evconn		 ev;		/* what the evidence needs */
 };
@@ -180,16 +168,6 @@ static void
 after_cb(void *arg)
 {
 	kick(arg);
-}
-
-static int
-retryable(const struct run *rn, enum reason r)
-{
-	if (r == RS_REFUSED || r == RS_TIMEOUT || r == RS_UNREACH)
-		return 1;
-	/* accepted is not ready: a reset or a wrong reply may pass */
-	return (rn->dc.sendlen > 0 || rn->have_re) && (r == RS_RESET ||
-	    r == RS_EXPECT);
 }
 
 /* Results */
@@ -269,7 +247,7 @@ att_result(struct probe *p, const struct dial_att *a, struct result *r)
 	struct run *rn = p->rn;
 	char hp[ADDRSTR_MAX];
 
-	snprintf(r->target, sizeof(r->target), "%s", p->t->disp);
+	snprintf(r->target, sizeof(r->target), "%s", p->t.disp);
 	host_of(&a->sa, r->address, sizeof(r->address));
 	r->port = sa_port((struct sockaddr *)&a->sa);
 	r->family = a->sa.ss_family;
@@ -307,7 +285,7 @@ att_result(struct probe *p, const struct dial_att *a, struct result *r)
 		else
 			snprintf(r->message, sizeof(r->message), "connected "
 			    "to %s via %s in %.2f ms (rtt %.2f ms%s)",
-			    p->t->disp, hp, clock_between_ms(a->start_ns, a->est_ns),
+			    p->t.disp, hp, clock_between_ms(a->start_ns, a->est_ns),
 			    a->rtt_ms, more);
 		return;
 	}
@@ -324,13 +302,13 @@ att_result(struct probe *p, const struct dial_att *a, struct result *r)
 static void
 resolve_result(struct probe *p, struct result *r)
 {
-	snprintf(r->target, sizeof(r->target), "%s", p->t->disp);
-	r->port = p->t->ep.port;
+	snprintf(r->target, sizeof(r->target), "%s", p->t.disp);
+	r->port = p->t.ep.port;
 	r->elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns ? p->end_ns :
 	    clock_ns());
 	r->stage = ST_RESOLVE;
 	extra_keys(p, NULL, r);
-	evdns_round(p->rn->c, p->t->ep.host, &p->last, r);
+	evdns_round(p->rn->c, p->t.ep.host, &p->last, r);
 }
 
 static void
@@ -363,7 +341,7 @@ build_results(struct probe *p, struct result **out, int *nout)
 
 		result_init(&rs[i], rn->c);
 		att_result(p, a, &rs[i]);
-		evconn_round(rd, p->t->ep.host, a, !rn->all, &rs[i]);
+		evconn_round(rd, p->t.ep.host, a, !rn->all, &rs[i]);
 	}
 	*out = rs;
 	*nout = n;
@@ -379,31 +357,35 @@ free_results(struct result *rs, int n)
 
 /* Rounds and --wait */
 
+/* The first probe not done that has a cause to show. */
+static void
+first_waiting(void *arg, void *slot)
+{
+	struct probe **first = arg, *p = slot;
+
+	if (*first == NULL && p->st != PS_DONE && p->why[0] != '\0')
+		*first = p;
+}
+
 static void
 progress(struct run *rn)
 {
 	struct probe *p = NULL;
-	size_t ready = 0;
 	double el;
 
 	if (!rn->tty || !rn->wait_set || rn->c->quiet)
 		return;
-	for (size_t i = 0; i < rn->n; i++) {
-		if (rn->pr[i].st == PS_DONE && rn->pr[i].ok)
-			ready++;
-		else if (p == NULL && rn->pr[i].st != PS_DONE &&
-		    rn->pr[i].why[0] != '\0')
-			p = &rn->pr[i];
-	}
+	sched_each(&rn->sc, first_waiting, &p);
 	if (p == NULL)
 		return;
 	el = clock_between_ms(rn->t0_ns, clock_ns()) / 1000;
-	if (rn->n == 1)
+	if (rn->src.count == 1 && rn->sc.src_done)
 		fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, try %d, "
-		    "last: %s", p->t->disp, el, p->rounds, p->why);
+		    "last: %s", p->t.disp, el, p->rounds, p->why);
 	else
-		fprintf(rn->c->err, "\r\033[Kwaiting: %zu of %zu ready, %.1f "
-		    "s; %s: %s", ready, rn->n, el, p->t->disp, p->why);
+		fprintf(rn->c->err, "\r\033[Kwaiting: %zu of %zu%s ready, "
+		    "%.1f s; %s: %s", rn->nready, rn->src.count,
+		    rn->sc.src_done ? "" : "+", el, p->t.disp, p->why);
 	fflush(rn->c->err);
 	rn->progress = 1;
 }
@@ -428,8 +410,9 @@ probe_done(struct probe *p)
 		p->end_ns = clock_ns();
 	dial_round_free(&p->d.r);
 	p->st = PS_DONE;
-	rn->active--;
-	rn->ndone++;
+	if (p->ok)
+		rn->nready++;
+	sched_ended(&rn->sc);
 }
 
 static void
@@ -454,6 +437,16 @@ round_begin(struct probe *p)
 }
 
 static void
+collect(void *arg, void *slot)
+{
+	struct probe *p = slot;
+
+	(void)arg;
+	if (p->st == PS_DIALING)
+		(void)dial_collect(&p->d);
+}
+
+static void
 resolver_io(struct loop *lp, struct loop_io *io, int ev)
 {
 	struct run *rn = io->arg;
@@ -463,58 +456,8 @@ resolver_io(struct loop *lp, struct loop_io *io, int ev)
 	(void)ev;
 	while (read(rn->rfd[0], buf, sizeof(buf)) > 0)
 		;
-	for (size_t i = 0; i < rn->n; i++)
-		if (rn->pr[i].st == PS_DIALING)
-			(void)dial_collect(&rn->pr[i].d);
+	sched_each(&rn->sc, collect, NULL);
 	kick(rn);
-}
-
-/*
- * Says how the round went from its reasons alone (cheap: the evidence is
- * gathered when the result is printed, so it delays no other target's
- * timing): sets *retry, writes the cause for the progress line to why.
- * Returns 1 for success.
- */
-static int
-round_outcome(struct probe *p, const struct dial_round *rd, int *retry,
-    char *why, size_t len)
-{
-	struct run *rn = p->rn;
-	const struct dial_att *a;
-	enum reason r;
-	int ok = 1;
-
-	*retry = 1;
-	why[0] = '\0';
-	if (rd->nstarted == 0) {
-		if (rd->naddr > 0 || (rd->eai == 0 && !rd->rs_cut)) {
-			snprintf(why, len, "%s", reason_slug(RS_ADDRNA));
-			*retry = 0;
-			return 0;
-		}
-		*retry = rd->rs_cut || rd->eai == EAI_AGAIN;
-		snprintf(why, len, "dns-failure (%s)", rd->rs_cut ?
-		    "no answer" : eai_name(rd->eai) ? eai_name(rd->eai) : "?");
-		return 0;
-	}
-	for (int i = 0; i < rd->nstarted; i++) {
-		a = &rd->att[i];
-		if (rn->all || (rd->winner >= 0 ? i == rd->winner :
-		    a == evconn_representative(rd))) {
-			if (a->ok || a->abandoned)
-				continue;
-			r = evconn_reason(a);
-			if (ok)
-				snprintf(why, len, "%s%s%s%s", reason_slug(r),
-				    a->err ? " (" : "", a->err &&
-				    errname(a->err) ? errname(a->err) : "",
-				    a->err ? ")" : "");
-			ok = 0;
-			if (!retryable(rn, r))
-				*retry = 0;
-		}
-	}
-	return ok;
 }
 
 /* The dialer's round is over: keep it, then finish, or sleep and retry. */
@@ -529,7 +472,8 @@ round_done(struct dial *d, void *arg)
 
 	for (int i = 0; i < d->r.nstarted; i++)
 		cut |= d->r.att[i].cut && !d->r.att[i].ok;
-	ok = round_outcome(p, &d->r, &retry, why, sizeof(why));
+	ok = evconn_outcome(&d->r, rn->all, rn->dc.sendlen > 0 || rn->have_re,
+	    &retry, why, sizeof(why));
 	if (cut && !ok && p->have_last) {
 		/* a round the deadline cut short says less than the last */
 		dial_round_free(&d->r);
@@ -549,7 +493,7 @@ round_done(struct dial *d, void *arg)
 	left = (rn->dc.deadline_ns - clock_ns()) / 1000000;
 	if (left > rn->interval_ms)
 		left = rn->interval_ms;
-	out_trace(rn->c, "%s: round %d: %s; retrying in %lld ms", p->t->disp,
+	out_trace(rn->c, "%s: round %d: %s; retrying in %lld ms", p->t.disp,
 	    p->rounds, p->why, (long long)left);
 	p->st = PS_SLEEP;
 	p->tm.fn = sleep_timer;
@@ -558,30 +502,15 @@ round_done(struct dial *d, void *arg)
 	progress(rn);
 }
 
-static int
-in_flight(struct run *rn)
-{
-	/* a finished probe stays finished: step over those once, so a
-	 * sweep of thousands of targets is not a scan per event (those
-	 * before next_print are done too) */
-	while (rn->live_from < rn->next_start &&
-	    rn->pr[rn->live_from].st == PS_DONE)
-		rn->live_from++;
-	for (size_t i = rn->live_from; i < rn->next_start; i++) {
-		const struct probe *p = &rn->pr[i];
-
-		if (p->st == PS_DIALING && dial_running(&p->d) > 0)
-			return 1;
-	}
-	return 0;
-}
-
 static void
-print_probe(struct run *rn, struct probe *p)
+print_probe(void *arg, void *slot)
 {
+	struct run *rn = arg;
+	struct probe *p = slot;
 	struct result *rs;
 	int n, rc;
 
+	progress_clear(rn);
 	build_results(p, &rs, &n);
 	if (rn->wait_set && !p->ok && p->retry)
 		for (int i = 0; i < n; i++) {
@@ -599,37 +528,74 @@ print_probe(struct run *rn, struct probe *p)
 	dial_round_free(&p->last);
 }
 
+/* The scheduler's side of a probe (struct sched_ops). */
+static struct target *
+slot_target(void *slot)
+{
+	return &((struct probe *)slot)->t;
+}
+
+static void
+slot_start(void *arg, void *slot, size_t seq)
+{
+	struct run *rn = arg;
+	struct probe *p = slot;
+
+	/* the open files limit bites from this target on: say so once */
+	if (seq == (size_t)rn->jobs && rn->jobs < rn->jobs_asked)
+		out_note(rn->c, "probing %lld target%s at a time, not %lld: the "
+		    "open files limit is %ld (ulimit -n)", rn->jobs,
+		    rn->jobs == 1 ? "" : "s", rn->jobs_asked, rn->fd_limit);
+	p->rn = rn;
+	dial_init(&p->d, &rn->dc, p->t.ep.host, p->t.ep.port, p->t.disp,
+	    round_done, p);
+	if (p->t.ep.is_unix)
+		dial_set_unix(&p->d, &p->t.un);
+	p->t0_ns = clock_ns();
+	round_begin(p);
+}
+
+static int
+slot_done(const void *slot)
+{
+	return ((const struct probe *)slot)->st == PS_DONE;
+}
+
+static int
+slot_busy(const void *slot)
+{
+	const struct probe *p = slot;
+
+	return p->st == PS_DIALING && dial_running(&p->d) > 0;
+}
+
+static const struct sched_ops probe_ops = {
+	slot_target, slot_start, slot_done, slot_busy, print_probe,
+};
+
 /*
- * Starts queued targets and prints finished ones in argument order. The
- * evidence a result needs (/proc/net, interfaces) takes milliseconds to
- * read, so printing waits until no connect is in flight whose timing it
- * would skew. Stops the loop when everything is printed.
+ * Starts what may start and prints what is done, in argument order
+ * (lib/sched); the results of one pass leave in one write.
  */
 static void
 kick(struct run *rn)
 {
-	if (rn->in_kick)
+	if (rn->sc.in_kick)
 		return;
-	rn->in_kick = 1;
-	while (rn->active < rn->jobs && rn->next_start < rn->n) {
-		struct probe *p = &rn->pr[rn->next_start++];
-
-		rn->active++;
-		p->t0_ns = clock_ns();
-		round_begin(p);
-	}
 	rn->c->hold = 1;
-	while (rn->next_print < rn->n &&
-	    rn->pr[rn->next_print].st == PS_DONE &&
-	    (rn->ndone == rn->n || !in_flight(rn))) {
-		progress_clear(rn);
-		print_probe(rn, &rn->pr[rn->next_print++]);
-	}
+	sched_kick(&rn->sc);
 	rn->c->hold = 0;
 	out_flush(rn->c);
-	if (rn->next_print >= rn->n)
-		loop_stop(rn->lp);
-	rn->in_kick = 0;
+}
+
+static void
+free_slot(void *arg, void *slot)
+{
+	struct probe *p = slot;
+
+	(void)arg;
+	dial_round_free(&p->d.r);
+	dial_round_free(&p->last);
 }
 
 /*
@@ -659,150 +625,29 @@ setup_failed(struct ctx *c, const char *what, int err)
 	return rc;
 }
 
-/* Arguments */
-
-struct tvec {
-	struct tgt	*v;
-	size_t		 n;
-	size_t		 cap;
-};
-
-static int
-add_target(struct ctx *c, struct tvec *tv, const struct endpoint *ep,
-    const char *where)
-{
-	struct tgt *t;
-
-	if (ep->port == 0 && !ep->is_unix)
-		return out_usage(c, "%s%sport '%s' of '%s' is no destination "
-		    "(connect needs the port a service listens on)",
-		    where ? where : "", where ? ": " : "", ep->port_str,
-		    ep->host);
-	if (tv->n == tv->cap) {
-		size_t cap = tv->cap ? tv->cap * 2 : 16;
-		struct tgt *nv = realloc(tv->v, cap * sizeof(*nv));
-
-		if (nv == NULL) {
-			char what[400];
-
-			if (where != NULL)
-				snprintf(what, sizeof(what), "%s", where);
-			else
-				snprintf(what, sizeof(what), "target %zu",
-				    tv->n + 1);
-			return setup_failed(c, what, ENOMEM);
-		}
-		tv->v = nv;
-		tv->cap = cap;
-	}
-	t = &tv->v[tv->n++];
-	t->ep = *ep;
-	if (ep->is_unix) {
-		snprintf(t->disp, sizeof(t->disp), "%s", ep->host);
-		(void)sa_from_unix(ep->host, &t->un);
-		return 0;
-	}
-	snprintf(t->disp, sizeof(t->disp), strchr(ep->host, ':') ?
-	    "[%s]:%s" : "%s:%s", ep->host, ep->port_str);
-	return 0;
-}
-
-static int
-looks_like_port(const char *s)
-{
-	return s[0] != '\0' && s[0] != '[' && strchr(s, ':') == NULL;
-}
-
-/*
- * Parses positional TARGETs. "a:1 b:2" are two targets; "db 5432" is one
- * pair: an argument that is no HOST:PORT followed by one that can only be
- * a port.
- */
-static int
-parse_args(struct ctx *c, char **args, int n, struct tvec *tv)
-{
-	struct endpoint ep;
-	char err[256], err2[256];
-	int rc;
-
-	for (int i = 0; i < n; i++) {
-		if (ep_parse(args[i], 0, &ep, err, sizeof(err)) == 0) {
-			if ((rc = add_target(c, tv, &ep, NULL)) != 0)
-				return rc;
-			continue;
-		}
-		if (i + 1 < n && looks_like_port(args[i + 1]) &&
-		    args[i][0] != '[') {
-			if (ep_parse2(args[i], args[i + 1], 0, &ep, err2,
-			    sizeof(err2)) == -1)
-				return out_usage(c, "%s", err2);
-			if ((rc = add_target(c, tv, &ep, NULL)) != 0)
-				return rc;
-			i++;
-			continue;
-		}
-		return out_usage(c, "%s", err);
-	}
-	return 0;
-}
-
-static int
-parse_file(struct ctx *c, const char *path, struct tvec *tv)
-{
-	struct targets tr;
-	struct endpoint ep;
-	char err[TARGETS_ERR_MAX];
-	FILE *f;
-	int rc = 0, n;
-
-	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
-	if (f == NULL)
-		return out_usage(c, "cannot read --targets file '%s': %s",
-		    path, strerror(errno));
-	targets_init(&tr, f, path);
-	while (rc == 0 && (n = targets_next(&tr, &ep, err, sizeof(err))) != 0)
-		rc = n == -1 ? out_usage(c, "%s", err) :
-		    add_target(c, tv, &ep, tr.where);
-	if (f != stdin)
-		fclose(f);
-	return rc;
-}
-
 #define FD_PER_JOB	3	/* two addresses at once, and the resolver */
 #define FD_RESERVE	4	/* evidence: /proc/net, /etc/resolv.conf, ... */
 
 /*
  * How many targets fit in flight under the open-files limit: -j 64 under
  * ulimit -n 16 would fail most targets with EMFILE, so the run goes
- * slower instead. At least one; a target that still finds no descriptor
- * says so (resource-limit, EMFILE).
+ * slower instead (slot_start() says so when it starts to bite). At least
+ * one; a target that still finds no descriptor says so (resource-limit,
+ * EMFILE).
  */
 static long long
-fd_jobs(struct run *rn, long long jobs)
+fd_jobs(struct run *rn, long long jobs, int several)
 {
-	struct rlimit rl;
-	long open, fit;
+	long open;
+	long long fit;
 
 	/* one at a time needs no counting: at least one always runs */
-	if (jobs <= 1 || rn->n <= 1)
+	if (jobs <= 1 || !several)
 		return jobs;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1L << 30)
-		return jobs;
-	open = si_fds_open("/proc", (long)rl.rlim_cur);
-	if (open < 0)
-		open = (long)rl.rlim_cur;	/* opendir hit the limit */
-	fit = ((long)rl.rlim_cur - open - FD_RESERVE) / FD_PER_JOB;
-	if (fit < 1)
-		fit = 1;
-	if (fit >= jobs)
-		return jobs;
-	out_trace(rn->c, "open files limit %ld, %ld open: %lld targets at "
-	    "once, not %lld", (long)rl.rlim_cur, open, (long long)fit, jobs);
-	if ((size_t)fit < rn->n)
-		out_note(rn->c, "probing %ld target%s at a time, not %lld: the "
-		    "open files limit is %ld (ulimit -n)", fit, fit == 1 ? "" :
-		    "s", jobs, (long)rl.rlim_cur);
+	fit = sched_fd_fit(jobs, FD_PER_JOB, FD_RESERVE, &rn->fd_limit, &open);
+	if (fit < jobs)
+		out_trace(rn->c, "open files limit %ld, %ld open: %lld targets "
+		    "at once, not %lld", rn->fd_limit, open, fit, jobs);
 	return fit;
 }
 
@@ -857,53 +702,32 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	struct args av = { 0, 1000, 64, NULL, NULL, NULL, 0, 0 };
 	struct opt opts[NOPTS];
 	struct run rn;
-	struct tvec tv;
 	int npos, rc;
-	char err[256];
+	char err[TARGETS_ERR_MAX];
 
 	opts_fill(opts, &av);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
 	memset(&rn, 0, sizeof(rn));
-	memset(&tv, 0, sizeof(tv));
 	rn.rfd[0] = rn.rfd[1] = -1;
-	if ((rc = parse_args(c, argv + 1, npos, &tv)) != 0)
-		goto out;
-	if (av.targets != NULL && (rc = parse_file(c, av.targets, &tv)) != 0)
-		goto out;
-	if (tv.n == 0) {
-		rc = av.targets != NULL ? out_usage(c, "no target in --targets "
-		    "'%s'", av.targets) : out_usage(c, "missing TARGET "
-		    "(HOST:PORT, [IPV6]:PORT or HOST PORT)");
-		goto out;
-	}
+	rn.src.fd = -1;
+	if (npos == 0 && av.targets == NULL)
+		return out_usage(c, "missing TARGET (HOST:PORT, [IPV6]:PORT or "
+		    "HOST PORT)");
+	if (tsrc_open(&rn.src, argv + 1, npos, av.targets, err,
+	    sizeof(err)) == -1)
+		return out_usage(c, "%s", err);
 	if ((rc = setup(c, &rn, &av)) != 0)
 		goto out;
-	rn.n = tv.n;
-	rn.pr = calloc(tv.n, sizeof(*rn.pr));
-	if (rn.pr == NULL) {
-		snprintf(err, sizeof(err), "%zu targets", tv.n);
-		rc = setup_failed(c, err, ENOMEM);
-		goto out;
-	}
-	for (size_t i = 0; i < tv.n; i++) {
-		struct probe *p = &rn.pr[i];
-
-		p->rn = &rn;
-		p->t = &tv.v[i];
-		dial_init(&p->d, &rn.dc, p->t->ep.host, p->t->ep.port,
-		    p->t->disp, round_done, p);
-		if (p->t->ep.is_unix)
-			dial_set_unix(&p->d, &p->t->un);
-	}
 	rn.lp = loop_new(NULL);
 	if (rn.lp == NULL || pipe2(rn.rfd, O_NONBLOCK | O_CLOEXEC) == -1) {
-		char what[sizeof(tv.v[0].disp) + 32];
+		char what[400];
 		int e = errno;
 
-		snprintf(what, sizeof(what), "%s%s", tv.v[0].disp, tv.n > 1 ?
-		    " and the other targets" : "");
+		snprintf(what, sizeof(what), "%s%s", npos > 0 ? argv[1] :
+		    av.targets, npos > 1 || av.targets ? " and the other "
+		    "targets" : "");
 		if (e == EMFILE || e == ENFILE || e == ENOMEM)
 			rc = setup_failed(c, what, e);
 		else {
@@ -923,23 +747,35 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	if (av.wait_set)
 		rn.dc.deadline_ns = rn.t0_ns + av.wait_ms * 1000000;
 	rn.tty = isatty(fileno(c->err));
-	rn.jobs = fd_jobs(&rn, rn.jobs);
+	rn.jobs_asked = rn.jobs;
+	rn.jobs = fd_jobs(&rn, rn.jobs, npos > 2 || av.targets != NULL);
 	rn.ev.jobs = rn.jobs;
+	if (sched_init(&rn.sc, rn.lp, &rn.src, rn.jobs, sizeof(struct probe),
+	    &probe_ops, &rn) == -1) {
+		snprintf(err, sizeof(err), "a window of %lld targets",
+		    rn.jobs * SCHED_WIN_PER_JOB);
+		rc = setup_failed(c, err, ENOMEM);
+		goto out;
+	}
 	kick(&rn);
-	if (loop_run(rn.lp) == -1 && rn.next_print < rn.n) {
+	if (loop_run(rn.lp) == -1 && !(rn.sc.src_done &&
+	    rn.sc.next_print >= rn.sc.next_start)) {
 		out_err(c, "event loop failed: %s", strerror(errno));
 		rc = reason_exit(RS_ERROR);
 		goto out;
 	}
 	progress_clear(&rn);
 	rc = rn.exit_code;
+	/* a bad line far down a stream: the targets before it were probed
+	 * and printed; the run is still a usage error (exit 2) */
+	if (rn.sc.bad)
+		rc = out_usage(c, "%s", rn.sc.err);
+	else if (rn.src.count == 0)
+		rc = out_usage(c, "no target in --targets '%s'", av.targets);
 out:
-	if (rn.pr != NULL) {
-		for (size_t i = 0; i < rn.n; i++) {
-			dial_round_free(&rn.pr[i].d.r);
-			dial_round_free(&rn.pr[i].last);
-		}
-		free(rn.pr);
+	if (rn.sc.slots != NULL) {
+		sched_each(&rn.sc, free_slot, NULL);
+		sched_free(&rn.sc);
 	}
 	if (rn.lp != NULL) {
 		if (rn.rfd[0] != -1)
@@ -953,10 +789,10 @@ out:
 		if (rn.rfd[1] != -1)
 			close(rn.rfd[1]);
 	}
+	tsrc_close(&rn.src);
 	if (rn.have_re)
 		regfree(&rn.re);
 	evconn_free(&rn.ev);
 	free(rn.send);
-	free(tv.v);
 	return rc;
 }

@@ -50,6 +50,145 @@ port_parse(const char *s, int udp, int *port, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 when label is all digits, or "0x" and hex digits: inet_aton's parts */
+static int
+numeric_label(const char *l, size_t n)
+{
+	if (n >= 2 && l[0] == '0' && (l[1] == 'x' || l[1] == 'X'))
+		return strspn(l + 2, "0123456789abcdefABCDEF") >= n - 2;
+	return n > 0 && strspn(l, "0123456789") >= n;
+}
+
+int
+ep_ipv4_shorthand(const char *h)
+{
+	struct in_addr a;
+	size_t n = strlen(h);
+	const char *last;
+
+	if (n > 0 && h[n - 1] == '.')
+		n--;			/* "127.0.0.1." ends in a number too */
+	last = memrchr(h, '.', n);
+	last = last != NULL ? last + 1 : h;
+	if (!numeric_label(last, (size_t)(h + n - last)))
+		return 0;
+	return inet_pton(AF_INET, h, &a) != 1;
+}
+
+/* Lists this machine's interfaces into buf: "lo, eth0" (at most 8). */
+static void
+if_list(char *buf, size_t len)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	size_t n = 0;
+	int k = 0;
+
+	buf[0] = '\0';
+	if (ifs == NULL)
+		return;
+	for (i = ifs; i->if_index != 0 && n < len; i++, k++) {
+		if (k == 8) {
+			snprintf(buf + n, len - n, ", ...");
+			break;
+		}
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", k ? ", " : "",
+		    i->if_name);
+	}
+	if_freenameindex(ifs);
+}
+
+int
+sa_scope_parse(const char *scope, const struct in6_addr *a, uint32_t *idx,
+    char *err, size_t errlen)
+{
+	size_t n = strlen(scope);
+	char ifs[120], name[IF_NAMESIZE];
+
+	*idx = 0;
+	if (n == 0) {
+		snprintf(err, errlen, "empty scope after '%%' (expected an "
+		    "interface name or index, e.g. %%eth0)");
+		return -1;
+	}
+	if (n < IF_NAMESIZE)
+		*idx = if_nametoindex(scope);
+	if (*idx == 0 && strspn(scope, "0123456789") == n) {
+		unsigned long v = n <= 10 ? strtoul(scope, NULL, 10) : 0;
+
+		if (v > 0 && v <= UINT32_MAX &&
+		    if_indextoname((unsigned)v, name) != NULL)
+			*idx = (uint32_t)v;
+		else {
+			if_list(ifs, sizeof(ifs));
+			snprintf(err, errlen, "no interface with index '%.20s' "
+			    "(scope '%%%.20s'; interfaces here: %s)", scope,
+			    scope, ifs[0] ? ifs : "none");
+			return -1;
+		}
+	}
+	if (*idx == 0) {
+		if_list(ifs, sizeof(ifs));
+		snprintf(err, errlen, "unknown interface '%.40s' in scope "
+		    "'%%%.40s' (a scope is an interface name or its index, "
+		    "all digits; interfaces here: %s)", scope, scope,
+		    ifs[0] ? ifs : "none");
+		return -1;
+	}
+	if (!IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_MC_LINKLOCAL(a) &&
+	    !IN6_IS_ADDR_MC_NODELOCAL(a)) {
+		snprintf(err, errlen, "scope '%%%.40s' on an address that is not "
+		    "link-local: the kernel ignores a scope outside fe80::/10 "
+		    "(and ff01::/16, ff02::/16), so it would not choose the "
+		    "interface; drop '%%%.40s'", scope, scope);
+		*idx = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What a host that is an address literal must be: IPv6 (with a valid
+ * scope) when it holds ':' or '%', and dotted-quad IPv4 when it ends in
+ * a number (never inet_aton's shorthands "0", "127.1", "0x7f.1").
+ */
+static int
+host_literal(const char *h, char *err, size_t errlen)
+{
+	char addr[HOST_MAX], serr[200];
+	struct in6_addr a6;
+	const char *pct = strchr(h, '%');
+	uint32_t idx;
+
+	if (strchr(h, ':') != NULL || pct != NULL) {
+		size_t an = pct != NULL ? (size_t)(pct - h) : strlen(h);
+
+		memcpy(addr, h, an);
+		addr[an] = '\0';
+		if (inet_pton(AF_INET6, addr, &a6) != 1) {
+			snprintf(err, errlen, pct != NULL && strchr(addr, ':') ==
+			    NULL ? "'%s' is not an IPv6 address: a scope "
+			    "(%%IFACE) follows only an IPv6 link-local address" :
+			    "'%s' is not an IPv6 address", addr);
+			return -1;
+		}
+		if (pct != NULL && sa_scope_parse(pct + 1, &a6, &idx, serr,
+		    sizeof(serr)) == -1) {
+			snprintf(err, errlen, "%s: %s", h, serr);
+			return -1;
+		}
+		return 0;
+	}
+	if (ep_ipv4_shorthand(h)) {
+		snprintf(err, errlen, "'%s' is not an IPv4 address: write all "
+		    "four parts in decimal (0.0.0.0 for every interface, "
+		    "127.0.0.1 for loopback); shorthands such as 0, 127.1 or "
+		    "0x7f.1 are not taken, and a host name cannot end in a "
+		    "number", h);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 host_check(const char *h, const char *whole, char *err, size_t errlen)
 {
@@ -71,7 +210,7 @@ host_check(const char *h, const char *whole, char *err, size_t errlen)
 		    n > 60 ? "..." : "");
 		return -1;
 	}
-	return 0;
+	return host_literal(h, err, errlen);
 }
 
 int
@@ -237,13 +376,13 @@ ep_parse(const char *s, int flags, struct endpoint *ep, char *err,
 	}
 	memcpy(host, s[0] == '[' ? s + 1 : s, hn);
 	host[hn] = '\0';
-	if (host_check(host, s, err, errlen) == -1)
-		return -1;
 	if (s[0] == '[' && strchr(host, ':') == NULL) {
-		snprintf(err, errlen, "'%s' inside [ ] is not an IPv6 address",
-		    host);
+		snprintf(err, errlen, "'%.60s' inside [ ] is not an IPv6 "
+		    "address", host);
 		return -1;
 	}
+	if (host_check(host, s, err, errlen) == -1)
+		return -1;
 	if (*port == '\0') {
 		snprintf(err, errlen, "missing port in '%.60s'", s);
 		return -1;
@@ -432,7 +571,7 @@ sa_from_numeric(const char *host, int port, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	char buf[HOST_MAX];
+	char buf[HOST_MAX], ebuf[200];
 	char *pct;
 
 	memset(ss, 0, sizeof(*ss));
@@ -448,11 +587,11 @@ sa_from_numeric(const char *host, int port, struct sockaddr_storage *ss)
 	if (inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons((uint16_t)port);
-		if (pct != NULL) {
-			s6->sin6_scope_id = if_nametoindex(pct);
-			if (s6->sin6_scope_id == 0)
-				s6->sin6_scope_id = (uint32_t)atoi(pct);
-		}
+		/* ep_parse() checked the scope; an interface gone since
+		 * leaves it 0 (connect then fails), never a guess */
+		if (pct != NULL && sa_scope_parse(pct, &s6->sin6_addr,
+		    &s6->sin6_scope_id, ebuf, sizeof(ebuf)) == -1)
+			s6->sin6_scope_id = 0;
 		return 0;
 	}
 	memset(ss, 0, sizeof(*ss));

@@ -31,6 +31,26 @@ struct endpoint {
 int	ep_parse(const char *s, int flags, struct endpoint *ep, char *err,
 	    size_t errlen);
 
+/*
+ * Returns 1 when host h ends in a number (all digits, or 0x and hex) but
+ * is no dotted-quad IPv4 address by inet_pton(): one of inet_aton()'s
+ * shorthands ("0", "127.1", "0x7f.1", "1.2.3.4."), which getaddrinfo()
+ * would take as an address. ep_parse() refuses them.
+ */
+int	ep_ipv4_shorthand(const char *h);
+
+/*
+ * Parses the scope of an IPv6 address (what follows its '%'): the name of
+ * an interface of this machine, or its index (all digits). A scope is
+ * taken only on a link-local address (fe80::/10, ff01::/16, ff02::/16),
+ * the only ones the kernel applies it to. Returns 0 with *idx set, or -1
+ * with a message in err naming the unknown interface, the index or the
+ * address kind (and the interfaces there are).
+ */
+struct in6_addr;
+int	sa_scope_parse(const char *scope, const struct in6_addr *a,
+	    uint32_t *idx, char *err, size_t errlen);
+
 /* Returns 1 when s is written as a Unix socket endpoint (see ep_parse). */
 int	ep_is_unix(const char *s);
 

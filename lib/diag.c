@@ -212,6 +212,11 @@ static const struct diag table[] = {
 	    "--expect",
 	    "check that the service answers what was sent (--send)",
 	    DH_EXCHANGE),
+	XH(ST_EXPECT, DX_EXPECT_CUT, RS_EXPECT,
+	    "matching the reply against --expect was cut off at the time "
+	    "limit: the pattern is too costly for a reply this long",
+	    "use a cheaper pattern (anchor it with ^, no .* before a literal, "
+	    "no nested repeats), or a longer -t", DH_EXCHANGE),
 	XH(ST_NONE, DX_PEER_CLOSED, RS_RESET,
 	    "the peer closed the connection during the exchange",
 	    "check the service's logs; a proxy that accepts and then closes "
@@ -359,6 +364,7 @@ static const struct diag generic = {
 static const char *dx_names[] = {
 	[DX_EXPECT_MISMATCH] = "expect-mismatch",
 	[DX_EXPECT_CLOSED] = "expect-closed",
+	[DX_EXPECT_CUT] = "expect-cut-off",
 	[DX_PEER_CLOSED] = "peer-closed",
 	[DX_NO_ADDRESS] = "no-address",
 	[DX_UDP_SILENCE] = "udp-silence",

@@ -20,6 +20,7 @@ enum diag_kind {
 enum {
 	DX_EXPECT_MISMATCH = 1,	/* the reply did not match --expect */
 	DX_EXPECT_CLOSED,	/* the peer closed before --expect matched */
+	DX_EXPECT_CUT,		/* matching did not end within -t */
 	DX_PEER_CLOSED,		/* the peer closed during the exchange */
 	DX_NO_ADDRESS,		/* the name resolved to no usable address */
 	DX_UDP_SILENCE,		/* no UDP reply within the time limit */

@@ -264,7 +264,7 @@ do_recv(struct dial_att *a)
 				TRACE(a->d, "expect: matching %zu bytes did "
 				    "not end within the time limit", a->rlen);
 			att_finish(a, m == 1, m == 1 ? ST_NONE : ST_EXPECT, 0,
-			    m == 1 ? 0 : DX_EXPECT_MISMATCH);
+			    m == 1 ? 0 : DX_EXPECT_CUT);
 			return;
 		}
 	}

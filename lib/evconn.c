@@ -506,6 +506,13 @@ why_exchange(struct evconn *ev, const struct dial_att *a, struct result *r)
 			    "%lld ms; received %zu bytes: '%s'", ev->expect,
 			    (long long)ev->c->timeout_ms, a->rlen, buf);
 		return;
+	case DX_EXPECT_CUT:
+		result_cause(r, "matching /%s/ against the %zu-byte reply was "
+		    "cut off at the time limit (%lld ms): the pattern is too "
+		    "costly for a reply this long, so whether it matches is "
+		    "unknown; received: '%s'", ev->expect, a->rlen,
+		    (long long)ev->c->timeout_ms, buf);
+		return;
 	case DX_EXPECT_CLOSED:
 		if (a->rlen == 0)
 			result_cause(r, "the peer accepted, then closed %.1f "
@@ -725,4 +732,54 @@ evconn_round(const struct dial_round *rd, const char *host,
 	}
 	result_cause(r, "%s resolves to %d addresses, all failed: %s", host,
 	    rd->nstarted, buf);
+}
+
+/* A failure --wait retries; with an exchange a reset or a wrong reply
+ * too (accepted is not ready: the next round may pass). */
+static int
+retryable(int exchange, enum reason r)
+{
+	if (r == RS_REFUSED || r == RS_TIMEOUT || r == RS_UNREACH)
+		return 1;
+	return exchange && (r == RS_RESET || r == RS_EXPECT);
+}
+
+int
+evconn_outcome(const struct dial_round *rd, int all, int exchange,
+    int *retry, char *why, size_t len)
+{
+	const struct dial_att *a;
+	enum reason r;
+	int ok = 1;
+
+	*retry = 1;
+	why[0] = '\0';
+	if (rd->nstarted == 0) {
+		if (rd->naddr > 0 || (rd->eai == 0 && !rd->rs_cut)) {
+			snprintf(why, len, "%s", reason_slug(RS_ADDRNA));
+			*retry = 0;
+			return 0;
+		}
+		*retry = rd->rs_cut || rd->eai == EAI_AGAIN;
+		snprintf(why, len, "dns-failure (%s)", rd->rs_cut ?
+		    "no answer" : eai_name(rd->eai) ? eai_name(rd->eai) : "?");
+		return 0;
+	}
+	for (int i = 0; i < rd->nstarted; i++) {
+		a = &rd->att[i];
+		if (!all && (rd->winner >= 0 ? i != rd->winner :
+		    a != evconn_representative(rd)))
+			continue;
+		if (a->ok || a->abandoned)
+			continue;
+		r = evconn_reason(a);
+		if (ok)
+			snprintf(why, len, "%s%s%s%s", reason_slug(r), a->err ?
+			    " (" : "", a->err && errname(a->err) ?
+			    errname(a->err) : "", a->err ? ")" : "");
+		ok = 0;
+		if (!retryable(exchange, r))
+			*retry = 0;
+	}
+	return ok;
 }

@@ -61,4 +61,16 @@ int	evconn_conclude(const struct dial_round *rd, const char *host,
 void	evconn_round(const struct dial_round *rd, const char *host,
 	    const struct dial_att *a, int list, struct result *r);
 
+/*
+ * How round rd went from its reasons alone (cheap: the evidence is read
+ * when the result is printed, so it delays no other target's timing):
+ * returns 1 for success; else sets *retry (may --wait try again? with
+ * exchange, --send/--expect, a reset or a wrong reply may pass next
+ * time) and writes the cause for a progress line to why ("refused
+ * (ECONNREFUSED)"). With all, every attempt counts, else the winner or
+ * the representative failure.
+ */
+int	evconn_outcome(const struct dial_round *rd, int all, int exchange,
+	    int *retry, char *why, size_t len);
+
 #endif

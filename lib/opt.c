@@ -277,6 +277,55 @@ opt_global(struct ctx *c, int argc, char **argv, int *i)
 	return finish(c, NULL, four, six, col);
 }
 
+/* o in t1, else in t2, by long name (len bytes of lng) or short letter. */
+static const struct opt *
+find2(const struct opt *t1, const struct opt *t2, const char *lng,
+    size_t len, char shrt)
+{
+	const struct opt *o = t1 != NULL ? find(t1, lng, len, shrt) : NULL;
+
+	return o != NULL || t2 == NULL ? o : find(t2, lng, len, shrt);
+}
+
+/*
+ * Sets c->quiet when -q is anywhere in argv (before "--", and not as the
+ * value of an option), so that a usage error found before it is one line
+ * on stderr as well: "connect --bogus -q".
+ */
+static void
+quiet_first(struct ctx *c, const struct opt *opts, const struct opt *g,
+    int argc, char **argv)
+{
+	const struct opt *o;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] == '-') {
+			o = find2(opts, g, a + 2, strcspn(a + 2, "="), 0);
+			if (o != NULL && o->dst == (void *)&c->quiet)
+				c->quiet = 1;
+			if (o != NULL && o->type != OT_FLAG &&
+			    strchr(a, '=') == NULL)
+				i++;
+			continue;
+		}
+		for (const char *p = a + 1; *p != '\0'; p++) {
+			o = find2(opts, g, NULL, 0, *p);
+			if (o == NULL)
+				break;
+			if (o->dst == (void *)&c->quiet)
+				c->quiet = 1;
+			if (o->type != OT_FLAG) {
+				i += p[1] == '\0';	/* "-t 5s" */
+				break;
+			}
+		}
+	}
+}
+
 int
 opt_parse(struct ctx *c, const struct cmd_help *h, const struct opt *opts,
     int argc, char **argv, int *npos)
@@ -287,6 +336,7 @@ opt_parse(struct ctx *c, const struct cmd_help *h, const struct opt *opts,
 	const char *col = NULL;
 
 	globals(c, g, &four, &six, &hl, &col);
+	quiet_first(c, opts, g, argc, argv);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 

@@ -73,4 +73,11 @@ int	srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
  */
 long	srv_raise_nofile(void);
 
+/*
+ * Returns 1 when accept() failed with err for that one client only (it
+ * reset or went away, a network error on its way): the next accept may
+ * succeed. EAGAIN and a shortage (EMFILE, ENFILE, ENOBUFS, ENOMEM) are 0.
+ */
+int	srv_accept_gone(int err);
+
 #endif

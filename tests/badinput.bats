@@ -186,6 +186,39 @@ table_done() {
 	table_done
 }
 
+@test "bad input: IPv6 scopes (an unknown interface, a malformed index, a scope off link-local)" {
+	local c
+	for c in connect probe-bind echo-server udp-echo; do
+		row 2 "unknown interface 'nosuchif'"	$c '[fe80::1%nosuchif]:80'
+		row 2 "unknown interface '1x'"	$c '[fe80::1%1x]:80'
+		row 2 "no interface with index '99999'" $c '[fe80::1%99999]:80'
+		row 2 "unknown interface 'bogus'"	$c '[::1%bogus]:1'
+		row 2 "scope '%lo' on an address that is not link-local" $c '[::1%lo]:1'
+		row 2 "empty scope after '%'"	$c '[fe80::1%]:1'
+		row 2 "unknown interface 'nosuchif'"	$c 'fe80::1%nosuchif' 80
+		row 2 "'host' is not an IPv6 address"	$c 'host%lo:1'
+		row 2 "'fe80::zz' is not an IPv6 address" $c '[fe80::zz]:1'
+	done
+	row 2 "unknown interface 'nosuchif'"	probe-udp '[fe80::1%nosuchif]:53'
+	row 2 "unknown interface 'nosuchif'"	inspect '[fe80::1%nosuchif]:53'
+	printf '127.0.0.1:1\n[fe80::1%%nosuchif]:80\n' >"$T/scope"
+	row 2 "scope:2: fe80::1%nosuchif: unknown interface 'nosuchif'" connect --targets "$T/scope"
+	table_done
+}
+
+@test "bad input: IPv4 only in dotted-quad form (no inet_aton shorthands)" {
+	local c a
+	for c in connect probe-bind echo-server udp-echo probe-udp inspect; do
+		for a in 0 0x0 0.0 127.1 0x7f.1 127.0.1 1.2.3.4. 017.0.0.1 1.2.3.256; do
+			row 2 "'$a' is not an IPv4 address" $c "$a:1"
+		done
+		[ "$c" = inspect ] || row 2 "'0' is not an IPv4 address" $c 0 1
+	done
+	printf '127.0.0.1:1\n127.1:80\n' >"$T/short"
+	row 2 "short:2: '127.1' is not an IPv4 address" connect --targets "$T/short"
+	table_done
+}
+
 @test "bad input: echo-server and udp-echo" {
 	local c
 	for c in echo-server udp-echo; do

@@ -151,3 +151,18 @@ load helpers/common
 	assert_stderr_contains "unknown option '--wait'"
 	[ -z "$output" ]
 }
+
+@test "-q after a bad option: the usage error is still one line on stderr" {
+	local a
+	for a in "connect --bogus -q" "connect --bogus --quiet" "connect --bogus -vq" \
+	    "--bogus connect -q" "probe-bind -j 2 -q" "echo-server --nope -q 0" \
+	    "connect -t 5x -q"; do
+		# shellcheck disable=SC2086
+		sc 2 $a 127.0.0.1:1
+		[ -z "$output" ]
+		[ "${#stderr_lines[@]}" -eq 1 ] || { echo "sockctl $a: ${#stderr_lines[@]} lines" >&2; false; }
+	done
+	# a -q that is the value of an option is no -q
+	sc 2 connect --send -q --bogus 127.0.0.1:1
+	[ "${#stderr_lines[@]}" -eq 2 ]
+}

@@ -40,6 +40,14 @@ ms_since() {
 	# time and finds no match: either way -t holds and the cause says so
 	[[ "$stderr" == *"matching 60000 bytes did not end within the time limit"* ||
 	   "$stderr" == *"did not match /(.*a){20}x/ within 1000 ms"* ]]
+	# a cut-off match says so, never "did not match"
+	if [[ "$stderr" == *"did not end within the time limit"* ]]; then
+		assert_stderr_contains "cut off at the time limit (1000 ms): the pattern is too costly"
+		[[ "$stderr" != *"did not match"* ]]
+		run --separate-stderr "$SOCKCTL" --json -t 1s connect --send "$big" \
+			--expect '(.*a){20}x' "127.0.0.1:$listen_port"
+		[[ "$output" == *'"reason":"expect-failed"'* && "$output" == *"cut off"* ]]
+	fi
 }
 
 @test "an ordinary pattern still matches a long reply" {

@@ -72,6 +72,12 @@ with_hosts() {
 	assert_output --partial '"family":"ipv6"'
 	assert_output --partial '"address":"::1"'
 	sc 0 connect ::1 "$listen_port"
+	# the bracketed host with its port apart, as probe-bind and
+	# probe-udp take it (was "missing port after ']'")
+	sc 0 connect '[::1]' "$listen_port"
+	assert_output --partial "connected to [::1]:$listen_port"
+	sc 4 connect '[::1]' "$listen_port" 127.0.0.1 1
+	assert_output --partial "connected to [::1]:$listen_port"
 }
 
 @test "-v traces resolve, connect and close with TCP states" {
@@ -713,4 +719,63 @@ sys.exit(subprocess.call([sys.argv[1], "connect", "127.0.0.1:%d" % port]))
 	dns_run 3 203.0.113.53 connect --wait 2500ms --interval 200ms db.example:5432
 	[[ "$stderr" == *"still failing when --wait ran out"* ]]
 	[[ "$stderr" != *"and 1 tries"* ]]
+}
+
+# --targets streams (issue 15, item 12): a target is read when it can
+# start, and results wait in a window bounded by -j.
+
+@test "--targets -: the first result is printed before the pipe ends" {
+	echo_listener e 127.0.0.1:0
+	local fifo=$BATS_TEST_TMPDIR/in out=$BATS_TEST_TMPDIR/out pid i
+	mkfifo "$fifo"
+	timeout -k 2 20 "$SOCKCTL" connect --targets - <"$fifo" >"$out" 2>&1 3>&- &
+	pid=$!
+	exec 5>"$fifo"
+	echo "127.0.0.1:$listen_port" >&5
+	# the writer keeps the pipe open until the result is there
+	for ((i = 0; i < 100; i++)); do
+		grep -q "connected to 127.0.0.1:$listen_port" "$out" && break
+		sleep 0.1
+	done
+	echo "127.0.0.1:$listen_port" >&5
+	exec 5>&-
+	wait "$pid"
+	cat "$out"
+	[ "$i" -lt 100 ]
+	[ "$(grep -c 'connected to' "$out")" -eq 2 ]
+}
+
+@test "--targets -: RSS is flat in the number of targets (2 000 vs 40 000 from a pipe)" {
+	echo_listener e 127.0.0.1:0
+	local small=$BATS_TEST_TMPDIR/small big=$BATS_TEST_TMPDIR/big
+	# ASan keeps freed memory in a quarantine that grows with the work
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1
+	yes "127.0.0.1:$listen_port" | head -n 2000 |
+	    "$HELPERS/maxrss" "$small" "$SOCKCTL" -q connect -j 32 --targets -
+	yes "127.0.0.1:$listen_port" | head -n 40000 |
+	    "$HELPERS/maxrss" "$big" "$SOCKCTL" -q connect -j 32 --targets -
+	echo "max RSS: $(cat "$small") KiB for 2 000, $(cat "$big") KiB for 40 000"
+	# all read first, 38 000 more targets took 1.4 KiB each (53 MB)
+	[ $(($(cat "$big") - $(cat "$small"))) -lt 4096 ]
+}
+
+@test "--targets -: a bad line down a pipe ends the run with exit 2 after the targets before it" {
+	echo_listener e 127.0.0.1:0
+	run --separate-stderr bash -c "printf '127.0.0.1:$listen_port\n127.0.0.1:1\n127.1:80\n127.0.0.1:$listen_port\n' |
+	    '$SOCKCTL' connect --targets -"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 2 ]
+	assert_output --partial "connected to 127.0.0.1:$listen_port"
+	[ "$(grep -c 'connected to' <<<"$output")" -eq 1 ]
+	assert_stderr_contains "127.0.0.1:1: connect: refused"
+	assert_stderr_contains "stdin:3: '127.1' is not an IPv4 address"
+	# a regular file is checked whole first: nothing is probed
+	printf '127.0.0.1:%s\n127.1:80\n' "$listen_port" >"$BATS_TEST_TMPDIR/f"
+	sc 2 connect --targets "$BATS_TEST_TMPDIR/f"
+	[ -z "$output" ]
+	assert_stderr_contains "f:2: '127.1' is not an IPv4 address"
+	# and so is stdin when it is one
+	run --separate-stderr "$SOCKCTL" connect --targets - <"$BATS_TEST_TMPDIR/f"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
 }

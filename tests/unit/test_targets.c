@@ -1,6 +1,7 @@
 /* Unit tests: the --targets reader (lib/targets) and --expect (lib/expect). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../lib/expect.h"
 #include "../../lib/targets.h"
@@ -133,10 +134,61 @@ test_expect_costly(void)
 #endif
 }
 
+/* The source: arguments (pairs too), then a pipe read as lines come. */
+static void
+test_tsrc(void)
+{
+	char *args[] = { "a:1", "[::1]", "80", "db", "5432" }, *bad[] = {
+	    "a:1", "host:0" }, err[TARGETS_ERR_MAX], path[64];
+	struct tsrc s;
+	struct target t;
+	int p[2], fd0;
+
+	CHECK(tsrc_open(&s, bad, 2, NULL, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "port '0' of 'host'") != NULL);
+	/* stdin as a pipe that has half a line, then the rest */
+	CHECK(pipe(p) == 0);
+	fd0 = dup(0);
+	CHECK(dup2(p[0], 0) == 0);
+	close(p[0]);
+	CHECK(tsrc_open(&s, args, 5, "-", err, sizeof(err)) == 0);
+	CHECK(s.stream == 1);
+	CHECK(tsrc_next(&s, 1, &t, err, sizeof(err)) == 1);
+	CHECK_STR(t.disp, "a:1");
+	CHECK(tsrc_next(&s, 1, &t, err, sizeof(err)) == 1);
+	CHECK_STR(t.disp, "[::1]:80");
+	CHECK(tsrc_next(&s, 1, &t, err, sizeof(err)) == 1);
+	CHECK_STR(t.disp, "db:5432");
+	CHECK(write(p[1], "h:7\nh2:", 7) == 7);
+	CHECK(tsrc_next(&s, 1, &t, err, sizeof(err)) == 1);
+	CHECK_STR(t.disp, "h:7");
+	CHECK(tsrc_next(&s, 1, &t, err, sizeof(err)) == TARGETS_AGAIN);
+	CHECK(write(p[1], "8\n127.1:9\n", 10) == 10);
+	CHECK(tsrc_next(&s, 1, &t, err, sizeof(err)) == 1);
+	CHECK_STR(t.disp, "h2:8");
+	CHECK(tsrc_next(&s, 1, &t, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "stdin:3: '127.1' is not an IPv4 address") != NULL);
+	CHECK(s.count == 5);
+	close(p[1]);
+	tsrc_close(&s);
+	CHECK(dup2(fd0, 0) == 0);
+	close(fd0);
+	/* a regular file is checked whole before the first target */
+	snprintf(path, sizeof(path), "/tmp/test_targets.%d", (int)getpid());
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs("x:1\n0x0:2\n", f);
+	fclose(f);
+	CHECK(tsrc_open(&s, NULL, 0, path, err, sizeof(err)) == -1);
+	CHECK(strstr(err, ":2: '0x0' is not an IPv4 address") != NULL);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	test_targets();
+	test_tsrc();
 	test_expect();
 	test_expect_costly();
 	return UNIT_DONE("targets");
