@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "dial.h"
+#include "dialpriv.h"
 #include "errname.h"
 #include "expect.h"
 #include "procnet.h"
@@ -20,17 +21,12 @@
 #include "sock.h"
 #include "unixsock.h"
 
-#define TRACE(d, ...) do {						\
-	if ((d)->cfg->trace != NULL)					\
-		trace_line((d), __VA_ARGS__);				\
-} while (0)
-
 static void	round_check(struct dial *);
 static void	start_next(struct dial *);
 static void	att_timer(struct loop *, struct loop_timer *);
 
-static void __attribute__((format(printf, 2, 3)))
-trace_line(const struct dial *d, const char *fmt, ...)
+void
+dial_trace(const struct dial *d, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -47,9 +43,8 @@ ms_between(int64_t a, int64_t b)
 	return (double)(b - a) / 1e6;
 }
 
-/* ", TCP state X" after a stage; "" for a Unix socket (no TCP state). */
-static const char *
-state_of(int fd)
+const char *
+dial_state_of(int fd)
 {
 	static char buf[48];
 	socklen_t len = sizeof(int);
@@ -69,8 +64,8 @@ err_word(int err)
 	return errname(err) ? errname(err) : strerror(err);
 }
 
-static void
-after(struct dial *d)
+void
+dial_after(struct dial *d)
 {
 	if (d->cfg->after != NULL)
 		d->cfg->after(d->cfg->after_arg);
@@ -108,6 +103,10 @@ att_close(struct dial_att *a)
 	struct loop *lp = a->d->cfg->lp;
 
 	loop_timer_cancel(lp, &a->tm);
+	if (a->xj.pid > 0) {
+		loop_unwatch(lp, &a->xio);
+		expect_cancel(&a->xj);	/* killed and reaped */
+	}
 	if (a->io.fd != -1) {
 		loop_unwatch(lp, &a->io);
 		close(a->io.fd);
@@ -134,9 +133,8 @@ trace_close(struct dial_att *a)
 	    d->cfg->trace_arg, d->label);
 }
 
-/* The attempt is over: ok, or failed at stage with err (or dx). */
-static void
-att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
+void
+dial_att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 {
 	struct dial *d = a->d;
 	char h[ADDRSTR_MAX];
@@ -155,7 +153,7 @@ att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 		    st == ST_CONNECT ? h : "", st == ST_CONNECT ? ")" : "",
 		    err ? (errname(err) ? errname(err) : "error") :
 		    diag_dx_name(dx), ms_between(a->start_ns, a->end_ns),
-		    state_of(a->io.fd));
+		    dial_state_of(a->io.fd));
 		TRACE(d, "close(fd %d)", a->io.fd);
 	}
 	if (ok && d->cfg->trace != NULL && a->io.fd != -1)
@@ -165,8 +163,8 @@ att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 		round_check(d);
 }
 
-static void
-att_arm(struct dial_att *a, int64_t ms)
+void
+dial_att_arm(struct dial_att *a, int64_t ms)
 {
 	struct dial_cfg *cfg = a->d->cfg;
 	int cut;
@@ -176,98 +174,6 @@ att_arm(struct dial_att *a, int64_t ms)
 	ms = limit_ms(cfg, ms, &cut);
 	a->cut_armed = cut;
 	(void)loop_timer_set(cfg->lp, &a->tm, ms);
-}
-
-static void
-start_recv(struct dial_att *a)
-{
-	struct dial_cfg *cfg = a->d->cfg;
-
-	a->ph = DA_RECV;
-	(void)loop_watch(cfg->lp, &a->io, LOOP_READ);
-	att_arm(a, cfg->re != NULL ? cfg->timeout_ms :
-	    (cfg->timeout_ms < DIAL_SEND_GRACE_MS ? cfg->timeout_ms :
-	    DIAL_SEND_GRACE_MS));
-}
-
-static void
-do_send(struct dial_att *a)
-{
-	struct dial_cfg *cfg = a->d->cfg;
-	ssize_t n;
-
-	while (a->sent < cfg->sendlen) {
-		n = send(a->io.fd, cfg->send + a->sent, cfg->sendlen - a->sent,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n == -1) {
-			att_finish(a, 0, ST_SEND, errno, 0);
-			return;
-		}
-		a->sent += (size_t)n;
-	}
-	TRACE(a->d, "send: %zu bytes%s", a->sent,
-	    state_of(a->io.fd));
-	loop_timer_cancel(cfg->lp, &a->tm);
-	start_recv(a);
-}
-
-static void
-do_recv(struct dial_att *a)
-{
-	struct dial_cfg *cfg = a->d->cfg;
-	int have_re = cfg->re != NULL, m;
-	ssize_t n;
-
-	for (;;) {
-		if (a->rlen >= DIAL_RECV_MAX) {
-			/* no match in what a reply may sensibly hold */
-			att_finish(a, !have_re, ST_EXPECT, 0,
-			    DX_EXPECT_MISMATCH);
-			return;
-		}
-		n = recv(a->io.fd, a->rbuf + a->rlen, DIAL_RECV_MAX - a->rlen,
-		    MSG_DONTWAIT);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n == -1) {
-			att_finish(a, 0, ST_RECV, errno, 0);
-			return;
-		}
-		if (n == 0) {
-			TRACE(a->d, "recv: EOF after %zu bytes%s",
-			    a->rlen, state_of(a->io.fd));
-			if (have_re)
-				att_finish(a, 0, ST_EXPECT, 0,
-				    DX_EXPECT_CLOSED);
-			else if (a->rlen == 0)
-				att_finish(a, 0, ST_RECV, 0, DX_PEER_CLOSED);
-			else
-				att_finish(a, 1, ST_NONE, 0, 0);
-			return;
-		}
-		a->rlen += (size_t)n;
-		a->rbuf[a->rlen] = '\0';
-		TRACE(a->d, "recv: %zd bytes%s", n,
-		    state_of(a->io.fd));
-		/* over by the attempt's time limit, whatever the pattern */
-		if (have_re && (m = expect_match_by(cfg->re, a->rbuf, a->rlen,
-		    a->tm.when_ms)) != 0) {
-			if (m == 1)
-				TRACE(a->d, "expect: matched");
-			else
-				TRACE(a->d, "expect: matching %zu bytes did "
-				    "not end within the time limit", a->rlen);
-			att_finish(a, m == 1, m == 1 ? ST_NONE : ST_EXPECT, 0,
-			    m == 1 ? 0 : DX_EXPECT_CUT);
-			return;
-		}
-	}
 }
 
 /* Abandons the other attempts of a round once win has connected. */
@@ -321,7 +227,7 @@ established(struct dial_att *a)
 	if (cfg->sendlen > 0 || cfg->re != NULL) {
 		a->rbuf = malloc(DIAL_RECV_MAX + 1);
 		if (a->rbuf == NULL) {
-			att_finish(a, 0, ST_RECV, ENOMEM, 0);
+			dial_att_finish(a, 0, ST_RECV, ENOMEM, 0);
 			return;
 		}
 		a->rbuf[0] = '\0';
@@ -329,12 +235,12 @@ established(struct dial_att *a)
 	if (cfg->sendlen > 0) {
 		a->ph = DA_SEND;
 		(void)loop_watch(cfg->lp, &a->io, LOOP_WRITE);
-		att_arm(a, cfg->timeout_ms);
-		do_send(a);
+		dial_att_arm(a, cfg->timeout_ms);
+		dialx_send(a);
 	} else if (cfg->re != NULL)
-		start_recv(a);
+		dialx_recv_start(a);
 	else
-		att_finish(a, 1, ST_NONE, 0, 0);
+		dial_att_finish(a, 1, ST_NONE, 0, 0);
 }
 
 static void
@@ -342,11 +248,11 @@ connect_failed(struct dial_att *a, int err)
 {
 	if (a->sa.ss_family == AF_UNIX) {
 		/* the same errno means other things for a path */
-		att_finish(a, 0, ST_CONNECT, err, usock_dx(ST_CONNECT, err));
+		dial_att_finish(a, 0, ST_CONNECT, err, usock_dx(ST_CONNECT, err));
 		return;
 	}
 	(void)icmp_read(a->io.fd, &a->icmp);
-	att_finish(a, 0, ST_CONNECT, err, 0);
+	dial_att_finish(a, 0, ST_CONNECT, err, 0);
 }
 
 static void
@@ -368,15 +274,15 @@ att_io(struct loop *lp, struct loop_io *io, int ev)
 			established(a);
 		break;
 	case DA_SEND:
-		do_send(a);
+		dialx_send(a);
 		break;
 	case DA_RECV:
-		do_recv(a);
+		dialx_recv(a);
 		break;
 	default:
 		break;
 	}
-	after(d);
+	dial_after(d);
 }
 
 static void
@@ -392,18 +298,21 @@ att_timer(struct loop *lp, struct loop_timer *t)
 		connect_failed(a, ETIMEDOUT);
 		break;
 	case DA_SEND:
-		att_finish(a, 0, ST_SEND, ETIMEDOUT, 0);
+		dial_att_finish(a, 0, ST_SEND, ETIMEDOUT, 0);
 		break;
 	case DA_RECV:
 		if (d->cfg->re != NULL)
-			att_finish(a, 0, ST_EXPECT, 0, DX_EXPECT_MISMATCH);
+			dial_att_finish(a, 0, ST_EXPECT, 0, DX_EXPECT_MISMATCH);
 		else
-			att_finish(a, 1, ST_NONE, 0, 0);
+			dial_att_finish(a, 1, ST_NONE, 0, 0);
+		break;
+	case DA_MATCH:
+		dialx_cut(a);
 		break;
 	default:
 		break;
 	}
-	after(d);
+	dial_after(d);
 }
 
 /* Starts the attempt to d->r.addrs[i]; it may be over when this returns. */
@@ -420,6 +329,7 @@ att_start(struct dial *d, int i)
 	a->d = d;
 	a->idx = i;
 	a->io.fd = -1;
+	a->xj.fd = -1;
 	a->io.fn = att_io;
 	a->io.arg = a;
 	a->rtt_ms = NAN;
@@ -434,12 +344,12 @@ att_start(struct dial *d, int i)
 		TRACE(d, "socket(%s, SOCK_STREAM): %s",
 		    sock_family_name(a->sa.ss_family), err_word(err));
 		a->immediate = 1;
-		att_finish(a, 0, ST_SOCKET, err, 0);
+		dial_att_finish(a, 0, ST_SOCKET, err, 0);
 		return;
 	}
 	a->io.fd = fd;
 	TRACE(d, "socket(%s, SOCK_STREAM) = fd %d%s",
-	    sock_family_name(a->sa.ss_family), fd, state_of(fd));
+	    sock_family_name(a->sa.ss_family), fd, dial_state_of(fd));
 	if (a->sa.ss_family == AF_UNIX)
 		goto dial;
 	rc = icmp_enable(fd, a->sa.ss_family);
@@ -447,7 +357,7 @@ att_start(struct dial *d, int i)
 	TRACE(d, "setsockopt(%s, on): %s%s",
 	    a->sa.ss_family == AF_INET6 ? "IPV6_RECVERR" : "IP_RECVERR",
 	    rc == 0 ? "ok (ICMP errors are queued)" : err_word(err),
-	    state_of(fd));
+	    dial_state_of(fd));
 dial:
 	err = 0;
 	d->connects++;
@@ -484,10 +394,10 @@ dial:
 	    sa_fmt((struct sockaddr *)&a->sa, h, sizeof(h)),
 	    sock_state_name(st));
 	if (loop_watch(cfg->lp, &a->io, LOOP_WRITE) == -1) {
-		att_finish(a, 0, ST_CONNECT, errno, 0);
+		dial_att_finish(a, 0, ST_CONNECT, errno, 0);
 		return;
 	}
-	att_arm(a, cfg->timeout_ms);
+	dial_att_arm(a, cfg->timeout_ms);
 }
 
 int
@@ -566,7 +476,7 @@ dial_timer(struct loop *lp, struct loop_timer *t)
 		start_next(d);
 		round_check(d);
 	}
-	after(d);
+	dial_after(d);
 }
 
 /* The addresses of res in the order they are tried, with the port. */
@@ -594,7 +504,7 @@ connect_begin(struct dial *d)
 		return;
 	}
 	for (int i = 0; i < d->r.naddr; i++)
-		d->r.att[i].io.fd = -1;
+		d->r.att[i].io.fd = d->r.att[i].xj.fd = -1;
 	if (d->cfg->all) {
 		d->in_start++;
 		for (int i = 0; i < d->r.naddr; i++)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "expect.h"
 #include "icmp.h"
 #include "loop.h"
 #include "procnet.h"
@@ -51,7 +52,9 @@ struct dial_cfg {
 	void		*after_arg;
 };
 
-enum dial_aphase { DA_IDLE, DA_CONNECT, DA_SEND, DA_RECV, DA_DONE };
+/* DA_MATCH: a child matches the reply so far (the socket is not read) */
+enum dial_aphase { DA_IDLE, DA_CONNECT, DA_SEND, DA_RECV, DA_MATCH,
+	DA_DONE };
 
 /* One connection attempt to one address: the facts evidence works from. */
 struct dial_att {
@@ -78,6 +81,8 @@ struct dial_att {
 	int			 idx;
 	struct loop_io		 io;
 	struct loop_timer	 tm;
+	struct expect_job	 xj;		/* DA_MATCH: the child */
+	struct loop_io		 xio;		/* its pipe */
 	enum dial_aphase	 ph;
 	int			 cut_armed;
 };

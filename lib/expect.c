@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -325,31 +326,38 @@ expect_match(const regex_t *re, const char *buf, size_t len)
  * there to where it dies, so an ordinary pattern that can keep going
  * (a.*foo, [a-z]+[0-9]+z) costs time squared in the reply's length: 9 s
  * for 64 KB. A reply this short is matched here (the worst found: 4 ms
- * for 256 bytes); a longer one in a child, killed at the deadline.
+ * for 256 bytes); a longer one in a child, killed when its time is up.
  */
 int
-expect_match_by(const regex_t *re, const char *buf, size_t len,
-    int64_t deadline_ms)
+expect_start(struct expect_job *j, const regex_t *re, const char *buf,
+    size_t len)
 {
 	struct rlimit rl;
-	struct pollfd pf;
 	pid_t pid;
-	char ans = 0;
-	int pfd[2], st, n = 0;
+	char ans;
+	int pfd[2];
 
-	if (len <= INPROC_MAX)
-		return expect_match(re, buf, len);
-	if (clock_ms() >= deadline_ms)
+	j->pid = 0;
+	j->fd = -1;
+	if (len <= INPROC_MAX) {
+		errno = 0;
 		return -1;
+	}
 	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1)
-		return expect_match(re, buf, len);
+		return -1;
 	if ((pid = fork()) == -1) {
 		close(pfd[0]);
 		close(pfd[1]);
-		return expect_match(re, buf, len);
+		return -1;
 	}
 	if (pid == 0) {
-		close(pfd[0]);
+#ifdef SYS_close_range
+		/* hold no socket of the parent's open past its close() */
+		if (pfd[1] > 0)
+			(void)syscall(SYS_close_range, 0U,
+			    (unsigned)pfd[1] - 1, 0U);
+		(void)syscall(SYS_close_range, (unsigned)pfd[1] + 1, ~0U, 0U);
+#endif
 		rl.rlim_cur = rl.rlim_max = 0;
 		(void)setrlimit(RLIMIT_CORE, &rl);
 		ans = expect_match(re, buf, len) ? 'y' : 'n';
@@ -357,7 +365,64 @@ expect_match_by(const regex_t *re, const char *buf, size_t len,
 		_exit(0);
 	}
 	close(pfd[1]);
-	pf.fd = pfd[0];
+	j->pid = pid;
+	j->fd = pfd[0];
+	return 0;
+}
+
+int
+expect_collect(struct expect_job *j, int *matched)
+{
+	char ans;
+	ssize_t n;
+
+	if (j->pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	while ((n = read(j->fd, &ans, 1)) == -1 && errno == EINTR)
+		;
+	if (n == -1 && errno == EAGAIN)
+		return -1;
+	/* an answer, or the child died without one (killed, out of memory) */
+	expect_cancel(j);
+	if (n != 1) {
+		errno = ECHILD;
+		return -1;
+	}
+	*matched = ans == 'y';
+	return 0;
+}
+
+void
+expect_cancel(struct expect_job *j)
+{
+	int st;
+
+	if (j->pid > 0) {
+		(void)kill(j->pid, SIGKILL);
+		while (waitpid(j->pid, &st, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (j->fd != -1)
+		close(j->fd);
+	j->pid = 0;
+	j->fd = -1;
+}
+
+int
+expect_match_by(const regex_t *re, const char *buf, size_t len,
+    int64_t deadline_ms)
+{
+	struct expect_job j;
+	struct pollfd pf;
+	int m;
+
+	if (len > INPROC_MAX && clock_ms() >= deadline_ms)
+		return -1;
+	if (expect_start(&j, re, buf, len) == -1)
+		return expect_match(re, buf, len);
+	pf.fd = j.fd;
 	pf.events = POLLIN;
 	for (;;) {
 		int64_t left = deadline_ms - clock_ms();
@@ -366,18 +431,13 @@ expect_match_by(const regex_t *re, const char *buf, size_t len,
 			break;
 		if (poll(&pf, 1, (int)left) == -1 && errno != EINTR)
 			break;
-		n = (int)read(pfd[0], &ans, 1);
-		if (n != -1 || (errno != EAGAIN && errno != EINTR))
-			break;
+		if (expect_collect(&j, &m) == 0)
+			return m;
+		if (errno != EAGAIN)
+			return -1;
 	}
-	if (n != 1)
-		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	close(pfd[0]);
-	if (n != 1)
-		return -1;
-	return ans == 'y';
+	expect_cancel(&j);
+	return -1;
 }
 
 char *

@@ -8,6 +8,7 @@
 #include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define EXPECT_RE_FLAGS	(REG_EXTENDED | REG_NEWLINE | REG_NOSUB)
 
@@ -39,12 +40,42 @@ int	expect_compile(regex_t *re, const char *pat, char *err, size_t errlen);
 int	expect_match(const regex_t *re, const char *buf, size_t len);
 
 /*
+ * A match running in a child process, so that no pattern and no reply
+ * can hold up the caller: fd is readable when the child has answered (or
+ * died). pid 0 and fd -1 when none runs.
+ */
+struct expect_job {
+	pid_t	pid;
+	int	fd;
+};
+
+/*
+ * Starts matching re against buf[0..len-1] (as expect_match()) in a
+ * child; buf may change once this returns. Returns 0, or -1 when no child
+ * is started: a reply of a few hundred bytes or less (errno 0), which is
+ * matched fast enough in place, or no pipe or process to be had (errno
+ * set). After -1 the caller matches with expect_match(), unbounded.
+ */
+int	expect_start(struct expect_job *j, const regex_t *re, const char *buf,
+	    size_t len);
+
+/*
+ * Once j->fd is readable: sets *matched (1 or 0) and returns 0, the child
+ * reaped and j->fd closed. Returns -1 with errno EAGAIN when the child has
+ * not answered yet (j still runs), or ECHILD when it died without an
+ * answer (j is over).
+ */
+int	expect_collect(struct expect_job *j, int *matched);
+
+/* Kills and reaps j's child, if any, and closes j->fd. Idempotent. */
+void	expect_cancel(struct expect_job *j);
+
+/*
  * As expect_match(), but over by deadline_ms (a clock_ms() value) whatever
- * the pattern and the reply: a reply longer than a few hundred bytes is
- * matched in a child process, killed when the deadline comes first.
- * Returns 1 when re matches, 0 when not, -1 when that could not be told
- * by the deadline. It blocks until then; where no child can be made it
- * matches here, unbounded.
+ * the pattern and the reply, through expect_start(). Returns 1 when re
+ * matches, 0 when not, -1 when that could not be told by the deadline.
+ * It blocks until then: for callers with nothing else to do (an event
+ * loop watches expect_job.fd instead).
  */
 int	expect_match_by(const regex_t *re, const char *buf, size_t len,
 	    int64_t deadline_ms);
