@@ -4,6 +4,7 @@
 # pattern slow, and bytes meant for the terminal (escape sequences,
 # invalid UTF-8) in process names, hosts and replies.
 load helpers/common
+load helpers/connect
 
 setup() {
 	T=$BATS_TEST_TMPDIR
@@ -48,6 +49,53 @@ ms_since() {
 			--expect '(.*a){20}x' "127.0.0.1:$listen_port"
 		[[ "$output" == *'"reason":"expect-failed"'* && "$output" == *"cut off"* ]]
 	fi
+}
+
+# jfield PORT KEY: KEY of the --json result (in $output) for port PORT.
+jfield() {
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if r["port"] == int(sys.argv[1]):
+        print(r[sys.argv[2]])
+' "$1" "$2" <<<"$output"
+}
+
+@test "a costly match holds up no other target and leaves no child behind" {
+	require_python
+	local big slow quick pid t0
+	big=$(head -c 60000 /dev/zero | tr '\0' a)
+	start_listener es "$SOCKCTL" echo-server 0
+	slow=$listen_port
+	# the other target answers 300 ms after the request: while the first
+	# target's match runs (it ran in the loop, and held this up to -t)
+	PY_DELAY=0.3 PY_REPLY="$(printf 'a%.0s' {1..20})x" \
+		py_listener quick 127.0.0.1 reply
+	quick=$listen_port
+	# a targets file in this test's own directory names this run
+	printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$slow" "$quick" >"$T/targets"
+	t0=$EPOCHREALTIME
+	sc 10 --json -v -t 2s connect --send "$big" --expect '(.*a){20}x' \
+		--targets "$T/targets"
+	# the run is bounded by -t, with a margin for a slow machine
+	[ "$(ms_since "$t0")" -lt 4500 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(jfield "$quick" reason)" = ok ]
+	# its own measurement: done long before the other's match was cut off
+	python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 1000)' \
+		"$(jfield "$quick" elapsed_ms)"
+	[ "$(jfield "$slow" reason)" = expect-failed ]
+	# glibc's matcher is cut off at -t (musl's ends in time, no match)
+	[[ "$(jfield "$slow" message)" == *"cut off at the time limit (2000 ms)"* ||
+	   "$(jfield "$slow" message)" == *"did not match"* ]]
+	# the match ran in a child, which is gone (killed, or done) and reaped:
+	# nothing of this run is left
+	[[ "$stderr" =~ "expect: matching 60000 bytes in child pid "([0-9]+) ]]
+	pid=${BASH_REMATCH[1]}
+	! kill -0 "$pid" 2>/dev/null
+	run pgrep -f -- "$T/targets"
+	[ "$status" -eq 1 ]
 }
 
 @test "an ordinary pattern still matches a long reply" {

@@ -10,11 +10,12 @@ require_python() {
 # "listening on ADDR:PORT" (so start_listener reads it) and lives at most
 # 30 s. MODE: hold (listens, never accepts), full (backlog 0, queue filled
 # by its own connections: new SYNs are dropped), close (accepts, closes at
-# once), reset (accepts, resets at once).
+# once), reset (accepts, resets at once), reply (accepts, reads the
+# request, then after $PY_DELAY seconds sends $PY_REPLY and closes).
 py_listener() {
 	local name=$1 addr=$2 mode=$3
 	start_listener "$name" timeout -k 5 30 python3 -c '
-import socket, sys, time, struct
+import os, socket, sys, time, struct
 addr, mode = sys.argv[1], sys.argv[2]
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM)
@@ -46,6 +47,27 @@ while time.time() < end:
         if mode == "reset":
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                 struct.pack("ii", 1, 0))
+        c.close()
+    elif mode == "reply":
+        s.settimeout(1)
+        try:
+            c, _ = s.accept()
+        except socket.timeout:
+            continue
+        c.settimeout(2)
+        try:
+            c.recv(65536)
+        except OSError:
+            pass
+        time.sleep(float(os.environ.get("PY_DELAY", "0")))
+        c.sendall(os.environ.get("PY_REPLY", "").encode())
+        # a FIN, not a reset: read what is left until the client closes
+        c.shutdown(socket.SHUT_WR)
+        try:
+            while c.recv(65536):
+                pass
+        except OSError:
+            pass
         c.close()
     else:
         time.sleep(1)

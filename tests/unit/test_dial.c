@@ -1,7 +1,9 @@
 /*
  * lib/dial over a real event loop, on loopback only: a listener made
- * here (port 0) that answers "hello\n" and closes, a port that refuses,
- * a family that does not fit, and the trace of each stage in order.
+ * here (port 0) that answers "hello\n" (or a long reply) and closes, a
+ * port that refuses, a family that does not fit, the trace of each stage
+ * in order, and a long reply matched in a child that is cut off by the
+ * attempt's timer and reaped.
  */
 #include <errno.h>
 #include <math.h>
@@ -10,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../lib/addr.h"
+#include "../../lib/diag.h"
 #include "../../lib/dial.h"
 #include "../../lib/expect.h"
 #include "../../lib/loop.h"
@@ -21,6 +25,8 @@
 static char tbuf[8192];
 static size_t tlen;
 static int ndone;
+static const char *srv_msg = "hello\n";
+static size_t srv_len = 6;
 
 static void __attribute__((format(printf, 2, 3)))
 trace(void *arg, const char *fmt, ...)
@@ -46,7 +52,7 @@ done(struct dial *d, void *arg)
 	loop_stop(arg);
 }
 
-/* The test's own server: accept, say hello, close. */
+/* The test's own server: accept, say srv_msg (what fits), close. */
 static void
 srv_io(struct loop *lp, struct loop_io *io, int ev)
 {
@@ -55,7 +61,7 @@ srv_io(struct loop *lp, struct loop_io *io, int ev)
 	(void)lp;
 	(void)ev;
 	while ((fd = accept(io->fd, NULL, NULL)) != -1) {
-		(void)send(fd, "hello\n", 6, MSG_NOSIGNAL);
+		(void)send(fd, srv_msg, srv_len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		close(fd);
 	}
 }
@@ -181,6 +187,63 @@ main(void)
 	CHECK(d.r.att[0].stage == ST_EXPECT);
 	CHECK(d.r.att[0].dx != 0 && d.r.att[0].rlen == 6);
 	dial_round_free(&d.r);
+	regfree(&re);
+
+	/* a long reply is matched in a child, over the loop, and reaped */
+	static char big[40001];
+	memset(big, 'a', sizeof(big) - 1);
+	memcpy(big + 1000, "OK", 2);
+	srv_msg = big;
+	srv_len = 2000;
+	CHECK(expect_compile(&re, "a{900}OK", err, sizeof(err)) == 0);
+	run_round(&cfg, &d, "127.0.0.1", port);
+	CHECK(ndone == 1 && d.r.att[0].ok == 1 && d.r.att[0].rlen == 2000);
+	CHECK(strstr(tbuf, "t: expect: matching 2000 bytes in child pid ") !=
+	    NULL && strstr(tbuf, "t: expect: matched") != NULL);
+	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
+	dial_round_free(&d.r);
+	regfree(&re);
+
+	/* one glibc takes seconds for: cut off by the attempt's timer, the
+	 * child killed and reaped (musl's matcher ends in time: no match) */
+	srv_len = sizeof(big) - 1;
+	big[1000] = big[1001] = 'a';
+	cfg.timeout_ms = 300;
+	CHECK(expect_compile(&re, "(.*a){20}x", err, sizeof(err)) == 0);
+	run_round(&cfg, &d, "127.0.0.1", port);
+	CHECK(ndone == 1 && d.r.att[0].ok == 0);
+	CHECK(d.r.att[0].stage == ST_EXPECT && d.r.att[0].rlen > 256);
+	CHECK(d.r.att[0].dx == DX_EXPECT_CUT ||
+	    d.r.att[0].dx == DX_EXPECT_MISMATCH);
+	CHECK(d.r.att[0].end_ns - d.r.att[0].est_ns < 1000000000LL);
+	CHECK(d.r.att[0].xj.pid == 0 && d.r.att[0].xj.fd == -1);
+	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
+	dial_round_free(&d.r);
+
+	/* start, not answered yet, cancel: nothing is left */
+	struct expect_job j;
+	int m = -1;
+
+	CHECK(expect_start(&j, &re, big, 100) == -1 && errno == 0);
+	CHECK(expect_start(&j, &re, big, sizeof(big) - 1) == 0);
+	CHECK(j.pid > 0 && j.fd != -1);
+	CHECK(expect_collect(&j, &m) == -1 && errno == EAGAIN && m == -1);
+	expect_cancel(&j);
+	CHECK(j.pid == 0 && j.fd == -1);
+	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
+	expect_cancel(&j);			/* idempotent */
+	/* a cheap one is collected once its answer is in, and reaped */
+	regfree(&re);
+	CHECK(expect_compile(&re, "^a+$", err, sizeof(err)) == 0);
+	CHECK(expect_start(&j, &re, big, sizeof(big) - 1) == 0);
+	for (int i = 0; i < 500 && expect_collect(&j, &m) == -1 &&
+	    errno == EAGAIN; i++)
+		usleep(10000);
+	CHECK(m == 1 && j.pid == 0 && j.fd == -1);
+	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
+	cfg.timeout_ms = 2000;
+	srv_msg = "hello\n";
+	srv_len = 6;
 	cfg.re = NULL;
 	regfree(&re);
 	loop_unwatch(cfg.lp, &srv);
