@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -333,7 +334,7 @@ expect_start(struct expect_job *j, const regex_t *re, const char *buf,
     size_t len)
 {
 	struct rlimit rl;
-	pid_t pid;
+	pid_t pid, parent;
 	char ans;
 	int pfd[2];
 
@@ -345,12 +346,17 @@ expect_start(struct expect_job *j, const regex_t *re, const char *buf,
 	}
 	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) == -1)
 		return -1;
+	parent = getpid();
 	if ((pid = fork()) == -1) {
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
 	}
 	if (pid == 0) {
+		/* a parent killed before it could kill this takes it along */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
 #ifdef SYS_close_range
 		/* hold no socket of the parent's open past its close() */
 		if (pfd[1] > 0)
