@@ -116,18 +116,18 @@ upcase(char *p, size_t n)
 }
 
 /*
- * For the trace: ", TCP state X" and what follows (when), or "" for a Unix
- * socket, which has no TCP state.
+ * For the trace: pre, "TCP state X" and post, or "" for a Unix socket,
+ * which has no TCP state.
  */
 static const char *
-tcp_state(const struct server *s, int fd, const char *when)
+tcp_state(const struct server *s, int fd, const char *pre, const char *post)
 {
 	static char buf[64];
 
 	if (s->is_unix)
 		return "";
-	snprintf(buf, sizeof(buf), ", TCP state %s%s",
-	    sock_state_name(sock_tcp_state(fd, NULL)), when);
+	snprintf(buf, sizeof(buf), "%sTCP state %s%s", pre,
+	    sock_state_name(sock_tcp_state(fd, NULL)), post);
 	return buf;
 }
 
@@ -294,7 +294,7 @@ conn_close(struct server *s, struct conn *k, int by_client, enum why why,
 	loop_unwatch(s->l, &k->io);
 	if (s->c->trace)
 		out_trace(s->c, "close(fd %d)%s (%s)", k->io.fd,
-		    tcp_state(s, k->io.fd, " before it"),
+		    tcp_state(s, k->io.fd, ": ", " before it"),
 		    by_client ? "the client closed first" : "we close first");
 	close(k->io.fd);
 	list_del(s, k);
@@ -396,7 +396,7 @@ conn_read(struct server *s, struct conn *k)
 		if (s->c->trace)
 			out_trace(s->c, "recv(fd %d): EOF, %s%s", k->io.fd,
 			    s->is_unix ? "the client shut its side or closed" :
-			    "the client's FIN", tcp_state(s, k->io.fd, ""));
+			    "the client's FIN", tcp_state(s, k->io.fd, "; ", ""));
 		return 0;
 	}
 	out_trace(s->c, "recv(fd %d): %zd bytes", k->io.fd, n);
@@ -592,7 +592,7 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 			    s->lio.fd, fd, s->is_unix && len <= sizeof(
 			    sa_family_t) ? "an unbound client socket" :
 			    sa_fmt((struct sockaddr *)&ss, peer, sizeof(peer)),
-			    tcp_state(s, fd, ""));
+			    tcp_state(s, fd, ", ", ""));
 		}
 		if (s->nopen > s->max_open)
 			s->max_open = s->nopen;
