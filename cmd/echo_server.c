@@ -651,7 +651,8 @@ int
 cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	int upper = 0, once = 0, npos, rc, eai = 0, sig, unlink_stale = 0;
+	int upper = 0, once = 0, npos, rc, sig, unlink_stale = 0;
+	struct fail f;
 	struct stat own;
 	long long max_conns = 0, count = 0;
 	int64_t idle_ms = 0;
@@ -687,13 +688,12 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		return out_usage(c, "--once and --count exclude each other");
 	if (once)
 		count = 1;
-	rc = srv_addr(npos, argv + 1, c->family, 0, &ss, err, sizeof(err),
-	    &eai);
+	rc = srv_addr(npos, argv + 1, c->family, 0, c->timeout_ms, &ss, err,
+	    sizeof(err), &f);
 	if (rc == -1)
 		return out_usage(c, "%s", err);
 	if (rc == -2)
-		return out_server_failed(c, NULL, 0, ST_RESOLVE,
-		    eai == EAI_SYSTEM ? errno : 0, eai == EAI_SYSTEM ? 0 : eai,
+		return out_server_failed(c, NULL, 0, f.stage, f.err, f.eai,
 		    argv[1]);
 
 	s = calloc(1, sizeof(*s));

@@ -23,6 +23,7 @@
 #include "../lib/findings.h"
 #include "../lib/om.h"
 #include "../lib/opt.h"
+#include "../lib/resolve.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -74,10 +75,12 @@ struct run {
 static int
 parse_target(struct run *u, const char *a, struct target *t)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct addrinfo *res = NULL;
 	struct endpoint ep;
 	char err[256];
 	struct stat st;
+	double waited;
+	int rc, e;
 
 	memset(t, 0, sizeof(*t));
 	t->arg = a;
@@ -102,16 +105,18 @@ parse_target(struct run *u, const char *a, struct target *t)
 	t->port = ep.port;
 	if (ep.host[0] == '\0')
 		return 0;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = u->c->family;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(ep.host, NULL, &hints, &res) != 0 || res == NULL)
+	rc = rs_lookup(ep.host, u->c->family, u->c->timeout_ms, &res, &e,
+	    &waited);
+	if (rc != 0 || (t->naddr = rs_addrs(res, ep.port, t->addr,
+	    MAX_ADDRS)) == 0) {
+		if (res != NULL)
+			freeaddrinfo(res);
 		return out_usage(u->c, "cannot resolve '%.60s' in target "
-		    "'%.60s' (give a numeric address)", ep.host, a);
-	for (ai = res; ai != NULL && t->naddr < MAX_ADDRS; ai = ai->ai_next)
-		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
-			memcpy(&t->addr[t->naddr++], ai->ai_addr,
-			    ai->ai_addrlen);
+		    "'%.60s' (%s; give a numeric address)", ep.host, a,
+		    rc == RS_CUT ? "no answer within -t" : rc == 0 ?
+		    "no IPv4 or IPv6 address" : rc == EAI_SYSTEM ?
+		    strerror(e) : gai_strerror(rc));
+	}
 	freeaddrinfo(res);
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include "../lib/evunix.h"
 #include "../lib/opt.h"
 #include "../lib/procnet.h"
+#include "../lib/resolve.h"
 #include "../lib/sock.h"
 #include "../lib/srv.h"
 #include "../lib/unixsock.h"
@@ -110,111 +111,30 @@ proto_name(const struct bind_opts *o)
 	return o->udp ? "udp" : "tcp";
 }
 
-/* ", TCP state LISTEN" as the kernel reports it after a stage; UDP: "". */
-static const char *
-tcp_state(const struct bind_opts *o, int fd, char *buf, size_t len)
-{
-	if (o->udp)
-		return "";
-	snprintf(buf, len, ", TCP state %s",
-	    sock_state_name(sock_tcp_state(fd, NULL)));
-	return buf;
-}
-
-/* "EADDRINUSE (Address already in use)" for the trace. */
-static const char *
-err_text(int err, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s (%s)", errname(err) ? errname(err) : "errno",
-	    strerror(err));
-	return buf;
-}
-
-/* Sets one int socket option and traces it; returns 0 or -1 (errno). */
-static int
-set_opt(const struct ctx *c, const struct bind_opts *o, int fd, int level,
-    int name, const char *label, int val)
-{
-	char st[64], eb[128];
-
-	if (setsockopt(fd, level, name, &val, sizeof(val)) == -1) {
-		int err = errno;
-
-		out_trace(c, "setsockopt(%s, %d): %s", label, val,
-		    err_text(err, eb, sizeof(eb)));
-		errno = err;
-		return -1;
-	}
-	out_trace(c, "setsockopt(%s, %d) ok%s", label, val,
-	    tcp_state(o, fd, st, sizeof(st)));
-	return 0;
-}
-
 /*
  * Creates, configures, binds and (TCP) listens, tracing each stage with
- * the TCP state after it. v6only is IPV6_V6ONLY for an AF_INET6 socket.
- * Returns the socket, or -1 with *stage and *err set; errno survives the
- * cleanup close().
+ * the TCP state after it. v6only is IPV6_V6ONLY for an AF_INET6 socket
+ * (set either way: the kernel's default is net.ipv6.bindv6only).
+ * Returns the socket, or -1 with *stage and *err set (errno too).
  */
 static int
 try_bind(const struct ctx *c, const struct bind_opts *o,
     const struct sockaddr *sa, int reuseaddr, int v6only, enum stage *stage,
     int *err)
 {
-	char as[ADDRSTR_MAX], st[64], eb[128];
-	int fd, type = o->udp ? SOCK_DGRAM : SOCK_STREAM;
+	struct sock_opts so = {
+		.type = o->udp ? SOCK_DGRAM : SOCK_STREAM,
+		.reuseaddr = reuseaddr, .reuseport = o->reuseport,
+		.v6only = v6only, .backlog = SOMAXCONN,
+	};
+	struct fail f;
+	int fd;
 
-	*stage = ST_SOCKET;
-	fd = socket(sa->sa_family, type | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		*err = errno;
-		out_trace(c, "socket(%s, %s): %s", sock_family_name(
-		    sa->sa_family), sock_type_name(type), err_text(*err, eb,
-		    sizeof(eb)));
-		errno = *err;
-		return -1;
-	}
-	out_trace(c, "socket(%s, %s) = fd %d%s", sock_family_name(
-	    sa->sa_family), sock_type_name(type), fd, tcp_state(o, fd, st,
-	    sizeof(st)));
-	*stage = ST_SETSOCKOPT;
-	if (reuseaddr && set_opt(c, o, fd, SOL_SOCKET, SO_REUSEADDR,
-	    "SO_REUSEADDR", 1) == -1)
-		goto fail;
-	if (o->reuseport && set_opt(c, o, fd, SOL_SOCKET, SO_REUSEPORT,
-	    "SO_REUSEPORT", 1) == -1)
-		goto fail;
-	/* set either way: the kernel's default is net.ipv6.bindv6only */
-	if (sa->sa_family == AF_INET6 && set_opt(c, o, fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, "IPV6_V6ONLY", v6only) == -1)
-		goto fail;
-	*stage = ST_BIND;
-	sa_fmt(sa, as, sizeof(as));
-	if (bind(fd, sa, sa_len(sa)) == -1) {
-		*err = errno;
-		out_trace(c, "bind(%s): %s", as, err_text(*err, eb, sizeof(eb)));
-		goto fail_traced;
-	}
-	out_trace(c, "bind(%s) ok%s", as, tcp_state(o, fd, st, sizeof(st)));
-	if (!o->udp) {
-		*stage = ST_LISTEN;
-		if (listen(fd, SOMAXCONN) == -1) {
-			*err = errno;
-			out_trace(c, "listen(backlog %d): %s", SOMAXCONN,
-			    err_text(*err, eb, sizeof(eb)));
-			goto fail_traced;
-		}
-		out_trace(c, "listen(backlog %d) ok%s", SOMAXCONN,
-		    tcp_state(o, fd, st, sizeof(st)));
-	}
+	fd = sock_open(sa, &so, NULL, &f, c->trace ? out_trace_cb : NULL,
+	    (void *)c);
+	*stage = f.stage;
+	*err = f.err;
 	return fd;
-fail:
-	*err = errno;
-fail_traced:
-	out_trace(c, "close(fd %d)", fd);
-	close(fd);
-	errno = *err;
-	return -1;
 }
 
 /* A note when the port lies in the ephemeral range and is not reserved. */
@@ -365,10 +285,11 @@ dual_note(struct probe *p)
 
 /* The addresses to probe: those of the endpoint, or both wildcards. */
 static int
-addresses(const struct ctx *c, const struct endpoint *ep, int udp,
-    struct sockaddr_storage *out, int max, struct result *fail)
+addresses(const struct ctx *c, const struct endpoint *ep,
+    struct sockaddr_storage *out, int max, struct result *fail,
+    double *waited_ms)
 {
-	struct addrinfo hints, *res, *ai;
+	struct addrinfo *res;
 	int n = 0, rc;
 
 	if (ep->host[0] == '\0') {
@@ -394,94 +315,18 @@ addresses(const struct ctx *c, const struct endpoint *ep, int udp,
 		}
 		return 1;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = c->family;
-	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(ep->host, NULL, &hints, &res);
+	rc = rs_lookup(ep->host, c->family, c->timeout_ms, &res, &fail->err,
+	    waited_ms);
 	if (rc != 0) {
 		fail->stage = ST_RESOLVE;
-		fail->eai = rc;
-		if (rc == EAI_SYSTEM) {
-			fail->eai = 0;
-			fail->err = errno;
-		}
+		fail->eai = rc == RS_CUT || rc == EAI_SYSTEM ? 0 : rc;
+		if (rc != RS_CUT && rc != EAI_SYSTEM)
+			fail->err = 0;
 		return -1;
 	}
-	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
-		int dup = 0;
-
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
-		sa_set_port((struct sockaddr *)&out[n], ep->port);
-		for (int i = 0; i < n; i++)
-			dup |= memcmp(&out[i], &out[n], sizeof(out[n])) == 0;
-		if (!dup)
-			n++;
-	}
+	n = rs_addrs(res, ep->port, out, max);
 	freeaddrinfo(res);
 	return n;
-}
-
-/* Prints "holding ADDR:PORT (proto) for DUR" (or the JSON event). */
-static void
-hold_line(const struct ctx *c, const struct bind_opts *o,
-    const struct probe *p)
-{
-	char as[ADDRSTR_MAX];
-	struct jbuf jb;
-
-	sa_fmt((const struct sockaddr *)&p->ss, as, sizeof(as));
-	/* under -q too: a script needs the address (SPEC, -q) */
-	if (!c->json || c->quiet) {
-		fprintf(c->out, "holding %s (%s) for %.3gs\n", as, proto_name(o),
-		    (double)o->hold_ms / 1000);
-		fflush(c->out);
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "holding");
-	jb_kstr(&jb, "command", c->cmd);
-	jb_kstr(&jb, "target", as);
-	jb_kstr(&jb, "address", p->r.address);
-	jb_kint(&jb, "port", p->r.port);
-	jb_kstr(&jb, "family", family_name(p->ss.ss_family));
-	jb_kstr(&jb, "proto", proto_name(o));
-	jb_kint(&jb, "hold_ms", o->hold_ms);
-	jb_obj_close(&jb);
-	out_json(c, &jb);
-	jb_free(&jb);
-}
-
-/* "holding PATH (stream) for DUR", or the JSON event, for a Unix socket. */
-static void
-hold_line_unix(const struct ctx *c, const struct bind_opts *o,
-    const char *path, const char *proto)
-{
-	struct jbuf jb;
-
-	/* under -q too: a script needs the address (SPEC, -q) */
-	if (!c->json || c->quiet) {
-		fprintf(c->out, "holding %s (%s) for %.3gs\n", path, proto,
-		    (double)o->hold_ms / 1000);
-		fflush(c->out);
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "holding");
-	jb_kstr(&jb, "command", c->cmd);
-	jb_kstr(&jb, "target", path);
-	jb_kstr(&jb, "address", path);
-	jb_knull(&jb, "port");
-	jb_kstr(&jb, "family", "unix");
-	jb_kstr(&jb, "proto", proto);
-	jb_kint(&jb, "hold_ms", o->hold_ms);
-	jb_obj_close(&jb);
-	out_json(c, &jb);
-	jb_free(&jb);
 }
 
 /*
@@ -535,7 +380,7 @@ probe_unix(const struct ctx *c, const struct bind_opts *o,
 	    proto, o->udp ? "bound" : "bound and listening", o->hold ? "" :
 	    ", then closed", waited ? " (free after waiting)" : "");
 	if (o->hold) {
-		hold_line_unix(c, o, ep->host, proto);
+		out_holding(c, proto, (struct sockaddr *)&ss, o->hold_ms);
 		hold_wait(o->hold_ms);
 	}
 	out_trace(c, "close(fd %d)", fd);
@@ -563,6 +408,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	char err[256];
 	int npos, rc, n, code = 0;
 	long sysv6 = 0;
+	double waited_ms = 0;
 
 	memset(&o, 0, sizeof(o));
 	opts_fill(opts, &o);
@@ -593,7 +439,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	else
 		snprintf(fail.target, sizeof(fail.target), "%s%s%s", ep.host,
 		    ep.host[0] ? ":" : "", ep.port_str);
-	n = addresses(c, &ep, o.udp, addrs, MAX_ADDRS, &fail);
+	n = addresses(c, &ep, addrs, MAX_ADDRS, &fail, &waited_ms);
 	if (n <= 0) {
 		if (n == 0) {
 			fail.stage = ST_RESOLVE;
@@ -607,8 +453,10 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 
 			memset(&f, 0, sizeof(f));
 			f.host = ep.host;
-			f.eai = fail.eai != 0 ? fail.eai : EAI_SYSTEM;
-			f.err = fail.err;
+			f.cut = fail.eai == 0 && fail.err == ETIMEDOUT;
+			f.waited_ms = waited_ms;
+			f.eai = fail.eai != 0 || f.cut ? fail.eai : EAI_SYSTEM;
+			f.err = f.cut ? 0 : fail.err;
 			f.naddr = -1;
 			evdns_explain(c, &f, &fail);
 		}
@@ -636,7 +484,8 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		result_init(&p[i].r, c);
 		probe_one(c, &o, &p[i]);
 		if (o.hold && p[i].fd != -1)
-			hold_line(c, &o, &p[i]);
+			out_holding(c, proto_name(&o), (struct sockaddr *)&p[i].ss,
+			    o.hold_ms);
 	}
 	for (int i = 0; i < n; i++)
 		if (p[i].bare && !o.v6only && p[i].ss.ss_family == AF_INET6 &&

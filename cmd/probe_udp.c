@@ -126,50 +126,6 @@ struct xchg {
 	int			 is_unix;	/* AF_UNIX: a full receiver waits */
 };
 
-/*
- * Looks host up on a resolver thread, for at most ms: a resolver that does
- * not answer must not hold the probe past -t. Returns getaddrinfo()'s
- * code with *res, or -1 when no answer came in time (*waited_ms says how
- * long it was waited for).
- */
-static int
-lookup(const char *host, int family, int64_t ms, struct addrinfo **res,
-    int *err, double *waited_ms)
-{
-	struct rs_req *rq;
-	struct pollfd p;
-	int64_t t0 = clock_ns(), end;
-	int pfd[2], eai = 0, rc;
-
-	*res = NULL;
-	*err = 0;
-	if (pipe2(pfd, O_CLOEXEC) == -1 || (rq = rs_start(host, family,
-	    pfd[1])) == NULL) {
-		/* no thread or no pipe: resolve in place, unbounded */
-		rc = rs_sync(host, family, res);
-		*err = errno;
-		return rc;
-	}
-	p.fd = pfd[0];
-	p.events = POLLIN;
-	do {
-		int64_t left = ms - (clock_ns() - t0) / 1000000;
-
-		rc = poll(&p, 1, left < 0 ? 0 : (int)left);
-	} while (rc == -1 && errno == EINTR);
-	*waited_ms = (double)(clock_ns() - t0) / 1e6;
-	if (rc <= 0) {
-		/* its thread writes to pfd[1] when getaddrinfo returns, so
-		 * both ends stay open until exit */
-		rs_abandon(rq);
-		return -1;
-	}
-	(void)rs_collect(rq, res, &eai, err, &end);
-	close(pfd[0]);
-	close(pfd[1]);
-	return eai;
-}
-
 /* Resolves ep into *ss. Explains the failure in r and returns -1. */
 static int
 resolve(const struct ctx *c, const struct endpoint *ep,
@@ -190,13 +146,13 @@ resolve(const struct ctx *c, const struct endpoint *ep,
 	}
 	out_trace(c, "resolve %s (at most %lld ms)", ep->host,
 	    (long long)c->timeout_ms);
-	rc = lookup(ep->host, c->family, c->timeout_ms, &res, &err,
+	rc = rs_lookup(ep->host, c->family, c->timeout_ms, &res, &err,
 	    &f.waited_ms);
 	if (rc != 0) {
-		out_trace(c, "resolve %s: %s", ep->host, rc == -1 ?
+		out_trace(c, "resolve %s: %s", ep->host, rc == RS_CUT ?
 		    "no answer in time" : gai_strerror(rc));
-		f.cut = rc == -1;
-		f.eai = rc == -1 ? 0 : rc;
+		f.cut = rc == RS_CUT;
+		f.eai = rc == RS_CUT ? 0 : rc;
 		f.err = err;
 		f.naddr = -1;
 		evdns_explain(c, &f, r);

@@ -272,7 +272,8 @@ int
 cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	int upper = 0, npos, rc, eai = 0, sig, fd = -1, unlink_stale = 0;
+	int upper = 0, npos, rc, sig, fd = -1, unlink_stale = 0;
+	struct fail f;
 	long long count = 0;
 	struct stat own;
 	const struct opt opts[] = {
@@ -294,13 +295,12 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	rc = srv_addr(npos, argv + 1, c->family, 1, &ss, err, sizeof(err),
-	    &eai);
+	rc = srv_addr(npos, argv + 1, c->family, 1, c->timeout_ms, &ss, err,
+	    sizeof(err), &f);
 	if (rc == -1)
 		return out_usage(c, "%s", err);
 	if (rc == -2)
-		return out_server_failed(c, NULL, 1, ST_RESOLVE,
-		    eai == EAI_SYSTEM ? errno : 0, eai == EAI_SYSTEM ? 0 : eai,
+		return out_server_failed(c, NULL, 1, f.stage, f.err, f.eai,
 		    argv[1]);
 
 	u = calloc(1, sizeof(*u));

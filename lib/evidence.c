@@ -22,6 +22,7 @@
 #include "evidence.h"
 #include "evunix.h"
 #include "procnet.h"
+#include "sock.h"
 #include "sysinfo.h"
 
 #define MAX_HOLDERS	64
@@ -36,41 +37,26 @@
 static int
 try_reuseaddr(const struct sockaddr *sa, const struct ev_how *how)
 {
-	int fd, on = 1, v6only = how->v6only != 0, err = 0;
+	struct sock_opts o = {
+		.type = how->udp ? SOCK_DGRAM : SOCK_STREAM, .reuseaddr = 1,
+		.reuseport = how->reuseport, .v6only = how->v6only != 0,
+		.backlog = SOCK_NO_LISTEN,
+	};
+	struct fail f;
+	int fd;
 
-	fd = socket(sa->sa_family, (how->udp ? SOCK_DGRAM : SOCK_STREAM) |
-	    SOCK_CLOEXEC, 0);
+	fd = sock_open(sa, &o, NULL, &f, NULL, NULL);
 	if (fd == -1)
-		return errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    (how->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
-	    sizeof(on)) == -1) ||
-	    (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &v6only, sizeof(v6only)) == -1) ||
-	    bind(fd, sa, sa_len(sa)) == -1)
-		err = errno;
+		return f.err;
 	close(fd);
-	return err;
-}
-
-/* Returns whether sa is 0.0.0.0 or ::. */
-static int
-is_wildcard(const struct sockaddr *sa)
-{
-	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
-
-	if (sa->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
-		    htonl(INADDR_ANY);
-	return memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &any6,
-	    sizeof(any6)) == 0;
+	return 0;
 }
 
 /* Whether sa is the IPv6 wildcard [::]. */
 static int
 is_any6(const struct sockaddr *sa)
 {
-	return sa->sa_family == AF_INET6 && is_wildcard(sa);
+	return sa->sa_family == AF_INET6 && sa_is_wildcard(sa);
 }
 
 /* Adds an owner object to the JSON "owners" list. */
@@ -120,10 +106,10 @@ overlap_note(const struct ctx *c, struct result *r, const struct sockaddr *a,
 	const struct sockaddr *h = (const struct sockaddr *)&x->sock.local;
 	char as[ADDRSTR_MAX], hs[ADDRSTR_MAX];
 
+	if (sa_same_addr(a, h))
+		return 0;
 	sa_fmt(a, as, sizeof(as));
 	sa_fmt(h, hs, sizeof(hs));
-	if (strcmp(as, hs) == 0)
-		return 0;
 	if (is_any6(a) && !how->v6only && h->sa_family == AF_INET) {
 		result_cause(r, "a [::] socket takes IPv4 too unless it sets "
 		    "IPV6_V6ONLY (off by default: net.ipv6.bindv6only = %ld), "
@@ -140,10 +126,10 @@ overlap_note(const struct ctx *c, struct result *r, const struct sockaddr *a,
 			result_cause(r, "%s may be dual-stack (IPV6_V6ONLY "
 			    "off; /proc/net does not say): then it takes IPv4 "
 			    "too and blocks %s", hs, as);
-	} else if (is_wildcard(h))
+	} else if (sa_is_wildcard(h))
 		result_cause(r, "the wildcard %s holds the port on every local "
 		    "address, %s included", hs, as);
-	else if (is_wildcard(a))
+	else if (sa_is_wildcard(a))
 		result_cause(r, "%s blocks the wildcard %s: a wildcard bind "
 		    "needs the port free on every address", hs, as);
 	return 0;
@@ -160,14 +146,10 @@ conflicts(const struct sockaddr *a, const struct ev_how *how,
     const struct pn_holder *h)
 {
 	const struct sockaddr *hs = (const struct sockaddr *)&h->sock.local;
-	char x[ADDRSTR_MAX], y[ADDRSTR_MAX];
 
-	if (hs->sa_family == a->sa_family) {
-		if (is_wildcard(a) || is_wildcard(hs))
-			return 1;
-		return strcmp(sa_fmt_host(a, x, sizeof(x)),
-		    sa_fmt_host(hs, y, sizeof(y))) == 0;
-	}
+	if (hs->sa_family == a->sa_family)
+		return sa_is_wildcard(a) || sa_is_wildcard(hs) ||
+		    sa_same_addr(a, hs);
 	/* a [::] without IPV6_V6ONLY holds the port for IPv4 too */
 	if (a->sa_family == AF_INET && is_any6(hs))
 		return h->sock.v6only == 1 ? 0 : h->sock.v6only == 0 ? 1 : 2;
@@ -751,8 +733,10 @@ resolve_failed(const struct ctx *c, struct result *r, const char *target,
 		*colon = '\0';
 	memset(&f, 0, sizeof(f));
 	f.host = host;
-	f.eai = eai;
-	f.err = err;
+	f.cut = eai == 0 && err == ETIMEDOUT;
+	f.waited_ms = f.cut ? (double)c->timeout_ms : 0;
+	f.eai = f.cut ? 0 : eai;
+	f.err = f.cut ? 0 : err;
 	f.naddr = -1;
 	evdns_explain(c, &f, r);
 }

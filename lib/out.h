@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "reason.h"
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -44,41 +45,6 @@ struct ctx {
 	void		(*errsink)(void *, const char *, size_t);
 	void		*errsink_arg;
 };
-
-/* A growable buffer holding JSON text. */
-struct jbuf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-	int	 depth;
-	int	 fragment;	/* made by jb_fragment() */
-	unsigned char first[16];	/* no comma needed yet, per depth */
-};
-
-/*
- * jb_init() starts an empty buffer; jb_fragment() one whose keys each get
- * a leading comma, to be appended inside an object opened elsewhere.
- * Allocation failure aborts: a JSON line is small and bounded.
- */
-void	jb_init(struct jbuf *jb);
-void	jb_fragment(struct jbuf *jb);
-void	jb_free(struct jbuf *jb);
-void	jb_reset(struct jbuf *jb);
-void	jb_obj_open(struct jbuf *jb);	/* { (as a value, inside arrays) */
-void	jb_obj_close(struct jbuf *jb);
-void	jb_arr_open(struct jbuf *jb, const char *key);
-void	jb_arr_close(struct jbuf *jb);
-void	jb_kobj_open(struct jbuf *jb, const char *key);
-void	jb_kstr(struct jbuf *jb, const char *key, const char *val); /* NULL: null */
-void	jb_kint(struct jbuf *jb, const char *key, long long val);
-void	jb_knum(struct jbuf *jb, const char *key, double val);	/* NaN: null */
-void	jb_kbool(struct jbuf *jb, const char *key, int val);
-void	jb_knull(struct jbuf *jb, const char *key);
-void	jb_str(struct jbuf *jb, const char *val);	/* array element */
-void	jb_int(struct jbuf *jb, long long val);		/* array element */
-
-/* Appends val as a quoted, escaped JSON string (NULL gives null). */
-void	jb_quote(struct jbuf *jb, const char *val);
 
 /* One probe result: every key of the SPEC's JSON form. */
 struct result {
@@ -158,6 +124,14 @@ void	out_json(const struct ctx *c, const struct jbuf *jb);
 struct sockaddr;
 void	out_listening(const struct ctx *c, const char *proto,
 	    const struct sockaddr *sa);
+
+/*
+ * probe-bind --hold's line, "holding ADDR (PROTO) for DUR" (or the JSON
+ * event "holding"), flushed. Under -q too, in text: a script needs the
+ * address.
+ */
+void	out_holding(const struct ctx *c, const char *proto,
+	    const struct sockaddr *sa, int64_t hold_ms);
 
 /* With -v, writes "[   12.345 ms] " and the message to stderr. */
 void	out_trace(const struct ctx *c, const char *fmt, ...)

@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +151,69 @@ rs_abandon(struct rs_req *r)
 		pthread_mutex_destroy(&r->mu);
 		free(r);
 	}
+}
+
+int
+rs_lookup(const char *host, int family, int64_t ms, struct addrinfo **res,
+    int *err, double *waited_ms)
+{
+	struct rs_req *rq;
+	struct pollfd p;
+	int64_t t0 = clock_ns(), end;
+	int pfd[2], eai = 0, rc;
+
+	*res = NULL;
+	*err = 0;
+	*waited_ms = 0;
+	if (pipe2(pfd, O_CLOEXEC) == -1 || (rq = rs_start(host, family,
+	    pfd[1])) == NULL) {
+		/* no thread or no pipe: resolve in place, unbounded */
+		rc = rs_sync(host, family, res);
+		*err = errno;
+		return rc;
+	}
+	p.fd = pfd[0];
+	p.events = POLLIN;
+	do {
+		int64_t left = ms - (clock_ns() - t0) / 1000000;
+
+		rc = poll(&p, 1, left < 0 ? 0 : left > INT_MAX ? INT_MAX :
+		    (int)left);
+	} while (rc == -1 && errno == EINTR);
+	*waited_ms = (double)(clock_ns() - t0) / 1e6;
+	if (rc <= 0) {
+		/* its thread writes to pfd[1] when getaddrinfo returns, so
+		 * both ends stay open until exit */
+		rs_abandon(rq);
+		*err = ETIMEDOUT;
+		return RS_CUT;
+	}
+	(void)rs_collect(rq, res, &eai, err, &end);
+	close(pfd[0]);
+	close(pfd[1]);
+	return eai;
+}
+
+int
+rs_addrs(const struct addrinfo *res, int port, struct sockaddr_storage *out,
+    int max)
+{
+	int n = 0;
+
+	for (const struct addrinfo *ai = res; ai != NULL && n < max;
+	    ai = ai->ai_next) {
+		int dup = 0;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(out[n]))
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
+		sa_set_port((struct sockaddr *)&out[n], port);
+		for (int i = 0; i < n && !dup; i++)
+			dup = memcmp(&out[i], &out[n], sizeof(out[n])) == 0;
+		if (!dup)
+			n++;
+	}
+	return n;
 }

@@ -8,6 +8,7 @@
 
 #include <netdb.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct rs_req;
 
@@ -40,5 +41,27 @@ void		 rs_abandon(struct rs_req *req);
  * ENFILE.
  */
 int		 rs_sync(const char *host, int family, struct addrinfo **res);
+
+/* rs_lookup()'s answer when no answer came in time. */
+#define RS_CUT	1
+
+/*
+ * Resolves host waiting at most ms milliseconds: the one bounded lookup
+ * for commands without an event loop of their own. Returns
+ * getaddrinfo()'s code with *res (the caller's to free), or RS_CUT when
+ * no answer came in time (*err ETIMEDOUT; the lookup's thread is left to
+ * finish on its own). *err is errno for EAI_SYSTEM; *waited_ms says how
+ * long it waited.
+ */
+int		 rs_lookup(const char *host, int family, int64_t ms,
+		    struct addrinfo **res, int *err, double *waited_ms);
+
+/*
+ * Copies the IPv4 and IPv6 addresses of res, each once and in the
+ * resolver's order, into out (at most max) with port set. Returns how
+ * many.
+ */
+int		 rs_addrs(const struct addrinfo *res, int port,
+		    struct sockaddr_storage *out, int max);
 
 #endif

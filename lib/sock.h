@@ -5,6 +5,10 @@
 #ifndef SOCKCTL_SOCK_H
 #define SOCKCTL_SOCK_H
 
+#include <sys/socket.h>
+
+#include "fail.h"
+
 /*
  * Returns the TCP state of fd as the kernel reports it (TCP_INFO; enum
  * pn_state numbering), or -1 when fd is no TCP socket or the kernel will
@@ -41,5 +45,31 @@ typedef void	(*sock_trace_fn)(void *arg, const char *fmt, ...)
  */
 void		 sock_close_traced(int fd, const char *proc_root,
 		    sock_trace_fn tr, void *arg, const char *label);
+
+/* How sock_open() makes a socket. */
+#define SOCK_V6_DEFAULT	(-1)	/* v6only: the kernel's (bindv6only) */
+#define SOCK_NO_LISTEN	(-1)	/* backlog: bind only */
+
+struct sock_opts {
+	int	type;		/* SOCK_STREAM or SOCK_DGRAM */
+	int	nonblock;	/* SOCK_NONBLOCK */
+	int	reuseaddr;	/* SO_REUSEADDR (IP only) */
+	int	reuseport;	/* SO_REUSEPORT (IP only) */
+	int	v6only;		/* AF_INET6: IPV6_V6ONLY 0/1, SOCK_V6_DEFAULT */
+	int	bufsize;	/* SO_RCVBUF and SO_SNDBUF to ask for, 0: none */
+	int	backlog;	/* stream: listen()'s backlog, SOCK_NO_LISTEN */
+};
+
+/*
+ * The one socket/setsockopt/bind/listen sequence: makes a socket as o
+ * says, binds it to sa and, for a stream, listens. Returns the socket
+ * (with the bound address, the port chosen for port 0, in *bound when not
+ * NULL), or -1 with f filled (the stage, errno) and errno set. Each stage
+ * is reported to tr (with arg; NULL: none) with the TCP state after it:
+ * the -v trace.
+ */
+int		 sock_open(const struct sockaddr *sa, const struct sock_opts *o,
+		    struct sockaddr_storage *bound, struct fail *f,
+		    sock_trace_fn tr, void *arg);
 
 #endif

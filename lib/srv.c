@@ -10,15 +10,17 @@
 
 #include "addr.h"
 #include "errname.h"
+#include "resolve.h"
 #include "sock.h"
 #include "srv.h"
 #include "unixsock.h"
 
 int
-srv_addr(int argc, char **argv, int family, int udp,
-    struct sockaddr_storage *ss, char *err, size_t errlen, int *eai)
+srv_addr(int argc, char **argv, int family, int udp, int64_t ms,
+    struct sockaddr_storage *ss, char *err, size_t errlen, struct fail *f)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	struct addrinfo *res = NULL;
+	double waited;
 	struct endpoint ep;
 	const char *host;
 	int flags = EP_PORT_ONLY | (udp ? EP_UDP : 0), rc;
@@ -51,35 +53,21 @@ srv_addr(int argc, char **argv, int family, int udp,
 		}
 		return 0;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
-	rc = getaddrinfo(host, NULL, &hints, &res);
+	fail_clear(f);
+	rc = rs_lookup(host, family, ms, &res, &f->err, &waited);
 	if (rc != 0) {
-		*eai = rc;
-		return -2;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
-			break;
-	if (ai == NULL) {
-		freeaddrinfo(res);
-		*eai = EAI_NONAME;
+		(void)fail_eai(f, rc == RS_CUT || rc == EAI_SYSTEM ? 0 : rc,
+		    rc == RS_CUT || rc == EAI_SYSTEM ? f->err : 0);
 		return -2;
 	}
 	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	sa_set_port((struct sockaddr *)ss, ep.port);
+	rc = rs_addrs(res, ep.port, ss, 1);
 	freeaddrinfo(res);
+	if (rc == 0) {
+		(void)fail_eai(f, EAI_NONAME, 0);
+		return -2;
+	}
 	return 0;
-}
-
-/* The errno name of a failed stage, for the trace. */
-static const char *
-why(int err)
-{
-	return errname(err) != NULL ? errname(err) : strerror(err);
 }
 
 int
@@ -87,153 +75,61 @@ srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
     sock_trace_fn tr, void *arg)
 {
 	struct sockaddr *sa = (struct sockaddr *)ss;
-	char as[ADDRSTR_MAX];
-	socklen_t len;
-	int fd, one = 1, zero = 0, save, big = 4 << 20;
+	struct fail f;
+	int fd, big = 4 << 20;
 
 	if (ss->ss_family == AF_UNIX) {
 		struct srv_bind_opt o = { type, 1, INT_MAX, 0 };
-		struct fail f;
 
 		/* the kernel caps the backlog at net.core.somaxconn */
 		fd = srv_bind(sa, &o, &f, NULL, NULL, tr, arg);
-		*st = f.stage;
 		/* replies are charged to this socket until read: room for
 		 * many clients' (capped by net.core.wmem_max) */
 		if (fd != -1 && type == SOCK_DGRAM)
 			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big,
 			    sizeof(big));
-		return fd;
-	}
-	*st = ST_SOCKET;
-	fd = socket(ss->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (tr != NULL)
-		tr(arg, "socket(%s, %s) = %s%d%s%s",
-		    sock_family_name(ss->ss_family), sock_type_name(type),
-		    fd == -1 ? "" : "fd ", fd, fd == -1 ? ": " : "",
-		    fd == -1 ? why(errno) : "");
-	if (fd == -1)
-		return -1;
-	*st = ST_SETSOCKOPT;
-	/* a restarted server must not wait for its old TIME_WAIT sockets */
-	if (type == SOCK_STREAM) {
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-		    sizeof(one)) == -1)
-			goto fail;
-		if (tr != NULL)
-			tr(arg, "setsockopt(SO_REUSEADDR, 1) ok");
-	}
-	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
-	    &((struct sockaddr_in6 *)ss)->sin6_addr)) {
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero,
-		    sizeof(zero)) == -1)
-			goto fail;
-		if (tr != NULL)
-			tr(arg, "setsockopt(IPV6_V6ONLY, 0) ok: IPv4 too");
-	}
-	if (type == SOCK_DGRAM) {
-		/* bursts queue here instead of being dropped; capped by
-		 * net.core.rmem_max/wmem_max, so failure is harmless */
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-		if (tr != NULL)
-			tr(arg, "setsockopt(SO_RCVBUF and SO_SNDBUF, 4 MiB, "
-			    "capped by net.core.rmem_max/wmem_max)");
-	}
-	*st = ST_BIND;
-	sa_fmt(sa, as, sizeof(as));
-	len = sizeof(*ss);
-	if (bind(fd, sa, sa_len(sa)) == -1 || getsockname(fd, sa, &len) == -1)
-		goto fail;
-	if (tr != NULL) {
-		char bs[ADDRSTR_MAX];
+	} else {
+		struct sock_opts o = {
+			.type = type, .nonblock = 1,
+			.reuseaddr = type == SOCK_STREAM,
+			/* [::] takes IPv4 too, whatever bindv6only says */
+			.v6only = sa_is_wildcard(sa) && ss->ss_family ==
+			    AF_INET6 ? 0 : SOCK_V6_DEFAULT,
+			/* a burst queues instead of being dropped */
+			.bufsize = type == SOCK_DGRAM ? 4 << 20 : 0,
+			/* the kernel caps it at net.core.somaxconn */
+			.backlog = INT_MAX,
+		};
 
-		tr(arg, "bind(%s) ok: %s%s%s", as, sa_fmt(sa, bs, sizeof(bs)),
-		    type == SOCK_STREAM ? ", TCP state " : "",
-		    type == SOCK_STREAM ? sock_state_name(sock_tcp_state(fd,
-		    NULL)) : "");
+		fd = sock_open(sa, &o, ss, &f, tr, arg);
 	}
-	/* the kernel caps the backlog at net.core.somaxconn */
-	*st = ST_LISTEN;
-	if (type == SOCK_STREAM) {
-		if (listen(fd, INT_MAX) == -1)
-			goto fail;
-		if (tr != NULL)
-			tr(arg, "listen(backlog INT_MAX: net.core.somaxconn "
-			    "caps it) ok, TCP state %s",
-			    sock_state_name(sock_tcp_state(fd, NULL)));
-	}
-	*st = ST_NONE;
+	*st = f.stage;
 	return fd;
-fail:
-	save = errno;
-	if (tr != NULL)
-		tr(arg, "%s: %s", stage_name(*st), why(save));
-	close(fd);
-	errno = save;
-	return -1;
 }
 
 int
 srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
     struct fail *f, dev_t *dev, ino_t *ino, sock_trace_fn tr, void *arg)
 {
+	struct sock_opts so = {
+		.type = o->type, .nonblock = o->nonblock,
+		.reuseaddr = o->reuseaddr, .v6only = SOCK_V6_DEFAULT,
+		.backlog = o->backlog,
+	};
 	char as[ADDRSTR_MAX];
-	int fd, one = 1, save;
 	struct stat sb;
+	int fd;
 
-	fail_clear(f);
+	fd = sock_open(sa, &so, NULL, f, tr, arg);
 	sa_fmt(sa, as, sizeof(as));
-	fd = socket(sa->sa_family, o->type | SOCK_CLOEXEC | (o->nonblock ?
-	    SOCK_NONBLOCK : 0), 0);
-	if (fd == -1) {
-		save = errno;
-		if (tr != NULL)
-			tr(arg, "socket(%s, %s): %s", sock_family_name(
-			    sa->sa_family), sock_type_name(o->type), why(save));
-		errno = save;
-		return fail_set(f, ST_SOCKET, save);
-	}
-	if (tr != NULL)
-		tr(arg, "socket(%s, %s) = fd %d", sock_family_name(
-		    sa->sa_family), sock_type_name(o->type), fd);
-	f->stage = ST_SETSOCKOPT;
-	if (o->reuseaddr && sa->sa_family != AF_UNIX) {
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-		    sizeof(one)) == -1)
-			goto fail;
-		if (tr != NULL)
-			tr(arg, "setsockopt(SO_REUSEADDR, 1) ok");
-	}
-	f->stage = ST_BIND;
-	if (bind(fd, sa, sa_len(sa)) == -1)
-		goto fail;
-	if (sa->sa_family == AF_UNIX && as[0] != '@' && stat(as, &sb) == 0) {
+	if (fd != -1 && sa->sa_family == AF_UNIX && as[0] != '@' &&
+	    stat(as, &sb) == 0) {
 		if (dev != NULL)
 			*dev = sb.st_dev;
 		if (ino != NULL)
 			*ino = sb.st_ino;
 	}
-	if (tr != NULL)
-		tr(arg, "bind(%s) ok", as);
-	f->stage = ST_LISTEN;
-	if (o->type == SOCK_STREAM) {
-		if (listen(fd, o->backlog) == -1)
-			goto fail;
-		if (tr != NULL)
-			tr(arg, "listen(backlog %d) ok", o->backlog);
-	}
-	fail_clear(f);
 	return fd;
-fail:
-	save = errno;
-	if (tr != NULL)
-		tr(arg, "%s(%s): %s", stage_name(f->stage), as, why(save));
-	if (tr != NULL)
-		tr(arg, "close(fd %d)", fd);
-	close(fd);
-	errno = save;
-	return fail_set(f, f->stage, save);
 }
 
 int
@@ -282,7 +178,8 @@ srv_unix_release(const struct sockaddr_storage *ss, const struct stat *own,
 	rm = usock_unlink_own(path, own->st_dev, own->st_ino);
 	if (tr != NULL)
 		tr(arg, "unlink(%s): %s", path, rm == 1 ? "ok" : rm == 0 ?
-		    "not ours any more: left in place" : why(errno));
+		    "not ours any more: left in place" : errname(errno) != NULL ?
+		    errname(errno) : strerror(errno));
 }
 
 long

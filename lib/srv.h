@@ -6,6 +6,7 @@
 #define SOCKCTL_SRV_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -18,14 +19,16 @@
  * Parses a server's positional arguments: none (port 0), PORT,
  * ADDRESS:PORT, [IPV6]:PORT or ADDRESS PORT, into *ss. The default address
  * is 127.0.0.1 (::1 when family is AF_INET6); 0.0.0.0 and :: must be
- * asked for. A name is resolved with getaddrinfo(); its first address of
- * family (AF_UNSPEC: any) is used.
+ * asked for. A name is resolved by rs_lookup(), waiting at most ms; its
+ * first address of family (AF_UNSPEC: any) is used.
  * Returns 0; -1 for a usage error, with a message in err; -2 when the name
- * does not resolve, with the getaddrinfo() code in *eai (errno set for
- * EAI_SYSTEM).
+ * does not resolve, with f filled (stage ST_RESOLVE; eai the
+ * getaddrinfo() code, or 0 with err: errno for EAI_SYSTEM, ETIMEDOUT when
+ * no answer came within ms).
  */
-int	srv_addr(int argc, char **argv, int family, int udp,
-	    struct sockaddr_storage *ss, char *err, size_t errlen, int *eai);
+int	srv_addr(int argc, char **argv, int family, int udp, int64_t ms,
+	    struct sockaddr_storage *ss, char *err, size_t errlen,
+	    struct fail *f);
 
 /*
  * Opens a non-blocking socket of type (SOCK_STREAM or SOCK_DGRAM), binds

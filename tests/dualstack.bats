@@ -187,7 +187,7 @@ json_line() {
 		'socket\(AF_INET, SOCK_STREAM\) = fd [0-9]+, TCP state CLOSE'
 		'setsockopt\(SO_REUSEADDR, 1\) ok'
 		'setsockopt\(SO_REUSEPORT, 1\) ok'
-		'bind\(127\.0\.0\.1:0\) ok, TCP state CLOSE'
+		'bind\(127\.0\.0\.1:0\) ok: 127\.0\.0\.1:[0-9]+, TCP state CLOSE'
 		'listen\(backlog [0-9]+\) ok, TCP state LISTEN'
 		'close\(fd [0-9]+\)'
 	)

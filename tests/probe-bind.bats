@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # probe-bind: every diagnosis made real by the test itself, loopback only.
 load helpers/common
+load helpers/connect
 
 # hold NAME ADDR [OPTIONS...]: a sockctl that holds ADDR; sets bg_pid,
 # listen_addr and listen_port.
@@ -276,4 +277,21 @@ as_user() {
 	sc 2 probe-bind nosuchservice
 	assert_stderr_contains "'nosuchservice'"
 	sc 2 probe-bind 1 2 3
+}
+
+@test "root: a silent resolver stops probe-bind, the servers and inspect at -t, and the nameservers are named" {
+	require_root
+	local cmd
+	for cmd in "probe-bind slow.test:0" "echo-server slow.test:0" \
+	    "udp-echo slow.test:0"; do
+		# shellcheck disable=SC2086 # the command and its argument
+		silent_dns_run 3 -t 500ms $cmd
+		[[ "$stderr" == *"gave no answer for slow.test within"* ]]
+		[[ "$stderr" == *"nameservers: 127.0.0.1 (from /etc/resolv.conf)"* ]]
+		# glibc alone would wait timeout:5 x attempts:2
+		[ "$elapsed_ms" -lt 4000 ]
+	done
+	silent_dns_run 2 -t 500ms inspect slow.test:80
+	[[ "$stderr" == *"cannot resolve 'slow.test'"*"no answer within -t"* ]]
+	[ "$elapsed_ms" -lt 4000 ]
 }
