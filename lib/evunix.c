@@ -288,6 +288,15 @@ refused(const struct ctx *c, const char *path, int type, struct result *r)
 	result_fix(r, "remove it, then start the server: rm %s", path);
 }
 
+/* The fix for a server that does not drain its queue (verb: accept, read). */
+static void
+stuck_fix(struct result *r, int pid, const char *verb)
+{
+	result_fix(r, "check why pid %d does not %s (stuck or overloaded? cat "
+	    "/proc/%d/stack as root, strace -p %d); restarting it empties the "
+	    "queue", pid, verb, pid, pid);
+}
+
 /* The socket bound to path (its file's inode) or @name: 1 and *u, else 0. */
 static int
 bound_sock(const struct ctx *c, const char *path, struct usock *u)
@@ -322,10 +331,7 @@ queue_full(const struct ctx *c, const char *path, struct result *r)
 		result_cause(r, "%s listens on %s and is not calling accept() "
 		    "fast enough", who, path);
 	if (n > 0)
-		result_fix(r, "check why pid %d does not accept (stuck or "
-		    "overloaded? cat /proc/%d/stack as root, strace -p %d); "
-		    "restarting it empties the queue", o[0].pid, o[0].pid,
-		    o[0].pid);
+		stuck_fix(r, o[0].pid, "accept");
 }
 
 /* This process's groups as text ("1000(alice), 27(sudo)"). */
@@ -545,10 +551,7 @@ dgram_full(const struct ctx *c, const char *path, struct result *r)
 	    "socket and is not reading it (a Unix datagram sender waits, "
 	    "EAGAIN, until the receiver reads)", path, ql, who);
 	if (n > 0)
-		result_fix(r, "check why pid %d does not read (stuck or "
-		    "overloaded? strace -p %d, cat /proc/%d/stack as root); "
-		    "restarting it empties the queue", o[0].pid, o[0].pid,
-		    o[0].pid);
+		stuck_fix(r, o[0].pid, "read");
 }
 
 /*
