@@ -190,18 +190,31 @@ add_fn(const struct inetdiag_sock *d, void *arg)
 }
 
 static int
+unix_base_fn(const struct unixdiag_sock *s, void *arg)
+{
+	struct run *u = arg;
+
+	if (findings_unix_base(u->f, s) == -1) {
+		u->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Every Unix socket: the other ends of the path's connections count. */
+static int
 unix_fn(const struct unixdiag_sock *s, void *arg)
 {
 	struct run *u = arg;
 	struct owners_proc *p = owners_of(u->w, s->inode, NULL);
 	int hit = 0;
 
-	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
-		return 0;
 	for (int i = 0; i < u->nt && !hit; i++)
 		hit = u->t[i].unix_ && unixdiag_is_path(s, u->t[i].path,
 		    u->t[i].dev, u->t[i].ino);
-	if (hit && findings_add_unix(u->f, s, p) == -1) {
+	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
+		hit = 0;
+	if (findings_unix_sock(u->f, s, p, hit) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -477,6 +490,12 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 			return reason_exit(RS_ERROR);
 		}
 		findings_base_done(u.f);
+		if (u.nunix > 0 && unixdiag_scan(c->proc_root, unix_base_fn,
+		    &u) == -1)
+			out_trace(c, "cannot read the Unix sockets: %s",
+			    strerror(errno));
+		if (u.failed)
+			out_nomem("inspect's tables");
 		out_trace(c, "first read done; next in %lld ms",
 		    (long long)sample);
 		pause_ms(sample);

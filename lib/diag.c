@@ -301,7 +301,8 @@ static const struct diag table[] = {
 	    "accept-queue-full, syn-flood, time-wait-pile, peer-not-reading, "
 	    "retransmitting, fd-limit)"),
 	X(ST_CLOSE, DX_CLOSE_WAIT_LEAK, RS_CLOSE_WAIT,
-	    "connections stayed in CLOSE_WAIT through the sample: the peer "
+	    "connections stayed in CLOSE_WAIT through the sample (or, on a "
+	    "Unix path, stayed connected to an end that is gone): the peer "
 	    "closed its end (its FIN arrived), and the process that owns the "
 	    "socket never called close(); a descriptor leak that ends in "
 	    "EMFILE",
@@ -309,19 +310,25 @@ static const struct diag table[] = {
 	    "0 (the peer's FIN); restarting the process frees them for now"),
 	X(ST_ACCEPT, DX_ACCEPT_QUEUE_FULL, RS_ACCEPT_FULL,
 	    "a listener's accept queue is full, or the kernel's ListenOverflows "
-	    "and ListenDrops counters rose: the application does not call "
+	    "counter rose: the application does not call "
 	    "accept() fast enough, and the kernel drops new connections "
 	    "(clients see a timeout, not an error)",
 	    "make the application accept faster (more workers, no blocking "
 	    "work before accept()); a larger listen() backlog, with "
 	    "net.core.somaxconn at least as large, absorbs bursts"),
 	X(ST_LISTEN, DX_SYN_FLOOD, RS_SYN_FLOOD,
-	    "half-open connections (SYN_RECV) fill a listener's SYN queue, or "
-	    "the kernel sent SYN cookies: more handshakes start than complete "
-	    "(a SYN flood, or clients whose final ACK is lost)",
-	    "keep net.ipv4.tcp_syncookies=1; raise net.ipv4.tcp_max_syn_backlog "
-	    "and the listen() backlog; filter the sources upstream if it is an "
-	    "attack"),
+	    "half-open connections (SYN_RECV) fill a listener's SYN queue (more "
+	    "than its listen() backlog; with SYN cookies off, 3/4 of "
+	    "net.ipv4.tcp_max_syn_backlog) while the kernel answers SYNs with "
+	    "cookies or drops them: more handshakes start than complete (a SYN "
+	    "flood, or clients that cannot complete them because the SYN-ACK "
+	    "or their last ACK is lost)",
+	    "keep net.ipv4.tcp_syncookies=1 (real clients get through a full "
+	    "queue); give listen() a larger backlog, with net.core.somaxconn "
+	    "at least as large, and net.ipv4.tcp_max_syn_backlog when cookies "
+	    "are off; from many sources it may be an attack: filter or "
+	    "rate-limit SYNs upstream; from one, find why its handshakes do "
+	    "not complete (a firewall, an asymmetric route)"),
 	X(ST_CONNECT, DX_TIME_WAIT_PILE, RS_TIME_WAIT,
 	    "TIME_WAIT sockets to one destination approach the size of "
 	    "net.ipv4.ip_local_port_range: each closed connection keeps its "
@@ -333,14 +340,17 @@ static const struct diag table[] = {
 	X(ST_SEND, DX_PEER_NOT_READING, RS_PEER_NOT_READING,
 	    "an established connection's send queue stayed full through the "
 	    "sample with the peer's receive window closed (the persist timer "
-	    "probes it): the peer does not read",
+	    "probes it), or a Unix connection's sender buffer stayed full with "
+	    "the receiver's unread bytes unchanged: the peer does not read "
+	    "(named when it is a process of this machine)",
 	    "find out why the peer stopped reading (blocked, overloaded, "
 	    "deadlocked); give the sender a write timeout so it does not hang "
 	    "with it"),
 	X(ST_SEND, DX_RETRANSMITTING, RS_RETRANS,
 	    "connections retransmitted segments during the sample: segments "
 	    "or their acknowledgements are lost on the path (a firewall that "
-	    "drops, congestion, a faulty link)",
+	    "drops, congestion, a faulty link); with both ends on this "
+	    "machine, lo included, a firewall rule here",
 	    "check the path to the peer (mtr -T, ping) and firewalls that "
 	    "drop (nft list ruleset; iptables -S)"),
 	X(ST_SOCKET, DX_FD_LIMIT, RS_FD_LIMIT,

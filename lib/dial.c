@@ -569,61 +569,13 @@ dial_timer(struct loop *lp, struct loop_timer *t)
 	after(d);
 }
 
-/* Keeps the address of ai in v[*n] unless it is there already. */
-static void
-add_addr(struct sockaddr_storage *v, int *n, const struct addrinfo *ai)
-{
-	memset(&v[*n], 0, sizeof(v[*n]));
-	memcpy(&v[*n], ai->ai_addr, ai->ai_addrlen);
-	for (int i = 0; i < *n; i++)
-		if (sa_same_addr((struct sockaddr *)&v[i],
-		    (struct sockaddr *)&v[*n]))
-			return;
-	(*n)++;
-}
-
-/* Interleaves families (RFC 8305 section 4) and sets the port. */
+/* The addresses of res in the order they are tried, with the port. */
 static void
 take_addrs(struct dial *d, struct addrinfo *res)
 {
-	struct sockaddr_storage fam[2][DIAL_MAX_ADDRS];
-	int nf[2] = { 0, 0 }, first = -1, n = 0;
-
-	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		int f;
-
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		f = ai->ai_family == AF_INET6;
-		if (nf[f] >= DIAL_MAX_ADDRS)
-			continue;
-		if (first < 0)
-			first = f;
-		add_addr(fam[f], &nf[f], ai);
-	}
-	if (first < 0) {
-		d->r.naddr = 0;
-		return;
-	}
-	if (d->cfg->all) {
-		/* the resolver's own order */
-		for (struct addrinfo *ai = res; ai != NULL &&
-		    n < DIAL_MAX_ADDRS; ai = ai->ai_next)
-			if (ai->ai_family == AF_INET ||
-			    ai->ai_family == AF_INET6)
-				add_addr(d->r.addrs, &n, ai);
-	} else {
-		for (int i = 0; n < DIAL_MAX_ADDRS && (i < nf[0] ||
-		    i < nf[1]); i++) {
-			if (i < nf[first] && n < DIAL_MAX_ADDRS)
-				d->r.addrs[n++] = fam[first][i];
-			if (i < nf[!first] && n < DIAL_MAX_ADDRS)
-				d->r.addrs[n++] = fam[!first][i];
-		}
-	}
-	for (int i = 0; i < n; i++)
-		sa_set_port((struct sockaddr *)&d->r.addrs[i], d->port);
-	d->r.naddr = n;
+	d->r.naddr = d->cfg->all ? rs_addrs(res, d->port, d->r.addrs,
+	    DIAL_MAX_ADDRS) : rs_interleave(res, d->port, d->r.addrs,
+	    DIAL_MAX_ADDRS);
 }
 
 static void

@@ -13,8 +13,8 @@
 #include "findpriv.h"
 
 /* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
-static int
-grow(void **v, size_t *cap, size_t n, size_t sz)
+int
+findings_grow(void **v, size_t *cap, size_t n, size_t sz)
 {
 	void *x;
 	size_t nc;
@@ -64,6 +64,9 @@ findings_free(struct findings *f)
 	free(f->lports);
 	free(f->a);
 	free(f->f);
+	free(f->ub);
+	free(f->ul);
+	free(f->ua);
 	free(f);
 }
 
@@ -104,20 +107,80 @@ mark_lport(struct findings *f, const struct pn_sock *s)
 		f->lports[port / 8] |= (unsigned char)(1u << (port % 8));
 }
 
-/*
- * Whether s is connected to a listener of this machine over loopback:
- * its retransmissions then come from that listener dropping what it had
- * no room for (a full accept queue: accept-queue-full says so), never
- * from a lossy path.
- */
+/* Whether a local LISTEN socket was seen on the port of s's remote end. */
 static int
-to_local_listener(const struct findings *f, const struct pn_sock *s)
+to_listening_port(const struct findings *f, const struct pn_sock *s)
 {
 	int port = sa_port((const struct sockaddr *)&s->remote);
 
 	return port > 0 && port < 65536 &&
-	    sa_is_loopback((const struct sockaddr *)&s->remote) &&
 	    (f->lports[port / 8] & (1u << (port % 8)));
+}
+
+/* A listener's accept queue is full now, or was at the first read. */
+static int
+group_full(const struct findings_group *g)
+{
+	return (g->has_backlog ? g->qlen > g->backlog : g->qlen > 0) ||
+	    g->cookie;
+}
+
+static int
+is_synrecv(int state)
+{
+	return state == PN_SYN_RECV || state == PN_NEW_SYN_RECV;
+}
+
+/*
+ * The retransmissions of d, a connection to a listening port of this
+ * machine over one of its own addresses: whether they are losses (a
+ * firewall that drops that traffic, even on lo) rather than the listener
+ * dropping what its full accept queue had no room for. A full queue drops
+ * the SYN, or the client's last ACK and its data while the connection
+ * waits as a request (SYN_RECV) on the listener's side (accept-queue-full
+ * names that). So: an established connection counts when it is in
+ * retransmission backoff now and the other end is a full socket here; a
+ * SYN that goes unanswered only over a sample in which the listener had
+ * room and dropped nothing (ListenOverflows did not rise).
+ */
+static int
+local_loss(struct findings *f, const struct inetdiag_sock *d,
+    const struct base *b)
+{
+	const struct pn_sock *s = &d->s;
+	int port = sa_port((const struct sockaddr *)&s->remote);
+	struct inetdiag_sock peer;
+
+	if (s->state == PN_SYN_SENT) {
+		long long ovf = findings_delta(f, f->k1.listen_overflows,
+		    f->k2.listen_overflows);
+
+		return b != NULL && d->total_retrans > b->total_retrans &&
+		    ovf == 0 && f->port_listen[port] != 0 &&
+		    !group_full(&f->g[f->port_listen[port] - 1]);
+	}
+	if (d->retransmits == 0 || f->nlook >= FINDINGS_MAX_LOOKUPS)
+		return 0;
+	f->nlook++;
+	if (inetdiag_lookup(f->cfg.root, IPPROTO_TCP, &s->remote, &s->local,
+	    &peer) == -1)
+		return 0;
+	return peer.s.state != PN_LISTEN && !is_synrecv(peer.s.state);
+}
+
+/* Whether s's remote end is this machine (loopback, or its own address). */
+static int
+remote_here(struct findings *f, const struct pn_sock *s)
+{
+	const struct sockaddr *r = (const struct sockaddr *)&s->remote;
+
+	if (sa_is_loopback(r))
+		return 1;
+	/* getifaddrs() each time: bounded like the lookups */
+	if (f->nlook >= FINDINGS_MAX_LOOKUPS)
+		return 1;
+	f->nlook++;
+	return si_is_local(r);
 }
 
 int
@@ -131,7 +194,7 @@ findings_base(struct findings *f, const struct inetdiag_sock *d)
 	if (key == 0 || d->s.proto != IPPROTO_TCP ||
 	    d->s.state == PN_TIME_WAIT || d->s.state == PN_SYN_RECV)
 		return 0;
-	if (grow((void **)&f->b, &f->capb, f->nb, sizeof(*f->b)) == -1)
+	if (findings_grow((void **)&f->b, &f->capb, f->nb, sizeof(*f->b)) == -1)
 		return -1;
 	x = &f->b[f->nb++];
 	x->key = key;
@@ -206,7 +269,7 @@ agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
 		    same_host(&a->key, key)))
 			return a;
 	}
-	if (grow((void **)&f->a, &f->capa, f->na, sizeof(*f->a)) == -1)
+	if (findings_grow((void **)&f->a, &f->capa, f->na, sizeof(*f->a)) == -1)
 		return NULL;
 	a = &f->a[f->na++];
 	memset(a, 0, sizeof(*a));
@@ -240,13 +303,13 @@ agg_add(struct findings *f, enum gk k, const struct inetdiag_sock *d,
 	return a;
 }
 
-static struct findings_group *
-group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
+struct findings_group *
+findings_group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
     unsigned uid)
 {
 	struct findings_group *g;
 
-	if (grow((void **)&f->g, &f->capg, f->ng, sizeof(*f->g)) == -1)
+	if (findings_grow((void **)&f->g, &f->capg, f->ng, sizeof(*f->g)) == -1)
 		return NULL;
 	g = &f->g[f->ng++];
 	memset(g, 0, sizeof(*g));
@@ -266,7 +329,7 @@ group_of(struct findings *f, struct owners_proc *p, unsigned uid)
 	for (size_t i = f->ng; i-- > 0;)
 		if (f->g[i].kind == k && f->g[i].proc == p)
 			return &f->g[i];
-	return group_new(f, k, p, uid);
+	return findings_group_new(f, k, p, uid);
 }
 
 int
@@ -288,7 +351,7 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	one = f->cfg.sample_ms == 0;
 	f->states[s->state]++;
 	if (s->state == PN_LISTEN) {
-		if ((g = group_new(f, FG_LISTEN, p, s->uid)) == NULL)
+		if ((g = findings_group_new(f, FG_LISTEN, p, s->uid)) == NULL)
 			return -1;
 		g->local = s->local;
 		g->qlen = s->rxq;
@@ -296,6 +359,7 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		g->has_backlog = s->has_backlog;
 		g->cookie = b != NULL && (b->flags & B_FULL) ? 1 : 0;
 		g->states[PN_LISTEN] = 1;
+		mark_lport(f, s);
 		if (port >= 0 && f->port_listen[port] == 0)
 			f->port_listen[port] = (int)f->ng;
 		return 0;
@@ -305,8 +369,13 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	else if ((g = group_of(f, p, s->uid)) == NULL)
 		return -1;
 	g->states[s->state]++;
-	if (s->state == PN_SYN_RECV || s->state == PN_NEW_SYN_RECV)
+	if (is_synrecv(s->state)) {
+		if (g->synrecv == 0)
+			g->syn_from = s->remote;
+		else if (!same_host(&g->syn_from, &s->remote))
+			g->syn_many = 1;
 		g->synrecv++;
+	}
 
 	if (s->state == PN_CLOSE_WAIT && (one ? d->has_info &&
 	    d->last_ack_recv >= 1000 : b != NULL && (b->flags & B_CW))) {
@@ -327,12 +396,10 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		if (d->backoff > a->max)
 			a->max = d->backoff;
 	}
-	if (s->state == PN_LISTEN)
-		mark_lport(f, s);
-	if (d->has_info && !to_local_listener(f, s) &&
-	    (one ? d->retransmits > 0 : b != NULL &&
+	if (d->has_info && (one ? d->retransmits > 0 : b != NULL &&
 	    (d->total_retrans > b->total_retrans || (d->retransmits > 0 &&
-	    (b->flags & B_RTX))))) {
+	    (b->flags & B_RTX)))) && (!to_listening_port(f, s) ||
+	    !remote_here(f, s) || local_loss(f, d, b))) {
 		if ((a = agg_add(f, GK_RTX, d, p, nshare, &s->remote, 0)) ==
 		    NULL)
 			return -1;
@@ -341,36 +408,6 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		if (d->rto_ms > a->max)
 			a->max = d->rto_ms;
 	}
-	return 0;
-}
-
-int
-findings_add_unix(struct findings *f, const struct unixdiag_sock *u,
-    struct owners_proc *p)
-{
-	struct findings_group *g = NULL;
-
-	if (p != NULL)
-		p->mark = 1;
-	f->unix_n++;
-	for (size_t i = 0; i < f->ng; i++)
-		if (f->g[i].kind == FG_UNIX &&
-		    strcmp(f->g[i].path, u->name) == 0 &&
-		    (u->state != UNIXDIAG_LISTEN || f->g[i].states[PN_LISTEN] == 0))
-			g = &f->g[i];
-	if (g == NULL && (g = group_new(f, FG_UNIX, p,
-	    u->uid >= 0 ? (unsigned)u->uid : 0)) == NULL)
-		return -1;
-	snprintf(g->path, sizeof(g->path), "%s", u->name);
-	if (u->state == UNIXDIAG_LISTEN) {
-		g->states[PN_LISTEN]++;
-		g->proc = p;
-		g->qlen = u->rqueue;
-		g->backlog = u->wqueue;
-		g->has_backlog = u->has_queue;
-	} else
-		g->states[u->state == UNIXDIAG_ESTABLISHED ? PN_ESTABLISHED :
-		    PN_CLOSE]++;
 	return 0;
 }
 
@@ -389,7 +426,7 @@ add_finding(struct findings *f, enum reason r, int dx, enum stage st,
 {
 	struct finding *x;
 
-	if (grow((void **)&f->f, &f->capf, f->nf, sizeof(*f->f)) == -1)
+	if (findings_grow((void **)&f->f, &f->capf, f->nf, sizeof(*f->f)) == -1)
 		return -1;
 	x = &f->f[f->nf++];
 	x->reason = r;
@@ -398,6 +435,7 @@ add_finding(struct findings *f, enum reason r, int dx, enum stage st,
 	x->a = a;
 	x->g = g;
 	x->proc = p;
+	x->u = NULL;
 	return 0;
 }
 
@@ -417,14 +455,62 @@ findings_sysctl(const struct findings *f, const char *rel)
 	return si_read_long(f->cfg.root, rel, &v) == 0 ? v : -1;
 }
 
+/*
+ * A listener's SYN queue is full: the kernel answers new SYNs with cookies
+ * or drops them once its requests (SYN_RECV) outnumber the listen()
+ * backlog, and, with net.ipv4.tcp_syncookies=0, once fewer than a quarter
+ * of net.ipv4.tcp_max_syn_backlog is left (tcp_conn_request()).
+ */
+static int
+syn_queue_full(const struct findings *f, const struct findings_group *g)
+{
+	long maxsyn = findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog");
+
+	if (g->synrecv < 2)
+		return 0;
+	if (g->has_backlog && g->synrecv > (long)g->backlog)
+		return 1;
+	return findings_sysctl(f, "sys/net/ipv4/tcp_syncookies") == 0 &&
+	    maxsyn > 0 && g->synrecv + (maxsyn >> 2) >= maxsyn;
+}
+
+/*
+ * The other end of aggregate a's first connection, when it is a socket of
+ * this machine (the kernel's exact lookup of the 4-tuple turned round).
+ */
+static void
+find_peer(struct findings *f, struct owners *w, struct agg *a)
+{
+	struct inetdiag_sock peer;
+
+	if (f->nlook >= FINDINGS_MAX_LOOKUPS)
+		return;
+	f->nlook++;
+	if (inetdiag_lookup(f->cfg.root, IPPROTO_TCP, &a->remote, &a->local,
+	    &peer) == -1 || peer.s.state == PN_LISTEN ||
+	    is_synrecv(peer.s.state))
+		return;
+	a->peer = 1;
+	a->peer_proc = w != NULL ? owners_of(w, peer.s.inode, NULL) : NULL;
+	a->peer_uid = peer.s.uid;
+	a->peer_rxq = peer.s.rxq;
+}
+
 int
 findings_judge(struct findings *f, struct owners *w)
 {
-	long maxsyn = findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog");
 	long range = f->range_lo >= 0 ? f->range_hi - f->range_lo + 1 : -1;
 	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
 	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
 	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
+	/*
+	 * SYNs the kernel answered with a cookie, or dropped for a full SYN
+	 * queue (TCPReqQFullDrop, ListenDrops beyond the overflows). Not
+	 * TCPReqQFullDoCookies: it counts SYNs that a full accept queue then
+	 * drops as well.
+	 */
+	int syn_rose = ck > 0 || findings_delta(f, f->k1.reqq_full_drop,
+	    f->k2.reqq_full_drop) > 0 || drp > (ovf > 0 ? ovf : 0);
 	int nfull = 0, nsyn = 0;
 
 	/* in the SPEC table's order */
@@ -446,27 +532,29 @@ findings_judge(struct findings *f, struct owners *w)
 			nfull++;
 		}
 	}
-	if (nfull == 0 && f->cfg.whole && (ovf > 0 || drp > 0) &&
+	/* ListenDrops counts dropped SYNs too: only overflows are this */
+	if (nfull == 0 && f->cfg.whole && ovf > 0 &&
 	    add_finding(f, RS_ACCEPT_FULL, DX_ACCEPT_QUEUE_FULL, ST_ACCEPT,
 	    NULL, NULL, NULL) == -1)
 		return -1;
 	for (size_t i = 0; i < f->ng; i++) {
 		const struct findings_group *g = &f->g[i];
-		long lim = g->has_backlog && g->backlog > 0 ? (long)g->backlog :
-		    maxsyn;
 
-		if (g->kind != FG_LISTEN)
-			continue;
-		if (maxsyn > 0 && lim > maxsyn)
-			lim = maxsyn;
-		if (g->synrecv >= 16 && lim > 0 && g->synrecv * 4 >= lim * 3) {
+		/*
+		 * A full accept queue leaves requests in SYN_RECV too (it
+		 * drops their last ACK): accept-queue-full, not this.
+		 */
+		if (g->kind == FG_LISTEN && !group_full(g) &&
+		    syn_queue_full(f, g) && (f->cfg.sample_ms == 0 ||
+		    syn_rose)) {
 			if (add_finding(f, RS_SYN_FLOOD, DX_SYN_FLOOD,
 			    ST_LISTEN, NULL, g, NULL) == -1)
 				return -1;
 			nsyn++;
 		}
 	}
-	if (nsyn == 0 && f->cfg.whole && ck > 0 && add_finding(f,
+	if (nsyn == 0 && f->cfg.whole && (ck > 0 || findings_delta(f,
+	    f->k1.reqq_full_drop, f->k2.reqq_full_drop) > 0) && add_finding(f,
 	    RS_SYN_FLOOD, DX_SYN_FLOOD, ST_LISTEN, NULL, NULL, NULL) == -1)
 		return -1;
 	for (size_t i = 0; i < f->na; i++)
@@ -476,6 +564,9 @@ findings_judge(struct findings *f, struct owners *w)
 		    NULL) == -1)
 			return -1;
 	for (size_t i = 0; i < f->na; i++)
+		if (f->a[i].kind == GK_PNR || f->a[i].kind == GK_RTX)
+			find_peer(f, w, &f->a[i]);
+	for (size_t i = 0; i < f->na; i++)
 		if (f->a[i].kind == GK_PNR && add_finding(f,
 		    RS_PEER_NOT_READING, DX_PEER_NOT_READING, ST_SEND, &f->a[i],
 		    NULL, NULL) == -1)
@@ -484,6 +575,8 @@ findings_judge(struct findings *f, struct owners *w)
 		if (f->a[i].kind == GK_RTX && add_finding(f, RS_RETRANS,
 		    DX_RETRANSMITTING, ST_SEND, &f->a[i], NULL, NULL) == -1)
 			return -1;
+	if (findings_judge_unix(f) == -1)
+		return -1;
 	for (size_t i = 0; w != NULL && i < owners_count(w); i++) {
 		struct owners_proc *p = owners_at(w, i);
 		long soft;

@@ -38,6 +38,8 @@ struct findings_group {
 	unsigned		 uid;
 	long			 states[FINDINGS_NSTATES];
 	long			 synrecv;	/* FG_LISTEN: SYN_RECV */
+	struct sockaddr_storage	 syn_from;	/* the first one's peer */
+	int			 syn_many;	/* from several addresses */
 	uint64_t		 cookie;	/* FG_LISTEN */
 };
 
@@ -63,9 +65,15 @@ void	findings_base_done(struct findings *f);
 int	findings_add(struct findings *f, const struct inetdiag_sock *d,
 	    struct owners_proc *p, int nshare);
 
-/* One Unix socket that a PATH target selects. Returns 0 or -1. */
-int	findings_add_unix(struct findings *f, const struct unixdiag_sock *u,
-	    struct owners_proc *p);
+/*
+ * Unix sockets, when there are PATH targets: every socket of the dump (the
+ * other ends are judged too), on set for those a target selects (bound to
+ * the path). findings_unix_base() is the first read, findings_unix_sock()
+ * the last, with the owner. Return 0 or -1 (ENOMEM).
+ */
+int	findings_unix_base(struct findings *f, const struct unixdiag_sock *u);
+int	findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
+	    struct owners_proc *p, int on);
 
 /* The counters of the first and last read (the same for one read). */
 void	findings_counters(struct findings *f, const struct counters *a,

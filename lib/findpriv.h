@@ -35,12 +35,50 @@ struct agg {
 	long			 count;
 	uint64_t		 sum;		/* bytes queued, segments */
 	uint32_t		 max;		/* oldest age, largest RTO */
+	/* GK_PNR, GK_RTX: the other end when it is a socket of this machine */
+	int			 peer;		/* found by findings_judge() */
+	struct owners_proc	*peer_proc;	/* its owner, NULL unseen */
+	unsigned		 peer_uid;
+	unsigned long		 peer_rxq;	/* bytes it has not read */
+};
+
+/* A Unix socket of one read, kept while a PATH target is judged. */
+struct usock {
+	unsigned long		 ino, peer;	/* peer 0: none, or gone */
+	struct owners_proc	*proc;		/* the last read's owner */
+	long			 uid;
+	int			 group;		/* its summary line, -1: not on
+						 * a target */
+	uint32_t		 rq;		/* bytes it has not read */
+	uint32_t		 wmem, sndbuf;
+	uint8_t			 flags;
+};
+
+#define U_GONE		0x01	/* connected stream, the other end closed */
+#define U_FULL		0x02	/* stream whose writes block (wmem >= sndbuf) */
+
+/* A finding on a Unix path: per kind, path, owner and other end. */
+enum uk { UK_GONE, UK_NOREAD };
+
+struct uagg {
+	enum uk			 kind;
+	int			 group;		/* the path's summary line */
+	struct owners_proc	*proc;		/* GONE: holder; NOREAD: sender */
+	long			 uid;
+	struct owners_proc	*peer_proc;	/* NOREAD: the receiver */
+	long			 peer_uid;
+	int			 recv_listens;	/* NOREAD: the receiver is the
+						 * path's (the server's) end */
+	long			 count;
+	uint64_t		 sum;		/* bytes unread */
+	uint32_t		 sndbuf;
 };
 
 struct finding {
 	enum reason		 reason;
 	int			 dx;
 	enum stage		 stage;
+	const struct uagg	*u;		/* or: */
 	const struct agg	*a;		/* or: */
 	const struct findings_group *g;		/* a listener */
 	struct owners_proc	*proc;		/* fd-limit */
@@ -63,7 +101,29 @@ struct findings {
 	long			 udp, unix_n;
 	struct counters		 k1, k2;
 	long			 range_lo, range_hi;
+	int			 nlook;		/* inetdiag_lookup()s made */
+	struct usock		*ub, *ul;	/* Unix: first and last read */
+	size_t			 nub, capub, nul, capul;
+	struct uagg		*ua;
+	size_t			 nua, capua;
 };
+
+/* At most this many exact lookups of a socket's other end per run. */
+#define FINDINGS_MAX_LOOKUPS	64
+
+/* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
+int		findings_grow(void **v, size_t *cap, size_t n, size_t sz);
+
+/* A new summary line; NULL when memory ran out. */
+struct findings_group *findings_group_new(struct findings *f,
+		    enum fg_kind k, struct owners_proc *p, unsigned uid);
+
+/* The Unix findings of the PATH targets (findunix.c); 0 or -1 (ENOMEM). */
+int		findings_judge_unix(struct findings *f);
+
+/* The text of a Unix finding (findtext.c). */
+void		findings_unix_text(struct findings *f, struct owners *w,
+		    const struct finding *x, struct result *r);
 
 /* b - a of a counter over the sample; -1 for one read or unknown. */
 long long	findings_delta(const struct findings *f, long long a,

@@ -54,7 +54,7 @@ who_of(struct owners *w, struct owners_proc *p,
 
 static void
 put_keys(struct result *r, const struct who *o, const char *local,
-    const char *remote, long count)
+    const char *remote, long count, const struct who *peer)
 {
 	if (o->pid > 0)
 		jb_kint(&r->extra, "pid", o->pid);
@@ -65,6 +65,20 @@ put_keys(struct result *r, const struct who *o, const char *local,
 	jb_kstr(&r->extra, "local", local);
 	jb_kstr(&r->extra, "remote", remote);
 	jb_kint(&r->extra, "count", count);
+	if (peer == NULL) {
+		jb_knull(&r->extra, "peer");
+		return;
+	}
+	/* the other end, a process of this machine */
+	jb_kobj_open(&r->extra, "peer");
+	if (peer->pid > 0)
+		jb_kint(&r->extra, "pid", peer->pid);
+	else
+		jb_knull(&r->extra, "pid");
+	jb_kstr(&r->extra, "process", peer->process[0] ? peer->process :
+	    NULL);
+	jb_kstr(&r->extra, "user", peer->user[0] ? peer->user : NULL);
+	jb_obj_close(&r->extra);
 }
 
 /* address, port and family of the result from one end */
@@ -95,10 +109,12 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 	const struct agg *a = x->a;
 	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], rd[64];
 	const char *l = NULL, *rm = NULL;
-	struct who o;
+	struct who o, po;
 	long long rs;
 
 	who_of(w, a->proc, a->uid, a->kind != GK_TW, a->nshare, &o);
+	if (a->peer)
+		who_of(w, a->peer_proc, a->peer_uid, 1, 1, &po);
 	sa_fmt((const struct sockaddr *)&a->local, lo, sizeof(lo));
 	sa_fmt((const struct sockaddr *)&a->remote, re, sizeof(re));
 	if (!a->many_local) {
@@ -149,9 +165,22 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 		    "persist timer probes it, backoff %u): the peer does not "
 		    "read", o.text, l != NULL ? l : "several connections",
 		    re, (unsigned long long)a->sum, rd, a->max);
-		result_fix(r, "find why %s stopped reading (blocked, "
-		    "overloaded, deadlocked: ss -tnp dst %s shows its "
-		    "queues)", re, re);
+		if (a->peer) {
+			result_cause(r, "the peer is %s on this machine: its "
+			    "receive queue holds %lu bytes it has not read",
+			    po.text, a->peer_rxq);
+			result_fix(r, "find why %s stopped reading (blocked "
+			    "elsewhere, overloaded, deadlocked with this "
+			    "sender)", po.short_);
+			if (po.pid > 0)
+				result_fix(r, "see where it waits: cat "
+				    "/proc/%d/stack, or strace -p %d; ss -tnp "
+				    "src %s shows its queue", po.pid, po.pid,
+				    re);
+		} else
+			result_fix(r, "find why %s stopped reading (blocked, "
+			    "overloaded, deadlocked: ss -tnp dst %s shows its "
+			    "queues)", re, re);
 		result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() "
 		    "with a deadline) so it does not hang on that peer",
 		    o.short_);
@@ -177,9 +206,18 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 		if (rs > 0)
 			result_cause(r, "the machine's Tcp RetransSegs rose by "
 			    "%lld", rs);
-		result_fix(r, "check the path to %s (mtr -T %s; ping %s) and "
-		    "firewalls that drop (nft list ruleset; iptables -S)", re,
-		    re, re);
+		if (a->peer) {
+			/* both ends here: nothing but a rule drops it */
+			result_cause(r, "the other end is %s on this machine, "
+			    "so no network loses them: a firewall rule here "
+			    "drops that traffic (on lo, too)", po.text);
+			result_fix(r, "find the rule that drops traffic to %s: "
+			    "nft list ruleset; iptables -S; iptables -t raw "
+			    "-S", re);
+		} else
+			result_fix(r, "check the path to %s (mtr -T %s; ping "
+			    "%s) and firewalls that drop (nft list ruleset; "
+			    "iptables -S)", re, re, re);
 		rm = a->many_remote ? NULL : rm;
 		snprintf(re, sizeof(re), "%s", rm != NULL ? rm : "");
 		rm = re[0] != '\0' ? re : NULL;
@@ -188,7 +226,66 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 	if (r->target[0] == '\0')
 		snprintf(r->target, sizeof(r->target), "%s",
 		    l != NULL ? l : o.pid > 0 ? o.short_ : "machine");
-	put_keys(r, &o, l, rm, a->count);
+	put_keys(r, &o, l, rm, a->count, a->peer ? &po : NULL);
+}
+
+/* syn-flood on listener g (on lo, owned by o): cause and fix. */
+static void
+text_syn(struct findings *f, const struct findings_group *g,
+    const struct who *o, const char *lo, struct result *r)
+{
+	long somax = findings_sysctl(f, "sys/net/core/somaxconn");
+	long maxsyn = findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog");
+	long cookies = findings_sysctl(f, "sys/net/ipv4/tcp_syncookies");
+	long long ck = findings_delta(f, f->k1.syncookies_sent,
+	    f->k2.syncookies_sent);
+	long long qd = findings_delta(f, f->k1.reqq_full_drop,
+	    f->k2.reqq_full_drop);
+	long long drp = findings_delta(f, f->k1.listen_drops,
+	    f->k2.listen_drops);
+	char from[ADDRSTR_MAX];
+
+	sa_fmt_host((const struct sockaddr *)&g->syn_from, from, sizeof(from));
+	result_cause(r, "the listener on %s of %s has %ld half-open "
+	    "connections (SYN_RECV: the SYN came, the client's ACK of the "
+	    "SYN-ACK did not) against a listen() backlog of %lu: its SYN "
+	    "queue is full%s", lo, o->text, g->synrecv, g->backlog,
+	    cookies == 0 ? " (with SYN cookies off it also ends at 3/4 of "
+	    "net.ipv4.tcp_max_syn_backlog)" : "");
+	if (ck > 0)
+		result_cause(r, "the kernel answered %lld SYNs with a SYN "
+		    "cookie during the sample (SyncookiesSent)", ck);
+	if (qd > 0 || drp > 0)
+		result_cause(r, "it dropped new SYNs during the sample "
+		    "(TCPReqQFullDrop +%lld, ListenDrops +%lld): clients see "
+		    "connect() time out", qd > 0 ? qd : 0, drp > 0 ? drp : 0);
+	if (g->syn_many)
+		result_cause(r, "they come from several addresses (the first "
+		    "%s): a SYN flood (an attack), or many clients whose "
+		    "handshakes cannot complete", from);
+	else
+		result_cause(r, "all come from %s: one client that cannot "
+		    "complete the handshake (the SYN-ACKs do not reach it: a "
+		    "firewall or an asymmetric route on its side) or that "
+		    "sends SYNs on purpose", from);
+	if (cookies != 1)
+		result_fix(r, "turn SYN cookies on, so the connections of "
+		    "real clients get through while the queue is full: sysctl "
+		    "-w net.ipv4.tcp_syncookies=1 (now %ld)", cookies);
+	else
+		result_fix(r, "keep net.ipv4.tcp_syncookies=1: the kernel "
+		    "answers with cookies while the queue is full, so real "
+		    "clients still connect");
+	result_fix(r, "the SYN queue holds the listen() backlog (%lu; "
+	    "net.core.somaxconn %ld caps it, net.ipv4.tcp_max_syn_backlog "
+	    "%ld when cookies are off): give listen() a larger one%s",
+	    g->backlog, somax, maxsyn, somax > 0 && (long)g->backlog >= somax ?
+	    " and raise net.core.somaxconn" : "");
+	result_fix(r, "see who sends them: ss -tn state syn-recv sport = "
+	    ":%d; if it is an attack, filter or rate-limit SYNs from those "
+	    "sources upstream; if it is one client, find why its SYN-ACKs "
+	    "do not arrive (tcpdump -ni any host %s)",
+	    sa_port((const struct sockaddr *)&g->local), from);
 }
 
 static void
@@ -227,7 +324,7 @@ text_listener(struct findings *f, struct owners *w, const struct finding *x,
 			    "backlog; filter the sources upstream if it is an "
 			    "attack");
 		}
-		put_keys(r, &o, NULL, NULL, ovf > 0 ? ovf : ck > 0 ? ck : 0);
+		put_keys(r, &o, NULL, NULL, ovf > 0 ? ovf : ck > 0 ? ck : 0, NULL);
 		return;
 	}
 	who_of(w, g->proc, g->uid, 1, 1, &o);
@@ -262,21 +359,11 @@ text_listener(struct findings *f, struct owners *w, const struct finding *x,
 			result_fix(r, "a larger backlog absorbs bursts: "
 			    "listen() was given %lu (net.core.somaxconn is %ld, "
 			    "the most it may ask for)", g->backlog, somax);
-		put_keys(r, &o, lo, NULL, (long)g->qlen);
+		put_keys(r, &o, lo, NULL, (long)g->qlen, NULL);
 		return;
 	}
-	result_cause(r, "the listener on %s of %s has %ld half-open "
-	    "connections (SYN_RECV) against a backlog of %lu "
-	    "(net.ipv4.tcp_max_syn_backlog %ld)", lo, o.text, g->synrecv,
-	    g->backlog, findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog"));
-	if (ck > 0)
-		result_cause(r, "the kernel sent %lld SYN cookies during the "
-		    "sample", ck);
-	result_fix(r, "keep net.ipv4.tcp_syncookies=1 (now %ld); raise "
-	    "net.ipv4.tcp_max_syn_backlog and the listen() backlog; filter "
-	    "the sources upstream if it is an attack",
-	    findings_sysctl(f, "sys/net/ipv4/tcp_syncookies"));
-	put_keys(r, &o, lo, NULL, g->synrecv);
+	text_syn(f, g, &o, lo, r);
+	put_keys(r, &o, lo, NULL, g->synrecv, NULL);
 }
 
 static void
@@ -302,7 +389,53 @@ text_fds(struct owners *w, const struct finding *x, struct result *r)
 		    "prlimit --pid %d --nofile=N:N as root", p->pid);
 	result_fix(r, "or find the descriptors it leaks: ls -l /proc/%d/fd",
 	    p->pid);
-	put_keys(r, &o, NULL, NULL, p->nfds);
+	put_keys(r, &o, NULL, NULL, p->nfds, NULL);
+}
+
+void
+findings_unix_text(struct findings *f, struct owners *w,
+    const struct finding *x, struct result *r)
+{
+	const struct uagg *a = x->u;
+	const char *path = f->g[a->group].path;
+	struct who o, po;
+	char rd[64];
+
+	reads_text(f, rd, sizeof(rd));
+	who_of(w, a->proc, a->uid >= 0 ? (unsigned)a->uid : 0, a->uid >= 0,
+	    1, &o);
+	snprintf(r->target, sizeof(r->target), "%s", path);
+	r->family = AF_UNIX;
+	if (a->kind == UK_GONE) {
+		result_cause(r, "%s holds %ld connection%s on unix %s whose "
+		    "other end has closed (the peer is gone, the socket shut "
+		    "down both ways), seen %s: it never called close()",
+		    o.text, a->count, a->count == 1 ? "" : "s", path, rd);
+		result_fix(r, "make %s close() each connection once read() "
+		    "returns 0 (end of file); restarting it frees these %ld "
+		    "now", o.short_, a->count);
+		if (o.pid > 0)
+			result_fix(r, "see them: ls -l /proc/%d/fd; ss -xp src "
+			    "%s", o.pid, path);
+		put_keys(r, &o, path, NULL, a->count, NULL);
+		return;
+	}
+	who_of(w, a->peer_proc, a->peer_uid >= 0 ? (unsigned)a->peer_uid : 0,
+	    a->peer_uid >= 0, 1, &po);
+	result_cause(r, "%s writes on unix %s to its %s, %s: %llu bytes "
+	    "wait unread in the receiver's queue and the sender's buffer is "
+	    "full (SO_SNDBUF %u: its writes block), unchanged %s: the "
+	    "receiver does not read", o.text, path,
+	    a->recv_listens ? "server" : "client", po.text,
+	    (unsigned long long)a->sum, a->sndbuf, rd);
+	result_fix(r, "find why %s stopped reading (blocked elsewhere, "
+	    "overloaded, deadlocked with this sender)", po.short_);
+	if (po.pid > 0)
+		result_fix(r, "see where it waits: cat /proc/%d/stack, or "
+		    "strace -p %d", po.pid, po.pid);
+	result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() with "
+	    "a deadline) so it does not hang on that peer", o.short_);
+	put_keys(r, &o, path, NULL, a->count, &po);
 }
 
 void
@@ -317,7 +450,9 @@ findings_result(struct findings *f, struct owners *w, size_t i,
 	r->reason = x->reason;
 	r->dx = x->dx;
 	r->stage = x->stage;
-	if (x->a != NULL)
+	if (x->u != NULL)
+		findings_unix_text(f, w, x, r);
+	else if (x->a != NULL)
 		text_agg(f, w, x, r);
 	else if (x->proc != NULL)
 		text_fds(w, x, r);

@@ -218,3 +218,92 @@ inetdiag_scan(const char *root, int proto, unsigned states,
 	}
 	return 0;
 }
+
+/* The raw address and network-order port of ss into an inet_diag id. */
+static void
+id_end(const struct sockaddr_storage *ss, __be32 *addr, __be16 *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		memcpy(addr, &s4->sin_addr, 4);
+		*port = s4->sin_port;
+	} else {
+		const struct sockaddr_in6 *s6 =
+		    (const struct sockaddr_in6 *)ss;
+
+		memcpy(addr, &s6->sin6_addr, 16);
+		*port = s6->sin6_port;
+	}
+}
+
+int
+inetdiag_lookup(const char *root, int proto,
+    const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, struct inetdiag_sock *out)
+{
+	struct {
+		struct nlmsghdr		h;
+		struct inet_diag_req_v2	r;
+	} req;
+	struct sockaddr_nl sa;
+	struct timeval tv = { 1, 0 };
+	char buf[8192];
+	struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
+	ssize_t n;
+	int fd, rc = -1, err = ENOENT;
+
+	if (strcmp(root, "/proc") != 0 || local->ss_family !=
+	    remote->ss_family || (local->ss_family != AF_INET &&
+	    local->ss_family != AF_INET6)) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = (unsigned char)local->ss_family;
+	req.r.sdiag_protocol = (unsigned char)proto;
+	req.r.idiag_states = ~0U;
+	if (proto == IPPROTO_TCP)
+		req.r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+	id_end(local, req.r.id.idiag_src, &req.r.id.idiag_sport);
+	id_end(remote, req.r.id.idiag_dst, &req.r.id.idiag_dport);
+	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] =
+	    INET_DIAG_NOCOOKIE;
+	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG)) == -1)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) != (ssize_t)sizeof(req)) {
+		err = errno;
+		goto out;
+	}
+	/* one answer: the socket, or an error (ENOENT: none) */
+	while ((n = recv(fd, buf, sizeof(buf), 0)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		err = errno;
+		goto out;
+	}
+	if (!NLMSG_OK(h, (size_t)n))
+		err = EPROTO;
+	else if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		err = e->error < 0 ? -e->error : EPROTO;
+	} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+	    take_msg(h, proto, out) == 0)
+		rc = 0;
+	else
+		err = EPROTO;
+out:
+	close(fd);
+	if (rc == -1)
+		errno = err;
+	return rc;
+}

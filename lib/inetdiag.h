@@ -42,4 +42,16 @@ struct inetdiag_sock {
 int	inetdiag_scan(const char *root, int proto, unsigned states,
 	    int (*fn)(const struct inetdiag_sock *, void *), void *arg);
 
+/*
+ * The one socket of proto whose local end is local and remote end remote
+ * (the kernel's exact lookup, as for a packet arriving: with no connection
+ * of that 4-tuple it may answer the listener of local's port, state
+ * PN_LISTEN). Returns 0 with *out filled, or -1 with errno set: ENOENT
+ * none, ENOTSUP below a proc root other than "/proc" (the files have no
+ * lookup) or for families that differ.
+ */
+int	inetdiag_lookup(const char *root, int proto,
+	    const struct sockaddr_storage *local,
+	    const struct sockaddr_storage *remote, struct inetdiag_sock *out);
+
 #endif

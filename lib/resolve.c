@@ -194,9 +194,10 @@ rs_lookup(const char *host, int family, int64_t ms, struct addrinfo **res,
 	return eai;
 }
 
-int
-rs_addrs(const struct addrinfo *res, int port, struct sockaddr_storage *out,
-    int max)
+/* rs_addrs() for one family (0: both). */
+static int
+take(const struct addrinfo *res, int family, int port,
+    struct sockaddr_storage *out, int max)
 {
 	int n = 0;
 
@@ -205,15 +206,47 @@ rs_addrs(const struct addrinfo *res, int port, struct sockaddr_storage *out,
 		int dup = 0;
 
 		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    (family != 0 && ai->ai_family != family) ||
 		    ai->ai_addrlen > sizeof(out[n]))
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
 		memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
 		sa_set_port((struct sockaddr *)&out[n], port);
 		for (int i = 0; i < n && !dup; i++)
-			dup = memcmp(&out[i], &out[n], sizeof(out[n])) == 0;
+			dup = sa_same_addr((struct sockaddr *)&out[i],
+			    (struct sockaddr *)&out[n]);
 		if (!dup)
 			n++;
+	}
+	return n;
+}
+
+int
+rs_addrs(const struct addrinfo *res, int port, struct sockaddr_storage *out,
+    int max)
+{
+	return take(res, 0, port, out, max);
+}
+
+int
+rs_interleave(const struct addrinfo *res, int port,
+    struct sockaddr_storage *out, int max)
+{
+	struct sockaddr_storage fam[2][RS_MAX_ADDRS];
+	int nf[2], first, n = 0;
+
+	if (max > RS_MAX_ADDRS)
+		max = RS_MAX_ADDRS;
+	if (take(res, 0, port, fam[0], 1) == 0)
+		return 0;
+	first = fam[0][0].ss_family == AF_INET6;
+	nf[0] = take(res, AF_INET, port, fam[0], max);
+	nf[1] = take(res, AF_INET6, port, fam[1], max);
+	for (int i = 0; n < max && (i < nf[0] || i < nf[1]); i++) {
+		if (i < nf[first] && n < max)
+			out[n++] = fam[first][i];
+		if (i < nf[!first] && n < max)
+			out[n++] = fam[!first][i];
 	}
 	return n;
 }

@@ -64,4 +64,14 @@ int		 rs_lookup(const char *host, int family, int64_t ms,
 int		 rs_addrs(const struct addrinfo *res, int port,
 		    struct sockaddr_storage *out, int max);
 
+/* The most addresses rs_interleave() orders. */
+#define RS_MAX_ADDRS	16
+
+/*
+ * rs_addrs() in RFC 8305 section 4's order: the families alternate,
+ * starting with the family of the resolver's first answer.
+ */
+int		 rs_interleave(const struct addrinfo *res, int port,
+		    struct sockaddr_storage *out, int max);
+
 #endif

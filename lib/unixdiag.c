@@ -106,6 +106,22 @@ take_msg(const struct nlmsghdr *h, struct unixdiag_sock *u)
 				u->wqueue = q.udiag_wqueue;
 			}
 			break;
+		case UNIX_DIAG_SHUTDOWN:
+			if (RTA_PAYLOAD(a) >= 1) {
+				u->has_shutdown = 1;
+				u->shutdown = *(const unsigned char *)RTA_DATA(a);
+			}
+			break;
+		case UNIX_DIAG_MEMINFO:
+			if (RTA_PAYLOAD(a) >= (SK_MEMINFO_SNDBUF + 1) * 4) {
+				uint32_t mi[SK_MEMINFO_SNDBUF + 1];
+
+				memcpy(mi, RTA_DATA(a), sizeof(mi));
+				u->has_mem = 1;
+				u->wmem = mi[SK_MEMINFO_WMEM_ALLOC];
+				u->sndbuf = mi[SK_MEMINFO_SNDBUF];
+			}
+			break;
 		case UNIX_DIAG_UID:
 			if (RTA_PAYLOAD(a) >= 4) {
 				uint32_t x;
@@ -148,7 +164,7 @@ scan_diag(int (*fn)(const struct unixdiag_sock *, void *), void *arg)
 	req.r.sdiag_family = AF_UNIX;
 	req.r.udiag_states = ~0U;
 	req.r.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
-	    UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+	    UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID | UDIAG_SHOW_MEMINFO;
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,

@@ -1,6 +1,6 @@
 /*
  * The live AF_UNIX sockets: NETLINK_SOCK_DIAG's unix_diag (UDIAG_SHOW_NAME,
- * VFS, PEER, RQLEN, UID) as ss -x reads them, or ROOT/net/unix below any
+ * VFS, PEER, RQLEN, UID, MEMINFO, SHUTDOWN) as ss -x reads them, or ROOT/net/unix below any
  * proc root but "/proc" (a fixture tree), which shows no VFS inode, peer
  * or queues. For inspect, and for any command that diagnoses a Unix
  * connect or bind. Never prints.
@@ -35,6 +35,14 @@ struct unixdiag_sock {
 	unsigned long	wqueue;		/* LISTEN: the backlog; else bytes
 					 * unsent */
 	long		uid;		/* the socket's uid, -1 unknown */
+	int		has_shutdown;	/* shutdown is set */
+	int		shutdown;	/* 1 no more receives, 2 no more
+					 * sends, 3 both: what shutdown() or
+					 * the peer's close left */
+	int		has_mem;	/* wmem, sndbuf are set */
+	uint32_t	wmem;		/* bytes it sent that the peer has not
+					 * read (their truesize) */
+	uint32_t	sndbuf;		/* SO_SNDBUF: writes block at wmem >= it */
 };
 
 /*

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Sockets in trouble for inspect.bats, on loopback (or in a namespace).
 
-inspect_peer.py leak [ADDR]          listens on ADDR:0 (default 127.0.0.1),
-                                     accepts and never closes: a client that
-                                     closes leaves CLOSE_WAIT behind
+inspect_peer.py leak [ADDR [BACKLOG]]
+                                     listens on ADDR:0 (default 127.0.0.1;
+                                     backlog 128), accepts and never
+                                     closes: a client that closes leaves
+                                     CLOSE_WAIT behind
 inspect_peer.py nonaccept [ADDR]     listen(1) on ADDR:0, never accepts
 inspect_peer.py noread [ADDR]        listens with a 4 KiB SO_RCVBUF, accepts,
                                      never reads
@@ -13,6 +15,13 @@ inspect_peer.py clients HOST PORT N [close]
                                      connects: a full queue does not block)
 inspect_peer.py sender HOST PORT     one connection, written until EAGAIN
 inspect_peer.py fds N                opens N descriptors and holds them
+inspect_peer.py synflood HOST PORT   a new non-blocking connection every
+                                     50 ms (at most 800) held open; "ready"
+                                     after the first 20; SIGUSR1 stops
+                                     opening new ones
+
+HOST (or ADDR) may be a Unix socket path (anything with a /; PORT is then
+ignored): the same, on AF_UNIX.
 
 Each prints one line once ready, flushed ("listening on ADDR:PORT", or
 "ready ..."). SIGUSR1 takes the trouble away: leak closes what it
@@ -44,15 +53,27 @@ def fmt(addr):
     return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
 
 
+def family(addr):
+    if "/" in addr:
+        return socket.AF_UNIX
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
 def listener(addr, backlog, rcvbuf=0):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    fam = family(addr)
     s = socket.socket(fam, socket.SOCK_STREAM)
     if rcvbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.bind((addr, 0))
+    s.bind(addr if fam == socket.AF_UNIX else (addr, 0))
     s.listen(backlog)
-    say("listening on " + fmt(s.getsockname()))
+    say("listening on " + (addr if fam == socket.AF_UNIX else
+                           fmt(s.getsockname())))
     return s
+
+
+def dest(host, port):
+    """A connect() address: a Unix path (PORT ignored) or (host, port)."""
+    return host if "/" in host else (host, port)
 
 
 def wait_fixed(fix):
@@ -105,7 +126,8 @@ def main():
     mode = sys.argv[1]
     if mode == "leak":
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
-                       128), read=False)
+                       int(sys.argv[3]) if len(sys.argv) > 3 else 128),
+              read=False)
     elif mode == "noread":
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
                        16, rcvbuf=4096), read=True)
@@ -132,13 +154,13 @@ def main():
     elif mode == "clients":
         host, port, n = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         close = len(sys.argv) > 5 and sys.argv[5] == "close"
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        fam = family(host)
         conns = []
         for _ in range(n):
             c = socket.socket(fam, socket.SOCK_STREAM)
             c.setblocking(False)
-            err = c.connect_ex((host, port))
-            if err not in (0, errno.EINPROGRESS):
+            err = c.connect_ex(dest(host, port))
+            if err not in (0, errno.EINPROGRESS, errno.EAGAIN):
                 say("connect failed: %s" % os.strerror(err))
                 sys.exit(1)
             conns.append(c)
@@ -152,7 +174,8 @@ def main():
         wait_fixed(lambda: [c.close() for c in conns])
     elif mode == "sender":
         host, port = sys.argv[2], int(sys.argv[3])
-        c = socket.create_connection((host, port))
+        c = socket.socket(family(host), socket.SOCK_STREAM)
+        c.connect(dest(host, port))
         c.setblocking(False)
         sent = 0
         for _ in range(100000):
@@ -161,6 +184,22 @@ def main():
             except BlockingIOError:
                 break
         say("ready %d" % sent)
+        while True:
+            signal.pause()
+    elif mode == "synflood":
+        host, port = sys.argv[2], int(sys.argv[3])
+        conns = []
+        while not fixed and len(conns) < 800:
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.setblocking(False)
+            c.connect_ex((host, port))
+            conns.append(c)
+            if len(conns) == 20:
+                say("ready")
+            select.select([], [], [], 0.05)
+        while not fixed:
+            signal.pause()
+        say("fixed")
         while True:
             signal.pause()
     elif mode == "fds":

@@ -1,0 +1,245 @@
+/*
+ * inspect's judging of the Unix sockets on a PATH target (UNIX_DIAG with
+ * PEER, RQLEN, MEMINFO, SHUTDOWN): the listener's line and its full queue
+ * (findings.c), and the connections on the path whose other end is gone
+ * or does not read, each seen at both reads. Every socket of the dump is
+ * kept (small: a Unix socket's inode, peer and queues) because the other
+ * end of a connection on the path is a socket bound to nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "diag.h"
+#include "findpriv.h"
+
+static void
+take(struct usock *x, const struct unixdiag_sock *u)
+{
+	int stream = u->type == SOCK_STREAM || u->type == SOCK_SEQPACKET;
+
+	memset(x, 0, sizeof(*x));
+	x->ino = u->inode;
+	x->peer = u->peer;
+	x->uid = u->uid;
+	x->group = -1;
+	x->rq = u->has_queue ? (uint32_t)u->rqueue : 0;
+	x->wmem = u->wmem;
+	x->sndbuf = u->sndbuf;
+	/*
+	 * The other end closed: the kernel shut this one down both ways and
+	 * its peer, released, has no inode any more (an end that waits in a
+	 * listener's queue has none either, but is not shut down).
+	 */
+	if (stream && u->state == UNIXDIAG_ESTABLISHED && u->peer == 0 &&
+	    u->has_shutdown && u->shutdown == 3)
+		x->flags |= U_GONE;
+	/* unix_stream_sendmsg() waits while wmem >= sndbuf */
+	if (stream && u->state == UNIXDIAG_ESTABLISHED && u->has_mem &&
+	    u->sndbuf > 0 && u->wmem >= u->sndbuf)
+		x->flags |= U_FULL;
+}
+
+int
+findings_unix_base(struct findings *f, const struct unixdiag_sock *u)
+{
+	if (findings_grow((void **)&f->ub, &f->capub, f->nub,
+	    sizeof(*f->ub)) == -1)
+		return -1;
+	take(&f->ub[f->nub++], u);
+	return 0;
+}
+
+/* The summary line of the path u is bound to; NULL when memory ran out. */
+static struct findings_group *
+unix_group(struct findings *f, const struct unixdiag_sock *u,
+    struct owners_proc *p)
+{
+	struct findings_group *g = NULL;
+
+	for (size_t i = 0; i < f->ng; i++)
+		if (f->g[i].kind == FG_UNIX &&
+		    strcmp(f->g[i].path, u->name) == 0 &&
+		    (u->state != UNIXDIAG_LISTEN ||
+		    f->g[i].states[PN_LISTEN] == 0))
+			g = &f->g[i];
+	if (g == NULL && (g = findings_group_new(f, FG_UNIX, p,
+	    u->uid >= 0 ? (unsigned)u->uid : 0)) == NULL)
+		return NULL;
+	snprintf(g->path, sizeof(g->path), "%s", u->name);
+	if (u->state == UNIXDIAG_LISTEN) {
+		g->states[PN_LISTEN]++;
+		g->proc = p;
+		g->qlen = u->rqueue;
+		g->backlog = u->wqueue;
+		g->has_backlog = u->has_queue;
+	} else
+		g->states[u->state == UNIXDIAG_ESTABLISHED ? PN_ESTABLISHED :
+		    PN_CLOSE]++;
+	return g;
+}
+
+int
+findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
+    struct owners_proc *p, int on)
+{
+	struct usock *x;
+	int gi = -1;
+
+	if (on) {
+		struct findings_group *g;
+
+		if (p != NULL)
+			p->mark = 1;
+		f->unix_n++;
+		if ((g = unix_group(f, u, p)) == NULL)
+			return -1;
+		gi = (int)(g - f->g);
+	}
+	if (findings_grow((void **)&f->ul, &f->capul, f->nul,
+	    sizeof(*f->ul)) == -1)
+		return -1;
+	x = &f->ul[f->nul++];
+	take(x, u);
+	x->proc = p;
+	x->group = gi;
+	return 0;
+}
+
+static int
+cmp_ino(const void *a, const void *b)
+{
+	const struct usock *x = a, *y = b;
+
+	return (x->ino > y->ino) - (x->ino < y->ino);
+}
+
+static const struct usock *
+find(const struct usock *v, size_t n, unsigned long ino)
+{
+	struct usock k;
+
+	if (ino == 0 || n == 0)
+		return NULL;
+	k.ino = ino;
+	return bsearch(&k, v, n, sizeof(*v), cmp_ino);
+}
+
+static struct uagg *
+uagg_get(struct findings *f, enum uk kind, const struct usock *holder,
+    const struct usock *peer, int recv_listens)
+{
+	struct uagg *a;
+
+	for (size_t i = 0; i < f->nua; i++) {
+		a = &f->ua[i];
+		if (a->kind == kind && a->group == holder->group &&
+		    a->proc == holder->proc && (holder->proc != NULL ||
+		    a->uid == holder->uid) && a->recv_listens == recv_listens &&
+		    (peer == NULL || a->peer_proc == peer->proc))
+			return a;
+	}
+	if (findings_grow((void **)&f->ua, &f->capua, f->nua,
+	    sizeof(*f->ua)) == -1)
+		return NULL;
+	a = &f->ua[f->nua++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->group = holder->group;
+	a->proc = holder->proc;
+	a->uid = holder->uid;
+	a->recv_listens = recv_listens;
+	if (peer != NULL) {
+		a->peer_proc = peer->proc;
+		a->peer_uid = peer->uid;
+	}
+	return a;
+}
+
+/*
+ * snd writes to rcv and cannot go on (its buffer full), rcv has data
+ * unread, both at the two reads, and rcv's unread bytes did not change:
+ * it read nothing (a reader that keeps up would have moved them).
+ */
+static int
+not_reading(const struct findings *f, const struct usock *snd,
+    const struct usock *rcv)
+{
+	const struct usock *s0 = find(f->ub, f->nub, snd->ino);
+	const struct usock *r0 = find(f->ub, f->nub, rcv->ino);
+
+	return (snd->flags & U_FULL) && rcv->rq > 0 && s0 != NULL &&
+	    r0 != NULL && (s0->flags & U_FULL) && s0->peer == snd->peer &&
+	    r0->rq == rcv->rq;
+}
+
+static int
+add(struct findings *f, struct uagg *a, enum reason r, int dx,
+    enum stage st)
+{
+	struct finding *x;
+
+	if (findings_grow((void **)&f->f, &f->capf, f->nf,
+	    sizeof(*f->f)) == -1)
+		return -1;
+	x = &f->f[f->nf++];
+	memset(x, 0, sizeof(*x));
+	x->reason = r;
+	x->dx = dx;
+	x->stage = st;
+	x->u = a;
+	return 0;
+}
+
+int
+findings_judge_unix(struct findings *f)
+{
+	size_t na0 = f->nua;
+
+	/* one read cannot tell a leak or a stall from a moment */
+	if (f->cfg.sample_ms == 0 || f->nul == 0)
+		return 0;
+	qsort(f->ub, f->nub, sizeof(*f->ub), cmp_ino);
+	qsort(f->ul, f->nul, sizeof(*f->ul), cmp_ino);
+	for (size_t i = 0; i < f->nul; i++) {
+		const struct usock *x = &f->ul[i], *y, *x0;
+		struct uagg *a = NULL;
+
+		if (x->group < 0)
+			continue;
+		x0 = find(f->ub, f->nub, x->ino);
+		if ((x->flags & U_GONE) && x0 != NULL && (x0->flags & U_GONE)) {
+			if ((a = uagg_get(f, UK_GONE, x, NULL, 0)) == NULL)
+				return -1;
+			a->count++;
+			continue;
+		}
+		if ((y = find(f->ul, f->nul, x->peer)) == NULL)
+			continue;
+		if (not_reading(f, x, y))
+			a = uagg_get(f, UK_NOREAD, x, y, 0);
+		else if (not_reading(f, y, x)) {
+			/* the sender is the other end: it holds the finding */
+			struct usock h = *y;
+
+			h.group = x->group;
+			a = uagg_get(f, UK_NOREAD, &h, x, 1);
+		} else
+			continue;
+		if (a == NULL)
+			return -1;
+		a->count++;
+		a->sum += a->recv_listens ? x->rq : y->rq;
+		a->sndbuf = a->recv_listens ? y->sndbuf : x->sndbuf;
+	}
+	for (size_t i = na0; i < f->nua; i++)
+		if (f->ua[i].kind == UK_GONE && add(f, &f->ua[i],
+		    RS_CLOSE_WAIT, DX_CLOSE_WAIT_LEAK, ST_CLOSE) == -1)
+			return -1;
+	for (size_t i = na0; i < f->nua; i++)
+		if (f->ua[i].kind == UK_NOREAD && add(f, &f->ua[i],
+		    RS_PEER_NOT_READING, DX_PEER_NOT_READING, ST_SEND) == -1)
+			return -1;
+	return 0;
+}
