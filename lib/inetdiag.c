@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "inetdiag.h"
+#include "nldiag.h"
 
 /*
  * One recv() of a dump: the kernel fills as much of it as it may (it
@@ -120,6 +121,23 @@ take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
 	return 0;
 }
 
+struct dump_arg {
+	int	 proto;
+	int	(*fn)(const struct inetdiag_sock *, void *);
+	void	*arg;
+};
+
+static int
+dump_fn(const struct nlmsghdr *h, void *arg)
+{
+	struct dump_arg *da = arg;
+	struct inetdiag_sock d;
+
+	if (take_msg(h, da->proto, &d) != 0)
+		return -1;
+	return da->fn(&d, da->arg) != 0;
+}
+
 /*
  * One dump of (family, proto) on fd. Returns 1 when fn stopped, 0, or -1
  * (errno) when the kernel would not answer before the first socket.
@@ -132,53 +150,18 @@ dump(int fd, char *buf, int family, int proto, unsigned states,
 		struct nlmsghdr		h;
 		struct inet_diag_req_v2	r;
 	} req;
-	struct sockaddr_nl sa;
-	struct inetdiag_sock d;
-	int stop = 0, done = 0, got = 0;
+	struct dump_arg da = { proto, fn, arg };
+	int rc, got;
 
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nld_request(&req.h, sizeof(req));
 	req.r.sdiag_family = (unsigned char)family;
 	req.r.sdiag_protocol = (unsigned char)proto;
 	req.r.idiag_states = states;
 	if (proto == IPPROTO_TCP)
 		req.r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) != (ssize_t)sizeof(req))
-		return -1;
-	/* bounded: the kernel ends every dump with NLMSG_DONE or an error */
-	while (!done) {
-		ssize_t n = recv(fd, buf, ID_BUF, MSG_TRUNC);
-		struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return got ? stop : -1;
-		if ((size_t)n > ID_BUF) {
-			errno = EMSGSIZE;
-			return got ? stop : -1;
-		}
-		for (; !done && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				done = 1;
-			else if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				errno = e->error < 0 ? -e->error : EPROTO;
-				return got ? stop : -1;
-			} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    !stop && take_msg(h, proto, &d) == 0) {
-				got = 1;
-				stop = fn(&d, arg) != 0;
-			}
-		}
-	}
-	return stop;
+	rc = nld_dump(fd, &req, sizeof(req), buf, ID_BUF, dump_fn, &da, &got);
+	return rc != -1 || got == 0 ? rc : got == 2;
 }
 
 int
@@ -186,8 +169,7 @@ inetdiag_scan(const char *root, int proto, unsigned states,
     int (*fn)(const struct inetdiag_sock *, void *), void *arg)
 {
 	struct file_arg fa = { fn, arg };
-	struct timeval tv = { 2, 0 };
-	int fd, r4, r6, saved, rcv = 1 << 20;
+	int fd, r4, r6, saved;
 	char *buf;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
@@ -196,15 +178,12 @@ inetdiag_scan(const char *root, int proto, unsigned states,
 	}
 	if (strcmp(root, "/proc") != 0)
 		return pn_scan_states(root, proto, -1, states, file_fn, &fa);
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	fd = nld_open(1 << 20);
 	if (fd == -1 || (buf = malloc(ID_BUF)) == NULL) {
 		if (fd != -1)
 			close(fd);
 		return pn_scan_states(root, proto, -1, states, file_fn, &fa);
 	}
-	/* the kernel answers a dump at once; this only bounds a surprise */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	r4 = dump(fd, buf, AF_INET, proto, states, fn, arg);
 	saved = errno;
 	r6 = r4 == 1 ? 1 : dump(fd, buf, AF_INET6, proto, states, fn, arg);
@@ -247,7 +226,6 @@ inetdiag_lookup(const char *root, int proto,
 		struct inet_diag_req_v2	r;
 	} req;
 	struct sockaddr_nl sa;
-	struct timeval tv = { 1, 0 };
 	char buf[8192];
 	struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
 	ssize_t n;
@@ -272,10 +250,8 @@ inetdiag_lookup(const char *root, int proto,
 	id_end(remote, req.r.id.idiag_dst, &req.r.id.idiag_dport);
 	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] =
 	    INET_DIAG_NOCOOKIE;
-	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
-	    NETLINK_SOCK_DIAG)) == -1)
+	if ((fd = nld_open(0)) == -1)
 		return -1;
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,

@@ -16,6 +16,7 @@
 #include <linux/sock_diag.h>
 
 #include "addr.h"
+#include "nldiag.h"
 #include "procnet.h"
 
 /* A /proc/net/tcp6 line is about 150 bytes; anything past this is junk. */
@@ -300,18 +301,27 @@ diag_sock(const struct inet_diag_msg *m, int proto, struct pn_sock *s)
 	return 0;
 }
 
-/* A sock_diag netlink socket, or -1 (errno). */
-static int
-diag_open(void)
-{
-	struct timeval tv = { 2, 0 };
-	int fd;
+struct diag_arg {
+	int	 proto;
+	int	 port;
+	int	(*fn)(const struct pn_sock *, void *);
+	void	*arg;
+};
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	/* the kernel answers a dump at once; this only bounds a surprise */
-	if (fd != -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
+static int
+diag_fn(const struct nlmsghdr *h, void *arg)
+{
+	const struct inet_diag_msg *m = NLMSG_DATA(h);
+	struct diag_arg *da = arg;
+	struct pn_sock s;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) ||
+	    diag_sock(m, da->proto, &s) != 0 ||
+	    (da->port >= 0 && da->port != ntohs(m->id.idiag_sport)))
+		return -1;
+	if (s.local.ss_family == AF_INET6)
+		s.v6only = diag_v6only(h);
+	return da->fn(&s, da->arg) != 0;
 }
 
 /*
@@ -320,7 +330,7 @@ diag_open(void)
  * its listening table, where /proc/net/tcp walks every hash bucket: on a
  * machine with much memory that is milliseconds per read. Returns 1 when
  * fn asked to stop, 0, or -1 (errno) when the kernel would not answer; the
- * caller then reads the /proc file. *fdp is the socket (diag_open());
+ * caller then reads the /proc file. *fdp is the socket (nld_open());
  * after a failure it is closed and -1.
  */
 static int
@@ -331,70 +341,28 @@ scan_diag(int *fdp, int family, int proto, int port, unsigned states,
 		struct nlmsghdr		h;
 		struct inet_diag_req_v2	r;
 	} req;
-	struct sockaddr_nl sa;
-	struct pn_sock s;
+	struct diag_arg da = { proto, port, fn, arg };
 	long buf[8192 / sizeof(long)];
-	int fd = *fdp, stop = 0, done = 0, got = 0, saved;
+	int rc, got, saved;
 
-	if (fd == -1)
+	if (*fdp == -1)
 		return -1;
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nld_request(&req.h, sizeof(req));
 	req.r.sdiag_family = (unsigned char)family;
 	req.r.sdiag_protocol = (unsigned char)proto;
 	req.r.idiag_states = states;
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) != (ssize_t)sizeof(req))
-		goto fail;
-	/* bounded: the kernel ends every dump with NLMSG_DONE or an error */
-	while (!done) {
-		/* MSG_TRUNC: the datagram's whole length, to see a cut one */
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
-		struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		if ((size_t)n > sizeof(buf)) {
-			errno = EMSGSIZE;
-			goto fail;
-		}
-		for (; !done && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			const struct inet_diag_msg *m = NLMSG_DATA(h);
-
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = 1;
-			} else if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				errno = e->error < 0 ? -e->error : EPROTO;
-				goto fail;
-			} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(*m)) &&
-			    !stop && diag_sock(m, proto, &s) == 0 &&
-			    (port < 0 || port == ntohs(m->id.idiag_sport))) {
-				if (s.local.ss_family == AF_INET6)
-					s.v6only = diag_v6only(h);
-				got = 1;
-				stop = fn(&s, arg) != 0;
-			}
-		}
-		/* once fn has stopped, the rest of the dump is drained */
-	}
-	return stop;
-fail:
+	rc = nld_dump(*fdp, &req, sizeof(req), buf, sizeof(buf), diag_fn, &da,
+	    &got);
+	if (rc != -1)
+		return rc;
 	/* what is left of the dump must not answer the next question */
 	saved = errno;
-	close(fd);
+	close(*fdp);
 	*fdp = -1;
 	errno = saved;
 	/* a dump cut short after fn saw sockets cannot be redone */
-	return got ? stop : -1;
+	return got == 0 ? -1 : got == 2;
 }
 
 /*
@@ -433,7 +401,7 @@ pn_scan_states(const char *root, int proto, int port, unsigned states,
 	/* a fixture tree (or "//proc") is read as files, never asked of
 	 * the kernel */
 	if (strcmp(root, "/proc") == 0)
-		fd = diag_open();
+		fd = nld_open(0);
 	r4 = scan_one(&fd, root, proto == IPPROTO_TCP ? "tcp" : "udp", AF_INET,
 	    proto, port, states, fn, arg);
 	if (r4 == 1) {

@@ -12,6 +12,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
+#include "nldiag.h"
 #include "unixdiag.h"
 
 #define UD_BUF	65536
@@ -135,6 +136,22 @@ take_msg(const struct nlmsghdr *h, struct unixdiag_sock *u)
 	return 0;
 }
 
+struct dump_arg {
+	int	(*fn)(const struct unixdiag_sock *, void *);
+	void	*arg;
+};
+
+static int
+dump_fn(const struct nlmsghdr *h, void *arg)
+{
+	struct dump_arg *da = arg;
+	struct unixdiag_sock u;
+
+	if (take_msg(h, &u) != 0)
+		return -1;
+	return da->fn(&u, da->arg) != 0;
+}
+
 /* The kernel's dump; returns 1 (fn stopped), 0, or -1 (errno). */
 static int
 scan_diag(int (*fn)(const struct unixdiag_sock *, void *), void *arg)
@@ -143,64 +160,25 @@ scan_diag(int (*fn)(const struct unixdiag_sock *, void *), void *arg)
 		struct nlmsghdr		h;
 		struct unix_diag_req	r;
 	} req;
-	struct sockaddr_nl sa;
-	struct unixdiag_sock u;
-	struct timeval tv = { 2, 0 };
-	int fd, stop = 0, done = 0, got = 0, rc = -1;
+	struct dump_arg da = { fn, arg };
+	int fd, got, rc;
 	char *buf;
 
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd == -1)
+	if ((fd = nld_open(0)) == -1)
 		return -1;
 	if ((buf = malloc(UD_BUF)) == NULL) {
 		close(fd);
 		return -1;
 	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&req, 0, sizeof(req));
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nld_request(&req.h, sizeof(req));
 	req.r.sdiag_family = AF_UNIX;
 	req.r.udiag_states = ~0U;
 	req.r.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
 	    UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID | UDIAG_SHOW_MEMINFO;
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) != (ssize_t)sizeof(req))
-		goto out;
-	/* bounded: the kernel ends every dump with NLMSG_DONE or an error */
-	while (!done) {
-		ssize_t n = recv(fd, buf, UD_BUF, MSG_TRUNC);
-		struct nlmsghdr *h = (struct nlmsghdr *)(void *)buf;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (size_t)n > UD_BUF) {
-			if (n > 0)
-				errno = EMSGSIZE;
-			rc = got ? stop : -1;
-			goto out;
-		}
-		for (; !done && NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				done = 1;
-			else if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-
-				errno = e->error < 0 ? -e->error : EPROTO;
-				rc = got ? stop : -1;
-				goto out;
-			} else if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    !stop && take_msg(h, &u) == 0) {
-				got = 1;
-				stop = fn(&u, arg) != 0;
-			}
-		}
-	}
-	rc = stop;
-out:
+	rc = nld_dump(fd, &req, sizeof(req), buf, UD_BUF, dump_fn, &da, &got);
+	if (rc == -1 && got != 0)
+		rc = got == 2;
 	free(buf);
 	close(fd);
 	return rc;
