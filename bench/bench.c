@@ -1,11 +1,14 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -310,4 +313,43 @@ parse_target(const char *host, const char *port, struct sockaddr_in *sin)
 	if (*port == '\0' || *end != '\0' || p < 1 || p > 65535)
 		die("'%s' is not a port", port);
 	sin->sin_port = htons((uint16_t)p);
+}
+
+void
+parse_dest(const char *host, const char *port, struct bench_dest *d)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&d->ss;
+
+	memset(d, 0, sizeof(*d));
+	if (strcmp(host, "unix") != 0) {
+		parse_target(host, port, (struct sockaddr_in *)&d->ss);
+		d->len = sizeof(struct sockaddr_in);
+		return;
+	}
+	if (strlen(port) >= sizeof(un->sun_path))
+		die("'%s' is too long for a Unix socket path", port);
+	un->sun_family = AF_UNIX;
+	memcpy(un->sun_path, port, strlen(port) + 1);
+	d->len = (socklen_t)sizeof(*un);
+}
+
+int
+unix_listen(const char *path)
+{
+	struct sockaddr_un un;
+	int fd;
+
+	memset(&un, 0, sizeof(un));
+	if (strlen(path) >= sizeof(un.sun_path))
+		die("'%s' is too long for a Unix socket path", path);
+	un.sun_family = AF_UNIX;
+	memcpy(un.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		die("socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&un, sizeof(un)) == -1)
+		die("bind %s: %s", path, strerror(errno));
+	if (listen(fd, INT_MAX) == -1)
+		die("listen: %s", strerror(errno));
+	return fd;
 }

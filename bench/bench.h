@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /*
@@ -70,6 +71,23 @@ long	 raise_nofile(void);
 /* Parses HOST (numeric IPv4) and PORT; exits with a message when bad. */
 void	 parse_target(const char *host, const char *port,
 	    struct sockaddr_in *sin);
+
+/*
+ * A stream load generator's target: HOST PORT as for parse_target(), or
+ * HOST "unix" and PORT the path of a Unix stream socket.
+ */
+struct bench_dest {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+};
+
+void	 parse_dest(const char *host, const char *port, struct bench_dest *d);
+
+/*
+ * A non-blocking Unix stream socket listening on path (the largest backlog
+ * the kernel takes); exits with a message when it cannot.
+ */
+int	 unix_listen(const char *path);
 
 /* Prints "name: message" to stderr and exits 2. */
 void	 die(const char *fmt, ...)

@@ -3,6 +3,7 @@
  * back at the same time, every byte compared.
  *
  *   bulk [-m MIB] [-S STALL_S] [-g PGID] HOST PORT
+ *   (HOST "unix" and PORT a path: a Unix stream socket)
  *
  * The client writes the bench pattern as fast as the socket takes it and
  * reads the echo concurrently (one thread, epoll); when everything is
@@ -43,7 +44,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in to;
+	struct bench_dest to;
 	struct epoll_event ev;
 	struct pgstat p0, p1;
 	double mib = 1024, stall_s = 5, secs, cpu, mb;
@@ -74,17 +75,18 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 2)
 		usage();
-	parse_target(argv[optind], argv[optind + 1], &to);
+	parse_dest(argv[optind], argv[optind + 1], &to);
 	signal(SIGPIPE, SIG_IGN);
 	pat_init(0xb01cULL);
 	total = (uint64_t)(mib * 1048576.0);
 
 	pg_read(pgid, &p0);
 	t0 = now_ns();
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(to.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1)
 		die("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) == -1 &&
+	if (connect(fd, (struct sockaddr *)&to.ss, to.len) == -1 &&
 	    errno != EINPROGRESS)
 		die("connect: %s", strerror(errno));
 	ep = epoll_create1(EPOLL_CLOEXEC);

@@ -3,6 +3,7 @@
  * machine. One process, one thread, level-triggered epoll, never forks.
  *
  *   ceiling [-u] [HOST:]PORT
+ *   ceiling PATH          (a '/' in it: a Unix stream socket there)
  *
  * TCP: listen with the largest backlog the kernel takes; accept until
  * EAGAIN; read into one shared buffer and write it straight back; only
@@ -223,6 +224,15 @@ main(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage();
+	if (!udp && strchr(argv[optind], '/') != NULL) {
+		raise_nofile();
+		signal(SIGPIPE, SIG_IGN);
+		fd = unix_listen(argv[optind]);
+		printf("listening on %s\n", argv[optind]);
+		fflush(stdout);
+		serve_tcp(fd);
+		return 0;
+	}
 	port = argv[optind];
 	colon = strrchr(argv[optind], ':');
 	if (colon != NULL) {

@@ -4,6 +4,7 @@
  *
  *   pingpong [-c CONNS] [-s SIZE] [-d DEPTH] [-t SECONDS] [-T SETUP_S]
  *            [-C CONNECTING] [-g PGID] HOST PORT
+ *   (HOST "unix" and PORT a path: a Unix stream socket)
  *
  * Setup: every connection connects (at most -C connects pending at once;
  * default all) and sends one message; setup ends when each has its echo
@@ -59,7 +60,7 @@ struct pc {
 };
 
 static struct {
-	struct sockaddr_in	 to;
+	struct bench_dest	 to;
 	int			 ep;
 	size_t			 size;
 	unsigned		 depth;
@@ -162,7 +163,8 @@ start_connect(struct pc *k)
 	struct epoll_event ev;
 	int one = 1;
 
-	k->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	k->fd = socket(g.to.ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
 	if (k->fd == -1) {
 		g.errors++;
 		say(k, "socket", errno);
@@ -173,7 +175,7 @@ start_connect(struct pc *k)
 	(void)setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	k->state = S_CONNECTING;
 	g.nconnecting++;
-	if (connect(k->fd, (struct sockaddr *)&g.to, sizeof(g.to)) == -1 &&
+	if (connect(k->fd, (struct sockaddr *)&g.to.ss, g.to.len) == -1 &&
 	    errno != EINPROGRESS) {
 		fail(k, "connect", errno);
 		return;
@@ -374,7 +376,7 @@ main(int argc, char **argv)
 	    g.depth < 1 || g.depth > MAXD)
 		die("need -c >= 1, 1 <= -s <= %u, 1 <= -d <= %d",
 		    PAT_TAIL / MAXD, MAXD);
-	parse_target(argv[optind], argv[optind + 1], &g.to);
+	parse_dest(argv[optind], argv[optind + 1], &g.to);
 	signal(SIGPIPE, SIG_IGN);
 	limit = raise_nofile();
 	if (limit > 0 && conns + 16 > limit)

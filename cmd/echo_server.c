@@ -95,6 +95,7 @@ struct server {
 	struct loop_timer	 calm_t;	/* the queue emptied: ending? */
 	struct conn		*first, *last;
 	int			 upper;
+	int			 is_unix;	/* AF_UNIX: no TCP states */
 	long long		 max_conns, count;
 	int64_t			 idle_ms;
 	int			 listening;	/* lio in the loop */
@@ -118,6 +119,22 @@ upcase(char *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (p[i] >= 'a' && p[i] <= 'z')
 			p[i] -= 'a' - 'A';
+}
+
+/*
+ * For the trace: pre, "TCP state X" and post, or "" for a Unix socket,
+ * which has no TCP state.
+ */
+static const char *
+tcp_state(const struct server *s, int fd, const char *pre, const char *post)
+{
+	static char buf[64];
+
+	if (s->is_unix)
+		return "";
+	snprintf(buf, sizeof(buf), "%sTCP state %s%s", pre,
+	    sock_state_name(sock_tcp_state(fd, NULL)), post);
+	return buf;
 }
 
 static void
@@ -282,8 +299,8 @@ conn_close(struct server *s, struct conn *k, int by_client, enum why why,
 {
 	loop_unwatch(s->l, &k->io);
 	if (s->c->trace)
-		out_trace(s->c, "close(fd %d): TCP state %s before it (%s)",
-		    k->io.fd, sock_state_name(sock_tcp_state(k->io.fd, NULL)),
+		out_trace(s->c, "close(fd %d)%s (%s)", k->io.fd,
+		    tcp_state(s, k->io.fd, ": ", " before it"),
 		    by_client ? "the client closed first" : "we close first");
 	close(k->io.fd);
 	list_del(s, k);
@@ -385,9 +402,9 @@ conn_read(struct server *s, struct conn *k)
 	if (n == 0) {
 		k->rd_eof = 1;
 		if (s->c->trace)
-			out_trace(s->c, "recv(fd %d): EOF, the client's "
-			    "FIN; TCP state %s", k->io.fd,
-			    sock_state_name(sock_tcp_state(k->io.fd, NULL)));
+			out_trace(s->c, "recv(fd %d): EOF, %s%s", k->io.fd,
+			    s->is_unix ? "the client shut its side or closed" :
+			    "the client's FIN", tcp_state(s, k->io.fd, "; ", ""));
 		return 0;
 	}
 	out_trace(s->c, "recv(fd %d): %zd bytes", k->io.fd, n);
@@ -581,10 +598,11 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		if (s->c->trace) {
 			char peer[ADDRSTR_MAX];
 
-			out_trace(s->c, "accept(fd %d) = fd %d from %s, "
-			    "TCP state %s", s->lio.fd, fd,
+			out_trace(s->c, "accept(fd %d) = fd %d from %s%s",
+			    s->lio.fd, fd, s->is_unix && len <= sizeof(
+			    sa_family_t) ? "an unbound client socket" :
 			    sa_fmt((struct sockaddr *)&ss, peer, sizeof(peer)),
-			    sock_state_name(sock_tcp_state(fd, NULL)));
+			    tcp_state(s, fd, ", ", ""));
 		}
 		if (s->nopen > s->max_open)
 			s->max_open = s->nopen;
@@ -641,33 +659,6 @@ summary(struct server *s, int sig)
 	jb_free(&jb);
 }
 
-/* The socket file a server on a Unix path made (st_ino 0: none). */
-static void
-unix_own(const struct sockaddr_storage *ss, struct stat *own)
-{
-	char path[ADDRSTR_MAX];
-
-	sa_fmt_host((const struct sockaddr *)ss, path, sizeof(path));
-	if (path[0] == '@' || stat(path, own) == -1)
-		memset(own, 0, sizeof(*own));
-}
-
-/* At exit: removes the socket file if it is still the one made. */
-static void
-unix_release(const struct ctx *c, const struct sockaddr_storage *ss,
-    const struct stat *own)
-{
-	char path[ADDRSTR_MAX];
-	int rm;
-
-	if (ss->ss_family != AF_UNIX || own->st_ino == 0)
-		return;
-	sa_fmt_host((const struct sockaddr *)ss, path, sizeof(path));
-	rm = usock_unlink_own(path, own->st_dev, own->st_ino);
-	out_trace(c, "unlink(%s): %s", path, rm == 1 ? "ok" : "not ours "
-	    "any more: left in place");
-}
-
 int
 cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
@@ -722,6 +713,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		out_nomem("server's state");
 	s->c = c;
 	s->upper = upper;
+	s->is_unix = ss.ss_family == AF_UNIX;
 	s->max_conns = max_conns;
 	s->count = count;
 	s->idle_ms = idle_ms;
@@ -740,8 +732,8 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		    c->proc_root, c->trace ? out_trace_cb : NULL, c);
 	fd = srv_open(&ss, SOCK_STREAM, &st, c->trace ? out_trace_cb : NULL,
 	    c);
-	if (fd != -1 && ss.ss_family == AF_UNIX)
-		unix_own(&ss, &own);
+	if (fd != -1)
+		srv_unix_own(&ss, &own);
 	if (fd == -1) {
 		rc = out_server_failed(c, (struct sockaddr *)&ss, 0, st,
 		    errno, 0, NULL);
@@ -793,7 +785,8 @@ done:
 	if (s != NULL) {
 		if (s->lio.fd != -1)
 			close(s->lio.fd);
-		unix_release(c, &ss, &own);
+		srv_unix_release(&ss, &own, c->trace ? out_trace_cb : NULL,
+		    c);
 		loop_free(s->l);
 		free(s);
 	}

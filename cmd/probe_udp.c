@@ -4,6 +4,11 @@
  * reports an ICMP port-unreachable as ECONNREFUSED: that is "refused". No
  * reply at all is "timeout", with the caveat that a UDP service may just
  * not answer what it was sent.
+ *
+ * A Unix PATH or @NAME is probed on a SOCK_DGRAM socket bound to a name
+ * the kernel picks (autobind), so that the server can answer; a send that
+ * would wait on a full receiver (EAGAIN) is retried until -t, then the
+ * server is reported as not reading.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,16 +34,21 @@
 #include "../lib/opt.h"
 #include "../lib/resolve.h"
 #include "../lib/sock.h"
+#include "../lib/unixsock.h"
+#include "../lib/evunix.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
-	"probe-udp", "[OPTIONS] HOST PORT  (or HOST:PORT)",
+	"probe-udp", "[OPTIONS] HOST PORT  (or HOST:PORT, PATH, @NAME)",
 	"Send UDP datagrams to HOST PORT and count the replies.",
 	"Sends -c datagrams, one per --interval (it does not wait after the\n"
 	"last reply), then waits up to -t for the missing replies. Reports\n"
 	"sent, received, loss and the round-trip times. An ICMP port\n"
 	"unreachable is 'refused' (exit 4); no reply at all is 'timeout'\n"
 	"(exit 5), which for UDP may also mean the service ignores this payload.\n"
+	"A Unix PATH (unix:PATH, anything with a '/') or @NAME is probed as a\n"
+	"datagram socket, from an autobound name so that replies can come back;\n"
+	"a receiver whose queue stays full for -t is not reading (exit 5).\n"
 	"Each reply is matched to its request: sockctl's own payload carries a\n"
 	"sequence number and a token, so a second answer, a late one (after -t)\n"
 	"and a datagram that is no echo are reported apart and not counted;\n"
@@ -47,7 +57,8 @@ static const struct cmd_help help = {
 	"examples:\n"
 	"  sockctl probe-udp 127.0.0.1 7007\n"
 	"  sockctl probe-udp -c 10 --interval 100ms localhost:7007\n"
-	"  sockctl --json probe-udp --send '\\x00\\x01' 10.0.0.5 9999\n",
+	"  sockctl --json probe-udp --send '\\x00\\x01' 10.0.0.5 9999\n"
+	"  sockctl probe-udp /run/app/echo.sock\n",
 };
 
 /* Where the options land. */
@@ -112,6 +123,7 @@ struct xchg {
 	unsigned char		*answered;
 	long long		 oldest;	/* M_ECHO: first unanswered */
 	long long		 noecho;	/* M_ECHO: replies that are no echo */
+	int			 is_unix;	/* AF_UNIX: a full receiver waits */
 };
 
 /* Resolves ep into *ss. Explains the failure in r and returns -1. */
@@ -262,7 +274,7 @@ exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
 {
 	static char rbuf[65536];
 	const struct ctx *c = x->c;
-	int64_t now, next, deadline = 0, wait_ns;
+	int64_t now, next, deadline = 0, wait_ns, full_since = -1;
 	char tbuf[PAYLOAD_MAX];
 	struct pollfd p;
 	ssize_t m;
@@ -287,28 +299,52 @@ exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
 				    sizeof(tbuf));
 				pl = tbuf;
 			}
-			out_trace(c, "send: %zu bytes (datagram %lld of %lld)",
-			    plen, st->sent + 1, n);
-			m = send(fd, pl, plen, 0);
-			if (m == -1 && errno != EAGAIN && errno != EINTR) {
+			if (full_since < 0)
+				out_trace(c, "send: %zu bytes (datagram %lld of "
+				    "%lld)", plen, st->sent + 1, n);
+			m = send(fd, pl, plen, x->is_unix ? MSG_DONTWAIT : 0);
+			if (m == -1 && x->is_unix && (errno == EAGAIN ||
+			    errno == ENOBUFS)) {
+				/* the receiver's queue is full: wait for
+				 * room (POLLOUT), at most -t */
+				if (full_since < 0) {
+					full_since = now;
+					out_trace(c, "send: %s: the receiver's "
+					    "queue is full; waiting up to %lld "
+					    "ms for room", errname(errno),
+					    (long long)c->timeout_ms);
+				} else if (now - full_since >= c->timeout_ms *
+				    1000000) {
+					r->stage = ST_SEND;
+					r->err = errno;
+					r->dx = DX_UNIX_DGRAM_FULL;
+					goto done;
+				}
+			} else if (m == -1 && errno != EAGAIN &&
+			    errno != EINTR) {
 				/* an ICMP error from an earlier datagram */
 				r->stage = errno == ECONNREFUSED ? ST_RECV :
 				    ST_SEND;
 				r->err = errno;
 				goto done;
+			} else {
+				full_since = -1;
+				x->ts[st->sent++] = now;
+				next = now + interval_ms * 1000000;
+				if (st->sent == n)
+					deadline = now + c->timeout_ms *
+					    1000000;
 			}
-			x->ts[st->sent++] = now;
-			next = now + interval_ms * 1000000;
-			if (st->sent == n)
-				deadline = now + c->timeout_ms * 1000000;
 		}
 		if (st->sent == n && st->received + st->late >= st->sent)
 			break;
 		if (st->sent == n && now >= deadline)
 			break;
 		wait_ns = (st->sent < n ? next : deadline) - now;
+		if (full_since >= 0)
+			wait_ns = full_since + c->timeout_ms * 1000000 - now;
 		p.fd = fd;
-		p.events = POLLIN;
+		p.events = POLLIN | (full_since >= 0 ? POLLOUT : 0);
 		p.revents = 0;
 		if (poll(&p, 1, wait_ns <= 0 ? 0 :
 		    (int)((wait_ns + 999999) / 1000000)) <= 0)
@@ -394,6 +430,62 @@ add_stats(struct result *r, const struct stats *st)
 	jb_kint(&r->extra, "unmatched", st->unmatched);
 }
 
+/*
+ * The success line: "udp TARGET (ADDRESS): 3 sent, ..." or, for a Unix
+ * socket, "dgram /run/x.sock (pid 42, sockctl, user root): ...": a Unix
+ * datagram socket has no SO_PEERCRED, so its server is the process that
+ * holds the socket bound to the path (JSON peer).
+ */
+static void
+ok_message(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+    const struct stats *st)
+{
+	char who[ADDRSTR_MAX + 160] = "", as[ADDRSTR_MAX];
+	struct pn_owner o;
+	int has;
+
+	if (sa->sa_family == AF_UNIX) {
+		has = usock_bound_by(c->proc_root != NULL ? c->proc_root :
+		    "/proc", r->target, NULL, &o) == 1;
+		if (has)
+			snprintf(who, sizeof(who), " (pid %d, %s, user %s)",
+			    o.pid, o.comm, o.user);
+		evunix_peer_json(&r->extra, has, o.pid, o.comm, o.user);
+	} else {
+		if (strcmp(sa_fmt(sa, as, sizeof(as)), r->target) != 0)
+			snprintf(who, sizeof(who), " (%s)", as);
+		jb_knull(&r->extra, "peer");
+	}
+	snprintf(r->message, sizeof(r->message), "%s %s%s: %lld sent, %lld "
+	    "received, %.0f%% loss, rtt min/avg/max %.3f/%.3f/%.3f ms",
+	    sa->sa_family == AF_UNIX ? "dgram" : "udp", r->target, who,
+	    st->sent, st->received, 100.0 * (double)(st->sent -
+	    st->received) / (double)st->sent, st->min,
+	    st->sum / (double)st->received, st->max);
+}
+
+/* A failed probe of a Unix datagram socket: the path's evidence first. */
+static void
+unix_failed(const struct ctx *c, struct result *r, const struct xchg *x,
+    const struct stats *st, const struct sockaddr *sa)
+{
+	if (r->stage == ST_SEND && r->err == ECONNREFUSED)
+		result_cause(r, "the socket at %s closed after this probe "
+		    "connected to it (%lld datagram%s sent, %lld answered): "
+		    "the server stopped or restarted", r->target, st->sent,
+		    st->sent == 1 ? "" : "s", st->received);
+	else if (r->stage == ST_RECV && r->dx == DX_UNIX_SILENCE)
+		result_cause(r, "sent %lld datagram%s to %s; no reply within "
+		    "%lld ms", st->sent, st->sent == 1 ? "" : "s", r->target,
+		    (long long)c->timeout_ms);
+	if (r->dx != 0 && !c->quiet)
+		evunix_dgram(c, sa, r->dx, r->err, st->sent, r);
+	result_diagnose(r);
+	odd_replies(r, x, st);
+	add_stats(r, st);
+	jb_knull(&r->extra, "peer");
+}
+
 int
 cmd_probe_udp(struct ctx *c, int argc, char **argv)
 {
@@ -424,7 +516,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		    "expected HOST PORT or HOST:PORT, got %d arguments", npos);
 	if (rc == -1)
 		return out_usage(c, "%s", err);
-	if (ep.port == 0)
+	if (ep.port == 0 && !ep.is_unix)
 		return out_usage(c, "port '%s' of '%s' cannot be probed "
 		    "(expected 1-65535)", ep.port_str, ep.host);
 	if (a.send != NULL) {
@@ -453,20 +545,25 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		plen = token_payload(&x, 1, err, sizeof(err));
 	}
 	result_init(&r, c);
-	if (strchr(ep.host, ':') != NULL)
+	x.is_unix = ep.is_unix;
+	if (ep.is_unix) {
+		(void)sa_from_unix(ep.host, &ss);	/* ep_parse checked it */
+		snprintf(r.target, sizeof(r.target), "%s", ep.host);
+	} else if (strchr(ep.host, ':') != NULL)
 		snprintf(r.target, sizeof(r.target), "[%s]:%d", ep.host,
 		    ep.port);
 	else
 		snprintf(r.target, sizeof(r.target), "%s:%d", ep.host,
 		    ep.port);
-	if (resolve(c, &ep, &ss, &r) == -1) {
+	if (!ep.is_unix && resolve(c, &ep, &ss, &r) == -1) {
 		r.elapsed_ms = clock_since_ms(c->t0_ns);
 		add_stats(&r, &st);
+		jb_knull(&r.extra, "peer");
 		rc = out_result(c, &r);
 		goto done;
 	}
 	sa_fmt_host(sa, r.address, sizeof(r.address));
-	r.port = ep.port;
+	r.port = ep.is_unix ? -1 : ep.port;
 	r.family = ss.ss_family;
 
 	r.stage = ST_SOCKET;
@@ -479,8 +576,17 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	}
 	out_trace(c, "socket(%s, SOCK_DGRAM) = fd %d",
 	    sock_family_name(ss.ss_family), fd);
+	if (ep.is_unix && usock_autobind(fd, err, sizeof(err)) == -1) {
+		r.stage = ST_BIND;
+		r.err = errno;
+		out_trace(c, "bind(autobind): %s", errname(r.err));
+		goto fail;
+	}
+	if (ep.is_unix)
+		out_trace(c, "bind(autobind) ok: %s, an abstract name the "
+		    "kernel picked, so replies can come back (no file)", err);
 	/* ICMP errors are queued, so a refusal can say who sent it */
-	if (icmp_enable(fd, ss.ss_family) == 0)
+	else if (icmp_enable(fd, ss.ss_family) == 0)
 		out_trace(c, "setsockopt(IP_RECVERR, on): ok (ICMP errors are "
 		    "queued)");
 	r.stage = ST_CONNECT;
@@ -488,6 +594,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (connect(fd, sa, sa_len(sa)) == -1) {
 		r.err = errno;
 		out_trace(c, "connect(%s): %s", err, errname(r.err));
+		if (ep.is_unix)
+			r.dx = usock_dx(ST_CONNECT, r.err);
 		goto fail;
 	}
 	if (c->trace) {
@@ -495,10 +603,15 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		socklen_t ml = sizeof(me);
 		char ms[ADDRSTR_MAX] = "?";
 
-		if (getsockname(fd, (struct sockaddr *)&me, &ml) == 0)
+		if (getsockname(fd, (struct sockaddr *)&me, &ml) == 0 &&
+		    me.ss_family == AF_UNIX)
+			usock_name((struct sockaddr_un *)&me, ml, ms,
+			    sizeof(ms));
+		else if (ml <= sizeof(me))
 			sa_fmt((struct sockaddr *)&me, ms, sizeof(ms));
-		out_trace(c, "connect(%s) ok: from %s (UDP: no handshake, "
-		    "nothing sent yet)", err, ms);
+		out_trace(c, "connect(%s) ok: from %s (%s: no handshake, "
+		    "nothing sent yet)", err, ms, ep.is_unix ? "a datagram "
+		    "socket" : "UDP");
 	}
 	r.stage = ST_NONE;
 	if (exchange(&x, fd, a.count, a.interval_ms, &st, &r) == -1)
@@ -506,18 +619,11 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (st.received == 0) {
 		r.stage = ST_RECV;
 		r.dx = st.unmatched > 0 && st.late == 0 ? DX_UDP_NO_ECHO :
-		    DX_UDP_SILENCE;
+		    ep.is_unix ? DX_UNIX_SILENCE : DX_UDP_SILENCE;
 		goto fail;
 	}
 	r.elapsed_ms = clock_since_ms(c->t0_ns);
-	sa_fmt(sa, err, sizeof(err));
-	snprintf(r.message, sizeof(r.message), "udp %s%s%s%s: %lld sent, "
-	    "%lld received, %.0f%% loss, rtt min/avg/max "
-	    "%.3f/%.3f/%.3f ms", r.target, strcmp(err, r.target) ? " (" :
-	    "", strcmp(err, r.target) ? err : "", strcmp(err, r.target) ?
-	    ")" : "", st.sent, st.received, 100.0 *
-	    (double)(st.sent - st.received) / (double)st.sent, st.min,
-	    st.sum / (double)st.received, st.max);
+	ok_message(c, &r, sa, &st);
 	odd_replies(&r, &x, &st);
 	if (st.received < st.sent)
 		result_fix(&r, "%lld of %lld datagrams got no reply within "
@@ -533,6 +639,12 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	goto done;
 fail:
 	r.elapsed_ms = clock_since_ms(c->t0_ns);
+	if (ep.is_unix) {
+		unix_failed(c, &r, &x, &st, sa);
+		rc = out_result(c, &r);
+		goto done;
+	}
+	jb_knull(&r.extra, "peer");
 	result_diagnose(&r);
 	if (r.dx == DX_UDP_SILENCE)
 		result_cause(&r, "sent %lld datagram%s of %zu bytes to %s; "

@@ -5,6 +5,12 @@
  * never larger. When the socket's send buffer is full the reply is
  * dropped and counted: the server never blocks on one client, nor on
  * a stdout or stderr nobody reads (lib/logq: lines dropped and counted).
+ *
+ * On a Unix path or @NAME (SOCK_DGRAM) it refuses a path that exists with
+ * the bind diagnosis (--unlink takes a stale socket file, nothing else),
+ * replies to each sender's own bound name (a sender that never bound has
+ * none: its datagram is counted, not answered), and removes its socket
+ * file at exit if it is still the one it made.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -14,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "../lib/addr.h"
@@ -27,17 +35,22 @@
 #include "cmds.h"
 
 static const struct cmd_help help = {
-	"udp-echo", "[OPTIONS] [ADDRESS:]PORT",
+	"udp-echo", "[OPTIONS] [ADDRESS:]PORT | PATH | @NAME",
 	"UDP echo server: sends every datagram back to its sender.",
 	"ADDRESS is 127.0.0.1 unless given; 0.0.0.0 or :: (IPv6 and IPv4)\n"
 	"listen on every interface. PORT 0 (or none) picks a free port. The\n"
 	"first line on stdout is 'listening on ADDRESS:PORT' (with --json the\n"
 	"\"listening\" event). A reply is never larger than its request; one\n"
 	"that the socket cannot take at once is dropped and counted. SIGINT or\n"
-	"SIGTERM prints the totals and exits 0.\n\n"
+	"SIGTERM prints the totals and exits 0.\n"
+	"A Unix PATH (unix:PATH, anything with a '/') or @NAME serves a\n"
+	"datagram socket: an existing path is refused unless --unlink and it is\n"
+	"a stale socket; a sender that bound no name cannot be answered\n"
+	"(counted as unaddressed); the socket file is removed at exit.\n\n"
 	"examples:\n"
 	"  sockctl udp-echo 0\n"
 	"  sockctl udp-echo --upper 0.0.0.0:7007\n"
+	"  sockctl udp-echo --unlink /run/app/echo.sock\n"
 	"  sockctl probe-udp 127.0.0.1 7007\n",
 };
 
@@ -50,8 +63,10 @@ struct udp {
 	struct loop		*l;
 	struct loop_io		 io;
 	int			 upper;
+	int			 is_unix;	/* AF_UNIX: peers may be unbound */
 	long long		 count;
 	uint64_t		 rx, tx, dropped, truncated;
+	uint64_t		 unaddressed;	/* from unbound Unix senders */
 	uint64_t		 bytes_in, bytes_out;
 	struct logq		 outq, errq;	/* stdout, stderr */
 	char			*bufs;		/* BATCH * DGRAM_MAX */
@@ -68,6 +83,17 @@ upcase(char *p, size_t n)
 			p[i] -= 'a' - 'A';
 }
 
+/*
+ * Whether a received datagram came from an AF_UNIX socket with no name (it
+ * never bound, and Linux did not autobind it): there is no address to reply
+ * to.
+ */
+static int
+no_address(const struct mmsghdr *m)
+{
+	return m->msg_hdr.msg_namelen <= sizeof(sa_family_t);
+}
+
 /* Sends the n replies in u->msgs; what the socket cannot take is dropped. */
 static void
 send_batch(struct udp *u, unsigned int n)
@@ -76,7 +102,20 @@ send_batch(struct udp *u, unsigned int n)
 	int r;
 
 	while (done < n) {
-		r = sendmmsg(u->io.fd, u->msgs + done, n - done, MSG_DONTWAIT);
+		unsigned int run = 0;
+
+		if (u->is_unix && no_address(&u->msgs[done])) {
+			/* an unbound sender: nowhere to send its echo */
+			u->unaddressed++;
+			u->dropped++;
+			done++;
+			continue;
+		}
+		while (u->is_unix && done + run < n &&
+		    !no_address(&u->msgs[done + run]))
+			run++;
+		r = sendmmsg(u->io.fd, u->msgs + done, u->is_unix ? run :
+		    n - done, MSG_DONTWAIT);
 		if (r > 0) {
 			for (unsigned int i = done; i < done + (unsigned)r; i++)
 				u->bytes_out += u->msgs[i].msg_len;
@@ -88,6 +127,16 @@ send_batch(struct udp *u, unsigned int n)
 		}
 		if (r == -1 && errno == EINTR)
 			continue;
+		if (r == -1 && u->is_unix && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK)) {
+			/* that one receiver's queue is full (it does not read):
+			 * its echo is dropped, the others still go */
+			out_trace(u->c, "sendmmsg(fd %d): EAGAIN: the "
+			    "receiver's queue is full, 1 dropped", u->io.fd);
+			u->dropped++;
+			done++;
+			continue;
+		}
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS || errno == ENOMEM)) {
 			/* a full send buffer: drop the rest, never block */
@@ -112,6 +161,8 @@ trace_batch(const struct udp *u, int n)
 	    n == 1 ? "" : "s");
 	for (int i = 0; i < n; i++)
 		out_trace(u->c, "recv: %u bytes from %s%s", u->msgs[i].msg_len,
+		    u->is_unix && no_address(&u->msgs[i]) ? "an unbound "
+		    "socket: no address to reply to, not answered" :
 		    sa_fmt((const struct sockaddr *)&u->peers[i], peer,
 		    sizeof(peer)), u->msgs[i].msg_hdr.msg_flags & MSG_TRUNC ?
 		    " (truncated)" : "");
@@ -146,6 +197,12 @@ udp_ready(struct loop *l, struct loop_io *io, int ev)
 				u->truncated++;
 			u->bytes_in += m->msg_len;
 			u->iov[i].iov_len = m->msg_len;
+			if (u->is_unix && m->msg_hdr.msg_namelen <
+			    sizeof(struct sockaddr_un))
+				/* a name is not NUL-terminated: end it, for
+				 * the trace (the reply uses msg_namelen) */
+				((char *)&u->peers[i])[m->msg_hdr.msg_namelen] =
+				    '\0';
 			if (u->upper)
 				upcase(u->iov[i].iov_base, m->msg_len);
 		}
@@ -174,13 +231,19 @@ summary(struct udp *u, int sig)
 	if (u->c->quiet)
 		return;
 	if (!u->c->json) {
+		char unb[96] = "";
+
+		if (u->unaddressed > 0)
+			snprintf(unb, sizeof(unb), " (%llu from unbound senders: "
+			    "no address to reply to)",
+			    (unsigned long long)u->unaddressed);
 		logq_drops(drops, sizeof(drops), lo, le);
 		logq_printf(&u->outq, "summary: %llu datagrams in (%llu "
-		    "bytes), %llu out (%llu bytes), %llu dropped, %llu "
+		    "bytes), %llu out (%llu bytes), %llu dropped%s, %llu "
 		    "truncated, %.3f s%s%s%s\n", (unsigned long long)u->rx,
 		    (unsigned long long)u->bytes_in, (unsigned long long)u->tx,
 		    (unsigned long long)u->bytes_out,
-		    (unsigned long long)u->dropped,
+		    (unsigned long long)u->dropped, unb,
 		    (unsigned long long)u->truncated, ms / 1000, drops,
 		    sn ? ", stopped by " : "", sn ? sn : "");
 		return;
@@ -194,6 +257,7 @@ summary(struct udp *u, int sig)
 	jb_kint(&jb, "bytes_in", (long long)u->bytes_in);
 	jb_kint(&jb, "bytes_out", (long long)u->bytes_out);
 	jb_kint(&jb, "dropped", (long long)u->dropped);
+	jb_kint(&jb, "unaddressed", (long long)u->unaddressed);
 	jb_kint(&jb, "truncated", (long long)u->truncated);
 	jb_kint(&jb, "log_dropped", (long long)lo);
 	jb_kint(&jb, "stderr_dropped", (long long)le);
@@ -208,14 +272,18 @@ int
 cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	int upper = 0, npos, rc, sig, fd = -1;
+	int upper = 0, npos, rc, sig, fd = -1, unlink_stale = 0;
 	struct fail f;
 	long long count = 0;
+	struct stat own;
 	const struct opt opts[] = {
 		{ "upper", 0, OT_FLAG, &upper, NULL,
 		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
 		{ "count", 0, OT_INT, &count, "N",
 		    "exit after echoing N datagrams", 1, 1000000000000LL,
+		    NULL },
+		{ "unlink", 0, OT_FLAG, &unlink_stale, NULL,
+		    "on a Unix path: remove a stale socket file first", 0, 0,
 		    NULL },
 		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
 	};
@@ -241,6 +309,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		out_nomem("server's buffers");
 	u->c = c;
 	u->upper = upper;
+	u->is_unix = ss.ss_family == AF_UNIX;
 	u->count = count;
 	u->io.fd = -1;
 	for (int i = 0; i < BATCH; i++) {
@@ -252,8 +321,14 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
 	}
 
+	memset(&own, 0, sizeof(own));
+	if (ss.ss_family == AF_UNIX)
+		(void)srv_unix_prepare((struct sockaddr *)&ss, unlink_stale,
+		    c->proc_root, c->trace ? out_trace_cb : NULL, c);
 	fd = srv_open(&ss, SOCK_DGRAM, &st, c->trace ? out_trace_cb : NULL,
 	    c);
+	if (fd != -1)
+		srv_unix_own(&ss, &own);
 	if (fd == -1) {
 		rc = out_server_failed(c, (struct sockaddr *)&ss, 1, st,
 		    errno, 0, NULL);
@@ -276,7 +351,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		goto done;
 	}
 	/* written whole before the loop: it is first, the pipe has room */
-	out_listening(c, "udp", (struct sockaddr *)&ss);
+	out_listening(c, u->is_unix ? "dgram" : "udp", (struct sockaddr *)&ss);
 	if (logq_begin(c, &u->outq, &u->errq, u->l) == -1)
 		out_nomem("log queues");
 	sig = loop_run(u->l);
@@ -291,6 +366,7 @@ done:
 	if (fd != -1)
 		close(fd);
 	if (u != NULL) {
+		srv_unix_release(&ss, &own, c->trace ? out_trace_cb : NULL, c);
 		loop_free(u->l);
 		free(u->bufs);
 		free(u);

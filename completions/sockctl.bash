@@ -11,7 +11,7 @@ _sockctl_opts() {
 	probe-connect | connect)
 		echo "--wait --interval --send --expect --all --targets -j --jobs" ;;
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count --unlink" ;;
-	udp-echo) echo "--upper --count" ;;
+	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
 	inspect) echo "--pid --sample" ;;
 	explain) echo "-l --list" ;;
@@ -135,7 +135,7 @@ _sockctl() {
 
 	# A Unix endpoint (a '/', or after "unix:"): complete file names.
 	case $cmd in
-	probe-bind | echo-server | probe-connect | connect | inspect)
+	probe-bind | echo-server | probe-connect | connect | inspect | udp-echo | probe-udp)
 		if [[ $cur == */* || $cur == unix:* ]]; then
 			compopt -o filenames 2>/dev/null
 			local -a files=()
@@ -172,7 +172,8 @@ _sockctl() {
 			port=1
 		fi ;;
 	probe-udp)
-		((npos == 1)) && port=1 ;;
+		# HOST PORT; a Unix PATH or @NAME takes no port
+		((npos == 1)) && ! _sockctl_is_unix "$first" && port=1 ;;
 	inspect)
 		# PORT or ADDRESS:PORT..., or a Unix PATH (above)
 		port=1 ;;

@@ -73,7 +73,7 @@ end
 
 # A Unix endpoint is being typed (a '/', or unix:PATH) where one goes.
 function __sockctl_wants_path
-    __sockctl_using probe-bind echo-server probe-connect connect
+    __sockctl_using probe-bind echo-server probe-connect connect udp-echo probe-udp
     or return 1
     string match -q -r '^unix:|/' -- (commandline -ct)
 end
@@ -102,7 +102,7 @@ function __sockctl_wants_port
             string match -q '*:*' -- $tok; and return 0
             test $n -gt 0; and test (math $n % 2) -eq 1; and not string match -q -r ':|/|^@' -- $pos[1]; and return 0
         case probe-udp
-            test $n -eq 1; and return 0
+            test $n -eq 1; and not string match -q -r '/|^@|^unix:' -- $pos[1]; and return 0
     end
     return 1
 end
@@ -162,6 +162,7 @@ complete -c sockctl -n '__sockctl_using echo-server' -l count -x -d 'exit after 
 # udp-echo
 complete -c sockctl -n '__sockctl_using udp-echo' -l upper -d 'reply upper-cased'
 complete -c sockctl -n '__sockctl_using udp-echo' -l count -x -d 'exit after N datagrams'
+complete -c sockctl -n '__sockctl_using udp-echo' -l unlink -d 'take over a stale socket file at the path'
 
 # probe-udp
 complete -c sockctl -n '__sockctl_using probe-udp' -s c -l count -x -d 'send N datagrams (default 3)'

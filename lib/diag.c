@@ -283,6 +283,20 @@ static const struct diag table[] = {
 	    "(bind() creates a file there), or its filesystem is read-only",
 	    "choose a directory this user may write (e.g. $XDG_RUNTIME_DIR), "
 	    "or fix the directory's owner and mode", DH_UNIX_BIND),
+	XH(ST_SEND, DX_UNIX_DGRAM_FULL, RS_TIMEOUT,
+	    "the receiving datagram socket's queue is full (send() kept "
+	    "failing with EAGAIN for the time limit): the server is not "
+	    "reading its datagrams",
+	    "check the server: is it stuck or overloaded? A Unix datagram "
+	    "socket queues at most net.unix.max_dgram_qlen datagrams; "
+	    "senders wait until it reads", DH_UNIX_CONNECT),
+	XH(ST_RECV, DX_UNIX_SILENCE, RS_TIMEOUT,
+	    "the datagrams were delivered to the socket (a Unix socket loses "
+	    "none on the way), and no reply came within the time limit: the "
+	    "server does not answer them",
+	    "check that the server replies to the sender's address (the one "
+	    "recvfrom() gives), or send what it expects (--send)",
+	    DH_UNIX_CONNECT),
 	/* inspect's findings (SPEC "inspect"): what one read of the live
 	 * sockets shows, or what changed between two */
 	X(ST_NONE, DX_UNHEALTHY, RS_UNHEALTHY,
@@ -377,6 +391,8 @@ static const char *dx_names[] = {
 	[DX_UNIX_IN_USE] = "unix-in-use",
 	[DX_UNIX_NO_DIR] = "unix-no-dir",
 	[DX_UNIX_DIR_DENIED] = "unix-dir-denied",
+	[DX_UNIX_DGRAM_FULL] = "unix-dgram-full",
+	[DX_UNIX_SILENCE] = "unix-silence",
 	[DX_UNHEALTHY] = "unhealthy",
 	[DX_CLOSE_WAIT_LEAK] = "close-wait-leak",
 	[DX_ACCEPT_QUEUE_FULL] = "accept-queue-full",

@@ -34,6 +34,8 @@ enum {
 	DX_UNIX_IN_USE,		/* bind: the path exists */
 	DX_UNIX_NO_DIR,		/* bind: its directory does not exist */
 	DX_UNIX_DIR_DENIED,	/* bind: its directory may not be written */
+	DX_UNIX_DGRAM_FULL,	/* send: the receiver's datagram queue is full */
+	DX_UNIX_SILENCE,	/* datagrams delivered, no reply within -t */
 	/* inspect: problems of live sockets, which no call returns */
 	DX_UNHEALTHY,		/* some finding; the ones below name it */
 	DX_CLOSE_WAIT_LEAK,	/* CLOSE_WAIT kept: close() never called */

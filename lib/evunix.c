@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "evunix.h"
+#include "sysinfo.h"
 #include "unixsock.h"
 
 #define MAX_SIBLINGS	6
@@ -226,7 +227,7 @@ missing(const struct ctx *c, const char *path, int err, struct result *r)
 }
 
 static void
-refused(const struct ctx *c, const char *path, struct result *r)
+refused(const struct ctx *c, const char *path, int type, struct result *r)
 {
 	char ids[160], age[32], who[512];
 	struct pn_owner o[4];
@@ -279,11 +280,35 @@ refused(const struct ctx *c, const char *path, struct result *r)
 		    "find what re-created the file)", path);
 		return;
 	}
-	result_cause(r, "%s is a stale socket file: no process listens on it "
+	result_cause(r, "%s is a stale socket file: no process %s it "
 	    "(%s, created %s ago); a server that exited without removing it "
-	    "left it behind", path, file_ids(&sb, ids, sizeof(ids)),
+	    "left it behind", path, type == SOCK_DGRAM ? "has a socket bound "
+	    "to" : "listens on", file_ids(&sb, ids, sizeof(ids)),
 	    age_of(sb.st_mtime, age, sizeof(age)));
 	result_fix(r, "remove it, then start the server: rm %s", path);
+}
+
+/* The fix for a server that does not drain its queue (verb: accept, read). */
+static void
+stuck_fix(struct result *r, int pid, const char *verb)
+{
+	result_fix(r, "check why pid %d does not %s (stuck or overloaded? cat "
+	    "/proc/%d/stack as root, strace -p %d); restarting it empties the "
+	    "queue", pid, verb, pid, pid);
+}
+
+/* The socket bound to path (its file's inode) or @name: 1 and *u, else 0. */
+static int
+bound_sock(const struct ctx *c, const char *path, struct usock *u)
+{
+	struct stat sb;
+
+	if (path[0] == '@')
+		return usock_find(root_of(c), 0, 0, 0, path, u) == 1;
+	if (stat(path, &sb) == 0)
+		return usock_find(root_of(c), 1, sb.st_dev, sb.st_ino, path,
+		    u) == 1;
+	return 0;
 }
 
 static void
@@ -292,16 +317,9 @@ queue_full(const struct ctx *c, const char *path, struct result *r)
 	char who[512];
 	struct pn_owner o[4];
 	struct usock u;
-	struct stat sb;
-	int n, rc;
+	int n;
 
-	if (path[0] == '@')
-		rc = usock_find(root_of(c), 0, 0, 0, path, &u);
-	else if (stat(path, &sb) == 0)
-		rc = usock_find(root_of(c), 1, sb.st_dev, sb.st_ino, path, &u);
-	else
-		rc = 0;
-	if (rc != 1)
+	if (!bound_sock(c, path, &u))
 		return;
 	holders(c, &u, o, 4, &n, who, sizeof(who));
 	if (u.has_rq)
@@ -313,10 +331,7 @@ queue_full(const struct ctx *c, const char *path, struct result *r)
 		result_cause(r, "%s listens on %s and is not calling accept() "
 		    "fast enough", who, path);
 	if (n > 0)
-		result_fix(r, "check why pid %d does not accept (stuck or "
-		    "overloaded? cat /proc/%d/stack as root, strace -p %d); "
-		    "restarting it empties the queue", o[0].pid, o[0].pid,
-		    o[0].pid);
+		stuck_fix(r, o[0].pid, "accept");
 }
 
 /* This process's groups as text ("1000(alice), 27(sudo)"). */
@@ -488,7 +503,7 @@ evunix_connect(const struct ctx *c, const struct sockaddr *sa, int type,
 		missing(c, path, err, r);
 		break;
 	case DX_UNIX_REFUSED:
-		refused(c, path, r);
+		refused(c, path, type, r);
 		break;
 	case DX_UNIX_QUEUE_FULL:
 		queue_full(c, path, r);
@@ -500,6 +515,119 @@ evunix_connect(const struct ctx *c, const struct sockaddr *sa, int type,
 		wrong_type(path, type, r);
 		break;
 	default:
+		break;
+	}
+}
+
+/* "net.unix.max_dgram_qlen is 10 datagrams", or "" when unreadable */
+static void
+qlen_text(const struct ctx *c, char *buf, size_t len)
+{
+	long v;
+
+	buf[0] = '\0';
+	if (si_read_long(c->proc_root, "sys/net/unix/max_dgram_qlen", &v) == 0)
+		snprintf(buf, len, " (net.unix.max_dgram_qlen: %ld datagrams)",
+		    v);
+}
+
+/* send() kept failing with EAGAIN: the receiver does not read. */
+static void
+dgram_full(const struct ctx *c, const char *path, struct result *r)
+{
+	char who[512], ql[96];
+	struct pn_owner o[4];
+	struct usock u;
+	int n = 0;
+
+	qlen_text(c, ql, sizeof(ql));
+	if (!bound_sock(c, path, &u)) {
+		result_cause(r, "the receive queue of the socket at %s is "
+		    "full%s: its server is not reading it", path, ql);
+		return;
+	}
+	holders(c, &u, o, 4, &n, who, sizeof(who));
+	result_cause(r, "the receive queue of %s is full%s: %s holds that "
+	    "socket and is not reading it (a Unix datagram sender waits, "
+	    "EAGAIN, until the receiver reads)", path, ql, who);
+	if (n > 0)
+		stuck_fix(r, o[0].pid, "read");
+}
+
+/*
+ * EPERM from a datagram socket that is connected to another one: it takes
+ * datagrams from that peer only. Returns 1 when that is what was found.
+ */
+static int
+connected_away(const struct ctx *c, const char *path, struct result *r)
+{
+	char who[512];
+	struct pn_owner o[4];
+	struct usock u;
+	int n = 0;
+
+	if (!bound_sock(c, path, &u) || u.type != SOCK_DGRAM || u.peer == 0)
+		return 0;
+	holders(c, &u, o, 4, &n, who, sizeof(who));
+	result_cause(r, "the datagram socket at %s (held by %s) is connected "
+	    "to another socket (inode %lu): it takes datagrams from that peer "
+	    "only, and Linux answers EPERM to every other sender", path, who,
+	    u.peer);
+	result_fix(r, "the server must not connect() the socket it serves "
+	    "on; or send from the peer it is connected to");
+	return 1;
+}
+
+/* Delivered, never answered: who has the socket, and whether it reads. */
+static void
+dgram_silence(const struct ctx *c, const char *path, long long sent,
+    struct result *r)
+{
+	char who[512];
+	struct pn_owner o[4];
+	struct usock u;
+	int n = 0;
+
+	if (!bound_sock(c, path, &u)) {
+		result_cause(r, "%lld datagram%s delivered to %s, no reply; "
+		    "the socket is gone now", sent, sent == 1 ? " was" :
+		    "s were", path);
+		return;
+	}
+	holders(c, &u, o, 4, &n, who, sizeof(who));
+	if (u.has_unread && u.unread > 0) {
+		result_cause(r, "%s holds %s and has not read what was sent: "
+		    "datagrams wait unread in its queue, so it is not reading "
+		    "(stuck, or busy elsewhere)", who, path);
+		if (n > 0)
+			result_fix(r, "check why pid %d does not read its socket "
+			    "(strace -p %d)", o[0].pid, o[0].pid);
+	} else
+		result_cause(r, "%s holds %s and read the %lld datagram%s, "
+		    "but sent nothing back: it does not answer this payload, "
+		    "or replies to another address", who, path, sent,
+		    sent == 1 ? "" : "s");
+}
+
+void
+evunix_dgram(const struct ctx *c, const struct sockaddr *sa, int dx,
+    int err, long long sent, struct result *r)
+{
+	char path[ADDRSTR_MAX];
+
+	sa_fmt_host(sa, path, sizeof(path));
+	switch (dx) {
+	case DX_UNIX_DGRAM_FULL:
+		dgram_full(c, path, r);
+		break;
+	case DX_UNIX_SILENCE:
+		dgram_silence(c, path, sent, r);
+		break;
+	default:
+		if (dx == DX_UNIX_DENIED && err == EPERM && connected_away(c,
+		    path, r))
+			break;
+		evunix_connect(c, sa, SOCK_DGRAM, dx, err, r);
 		break;
 	}
 }

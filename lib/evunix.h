@@ -23,6 +23,16 @@ void	evunix_connect(const struct ctx *c, const struct sockaddr *sa,
 	    int type, int dx, int err, struct result *r);
 
 /*
+ * Appends to r the cause and fix of a datagram probe of the AF_UNIX
+ * address sa: a failed connect (err, its DX_UNIX_ condition dx), a
+ * receiver whose queue stayed full (DX_UNIX_DGRAM_FULL), or sent datagrams
+ * that got no reply (DX_UNIX_SILENCE): who holds the socket, whether it
+ * reads.
+ */
+void	evunix_dgram(const struct ctx *c, const struct sockaddr *sa, int dx,
+	    int err, long long sent, struct result *r);
+
+/*
  * Records in r a bind of type to sa that failed with err at stage st:
  * stage, errno, the DX_UNIX_ condition, the cause and fix with what holds
  * the path (appending "owners", a list or null, to r->extra), then the

@@ -533,7 +533,8 @@ out_server_failed(struct ctx *c, const struct sockaddr *sa, int udp,
 	int rc;
 
 	result_init(&r, c);
-	jb_kstr(&r.extra, "proto", udp ? "udp" : "tcp");
+	jb_kstr(&r.extra, "proto", sa != NULL && sa->sa_family == AF_UNIX ?
+	    (udp ? "dgram" : "stream") : udp ? "udp" : "tcp");
 	ev_server(c, &r, sa, udp, st, err, eai, target);
 	rc = out_result(c, &r);
 	result_free(&r);

@@ -76,13 +76,18 @@ srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
 {
 	struct sockaddr *sa = (struct sockaddr *)ss;
 	struct fail f;
-	int fd;
+	int fd, big = 4 << 20;
 
 	if (ss->ss_family == AF_UNIX) {
 		struct srv_bind_opt o = { type, 1, INT_MAX, 0 };
 
 		/* the kernel caps the backlog at net.core.somaxconn */
 		fd = srv_bind(sa, &o, &f, NULL, NULL, tr, arg);
+		/* replies are charged to this socket until read: room for
+		 * many clients' (capped by net.core.wmem_max) */
+		if (fd != -1 && type == SOCK_DGRAM)
+			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big,
+			    sizeof(big));
 	} else {
 		struct sock_opts o = {
 			.type = type, .nonblock = 1,
@@ -145,6 +150,36 @@ srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
 	if (tr != NULL)
 		tr(arg, "unlink(%s) ok: a stale socket file (--unlink)", path);
 	return 1;
+}
+
+void
+srv_unix_own(const struct sockaddr_storage *ss, struct stat *own)
+{
+	char path[ADDRSTR_MAX];
+
+	memset(own, 0, sizeof(*own));
+	if (ss->ss_family != AF_UNIX)
+		return;
+	sa_fmt_host((const struct sockaddr *)ss, path, sizeof(path));
+	if (path[0] == '@' || stat(path, own) == -1)
+		memset(own, 0, sizeof(*own));
+}
+
+void
+srv_unix_release(const struct sockaddr_storage *ss, const struct stat *own,
+    sock_trace_fn tr, void *arg)
+{
+	char path[ADDRSTR_MAX];
+	int rm;
+
+	if (ss->ss_family != AF_UNIX || own->st_ino == 0)
+		return;
+	sa_fmt_host((const struct sockaddr *)ss, path, sizeof(path));
+	rm = usock_unlink_own(path, own->st_dev, own->st_ino);
+	if (tr != NULL)
+		tr(arg, "unlink(%s): %s", path, rm == 1 ? "ok" : rm == 0 ?
+		    "not ours any more: left in place" : errname(errno) != NULL ?
+		    errname(errno) : strerror(errno));
 }
 
 long

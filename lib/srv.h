@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "fail.h"
@@ -66,6 +67,20 @@ int	srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
  */
 int	srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
 	    const char *proc_root, sock_trace_fn tr, void *arg);
+
+/*
+ * The socket file a server bound at *ss made, from stat() right after the
+ * bind, into *own (zeroed for an abstract name or an IP address).
+ */
+void	srv_unix_own(const struct sockaddr_storage *ss, struct stat *own);
+
+/*
+ * At a server's exit: removes the socket file at *ss if it is still the
+ * one made (own: the same device and inode), never a file that replaced
+ * it; the outcome is reported to tr (with arg) when tr is not NULL.
+ */
+void	srv_unix_release(const struct sockaddr_storage *ss,
+	    const struct stat *own, sock_trace_fn tr, void *arg);
 
 /*
  * Raises the soft RLIMIT_NOFILE to the hard limit. Returns the soft limit

@@ -42,6 +42,7 @@ scan_fn(const struct unixdiag_sock *d, void *arg)
 	u.ino = d->inode;
 	u.type = d->type;
 	u.listening = d->state == UNIXDIAG_LISTEN;
+	u.peer = d->peer;
 	snprintf(u.name, sizeof(u.name), "%s", d->name);
 	if (d->has_vfs) {
 		u.has_vfs = 1;
@@ -52,6 +53,9 @@ scan_fn(const struct unixdiag_sock *d, void *arg)
 		u.has_rq = 1;
 		u.rqueue = (unsigned)d->rqueue;
 		u.backlog = (unsigned)d->wqueue;
+	} else if (d->has_queue) {
+		u.has_unread = 1;
+		u.unread = (unsigned)d->rqueue;
 	}
 	return sa->fn(&u, sa->arg);
 }
@@ -186,6 +190,29 @@ usock_owners(const char *root, unsigned long ino, struct pn_owner *out,
 }
 
 int
+usock_bound_by(const char *root, const char *name, struct usock *u,
+    struct pn_owner *o)
+{
+	struct usock mine;
+	struct stat sb;
+	int rc, un = 0;
+
+	if (u == NULL)
+		u = &mine;
+	memset(o, 0, sizeof(*o));
+	if (name[0] == '@')
+		rc = usock_find(root, 0, 0, 0, name, u);
+	else if (stat(name, &sb) == 0)
+		rc = usock_find(root, 1, sb.st_dev, sb.st_ino, name, u);
+	else
+		rc = 0;
+	if (rc != 1)
+		return rc;
+	rc = usock_owners(root, u->ino, o, 1, &un);
+	return rc > 0 ? 1 : rc;
+}
+
+int
 usock_peer(int fd, const char *root, struct pn_owner *out)
 {
 	struct ucred uc;
@@ -198,6 +225,21 @@ usock_peer(int fd, const char *root, struct pn_owner *out)
 	out->uid = uc.uid;
 	read_comm(root, uc.pid, out->comm, sizeof(out->comm));
 	pn_user(uc.uid, out->user, sizeof(out->user));
+	return 0;
+}
+
+int
+usock_autobind(int fd, char *buf, size_t buflen)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sa_family_t)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sun, &len) == -1)
+		return -1;
+	usock_name(&sun, len, buf, buflen);
 	return 0;
 }
 

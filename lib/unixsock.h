@@ -36,6 +36,11 @@ struct usock {
 	int		 has_rq;	/* a listener's queue is known */
 	unsigned	 rqueue;	/* listener: connections not accepted */
 	unsigned	 backlog;	/* listener: listen()'s backlog */
+	unsigned long	 peer;		/* the inode it is connected to; 0 none
+					 * or unknown */
+	int		 has_unread;	/* not a listener: unread is known */
+	unsigned	 unread;	/* bytes waiting to be read (a datagram
+					 * socket: its first datagram's) */
 };
 
 /*
@@ -65,6 +70,16 @@ int	usock_owners(const char *root, unsigned long ino, struct pn_owner *out,
 	    int max, int *unreadable);
 
 /*
+ * The socket bound to name (a path: the file's dev/ino; "@name"), into *u
+ * when u is not NULL, and the first process that holds it into *o.
+ * Returns 1 when a holder was found, 0 when none (or not visible), -1 when
+ * the table could not be read. For a datagram socket, which gives no
+ * SO_PEERCRED.
+ */
+int	usock_bound_by(const char *root, const char *name, struct usock *u,
+	    struct pn_owner *o);
+
+/*
  * The process at the other end of connected socket fd (SO_PEERCRED), its
  * command (/proc/PID/comm) and user. Returns 0, or -1 with errno set.
  */
@@ -75,6 +90,14 @@ int	usock_peer(int fd, const char *root, struct pn_owner *out);
  * for the abstract name x. Returns 0, or -1 when it does not fit.
  */
 int	usock_addr(const char *name, struct sockaddr_un *sun, socklen_t *len);
+
+/*
+ * Binds AF_UNIX socket fd to a name the kernel picks (Linux autobind: an
+ * abstract name of five hex digits, no file to remove), so that datagrams
+ * can be sent back to it; the name goes into buf ("@0001f"). Returns 0, or
+ * -1 with errno set.
+ */
+int	usock_autobind(int fd, char *buf, size_t buflen);
 
 /* Formats a sockaddr_un of length len as its path or "@name". */
 char	*usock_name(const struct sockaddr_un *sun, socklen_t len, char *buf,

@@ -349,3 +349,227 @@ assert o["family"]=="unix" and o["port"] is None and o["address"]==sys.argv[2], 
 	sc 0 connect "$D/live.sock"
 	assert_output --partial "(pid $bg_pid, python3"
 }
+
+# Datagram sockets: udp-echo and probe-udp on a path or an abstract name.
+
+# dgram_client PATH OUT: sends datagrams of several sizes (random bytes, a
+# NUL, an empty one) from an autobound name and writes what came back, in
+# order, to OUT; the sent bytes go to OUT.sent.
+dgram_client() {
+	python3 -c 'import os,socket,sys
+c=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); c.bind(""); c.settimeout(10)
+sent=b""; got=b""
+for n in (1, 0, 100, 4096, 60000):
+    d=os.urandom(n).replace(b"\0", b"\1")[:-1] + b"\0" if n else b""
+    c.sendto(d, sys.argv[1]); sent+=d
+    r,who=c.recvfrom(65536); got+=r
+open(sys.argv[2]+".sent","wb").write(sent); open(sys.argv[2],"wb").write(got)' "$1" "$2"
+}
+
+@test "udp-echo on a path echoes every datagram byte-exact to its sender" {
+	start_listener ue "$SOCKCTL" udp-echo "$D/echo.sock"
+	[ "$listen_addr" = "$D/echo.sock" ]
+	[ -S "$D/echo.sock" ]
+	dgram_client "$D/echo.sock" "$D/got"
+	cmp "$D/got.sent" "$D/got"
+	[ "$(stat -c %s "$D/got")" -eq $((1 + 100 + 4096 + 60000)) ]
+}
+
+@test "udp-echo on a path: a sender that bound no name is counted, said in -v, and the server goes on" {
+	start_bg ue "$SOCKCTL" -v udp-echo "$D/echo.sock"
+	wait_line ue '^listening on '
+	python3 -c 'import socket,sys
+u=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.sendto(b"unbound", sys.argv[1])' "$D/echo.sock"
+	sc 0 probe-udp -c 2 --interval 10ms "$D/echo.sock"
+	assert_output --regexp "^dgram $D/echo.sock \(pid $bg_pid, sockctl, user $(id -un)\): 2 sent, 2 received, 0% loss"
+	stop_bg "$bg_pid"
+	grep -q "recv: 7 bytes from an unbound socket: no address to reply to, not answered" "$BATS_TEST_TMPDIR/ue.err"
+	grep -q "3 datagrams in (.*), 2 out .*1 dropped (1 from unbound senders: no address to reply to)" "$BATS_TEST_TMPDIR/ue.out"
+}
+
+@test "udp-echo --json on a path: family unix, proto dgram, port null; the summary counts unaddressed" {
+	start_bg uj "$SOCKCTL" --json udp-echo "$D/j.sock"
+	wait_line uj '"event":"listening"'
+	python3 -c 'import json,sys; o=json.loads(sys.argv[1])
+assert o["family"]=="unix" and o["port"] is None and o["address"]==sys.argv[2] and o["proto"]=="dgram", o' "$wait_match" "$D/j.sock"
+	stop_bg "$bg_pid"
+	grep -q '"event":"summary".*"unaddressed":0' "$BATS_TEST_TMPDIR/uj.out"
+}
+
+@test "udp-echo refuses a stale file without --unlink (exit 7) and takes it over with it" {
+	sock_up st stale "$D/s.sock"
+	sc 7 udp-echo "$D/s.sock"
+	assert_stderr_contains "udp-echo $D/s.sock: bind: port-in-use (EADDRINUSE)"
+	assert_stderr_contains "$D/s.sock is a stale socket file"
+	assert_stderr_contains "--unlink"
+	[ -S "$D/s.sock" ]
+	sc 7 --json udp-echo "$D/s.sock"
+	[ "$(json_get proto)" = dgram ]
+	[ "$(json_get family)" = unix ]
+	start_listener ue "$SOCKCTL" udp-echo --unlink "$D/s.sock"
+	sc 0 probe-udp -c 1 "$D/s.sock"
+	assert_output --partial "(pid $bg_pid, sockctl"
+}
+
+@test "udp-echo --unlink never removes a regular file or a live socket; names the holder" {
+	echo keep >"$D/f"
+	sc 7 udp-echo --unlink "$D/f"
+	assert_stderr_contains "$D/f is a regular file, not a socket"
+	[[ "$stderr" != *"rm $D/f"* ]]
+	[ "$(cat "$D/f")" = keep ]
+	sock_up live dgram "$D/live.sock"
+	sc 7 udp-echo --unlink "$D/live.sock"
+	assert_stderr_contains "$D/live.sock is held by pid $bg_pid (python3, user $(id -un)): a datagram socket (SOCK_DGRAM) bound to it"
+	[ -S "$D/live.sock" ]
+}
+
+@test "udp-echo in a missing directory is exit 9; as nobody in a directory it may not write, exit 8" {
+	sc 9 udp-echo "$D/no/dir/e.sock"
+	assert_stderr_contains "the directory $D/no/dir does not exist; the deepest that does is $D"
+	[ "$(id -u)" = 0 ] || return 0
+	open_dir
+	mkdir -m 0755 "$D/ro"
+	as_nobody 8 udp-echo "$D/ro/e.sock"
+	assert_stderr_contains "bind: permission-denied (EACCES)"
+	assert_stderr_contains "the directory $D/ro (owner root, group root, mode 0755) may not be written by uid 65534"
+}
+
+@test "udp-echo removes its own file on SIGTERM, and leaves a file that replaced it" {
+	start_listener ue "$SOCKCTL" udp-echo "$D/e.sock"
+	stop_bg "$bg_pid"
+	[ ! -e "$D/e.sock" ]
+	start_listener ue2 "$SOCKCTL" udp-echo "$D/e.sock"
+	rm "$D/e.sock"
+	echo other >"$D/e.sock"
+	stop_bg "$bg_pid"
+	[ "$(cat "$D/e.sock")" = other ]
+}
+
+@test "probe-udp on a path: sent, received, rtt, the server named; JSON family unix, port null, peer" {
+	start_listener ue "$SOCKCTL" udp-echo "$D/e.sock"
+	sc 0 probe-udp -c 3 --interval 10ms "$D/e.sock"
+	assert_output --regexp "^dgram $D/e.sock \(pid $bg_pid, sockctl, user $(id -un)\): 3 sent, 3 received, 0% loss, rtt min/avg/max [0-9.]+/[0-9.]+/[0-9.]+ ms$"
+	sc 0 --json probe-udp -c 2 --interval 10ms "unix:$D/e.sock"
+	[ "$(json_get family)" = unix ]
+	[ "$(json_get address)" = "$D/e.sock" ]
+	[ "$(json_get port)" = null ]
+	[ "$(json_get received)" = 2 ]
+	[ "$(json_get peer.pid)" = "$bg_pid" ]
+	sc 0 -v probe-udp -c 1 "$D/e.sock"
+	assert_stderr_contains "socket(AF_UNIX, SOCK_DGRAM) = fd "
+	assert_stderr_contains "bind(autobind) ok: @"
+	assert_stderr_contains "connect($D/e.sock) ok: from @"
+	assert_stderr_contains "recv: 29 bytes (reply 1)"
+}
+
+@test "probe-udp on an abstract name: bound answers, unbound is refused (exit 4)" {
+	local n="@sockctl-dg-$$-$RANDOM"
+	sc 4 probe-udp "$n"
+	assert_stderr_contains "connect: refused (ECONNREFUSED)"
+	assert_stderr_contains "no socket is bound to the abstract name $n"
+	start_listener ue "$SOCKCTL" udp-echo "$n"
+	sc 0 --json probe-udp -c 1 "$n"
+	[ "$(json_get address)" = "$n" ]
+	[ "$(json_get peer.pid)" = "$bg_pid" ]
+}
+
+@test "probe-udp on a missing path: ENOENT (exit 4), the directory, a sibling socket" {
+	sock_up sib dgram "$D/app.1.sock"
+	sc 4 probe-udp "$D/app.2.sock"
+	assert_stderr_contains "connect: refused (ENOENT)"
+	assert_stderr_contains "its directory $D exists, but nothing has created app.2.sock there"
+	assert_stderr_contains "sockets in $D: app.1.sock"
+	sc 4 probe-udp "$D/run/x/e.sock"
+	assert_stderr_contains "$D is the deepest directory of the path that exists"
+}
+
+@test "probe-udp on a stale file and on a regular file: ECONNREFUSED (exit 4), what the file is" {
+	sock_up st stale "$D/stale.sock"
+	sc 4 probe-udp "$D/stale.sock"
+	assert_stderr_contains "connect: refused (ECONNREFUSED)"
+	assert_stderr_contains "$D/stale.sock is a stale socket file: no process has a socket bound to it (owner $(id -un)"
+	assert_stderr_contains "rm $D/stale.sock"
+	sc 4 --json probe-udp "$D/stale.sock"
+	[ "$(json_get errno)" = ECONNREFUSED ]
+	[ "$(json_get sent)" = 0 ]
+	[ "$(json_get peer)" = null ]
+	echo keep >"$D/f"
+	sc 4 probe-udp "$D/f"
+	assert_stderr_contains "$D/f is a regular file, not a socket"
+	[[ "$stderr" != *"rm $D/f"* ]]
+}
+
+@test "probe-udp on a stream socket is EPROTOTYPE (exit 1), naming connect" {
+	sock_up st listen "$D/st.sock"
+	sc 1 probe-udp "$D/st.sock"
+	assert_stderr_contains "connect: error (EPROTOTYPE)"
+	assert_stderr_contains "$D/st.sock is a stream socket (SOCK_STREAM), and probe-udp connects with SOCK_DGRAM"
+	assert_stderr_contains "sockctl connect $D/st.sock"
+}
+
+@test "probe-udp on a server that reads and never replies: timeout (exit 5), loss 100%, the server named" {
+	sock_up sink sink "$D/sink.sock"
+	sc 5 -t 300ms probe-udp -c 2 --interval 10ms "$D/sink.sock"
+	assert_stderr_contains "recv: timeout"
+	assert_stderr_contains "sent 2 datagrams to $D/sink.sock; no reply within 300 ms"
+	assert_stderr_contains "pid $bg_pid (python3, user $(id -un)) holds $D/sink.sock and read the 2 datagrams, but sent nothing back"
+	sc 5 --json -t 300ms probe-udp -c 1 "$D/sink.sock"
+	[ "$(json_get reason)" = timeout ]
+	[ "$(json_get loss_pct)" = 100.0 ]
+}
+
+@test "probe-udp on a server that never reads: its full queue is a timeout (exit 5) naming it" {
+	sock_up full dgramfull "$D/full.sock"
+	sc 5 -t 300ms probe-udp -c 1 "$D/full.sock"
+	assert_stderr_contains "send: timeout (EAGAIN)"
+	assert_stderr_contains "the receive queue of $D/full.sock is full"
+	assert_stderr_contains "pid $bg_pid (python3, user $(id -un)) holds that socket and is not reading it"
+	assert_stderr_contains "strace -p $bg_pid"
+	sc 5 --json -t 300ms probe-udp -c 1 "$D/full.sock"
+	[ "$(json_get stage)" = send ]
+	[ "$(json_get errno)" = EAGAIN ]
+	[ "$(json_get sent)" = 0 ]
+}
+
+@test "probe-udp on a datagram socket connected to another peer: EPERM (exit 8) says so" {
+	sock_up co connected "$D/co.sock"
+	sc 8 probe-udp "$D/co.sock"
+	assert_stderr_contains "connect: permission-denied (EPERM)"
+	assert_stderr_contains "the datagram socket at $D/co.sock (held by pid $bg_pid (python3"
+	assert_stderr_contains "is connected to another socket"
+	[[ "$stderr" != *"security module"* ]]
+}
+
+@test "root: probe-udp as nobody on a datagram socket of mode 0600 is permission-denied, naming the file" {
+	require_root
+	open_dir
+	sock_up srv dgram "$D/s.sock"
+	chmod 0600 "$D/s.sock"
+	as_nobody 8 probe-udp "$D/s.sock"
+	assert_stderr_contains "connect: permission-denied (EACCES)"
+	assert_stderr_contains "the socket $D/s.sock (owner root, group root, mode 0600) does not give uid 65534"
+}
+
+@test "echo-server -v on a path traces no TCP states" {
+	start_bg es "$SOCKCTL" -v echo-server "$D/e.sock"
+	wait_line es '^listening on '
+	sc 0 connect --send 'hi\n' "$D/e.sock"
+	stop_bg "$bg_pid"
+	grep -q "accept(fd [0-9]*) = fd [0-9]* from an unbound client socket" "$BATS_TEST_TMPDIR/es.err"
+	grep -q "recv(fd [0-9]*): EOF" "$BATS_TEST_TMPDIR/es.err"
+	! grep -q "TCP state" "$BATS_TEST_TMPDIR/es.err"
+}
+
+@test "bash completion: probe-udp and udp-echo complete file names after a '/', no port after a path" {
+	local comp=$BATS_TEST_DIRNAME/../completions/sockctl.bash
+	: >"$D/abc.sock"
+	run bash -c 'source "$1"; COMP_WORDS=(sockctl probe-udp "$2"); COMP_CWORD=2
+_sockctl; printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$D/ab"
+	assert_output "$D/abc.sock"
+	run bash -c 'source "$1"; COMP_WORDS=(sockctl probe-udp "$2" ""); COMP_CWORD=3
+_sockctl; printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$D/abc.sock"
+	assert_output ""
+	run bash -c 'source "$1"; COMP_WORDS=(sockctl udp-echo "$2"); COMP_CWORD=2
+_sockctl; printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "unix:$D/ab"
+	assert_output "unix:$D/abc.sock"
+}

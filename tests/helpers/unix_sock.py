@@ -5,7 +5,13 @@
   unix_sock.py hold PATH [BACKLOG]     a stream listener that never accepts
   unix_sock.py fill PATH BACKLOG       hold, then fill its queue (connections
                                        that are never accepted)
-  unix_sock.py dgram PATH              a bound datagram socket
+  unix_sock.py dgram PATH              a bound datagram socket (never reads)
+  unix_sock.py sink PATH               a bound datagram socket that reads and
+                                       never replies
+  unix_sock.py dgramfull PATH          a bound datagram socket whose queue is
+                                       filled (sends until EAGAIN), never read
+  unix_sock.py connected PATH          a bound datagram socket connected to
+                                       another one (it takes nobody else's)
   unix_sock.py stale PATH              bind, then exit: a stale file
 
 PATH may be @NAME (abstract). Prints "ready" when set up, then waits for
@@ -25,7 +31,8 @@ def main():
     mode, path = sys.argv[1], sys.argv[2]
     backlog = int(sys.argv[3]) if len(sys.argv) > 3 else 16
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    typ = socket.SOCK_DGRAM if mode == "dgram" else socket.SOCK_STREAM
+    dgram = ("dgram", "sink", "dgramfull", "connected")
+    typ = socket.SOCK_DGRAM if mode in dgram else socket.SOCK_STREAM
     s = socket.socket(socket.AF_UNIX, typ)
     s.bind(addr(path))
     if mode == "stale":
@@ -43,8 +50,25 @@ def main():
             except (BlockingIOError, InterruptedError):
                 break
             keep.append(c)
+    if mode == "dgramfull":
+        f = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        f.setblocking(False)
+        for _ in range(100000):
+            try:
+                f.sendto(b"x", addr(path))
+            except BlockingIOError:
+                break
+        keep.append(f)
+    if mode == "connected":
+        other = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        other.bind("")          # autobind
+        s.connect(other.getsockname())
+        keep.append(other)
     print("ready", flush=True)
-    if mode in ("hold", "fill", "dgram"):
+    if mode == "sink":
+        while True:
+            s.recv(65536)
+    if mode in ("hold", "fill", "dgram", "dgramfull", "connected"):
         while True:
             signal.pause()
     while True:
