@@ -61,7 +61,7 @@ stage_order() {
 	run --separate-stderr "$SOCKCTL" -v echo-server "$listen_addr"
 	[ "$status" -eq 7 ]
 	[[ "$stderr" == *"socket(AF_INET, SOCK_STREAM) = fd "* ]]
-	[[ "$stderr" == *"bind($listen_addr): EADDRINUSE (Address already in use)"* ]]
+	[[ "$stderr" == *"bind($listen_addr): EADDRINUSE ("* ]]
 }
 
 @test "udp-echo and probe-udp -v trace socket, bind/connect, send, recv, close" {
