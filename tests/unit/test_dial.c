@@ -195,7 +195,7 @@ main(void)
 	memcpy(big + 1000, "OK", 2);
 	srv_msg = big;
 	srv_len = 2000;
-	CHECK(expect_compile(&re, "a{900}OK", err, sizeof(err)) == 0);
+	CHECK(expect_compile(&re, "a{200}OK", err, sizeof(err)) == 0);
 	run_round(&cfg, &d, "127.0.0.1", port);
 	CHECK(ndone == 1 && d.r.att[0].ok == 1 && d.r.att[0].rlen == 2000);
 	CHECK(strstr(tbuf, "t: expect: matching 2000 bytes in child pid ") !=
@@ -213,8 +213,10 @@ main(void)
 	run_round(&cfg, &d, "127.0.0.1", port);
 	CHECK(ndone == 1 && d.r.att[0].ok == 0);
 	CHECK(d.r.att[0].stage == ST_EXPECT && d.r.att[0].rlen > 256);
+	/* musl: no match at once, then the server's close ends it */
 	CHECK(d.r.att[0].dx == DX_EXPECT_CUT ||
-	    d.r.att[0].dx == DX_EXPECT_MISMATCH);
+	    d.r.att[0].dx == DX_EXPECT_MISMATCH ||
+	    d.r.att[0].dx == DX_EXPECT_CLOSED);
 	CHECK(d.r.att[0].end_ns - d.r.att[0].est_ns < 1000000000LL);
 	CHECK(d.r.att[0].xj.pid == 0 && d.r.att[0].xj.fd == -1);
 	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD);
