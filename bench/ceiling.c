@@ -2,19 +2,29 @@
  * ceiling: the least an echo server can do, as the yardstick of this
  * machine. One process, one thread, level-triggered epoll, never forks.
  *
- *   ceiling [-u] [HOST:]PORT
- *   ceiling PATH          (a '/' in it: a Unix stream socket there)
+ *   ceiling [-u] [-1] [-R] [-r READ_SIZE | -s PIPE_SIZE] [HOST:]PORT
+ *   ceiling [-1] [-R] [-r READ_SIZE | -s PIPE_SIZE] PATH
+ *                         (a '/' in it: a Unix stream socket there)
  *
  * TCP: listen with the largest backlog the kernel takes; accept until
- * EAGAIN; read into one shared buffer and write it straight back; only
- * what the socket cannot take is kept (then the connection waits for
- * EPOLLOUT instead of reading). -u: UDP, datagrams received and sent back
- * to their senders in batches with recvmmsg/sendmmsg.
+ * EAGAIN; read into one shared buffer of READ_SIZE bytes (default 64 KiB)
+ * and write it straight back, reading again while a read fills the buffer
+ * (-1: one read per wake-up); only what the socket cannot take is kept
+ * (then the connection waits for EPOLLOUT instead of reading). -R: each
+ * read asks for what the socket's send buffer has room for now
+ * (SO_MEMINFO), 64 KiB to READ_SIZE, so the socket takes it whole. -s: no
+ * copy through user space, splice() from the socket into a pipe of the
+ * connection's own (PIPE_SIZE bytes, F_SETPIPE_SZ) and from the pipe back
+ * into the socket. bench/run tries the forms on bulk and the fastest is
+ * the ceiling. -u: UDP, datagrams received and sent back to their senders
+ * in batches with recvmmsg/sendmmsg.
  *
  * Prints "listening on HOST:PORT" and serves until killed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/sock_diag.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -27,34 +37,61 @@
 
 #include "bench.h"
 
-#define BUF	(64 * 1024)
+#define BUF_MAX	(16 * 1024 * 1024)
 #define NEV	256
 #define BATCH	64
 #define DGRAM	2048
 
 struct conn {
 	int		 fd;
+	int		 pipe[2];	/* -s: the connection's pipe */
+	size_t		 inpipe;	/* bytes in it */
 	char		*pend;
 	size_t		 off, len;
 };
 
-static char	buf[BUF];
+static char	*buf;
+static size_t	 rsize = 64 * 1024;	/* -r */
+static int	 pipesz;		/* -s: splice, with this pipe size */
+static int	 oneread;		/* -1: one read per wake-up */
+static int	 roomy;			/* -R: read what the socket can take */
 
 static void
 conn_close(struct conn *k)
 {
 	close(k->fd);
+	if (k->pipe[0] != -1) {
+		close(k->pipe[0]);
+		close(k->pipe[1]);
+	}
 	free(k->pend);
 	free(k);
+}
+
+static int
+want(int ep, struct conn *k, uint32_t events)
+{
+	struct epoll_event ev;
+
+	ev.events = events;
+	ev.data.ptr = k;
+	return epoll_ctl(ep, EPOLL_CTL_MOD, k->fd, &ev);
 }
 
 /* Writes the pending bytes; returns -1 when the connection is dead. */
 static int
 flush(int ep, struct conn *k)
 {
-	struct epoll_event ev;
 	ssize_t w;
 
+	if (pipesz > 0) {
+		w = splice(k->pipe[0], NULL, k->fd, NULL, k->inpipe,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (w == -1)
+			return errno == EAGAIN ? 0 : -1;
+		k->inpipe -= (size_t)w;
+		return k->inpipe > 0 ? 0 : want(ep, k, EPOLLIN);
+	}
 	w = send(k->fd, k->pend + k->off, k->len, MSG_NOSIGNAL);
 	if (w == -1)
 		return errno == EAGAIN ? 0 : -1;
@@ -64,38 +101,85 @@ flush(int ep, struct conn *k)
 		return 0;
 	free(k->pend);
 	k->pend = NULL;
-	ev.events = EPOLLIN;
-	ev.data.ptr = k;
-	return epoll_ctl(ep, EPOLL_CTL_MOD, k->fd, &ev);
+	return want(ep, k, EPOLLIN);
 }
 
-/* Echoes one read; returns -1 when the connection is over. */
+/* Echoes through the pipe until EAGAIN; -1 when the connection is over. */
+static int
+echo_splice(int ep, struct conn *k)
+{
+	ssize_t n, w;
+
+	do {
+		n = splice(k->fd, NULL, k->pipe[1], NULL, (size_t)pipesz,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n <= 0)
+			return n == -1 && errno == EAGAIN ? 0 : -1;
+		k->inpipe += (size_t)n;
+		w = splice(k->pipe[0], NULL, k->fd, NULL, k->inpipe,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (w == -1 && errno != EAGAIN)
+			return -1;
+		if (w > 0)
+			k->inpipe -= (size_t)w;
+		if (k->inpipe > 0)
+			return want(ep, k, EPOLLOUT);
+	} while (!oneread && n == pipesz);
+	return 0;
+}
+
+/*
+ * -R: the room in the socket's send buffer now (SO_MEMINFO), at least
+ * 64 KiB and at most the read size: a read the socket then takes whole.
+ */
+static size_t
+room(int fd)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+	size_t r = 0, used;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0) {
+		used = (size_t)mi[SK_MEMINFO_WMEM_QUEUED] +
+		    mi[SK_MEMINFO_WMEM_ALLOC];
+		if (mi[SK_MEMINFO_SNDBUF] > used)
+			r = mi[SK_MEMINFO_SNDBUF] - used;
+	}
+	return r < 65536 ? (rsize < 65536 ? rsize : 65536) :
+	    r > rsize ? rsize : r;
+}
+
+/* Echoes reads until EAGAIN (-1: one read); -1 when the connection is over. */
 static int
 echo(int ep, struct conn *k)
 {
-	struct epoll_event ev;
 	ssize_t n, w;
+	size_t ask;
 
-	n = recv(k->fd, buf, sizeof(buf), 0);
-	if (n <= 0)
-		return n == -1 && errno == EAGAIN ? 0 : -1;
-	w = send(k->fd, buf, (size_t)n, MSG_NOSIGNAL);
-	if (w == -1) {
-		if (errno != EAGAIN)
-			return -1;
-		w = 0;
-	}
-	if (w == n)
-		return 0;
-	k->pend = malloc((size_t)(n - w));
-	if (k->pend == NULL)
-		return -1;
-	memcpy(k->pend, buf + w, (size_t)(n - w));
-	k->off = 0;
-	k->len = (size_t)(n - w);
-	ev.events = EPOLLOUT;
-	ev.data.ptr = k;
-	return epoll_ctl(ep, EPOLL_CTL_MOD, k->fd, &ev);
+	if (pipesz > 0)
+		return echo_splice(ep, k);
+	do {
+		ask = roomy ? room(k->fd) : rsize;
+		n = recv(k->fd, buf, ask, 0);
+		if (n <= 0)
+			return n == -1 && errno == EAGAIN ? 0 : -1;
+		w = send(k->fd, buf, (size_t)n, MSG_NOSIGNAL);
+		if (w == -1) {
+			if (errno != EAGAIN)
+				return -1;
+			w = 0;
+		}
+		if (w < n) {
+			k->pend = malloc((size_t)(n - w));
+			if (k->pend == NULL)
+				return -1;
+			memcpy(k->pend, buf + w, (size_t)(n - w));
+			k->off = 0;
+			k->len = (size_t)(n - w);
+			return want(ep, k, EPOLLOUT);
+		}
+	} while (!oneread && (size_t)n == ask);
+	return 0;
 }
 
 static void
@@ -130,6 +214,14 @@ serve_tcp(int lfd)
 						continue;
 					}
 					k->fd = fd;
+					k->pipe[0] = k->pipe[1] = -1;
+					if (pipesz > 0 && (pipe2(k->pipe,
+					    O_NONBLOCK | O_CLOEXEC) == -1 ||
+					    fcntl(k->pipe[1], F_SETPIPE_SZ,
+					    pipesz) == -1)) {
+						conn_close(k);
+						continue;
+					}
 					ev.events = EPOLLIN;
 					ev.data.ptr = k;
 					if (epoll_ctl(ep, EPOLL_CTL_ADD, fd,
@@ -138,7 +230,7 @@ serve_tcp(int lfd)
 				}
 				continue;
 			}
-			if (k->pend != NULL) {
+			if (k->pend != NULL || k->inpipe > 0) {
 				if (flush(ep, k) == -1)
 					conn_close(k);
 			} else if (echo(ep, k) == -1)
@@ -202,7 +294,8 @@ serve_udp(int fd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ceiling [-u] [HOST:]PORT\n");
+	fprintf(stderr, "usage: ceiling [-u] [-1] [-R] [-r READ_SIZE | -s PIPE_SIZE] "
+	    "[HOST:]PORT\n");
 	exit(2);
 }
 
@@ -216,12 +309,34 @@ main(int argc, char **argv)
 	int udp = 0, o, fd, one = 1, big = 4 << 20;
 
 	bench_name = "ceiling";
-	while ((o = getopt(argc, argv, "u")) != -1) {
-		if (o == 'u')
+	while ((o = getopt(argc, argv, "u1Rr:s:")) != -1) {
+		switch (o) {
+		case 'u':
 			udp = 1;
-		else
+			break;
+		case '1':
+			oneread = 1;
+			break;
+		case 'R':
+			roomy = 1;
+			break;
+		case 'r':
+			rsize = (size_t)num_arg(o, optarg);
+			if (rsize < 1 || rsize > BUF_MAX)
+				usage();
+			break;
+		case 's':
+			pipesz = (int)num_arg(o, optarg);
+			if (pipesz < 4096 || pipesz > BUF_MAX)
+				usage();
+			break;
+		default:
 			usage();
+		}
 	}
+	buf = malloc(rsize);
+	if (buf == NULL)
+		die("out of memory");
 	if (optind != argc - 1)
 		usage();
 	if (!udp && strchr(argv[optind], '/') != NULL) {

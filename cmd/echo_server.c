@@ -2,12 +2,13 @@
  * echo-server [OPTIONS] [ADDRESS:]PORT: a TCP echo server built to take
  * thousands of clients and to survive every one of them.
  *
- * Each connection echoes straight from one shared read buffer; only what
- * the client's socket cannot take at once is copied into a buffer of its
- * own (at most ECHO_BUF bytes, allocated when needed and freed when
- * drained). While that buffer is full the connection is not read from, so
- * a client that never reads costs at most ECHO_BUF bytes here and TCP
- * flow control stops it.
+ * The data path is lib/echo: each connection echoes straight from one
+ * shared read buffer (64 KiB reads, up to 1 MiB while it streams and its
+ * socket has the room); only what the client's socket cannot take at once
+ * is kept in a buffer of its own (at most ECHO_BUF bytes, allocated when
+ * needed and freed when drained). While that buffer is full the
+ * connection is not read from, so a client that never reads costs at most
+ * ECHO_BUF bytes here and TCP flow control stops it.
  *
  * The log lines go out through lib/logq: a stdout (or stderr) nobody reads
  * costs lines, counted and said, never a wait, so the loop keeps serving
@@ -28,6 +29,7 @@
 
 #include "../lib/addr.h"
 #include "../lib/clock.h"
+#include "../lib/echo.h"
 #include "../lib/evidence.h"
 #include "../lib/errname.h"
 #include "../lib/logq.h"
@@ -54,9 +56,9 @@ static const struct cmd_help help = {
 	"  sockctl --json echo-server --idle-timeout 30s [::]:7007\n",
 };
 
-#define ECHO_BUF	(64 * 1024)	/* per-connection bound, and read size */
 #define PAUSE_MS	100		/* accept retry after EMFILE and co */
 #define CALM_MS		1000		/* a shortage ends after this long */
+#define TRIM_MS		1000		/* large reads over: the buffer shrinks */
 
 /* Why a connection ended. */
 enum why { W_EOF, W_RESET, W_IDLE, W_SHUTDOWN, W_MAXCONNS, W_ERROR };
@@ -73,12 +75,9 @@ struct conn {
 	struct loop_io		 io;
 	struct conn		*prev, *next;	/* least recently active first */
 	struct server		*srv;
-	char			*buf;		/* pending echo, or NULL */
-	uint32_t		 off, len;
-	int			 rd_eof;	/* the client shut its side */
+	struct echo_conn	 e;		/* the data path's state */
 	int64_t			 last_ms;	/* last progress, loop time */
 	int64_t			 t0_ns;
-	uint64_t		 in, out;
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	s4;
@@ -93,8 +92,9 @@ struct server {
 	struct loop_timer	 idle_t;
 	struct loop_timer	 pause_t;
 	struct loop_timer	 calm_t;	/* the queue emptied: ending? */
+	struct loop_timer	 trim_t;
+	uint64_t		 trim_seen;	/* e.bigreads when it was set */
 	struct conn		*first, *last;
-	int			 upper;
 	int			 is_unix;	/* AF_UNIX: no TCP states */
 	long long		 max_conns, count;
 	int64_t			 idle_ms;
@@ -110,16 +110,8 @@ struct server {
 	uint64_t		 bytes_in, bytes_out;
 	long			 nofile;
 	struct logq		 outq, errq;	/* stdout, stderr */
-	char			 rbuf[ECHO_BUF];
+	struct echo		 e;		/* the shared read buffer */
 };
-
-static void
-upcase(char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] >= 'a' && p[i] <= 'z')
-			p[i] -= 'a' - 'A';
-}
 
 /*
  * For the trace: pre, "TCP state X" and post, or "" for a Unix socket,
@@ -310,9 +302,9 @@ conn_close(struct server *s, struct conn *k, int by_client, enum why why,
 		s->resets++;
 	if (why == W_IDLE)
 		s->idled++;
-	log_close(s, &k->peer.sa, k->in, k->out, clock_since_ms(k->t0_ns),
-	    by_client, why, err);
-	free(k->buf);
+	log_close(s, &k->peer.sa, k->e.in, k->e.out,
+	    clock_since_ms(k->t0_ns), by_client, why, err);
+	echo_conn_free(&s->e, &k->e);
 	free(k);
 	/* a freed fd may be what a paused accept waits for; try at once
 	 * (EMFILE comes before an empty queue's EAGAIN, so only an accept
@@ -335,111 +327,69 @@ conn_fail(struct server *s, struct conn *k, int err)
 		conn_close(s, k, 0, W_ERROR, err);
 }
 
-/*
- * Writes what is pending. Returns 0, or -1 when k was closed.
- */
+/* Counts what k moved since in0 and out0; progress keeps it alive. */
+static void
+moved(struct server *s, struct conn *k, uint64_t in0, uint64_t out0)
+{
+	s->bytes_in += k->e.in - in0;
+	s->bytes_out += k->e.out - out0;
+	if (k->e.in != in0 || k->e.out != out0)
+		touch(s, k);
+}
+
+/* Writes what is pending. Returns 0, or -1 when k was closed. */
 static int
 conn_flush(struct server *s, struct conn *k)
 {
-	ssize_t w;
+	uint64_t in0 = k->e.in, out0 = k->e.out;
 
-	if (k->len == 0)
-		return 0;
-	w = send(k->io.fd, k->buf + k->off, k->len, MSG_NOSIGNAL);
-	if (w == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		out_trace(s->c, "send(fd %d): %s", k->io.fd, errname(errno));
+	if (echo_flush(&s->e, &k->e, s->c->trace ? out_trace_cb : NULL,
+	    s->c) == -1) {
 		conn_fail(s, k, errno);
 		return -1;
 	}
-	out_trace(s->c, "send(fd %d): %zd of %u pending bytes", k->io.fd, w,
-	    k->len);
-	k->off += (uint32_t)w;
-	k->len -= (uint32_t)w;
-	k->out += (uint64_t)w;
-	s->bytes_out += (uint64_t)w;
-	if (k->len == 0) {
-		free(k->buf);
-		k->buf = NULL;
-		k->off = 0;
-	}
-	if (w > 0)
-		touch(s, k);
+	moved(s, k, in0, out0);
 	return 0;
 }
 
+/* Large reads over for a while: the shared buffer gives its pages back. */
+static void
+trim_fired(struct loop *l, struct loop_timer *t)
+{
+	struct server *s = t->arg;
+
+	if (s->e.bigreads == s->trim_seen) {
+		echo_trim(&s->e);
+		return;
+	}
+	s->trim_seen = s->e.bigreads;
+	loop_timer_set(l, t, TRIM_MS);
+}
+
 /*
- * Reads once. With nothing pending the data is echoed at once from the
- * shared buffer and only the rest is kept; otherwise it is appended to
- * what is pending. Returns 0, or -1 when k was closed.
+ * Reads what is there and echoes it (lib/echo). Returns 0, or -1 when k
+ * was closed.
  */
 static int
 conn_read(struct server *s, struct conn *k)
 {
-	ssize_t n, w;
-	char *p;
-	size_t room;
+	uint64_t in0 = k->e.in, out0 = k->e.out;
 
-	if (k->len == 0) {
-		p = s->rbuf;
-		room = ECHO_BUF;
-	} else {
-		if (k->off > 0) {
-			memmove(k->buf, k->buf + k->off, k->len);
-			k->off = 0;
-		}
-		p = k->buf + k->len;
-		room = ECHO_BUF - k->len;
-	}
-	n = recv(k->io.fd, p, room, 0);
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return 0;
-		conn_fail(s, k, errno);
+	if (echo_read(&s->e, &k->e, s->c->trace ? out_trace_cb : NULL,
+	    s->c) == -1) {
+		int err = errno;
+
+		moved(s, k, in0, out0);
+		conn_fail(s, k, err);
 		return -1;
 	}
-	if (n == 0) {
-		k->rd_eof = 1;
-		if (s->c->trace)
-			out_trace(s->c, "recv(fd %d): EOF, %s%s", k->io.fd,
-			    s->is_unix ? "the client shut its side or closed" :
-			    "the client's FIN", tcp_state(s, k->io.fd, "; ", ""));
-		return 0;
-	}
-	out_trace(s->c, "recv(fd %d): %zd bytes", k->io.fd, n);
-	k->in += (uint64_t)n;
-	s->bytes_in += (uint64_t)n;
-	touch(s, k);
-	if (s->upper)
-		upcase(p, (size_t)n);
-	if (k->len > 0) {
-		k->len += (uint32_t)n;
-		return 0;
-	}
-	w = send(k->io.fd, p, (size_t)n, MSG_NOSIGNAL);
-	if (w == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			out_trace(s->c, "send(fd %d): %s", k->io.fd,
-			    errname(errno));
-			conn_fail(s, k, errno);
-			return -1;
-		}
-		w = 0;
-	}
-	out_trace(s->c, "send(fd %d): %zd of %zd bytes%s", k->io.fd, w, n,
-	    w < n ? "; the rest waits for room" : "");
-	k->out += (uint64_t)w;
-	s->bytes_out += (uint64_t)w;
-	if (w < n) {
-		k->buf = malloc(ECHO_BUF);
-		if (k->buf == NULL) {
-			conn_close(s, k, 0, W_ERROR, ENOMEM);
-			return -1;
-		}
-		k->len = (uint32_t)(n - w);
-		memcpy(k->buf, p + w, k->len);
-	}
+	moved(s, k, in0, out0);
+	if (s->e.bigreads != s->trim_seen && s->trim_t.slot == 0)
+		loop_timer_set(s->l, &s->trim_t, TRIM_MS);
+	if (k->e.eof && s->c->trace)
+		out_trace(s->c, "recv(fd %d): EOF, %s%s", k->io.fd,
+		    s->is_unix ? "the client shut its side or closed" :
+		    "the client's FIN", tcp_state(s, k->io.fd, "; ", ""));
 	return 0;
 }
 
@@ -448,29 +398,32 @@ conn_ready(struct loop *l, struct loop_io *io, int ev)
 {
 	struct conn *k = io->arg;
 	struct server *s = k->srv;
-	int want = 0;
+	int want = 0, drained = 0;
 
-	if ((ev & LOOP_WRITE) || ((ev & LOOP_HUP) && k->len > 0)) {
+	if ((ev & LOOP_WRITE) || ((ev & LOOP_HUP) && k->e.len > 0)) {
 		if (conn_flush(s, k) == -1)
 			return;
+		/* all written: read at once rather than after a wake-up */
+		drained = k->e.len == 0;
 	}
-	if ((ev & (LOOP_READ | LOOP_HUP)) && !k->rd_eof && k->len < ECHO_BUF) {
+	if (((ev & (LOOP_READ | LOOP_HUP)) || drained) &&
+	    echo_wants_read(&k->e)) {
 		if (conn_read(s, k) == -1)
 			return;
 	}
-	if (k->rd_eof && k->len == 0) {
+	if (k->e.eof && k->e.len == 0) {
 		conn_close(s, k, 1, W_EOF, 0);
 		return;
 	}
 	if ((ev & LOOP_HUP) && !(ev & (LOOP_READ | LOOP_WRITE)) &&
-	    k->rd_eof) {
+	    k->e.eof) {
 		/* hung up with our echo unsent: nobody will read it */
 		conn_close(s, k, 1, W_RESET, 0);
 		return;
 	}
-	if (!k->rd_eof && k->len < ECHO_BUF)
+	if (echo_wants_read(&k->e))
 		want |= LOOP_READ;
-	if (k->len > 0)
+	if (k->e.len > 0)
 		want |= LOOP_WRITE;
 	if (loop_watch(l, &k->io, want) == -1)
 		conn_close(s, k, 0, W_ERROR, errno);
@@ -581,6 +534,7 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		}
 		k->srv = s;
 		k->io.fd = fd;
+		k->e.fd = fd;
 		k->io.fn = conn_ready;
 		k->io.arg = k;
 		k->t0_ns = clock_ns();
@@ -712,7 +666,6 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	if (s == NULL)
 		out_nomem("server's state");
 	s->c = c;
-	s->upper = upper;
 	s->is_unix = ss.ss_family == AF_UNIX;
 	s->max_conns = max_conns;
 	s->count = count;
@@ -725,6 +678,10 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->pause_t.arg = s;
 	s->calm_t.fn = starved_end;
 	s->calm_t.arg = s;
+	s->trim_t.fn = trim_fired;
+	s->trim_t.arg = s;
+	if (echo_init(&s->e, upper) == -1)
+		out_nomem("echo buffer");
 
 	memset(&own, 0, sizeof(own));
 	if (ss.ss_family == AF_UNIX)
@@ -788,6 +745,7 @@ done:
 		srv_unix_release(&ss, &own, c->trace ? out_trace_cb : NULL,
 		    c);
 		loop_free(s->l);
+		echo_free(&s->e);
 		free(s);
 	}
 	return rc;
