@@ -35,6 +35,7 @@
 #include "../lib/logq.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
+#include "../lib/serve.h"
 #include "../lib/sock.h"
 #include "../lib/srv.h"
 #include "../lib/unixsock.h"
@@ -87,8 +88,7 @@ struct conn {
 
 struct server {
 	struct ctx		*c;
-	struct loop		*l;
-	struct loop_io		 lio;
+	struct srv		 sv;	/* the listening socket, the loop */
 	struct loop_timer	 idle_t;
 	struct loop_timer	 pause_t;
 	struct loop_timer	 calm_t;	/* the queue emptied: ending? */
@@ -98,7 +98,7 @@ struct server {
 	int			 is_unix;	/* AF_UNIX: no TCP states */
 	long long		 max_conns, count;
 	int64_t			 idle_ms;
-	int			 listening;	/* lio in the loop */
+	int			 listening;	/* sv.io in the loop */
 	int			 starved;	/* in an fd shortage episode */
 	int			 calming;	/* its queue is empty: calm_t */
 	long long		 short_hits;	/* its accepts short of an fd */
@@ -161,7 +161,7 @@ touch(struct server *s, struct conn *k)
 {
 	if (s->idle_ms <= 0)
 		return;
-	k->last_ms = loop_now(s->l);
+	k->last_ms = loop_now(s->sv.l);
 	if (s->last != k) {
 		list_del(s, k);
 		list_add(s, k);
@@ -242,23 +242,23 @@ static void
 accept_pause(struct server *s, int64_t ms)
 {
 	if (s->listening) {
-		loop_unwatch(s->l, &s->lio);
+		loop_unwatch(s->sv.l, &s->sv.io);
 		s->listening = 0;
 	}
 	if (ms > 0)
-		loop_timer_set(s->l, &s->pause_t, ms);
+		loop_timer_set(s->sv.l, &s->pause_t, ms);
 }
 
 static void
 accept_resume(struct server *s)
 {
-	if (s->lio.fd == -1 || s->listening)
+	if (s->sv.io.fd == -1 || s->listening)
 		return;
-	loop_timer_cancel(s->l, &s->pause_t);
-	if (loop_watch(s->l, &s->lio, LOOP_READ) == 0)
+	loop_timer_cancel(s->sv.l, &s->pause_t);
+	if (loop_watch(s->sv.l, &s->sv.io, LOOP_READ) == 0)
 		s->listening = 1;
 	else
-		loop_timer_set(s->l, &s->pause_t, PAUSE_MS);
+		loop_timer_set(s->sv.l, &s->pause_t, PAUSE_MS);
 }
 
 static void
@@ -268,7 +268,7 @@ pause_fired(struct loop *l, struct loop_timer *t)
 
 	accept_resume(s);
 	if (s->listening)
-		accept_ready(l, &s->lio, LOOP_READ);
+		accept_ready(l, &s->sv.io, LOOP_READ);
 }
 
 /* Closes the listening socket: --count has all the clients it takes. */
@@ -276,20 +276,20 @@ static void
 accept_stop(struct server *s)
 {
 	accept_pause(s, 0);
-	loop_timer_cancel(s->l, &s->pause_t);
-	if (s->lio.fd != -1) {
+	loop_timer_cancel(s->sv.l, &s->pause_t);
+	if (s->sv.io.fd != -1) {
 		out_trace(s->c, "close(fd %d): the listening socket; no more "
-		    "accepts", s->lio.fd);
-		close(s->lio.fd);
+		    "accepts", s->sv.io.fd);
+		close(s->sv.io.fd);
 	}
-	s->lio.fd = -1;
+	s->sv.io.fd = -1;
 }
 
 static void
 conn_close(struct server *s, struct conn *k, int by_client, enum why why,
     int err)
 {
-	loop_unwatch(s->l, &k->io);
+	loop_unwatch(s->sv.l, &k->io);
 	if (s->c->trace)
 		out_trace(s->c, "close(fd %d)%s (%s)", k->io.fd,
 		    tcp_state(s, k->io.fd, ": ", " before it"),
@@ -309,11 +309,11 @@ conn_close(struct server *s, struct conn *k, int by_client, enum why why,
 	/* a freed fd may be what a paused accept waits for; try at once
 	 * (EMFILE comes before an empty queue's EAGAIN, so only an accept
 	 * says whether anyone still waits and the shortage is over) */
-	if (s->starved && !s->calming && s->lio.fd != -1)
-		loop_timer_set(s->l, &s->pause_t, 0);
-	if (s->count > 0 && s->closed >= s->count && s->lio.fd == -1 &&
+	if (s->starved && !s->calming && s->sv.io.fd != -1)
+		loop_timer_set(s->sv.l, &s->pause_t, 0);
+	if (s->count > 0 && s->closed >= s->count && s->sv.io.fd == -1 &&
 	    s->nopen == 0)
-		loop_stop(s->l);
+		loop_stop(s->sv.l);
 }
 
 /* Closes k after a failed recv or send. */
@@ -385,7 +385,7 @@ conn_read(struct server *s, struct conn *k)
 	}
 	moved(s, k, in0, out0);
 	if (s->e.bigreads != s->trim_seen && s->trim_t.slot == 0)
-		loop_timer_set(s->l, &s->trim_t, TRIM_MS);
+		loop_timer_set(s->sv.l, &s->trim_t, TRIM_MS);
 	if (k->e.eof && s->c->trace)
 		out_trace(s->c, "recv(fd %d): EOF, %s%s", k->io.fd,
 		    s->is_unix ? "the client shut its side or closed" :
@@ -450,7 +450,7 @@ starving(struct server *s, int err)
 	accept_pause(s, PAUSE_MS);
 	s->short_hits++;
 	if (s->calming)
-		loop_timer_cancel(s->l, &s->calm_t);
+		loop_timer_cancel(s->sv.l, &s->calm_t);
 	s->calming = 0;
 	if (s->starved)
 		return;
@@ -506,9 +506,9 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 	int fd;
 
 	(void)ev;
-	while (s->lio.fd != -1 && s->listening) {
+	while (s->sv.io.fd != -1 && s->listening) {
 		len = sizeof(ss);
-		fd = accept4(s->lio.fd, (struct sockaddr *)&ss, &len,
+		fd = accept4(s->sv.io.fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			if (s->starved && !s->calming) {
@@ -553,7 +553,7 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 			char peer[ADDRSTR_MAX];
 
 			out_trace(s->c, "accept(fd %d) = fd %d from %s%s",
-			    s->lio.fd, fd, s->is_unix && len <= sizeof(
+			    s->sv.io.fd, fd, s->is_unix && len <= sizeof(
 			    sa_family_t) ? "an unbound client socket" :
 			    sa_fmt((struct sockaddr *)&ss, peer, sizeof(peer)),
 			    tcp_state(s, fd, ", ", ""));
@@ -619,7 +619,6 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	int upper = 0, once = 0, npos, rc, sig, unlink_stale = 0;
 	struct fail f;
-	struct stat own;
 	long long max_conns = 0, count = 0;
 	int64_t idle_ms = 0;
 	const struct opt opts[] = {
@@ -643,9 +642,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	};
 	struct sockaddr_storage ss;
 	struct server *s = NULL;
-	enum stage st;
 	char err[256];
-	int fd = -1;
 
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
@@ -671,7 +668,6 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->count = count;
 	s->idle_ms = idle_ms;
 	s->nofile = srv_raise_nofile();
-	s->lio.fd = -1;
 	s->idle_t.fn = idle_fired;
 	s->idle_t.arg = s;
 	s->pause_t.fn = pause_fired;
@@ -683,68 +679,26 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	if (echo_init(&s->e, upper) == -1)
 		out_nomem("echo buffer");
 
-	memset(&own, 0, sizeof(own));
-	if (ss.ss_family == AF_UNIX)
-		(void)srv_unix_prepare((struct sockaddr *)&ss, unlink_stale,
-		    c->proc_root, c->trace ? out_trace_cb : NULL, c);
-	fd = srv_open(&ss, SOCK_STREAM, &st, c->trace ? out_trace_cb : NULL,
-	    c);
-	if (fd != -1)
-		srv_unix_own(&ss, &own);
-	if (fd == -1) {
-		rc = out_server_failed(c, (struct sockaddr *)&ss, 0, st,
-		    errno, 0, NULL);
+	rc = serve_start(c, &s->sv, &ss, SOCK_STREAM, unlink_stale, sigs,
+	    accept_ready, s);
+	if (rc != 0)
 		goto done;
-	}
-	s->l = loop_new(sigs);
-	if (s->l == NULL) {
-		/* its epoll and signal descriptors: EMFILE under a tight
-		 * ulimit -n is resource-limit, named like any other */
-		rc = out_server_failed(c, (struct sockaddr *)&ss, 0,
-		    ST_NONE, errno, 0, NULL);
-		goto done;
-	}
-	s->lio.fd = fd;
-	s->lio.fn = accept_ready;
-	s->lio.arg = s;
-	fd = -1;
-	if (loop_watch(s->l, &s->lio, LOOP_READ) == -1) {
-		rc = out_server_failed(c, (struct sockaddr *)&ss, 0,
-		    ST_NONE, errno, 0, NULL);
-		goto done;
-	}
 	s->listening = 1;
-	/* written whole before the loop: it is first, the pipe has room */
-	out_listening(s->c, ss.ss_family == AF_UNIX ? "stream" : "tcp",
-	    (struct sockaddr *)&ss);
-	if (logq_begin(c, &s->outq, &s->errq, s->l) == -1)
-		out_nomem("log queues");
 	out_trace(c, "fd limit %ld; serving", s->nofile);
-
-	sig = loop_run(s->l);
-	if (sig == -1) {
-		out_err(c, "event loop: %s", strerror(errno));
-		rc = 1;
-	} else
-		rc = 0;
+	sig = serve_run(c, &s->sv, &s->outq, &s->errq);
+	rc = sig == -1 ? 1 : 0;
 	accept_stop(s);
 	if (s->calming) {
-		loop_timer_cancel(s->l, &s->calm_t);
-		starved_end(s->l, &s->calm_t);
+		loop_timer_cancel(s->sv.l, &s->calm_t);
+		starved_end(s->sv.l, &s->calm_t);
 	}
 	while (s->first != NULL)
 		conn_close(s, s->first, 0, W_SHUTDOWN, 0);
 	summary(s, sig);
 	rc = logq_end(c, &s->outq, &s->errq, rc);
 done:
-	if (fd != -1)
-		close(fd);
 	if (s != NULL) {
-		if (s->lio.fd != -1)
-			close(s->lio.fd);
-		srv_unix_release(&ss, &own, c->trace ? out_trace_cb : NULL,
-		    c);
-		loop_free(s->l);
+		srv_stop(&s->sv, c->trace ? out_trace_cb : NULL, c);
 		echo_free(&s->e);
 		free(s);
 	}

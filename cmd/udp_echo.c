@@ -31,6 +31,7 @@
 #include "../lib/logq.h"
 #include "../lib/loop.h"
 #include "../lib/opt.h"
+#include "../lib/serve.h"
 #include "../lib/srv.h"
 #include "cmds.h"
 
@@ -60,8 +61,7 @@ static const struct cmd_help help = {
 
 struct udp {
 	struct ctx		*c;
-	struct loop		*l;
-	struct loop_io		 io;
+	struct srv		 sv;	/* the socket, the loop */
 	int			 upper;
 	int			 is_unix;	/* AF_UNIX: peers may be unbound */
 	long long		 count;
@@ -114,13 +114,13 @@ send_batch(struct udp *u, unsigned int n)
 		while (u->is_unix && done + run < n &&
 		    !no_address(&u->msgs[done + run]))
 			run++;
-		r = sendmmsg(u->io.fd, u->msgs + done, u->is_unix ? run :
+		r = sendmmsg(u->sv.io.fd, u->msgs + done, u->is_unix ? run :
 		    n - done, MSG_DONTWAIT);
 		if (r > 0) {
 			for (unsigned int i = done; i < done + (unsigned)r; i++)
 				u->bytes_out += u->msgs[i].msg_len;
 			out_trace(u->c, "sendmmsg(fd %d) = %d datagram%s sent "
-			    "back", u->io.fd, r, r == 1 ? "" : "s");
+			    "back", u->sv.io.fd, r, r == 1 ? "" : "s");
 			u->tx += (unsigned)r;
 			done += (unsigned)r;
 			continue;
@@ -132,7 +132,7 @@ send_batch(struct udp *u, unsigned int n)
 			/* that one receiver's queue is full (it does not read):
 			 * its echo is dropped, the others still go */
 			out_trace(u->c, "sendmmsg(fd %d): EAGAIN: the "
-			    "receiver's queue is full, 1 dropped", u->io.fd);
+			    "receiver's queue is full, 1 dropped", u->sv.io.fd);
 			u->dropped++;
 			done++;
 			continue;
@@ -142,7 +142,7 @@ send_batch(struct udp *u, unsigned int n)
 			/* a full send buffer: drop the rest, never block */
 			u->dropped += n - done;
 			out_trace(u->c, "sendmmsg(fd %d): %s: %u dropped",
-			    u->io.fd, errname(errno), n - done);
+			    u->sv.io.fd, errname(errno), n - done);
 			return;
 		}
 		/* this reply cannot go (unreachable sender, ...): skip it */
@@ -157,7 +157,7 @@ trace_batch(const struct udp *u, int n)
 {
 	char peer[ADDRSTR_MAX];
 
-	out_trace(u->c, "recvmmsg(fd %d) = %d datagram%s", u->io.fd, n,
+	out_trace(u->c, "recvmmsg(fd %d) = %d datagram%s", u->sv.io.fd, n,
 	    n == 1 ? "" : "s");
 	for (int i = 0; i < n; i++)
 		out_trace(u->c, "recv: %u bytes from %s%s", u->msgs[i].msg_len,
@@ -272,10 +272,9 @@ int
 cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	int upper = 0, npos, rc, sig, fd = -1, unlink_stale = 0;
+	int upper = 0, npos, rc, sig, unlink_stale = 0;
 	struct fail f;
 	long long count = 0;
-	struct stat own;
 	const struct opt opts[] = {
 		{ "upper", 0, OT_FLAG, &upper, NULL,
 		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
@@ -289,7 +288,6 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	};
 	struct sockaddr_storage ss;
 	struct udp *u = NULL;
-	enum stage st;
 	char err[256];
 
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
@@ -311,7 +309,6 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	u->upper = upper;
 	u->is_unix = ss.ss_family == AF_UNIX;
 	u->count = count;
-	u->io.fd = -1;
 	for (int i = 0; i < BATCH; i++) {
 		u->iov[i].iov_base = u->bufs + (size_t)i * DGRAM_MAX;
 		u->iov[i].iov_len = DGRAM_MAX;
@@ -321,53 +318,17 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
 	}
 
-	memset(&own, 0, sizeof(own));
-	if (ss.ss_family == AF_UNIX)
-		(void)srv_unix_prepare((struct sockaddr *)&ss, unlink_stale,
-		    c->proc_root, c->trace ? out_trace_cb : NULL, c);
-	fd = srv_open(&ss, SOCK_DGRAM, &st, c->trace ? out_trace_cb : NULL,
-	    c);
-	if (fd != -1)
-		srv_unix_own(&ss, &own);
-	if (fd == -1) {
-		rc = out_server_failed(c, (struct sockaddr *)&ss, 1, st,
-		    errno, 0, NULL);
+	rc = serve_start(c, &u->sv, &ss, SOCK_DGRAM, unlink_stale, sigs,
+	    udp_ready, u);
+	if (rc != 0)
 		goto done;
-	}
-	u->l = loop_new(sigs);
-	if (u->l == NULL) {
-		/* its epoll and signal descriptors: EMFILE under a tight
-		 * ulimit -n is resource-limit, named like any other */
-		rc = out_server_failed(c, (struct sockaddr *)&ss, 1,
-		    ST_NONE, errno, 0, NULL);
-		goto done;
-	}
-	u->io.fd = fd;
-	u->io.fn = udp_ready;
-	u->io.arg = u;
-	if (loop_watch(u->l, &u->io, LOOP_READ) == -1) {
-		rc = out_server_failed(c, (struct sockaddr *)&ss, 1,
-		    ST_NONE, errno, 0, NULL);
-		goto done;
-	}
-	/* written whole before the loop: it is first, the pipe has room */
-	out_listening(c, u->is_unix ? "dgram" : "udp", (struct sockaddr *)&ss);
-	if (logq_begin(c, &u->outq, &u->errq, u->l) == -1)
-		out_nomem("log queues");
-	sig = loop_run(u->l);
-	if (sig == -1) {
-		out_err(c, "event loop: %s", strerror(errno));
-		rc = 1;
-	} else
-		rc = 0;
+	sig = serve_run(c, &u->sv, &u->outq, &u->errq);
+	rc = sig == -1 ? 1 : 0;
 	summary(u, sig);
 	rc = logq_end(c, &u->outq, &u->errq, rc);
 done:
-	if (fd != -1)
-		close(fd);
 	if (u != NULL) {
-		srv_unix_release(&ss, &own, c->trace ? out_trace_cb : NULL, c);
-		loop_free(u->l);
+		srv_stop(&u->sv, c->trace ? out_trace_cb : NULL, c);
 		free(u->bufs);
 		free(u);
 	}

@@ -1,4 +1,7 @@
-/* Evidence for a failed bind, shared by probe-bind and the servers. */
+/*
+ * Evidence for a failed bind (probe-bind, the servers), and for a shortage
+ * of descriptors or memory at any stage of any command (ev_limits).
+ */
 #ifndef SOCKCTL_EVIDENCE_H
 #define SOCKCTL_EVIDENCE_H
 

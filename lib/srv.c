@@ -182,6 +182,48 @@ srv_unix_release(const struct sockaddr_storage *ss, const struct stat *own,
 		    errname(errno) : strerror(errno));
 }
 
+int
+srv_start(struct srv *sv, const struct sockaddr_storage *ss,
+    const struct srv_cfg *cfg, struct fail *f)
+{
+	enum stage st;
+	int fd;
+
+	memset(sv, 0, sizeof(*sv));
+	sv->ss = *ss;
+	sv->type = cfg->type;
+	sv->io.fd = -1;
+	fail_clear(f);
+	if (ss->ss_family == AF_UNIX)
+		(void)srv_unix_prepare((const struct sockaddr *)ss,
+		    cfg->unlink_stale, cfg->proc_root, cfg->tr, cfg->tr_arg);
+	fd = srv_open(&sv->ss, cfg->type, &st, cfg->tr, cfg->tr_arg);
+	if (fd == -1)
+		return fail_set(f, st, errno);
+	srv_unix_own(&sv->ss, &sv->own);
+	sv->io.fd = fd;
+	sv->io.fn = cfg->fn;
+	sv->io.arg = cfg->arg;
+	sv->l = loop_new(cfg->sigs);
+	if (sv->l == NULL || loop_watch(sv->l, &sv->io, LOOP_READ) == -1)
+		return fail_set(f, ST_NONE, errno);
+	return 0;
+}
+
+void
+srv_stop(struct srv *sv, sock_trace_fn tr, void *arg)
+{
+	if (sv->io.fd != -1) {
+		if (sv->l != NULL)
+			loop_unwatch(sv->l, &sv->io);
+		(void)close(sv->io.fd);
+		sv->io.fd = -1;
+	}
+	srv_unix_release(&sv->ss, &sv->own, tr, arg);
+	loop_free(sv->l);
+	sv->l = NULL;
+}
+
 long
 srv_raise_nofile(void)
 {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "fail.h"
+#include "loop.h"
 #include "reason.h"
 #include "sock.h"
 
@@ -81,6 +82,47 @@ void	srv_unix_own(const struct sockaddr_storage *ss, struct stat *own);
  */
 void	srv_unix_release(const struct sockaddr_storage *ss,
 	    const struct stat *own, sock_trace_fn tr, void *arg);
+
+/* A server's socket and its event loop, from srv_start() to srv_stop(). */
+struct srv {
+	struct sockaddr_storage	 ss;	/* bound: the port chosen for 0 */
+	int			 type;	/* SOCK_STREAM or SOCK_DGRAM */
+	struct stat		 own;	/* the socket file bind() made */
+	struct loop		*l;	/* NULL until made */
+	struct loop_io		 io;	/* the server's socket; fd -1 once
+					 * closed */
+};
+
+/* What srv_start() is to make. */
+struct srv_cfg {
+	int		 type;		/* SOCK_STREAM or SOCK_DGRAM */
+	int		 unlink_stale;	/* --unlink: srv_unix_prepare() */
+	const char	*proc_root;	/* for srv_unix_prepare() */
+	const int	*sigs;		/* loop_new()'s signals */
+	loop_io_fn	*fn;		/* called when the socket is ready */
+	void		*arg;		/* fn's (io.arg) */
+	sock_trace_fn	 tr;		/* the -v trace, or NULL */
+	void		*tr_arg;
+};
+
+/*
+ * Starts a server at *ss, as every server does: a stale socket file
+ * removed first when asked (Unix paths), srv_open(), the file it made
+ * remembered (srv_unix_own()), the event loop made, the socket watched
+ * for reading. Returns 0 with sv filled (sv->ss the bound address); -1
+ * with f filled: the failed stage and errno (ST_NONE for the loop's own
+ * descriptors, EMFILE under a tight ulimit -n). Either way srv_stop()
+ * undoes what was done.
+ */
+int	srv_start(struct srv *sv, const struct sockaddr_storage *ss,
+	    const struct srv_cfg *cfg, struct fail *f);
+
+/*
+ * Closes the server's socket (unless already closed), removes the socket
+ * file it made if it is still the one (srv_unix_release()), frees the
+ * loop.
+ */
+void	srv_stop(struct srv *sv, sock_trace_fn tr, void *arg);
 
 /*
  * Raises the soft RLIMIT_NOFILE to the hard limit. Returns the soft limit
