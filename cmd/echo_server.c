@@ -574,43 +574,24 @@ short_of:
 static void
 summary(struct server *s, int sig)
 {
-	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
-	    "SIGTERM" : NULL;
-	double ms = clock_since_ms(s->c->t0_ns);
-	uint64_t lo = logq_dropped(&s->outq), le = logq_dropped(&s->errq);
-	char drops[96];
-	struct jbuf jb;
+	const struct serve_count counts[] = {
+		{ "clients", s->accepted },
+		{ "refused", s->refused },
+		{ "resets", s->resets },
+		{ "idle_closed", s->idled },
+		{ "bytes_in", (long long)s->bytes_in },
+		{ "bytes_out", (long long)s->bytes_out },
+		{ "max_open", s->max_open },
+	};
+	char text[320];
 
-	if (s->c->quiet)
-		return;
-	if (!s->c->json) {
-		logq_drops(drops, sizeof(drops), lo, le);
-		logq_printf(&s->outq, "summary: %lld clients (%lld refused, "
-		    "%lld reset, %lld idle), %llu bytes in, %llu out, at most "
-		    "%lld open, %.3f s%s%s%s\n", s->accepted, s->refused,
-		    s->resets, s->idled, (unsigned long long)s->bytes_in,
-		    (unsigned long long)s->bytes_out, s->max_open, ms / 1000,
-		    drops, sn ? ", stopped by " : "", sn ? sn : "");
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "summary");
-	jb_kstr(&jb, "command", s->c->cmd);
-	jb_kint(&jb, "clients", s->accepted);
-	jb_kint(&jb, "refused", s->refused);
-	jb_kint(&jb, "resets", s->resets);
-	jb_kint(&jb, "idle_closed", s->idled);
-	jb_kint(&jb, "bytes_in", (long long)s->bytes_in);
-	jb_kint(&jb, "bytes_out", (long long)s->bytes_out);
-	jb_kint(&jb, "max_open", s->max_open);
-	jb_kint(&jb, "log_dropped", (long long)lo);
-	jb_kint(&jb, "stderr_dropped", (long long)le);
-	jb_knum(&jb, "elapsed_ms", ms);
-	jb_kstr(&jb, "signal", sn);
-	jb_obj_close(&jb);
-	logq_put(&s->outq, jb.s, jb.len, 1);
-	jb_free(&jb);
+	snprintf(text, sizeof(text), "%lld clients (%lld refused, %lld reset, "
+	    "%lld idle), %llu bytes in, %llu out, at most %lld open",
+	    s->accepted, s->refused, s->resets, s->idled,
+	    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
+	    s->max_open);
+	serve_summary(s->c, &s->outq, &s->errq, sig, text, counts,
+	    sizeof(counts) / sizeof(counts[0]));
 }
 
 int

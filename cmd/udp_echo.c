@@ -221,51 +221,28 @@ udp_ready(struct loop *l, struct loop_io *io, int ev)
 static void
 summary(struct udp *u, int sig)
 {
-	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
-	    "SIGTERM" : NULL;
-	double ms = clock_since_ms(u->c->t0_ns);
-	uint64_t lo = logq_dropped(&u->outq), le = logq_dropped(&u->errq);
-	char drops[96];
-	struct jbuf jb;
+	const struct serve_count counts[] = {
+		{ "datagrams_in", (long long)u->rx },
+		{ "datagrams_out", (long long)u->tx },
+		{ "bytes_in", (long long)u->bytes_in },
+		{ "bytes_out", (long long)u->bytes_out },
+		{ "dropped", (long long)u->dropped },
+		{ "unaddressed", (long long)u->unaddressed },
+		{ "truncated", (long long)u->truncated },
+	};
+	char unb[96] = "", text[320];
 
-	if (u->c->quiet)
-		return;
-	if (!u->c->json) {
-		char unb[96] = "";
-
-		if (u->unaddressed > 0)
-			snprintf(unb, sizeof(unb), " (%llu from unbound senders: "
-			    "no address to reply to)",
-			    (unsigned long long)u->unaddressed);
-		logq_drops(drops, sizeof(drops), lo, le);
-		logq_printf(&u->outq, "summary: %llu datagrams in (%llu "
-		    "bytes), %llu out (%llu bytes), %llu dropped%s, %llu "
-		    "truncated, %.3f s%s%s%s\n", (unsigned long long)u->rx,
-		    (unsigned long long)u->bytes_in, (unsigned long long)u->tx,
-		    (unsigned long long)u->bytes_out,
-		    (unsigned long long)u->dropped, unb,
-		    (unsigned long long)u->truncated, ms / 1000, drops,
-		    sn ? ", stopped by " : "", sn ? sn : "");
-		return;
-	}
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "summary");
-	jb_kstr(&jb, "command", u->c->cmd);
-	jb_kint(&jb, "datagrams_in", (long long)u->rx);
-	jb_kint(&jb, "datagrams_out", (long long)u->tx);
-	jb_kint(&jb, "bytes_in", (long long)u->bytes_in);
-	jb_kint(&jb, "bytes_out", (long long)u->bytes_out);
-	jb_kint(&jb, "dropped", (long long)u->dropped);
-	jb_kint(&jb, "unaddressed", (long long)u->unaddressed);
-	jb_kint(&jb, "truncated", (long long)u->truncated);
-	jb_kint(&jb, "log_dropped", (long long)lo);
-	jb_kint(&jb, "stderr_dropped", (long long)le);
-	jb_knum(&jb, "elapsed_ms", ms);
-	jb_kstr(&jb, "signal", sn);
-	jb_obj_close(&jb);
-	logq_put(&u->outq, jb.s, jb.len, 1);
-	jb_free(&jb);
+	if (u->unaddressed > 0)
+		snprintf(unb, sizeof(unb), " (%llu from unbound senders: no "
+		    "address to reply to)", (unsigned long long)u->unaddressed);
+	snprintf(text, sizeof(text), "%llu datagrams in (%llu bytes), %llu "
+	    "out (%llu bytes), %llu dropped%s, %llu truncated",
+	    (unsigned long long)u->rx, (unsigned long long)u->bytes_in,
+	    (unsigned long long)u->tx, (unsigned long long)u->bytes_out,
+	    (unsigned long long)u->dropped, unb,
+	    (unsigned long long)u->truncated);
+	serve_summary(u->c, &u->outq, &u->errq, sig, text, counts,
+	    sizeof(counts) / sizeof(counts[0]));
 }
 
 int

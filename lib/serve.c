@@ -1,6 +1,10 @@
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "clock.h"
+#include "json.h"
 #include "serve.h"
 
 int
@@ -37,4 +41,38 @@ serve_run(struct ctx *c, struct srv *sv, struct logq *out, struct logq *err)
 	if (sig == -1)
 		out_err(c, "event loop: %s", strerror(errno));
 	return sig;
+}
+
+void
+serve_summary(struct ctx *c, struct logq *out, struct logq *err, int sig,
+    const char *text, const struct serve_count *counts, size_t n)
+{
+	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
+	    "SIGTERM" : NULL;
+	double ms = clock_since_ms(c->t0_ns);
+	uint64_t lo = logq_dropped(out), le = logq_dropped(err);
+	char drops[96];
+	struct jbuf jb;
+
+	if (c->quiet)
+		return;
+	if (!c->json) {
+		logq_drops(drops, sizeof(drops), lo, le);
+		logq_printf(out, "summary: %s, %.3f s%s%s%s\n", text, ms / 1000,
+		    drops, sn ? ", stopped by " : "", sn ? sn : "");
+		return;
+	}
+	jb_init(&jb);
+	jb_obj_open(&jb);
+	jb_kstr(&jb, "event", "summary");
+	jb_kstr(&jb, "command", c->cmd);
+	for (size_t i = 0; i < n; i++)
+		jb_kint(&jb, counts[i].key, counts[i].n);
+	jb_kint(&jb, "log_dropped", (long long)lo);
+	jb_kint(&jb, "stderr_dropped", (long long)le);
+	jb_knum(&jb, "elapsed_ms", ms);
+	jb_kstr(&jb, "signal", sn);
+	jb_obj_close(&jb);
+	logq_put(out, jb.s, jb.len, 1);
+	jb_free(&jb);
 }

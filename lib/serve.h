@@ -35,4 +35,21 @@ int	serve_start(struct ctx *c, struct srv *sv,
 int	serve_run(struct ctx *c, struct srv *sv, struct logq *out,
 	    struct logq *err);
 
+/* One count of a server's summary, under its JSON key. */
+struct serve_count {
+	const char	*key;
+	long long	 n;
+};
+
+/*
+ * A server's last line on stdout, after its loop (nothing with -q):
+ * "summary: TEXT, N s" with the dropped log lines and the signal that
+ * stopped it (sig: -1 none), or with --json the "summary" event with the
+ * n counts in order, then log_dropped, stderr_dropped, elapsed_ms and
+ * signal.
+ */
+void	serve_summary(struct ctx *c, struct logq *out, struct logq *err,
+	    int sig, const char *text, const struct serve_count *counts,
+	    size_t n);
+
 #endif
