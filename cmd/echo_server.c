@@ -599,7 +599,6 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	int upper = 0, once = 0, npos, rc, sig, unlink_stale = 0;
-	struct fail f;
 	long long max_conns = 0, count = 0;
 	int64_t idle_ms = 0;
 	const struct opt opts[] = {
@@ -623,7 +622,6 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	};
 	struct sockaddr_storage ss;
 	struct server *s = NULL;
-	char err[256];
 
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
@@ -632,13 +630,9 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		return out_usage(c, "--once and --count exclude each other");
 	if (once)
 		count = 1;
-	rc = srv_addr(npos, argv + 1, c->family, 0, c->timeout_ms, &ss, err,
-	    sizeof(err), &f);
-	if (rc == -1)
-		return out_usage(c, "%s", err);
-	if (rc == -2)
-		return out_server_failed(c, NULL, 0, f.stage, f.err, f.eai,
-		    argv[1]);
+	rc = serve_addr(c, npos, argv + 1, 0, &ss);
+	if (rc != 0)
+		return rc;
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)

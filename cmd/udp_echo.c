@@ -250,7 +250,6 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	int upper = 0, npos, rc, sig, unlink_stale = 0;
-	struct fail f;
 	long long count = 0;
 	const struct opt opts[] = {
 		{ "upper", 0, OT_FLAG, &upper, NULL,
@@ -265,18 +264,13 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	};
 	struct sockaddr_storage ss;
 	struct udp *u = NULL;
-	char err[256];
 
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	rc = srv_addr(npos, argv + 1, c->family, 1, c->timeout_ms, &ss, err,
-	    sizeof(err), &f);
-	if (rc == -1)
-		return out_usage(c, "%s", err);
-	if (rc == -2)
-		return out_server_failed(c, NULL, 1, f.stage, f.err, f.eai,
-		    argv[1]);
+	rc = serve_addr(c, npos, argv + 1, 1, &ss);
+	if (rc != 0)
+		return rc;
 
 	u = calloc(1, sizeof(*u));
 	if (u == NULL || (u->bufs = malloc((size_t)BATCH * DGRAM_MAX)) ==

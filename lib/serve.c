@@ -8,6 +8,24 @@
 #include "serve.h"
 
 int
+serve_addr(struct ctx *c, int argc, char **argv, int udp,
+    struct sockaddr_storage *ss)
+{
+	struct fail f;
+	char err[256];
+	int rc;
+
+	rc = srv_addr(argc, argv, c->family, udp, c->timeout_ms, ss, err,
+	    sizeof(err), &f);
+	if (rc == -1)
+		return out_usage(c, "%s", err);
+	if (rc == -2)
+		return out_server_failed(c, NULL, udp, f.stage, f.err, f.eai,
+		    argv[0]);
+	return 0;
+}
+
+int
 serve_start(struct ctx *c, struct srv *sv, const struct sockaddr_storage *ss,
     int type, int unlink_stale, const int *sigs, loop_io_fn *fn, void *arg)
 {

@@ -14,6 +14,14 @@
 #include "srv.h"
 
 /*
+ * srv_addr() for c: a server's positional arguments (argc of them at
+ * argv, argv[0] the first) into *ss, a name resolved within -t. Returns
+ * 0, or the exit code once a usage error or the failed lookup is printed.
+ */
+int	serve_addr(struct ctx *c, int argc, char **argv, int udp,
+	    struct sockaddr_storage *ss);
+
+/*
  * srv_start() for c: type SOCK_STREAM or SOCK_DGRAM at *ss, a stale
  * socket file removed first when unlink_stale, the loop stopped by sigs,
  * fn(arg) called when the socket is ready, every stage traced with -v.
