@@ -57,6 +57,42 @@ static const struct cmd_help help = {
 	"  sockctl --json echo-server --idle-timeout 30s [::]:7007\n",
 };
 
+/* Where the options land. */
+struct es_args {
+	int		 upper, once, unlink_stale;
+	long long	 max_conns, count;
+	int64_t		 idle_ms;
+};
+
+#define NOPTS		7
+
+/* The option table, pointing into v. */
+static void
+opts_fill(struct opt o[NOPTS], struct es_args *v)
+{
+	const struct opt t[NOPTS] = {
+		{ "upper", 0, OT_FLAG, &v->upper, NULL,
+		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
+		{ "max-conns", 0, OT_INT, &v->max_conns, "N",
+		    "serve at most N clients at once; close the ones over",
+		    1, 1000000000, NULL },
+		{ "idle-timeout", 0, OT_DUR, &v->idle_ms, "DUR",
+		    "close a client idle (nothing read or written) for DUR",
+		    0, 0, NULL },
+		{ "once", 0, OT_FLAG, &v->once, NULL,
+		    "exit after the first client leaves", 0, 0, NULL },
+		{ "count", 0, OT_INT, &v->count, "N",
+		    "exit after N clients have come and gone", 1,
+		    1000000000000LL, NULL },
+		{ "unlink", 0, OT_FLAG, &v->unlink_stale, NULL,
+		    "on a Unix path: remove a stale socket file first", 0, 0,
+		    NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+
+	memcpy(o, t, sizeof(t));
+}
+
 #define PAUSE_MS	100		/* accept retry after EMFILE and co */
 #define CALM_MS		1000		/* a shortage ends after this long */
 #define TRIM_MS		1000		/* large reads over: the buffer shrinks */
@@ -598,38 +634,20 @@ int
 cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	int upper = 0, once = 0, npos, rc, sig, unlink_stale = 0;
-	long long max_conns = 0, count = 0;
-	int64_t idle_ms = 0;
-	const struct opt opts[] = {
-		{ "upper", 0, OT_FLAG, &upper, NULL,
-		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
-		{ "max-conns", 0, OT_INT, &max_conns, "N",
-		    "serve at most N clients at once; close the ones over",
-		    1, 1000000000, NULL },
-		{ "idle-timeout", 0, OT_DUR, &idle_ms, "DUR",
-		    "close a client idle (nothing read or written) for DUR",
-		    0, 0, NULL },
-		{ "once", 0, OT_FLAG, &once, NULL,
-		    "exit after the first client leaves", 0, 0, NULL },
-		{ "count", 0, OT_INT, &count, "N",
-		    "exit after N clients have come and gone", 1,
-		    1000000000000LL, NULL },
-		{ "unlink", 0, OT_FLAG, &unlink_stale, NULL,
-		    "on a Unix path: remove a stale socket file first", 0, 0,
-		    NULL },
-		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
-	};
+	struct es_args a = { 0 };
+	int npos, rc, sig;
+	struct opt opts[NOPTS];
 	struct sockaddr_storage ss;
 	struct server *s = NULL;
 
+	opts_fill(opts, &a);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	if (once && count > 0)
+	if (a.once && a.count > 0)
 		return out_usage(c, "--once and --count exclude each other");
-	if (once)
-		count = 1;
+	if (a.once)
+		a.count = 1;
 	rc = serve_addr(c, npos, argv + 1, 0, &ss);
 	if (rc != 0)
 		return rc;
@@ -639,9 +657,9 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 		out_nomem("server's state");
 	s->c = c;
 	s->is_unix = ss.ss_family == AF_UNIX;
-	s->max_conns = max_conns;
-	s->count = count;
-	s->idle_ms = idle_ms;
+	s->max_conns = a.max_conns;
+	s->count = a.count;
+	s->idle_ms = a.idle_ms;
 	s->nofile = srv_raise_nofile();
 	s->idle_t.fn = idle_fired;
 	s->idle_t.arg = s;
@@ -651,10 +669,10 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->calm_t.arg = s;
 	s->trim_t.fn = trim_fired;
 	s->trim_t.arg = s;
-	if (echo_init(&s->e, upper) == -1)
+	if (echo_init(&s->e, a.upper) == -1)
 		out_nomem("echo buffer");
 
-	rc = serve_start(c, &s->sv, &ss, SOCK_STREAM, unlink_stale, sigs,
+	rc = serve_start(c, &s->sv, &ss, SOCK_STREAM, a.unlink_stale, sigs,
 	    accept_ready, s);
 	if (rc != 0)
 		goto done;

@@ -47,6 +47,30 @@ static const struct cmd_help help = {
 	"  sockctl --json inspect --sample 5s   watch longer, JSON lines\n",
 };
 
+/* Where the options land. */
+struct in_args {
+	long long	 pid;
+	int64_t		 sample;
+};
+
+#define NOPTS		3
+
+/* The option table, pointing into v. */
+static void
+opts_fill(struct opt o[NOPTS], struct in_args *v)
+{
+	const struct opt t[NOPTS] = {
+		{ "pid", 0, OT_INT, &v->pid, "PID",
+		    "only the sockets of process PID", 1, 4194304, NULL },
+		{ "sample", 0, OT_DUR, &v->sample, "DUR",
+		    "time between the two reads (default 1s; 0: one read)", 0,
+		    0, NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+
+	memcpy(o, t, sizeof(t));
+}
+
 #define MAX_TARGETS	32
 #define MAX_ADDRS	8
 #define MAX_LINES	50	/* summary lines for a whole machine */
@@ -425,33 +449,26 @@ summary_om(struct run *u, const char *target)
 int
 cmd_inspect(struct ctx *c, int argc, char **argv)
 {
-	long long pid = 0;
-	int64_t sample = 1000;
+	struct in_args a = { 0, 1000 };
 	int npos, rc, nf, code = 0;
-	const struct opt opts[] = {
-		{ "pid", 0, OT_INT, &pid, "PID",
-		    "only the sockets of process PID", 1, 4194304, NULL },
-		{ "sample", 0, OT_DUR, &sample, "DUR",
-		    "time between the two reads (default 1s; 0: one read)", 0,
-		    0, NULL },
-		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
-	};
+	struct opt opts[NOPTS];
 	struct findings_cfg cfg;
 	struct counters k1, k2;
 	struct run u;
 	char tj[512] = "", path[64];
 	struct stat st;
 
+	opts_fill(opts, &a);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	if (sample > 3600 * 1000)
+	if (a.sample > 3600 * 1000)
 		return out_usage(c, "--sample '%lld ms' is longer than an hour "
 		    "(the two reads should see the same sockets)",
-		    (long long)sample);
+		    (long long)a.sample);
 	memset(&u, 0, sizeof(u));
 	u.c = c;
-	u.pid = (int)pid;
+	u.pid = (int)a.pid;
 	if (npos > MAX_TARGETS)
 		return out_usage(c, "too many targets (%d; at most %d)", npos,
 		    MAX_TARGETS);
@@ -467,12 +484,12 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%d", c->proc_root, u.pid);
 		if (stat(path, &st) == -1)
 			return out_usage(c, "no process with pid '%lld' "
-			    "(--pid)", pid);
+			    "(--pid)", a.pid);
 		if (tj[0] == '\0')
 			snprintf(tj, sizeof(tj), "pid %d", u.pid);
 	}
 	cfg.root = c->proc_root;
-	cfg.sample_ms = sample;
+	cfg.sample_ms = a.sample;
 	cfg.whole = u.nt == 0 && u.pid == 0;
 	if ((u.f = findings_new(&cfg)) == NULL)
 		out_nomem("inspect's tables");
@@ -481,7 +498,7 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	if (counters_read(c->proc_root, &k1) == -1)
 		out_trace(c, "no counters under %s: %s", c->proc_root,
 		    strerror(errno));
-	if (sample > 0) {
+	if (a.sample > 0) {
 		if (inetdiag_scan(c->proc_root, IPPROTO_TCP, PN_ALL_STATES &
 		    ~PN_STATE(PN_TIME_WAIT), base_fn, &u) == -1) {
 			out_err(c, "cannot read the TCP sockets: %s",
@@ -497,8 +514,8 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		if (u.failed)
 			out_nomem("inspect's tables");
 		out_trace(c, "first read done; next in %lld ms",
-		    (long long)sample);
-		pause_ms(sample);
+		    (long long)a.sample);
+		pause_ms(a.sample);
 	}
 	/* one walk of /proc for the owners, then the last read */
 	if ((u.w = owners_walk(c->proc_root, u.pid)) == NULL)
@@ -507,7 +524,7 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		owners_pid(u.w, u.pid)->mark = 1;	/* fd-limit looks at it */
 	if (counters_read(c->proc_root, &k2) == -1)
 		k2 = k1;
-	findings_counters(u.f, sample > 0 ? &k1 : &k2, &k2);
+	findings_counters(u.f, a.sample > 0 ? &k1 : &k2, &k2);
 	if (u.ninet > 0 || u.nunix == 0) {
 		if (inetdiag_scan(c->proc_root, IPPROTO_TCP,
 		    PN_STATE(PN_LISTEN), add_fn, &u) == -1 ||
@@ -549,12 +566,12 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	if (c->openmetrics && c->om != NULL)
 		summary_om(&u, tj[0] ? tj : NULL);
 	else if (c->json)
-		summary_json(&u, nf, tj[0] ? tj : NULL, sample);
+		summary_json(&u, nf, tj[0] ? tj : NULL, a.sample);
 	else if (!c->quiet) {
 		summary_text(&u, nf);
 		fflush(c->out);
 	}
-	if (sample == 0 && !c->json && !c->quiet)
+	if (a.sample == 0 && !c->json && !c->quiet)
 		out_note(c, "one read (--sample 0) cannot show counters that "
 		    "rise, nor sockets that stay stuck; CLOSE_WAIT and "
 		    "retransmissions are judged from tcp_info alone");

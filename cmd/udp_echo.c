@@ -55,6 +55,33 @@ static const struct cmd_help help = {
 	"  sockctl probe-udp 127.0.0.1 7007\n",
 };
 
+/* Where the options land. */
+struct ue_args {
+	int		 upper, unlink_stale;
+	long long	 count;
+};
+
+#define NOPTS		4
+
+/* The option table, pointing into v. */
+static void
+opts_fill(struct opt o[NOPTS], struct ue_args *v)
+{
+	const struct opt t[NOPTS] = {
+		{ "upper", 0, OT_FLAG, &v->upper, NULL,
+		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
+		{ "count", 0, OT_INT, &v->count, "N",
+		    "exit after echoing N datagrams", 1, 1000000000000LL,
+		    NULL },
+		{ "unlink", 0, OT_FLAG, &v->unlink_stale, NULL,
+		    "on a Unix path: remove a stale socket file first", 0, 0,
+		    NULL },
+		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
+	};
+
+	memcpy(o, t, sizeof(t));
+}
+
 #define BATCH		32
 #define DGRAM_MAX	65536	/* more than any UDP payload */
 #define ROUNDS		16	/* batches per wake-up, then others' turn */
@@ -249,22 +276,13 @@ int
 cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, 0 };
-	int upper = 0, npos, rc, sig, unlink_stale = 0;
-	long long count = 0;
-	const struct opt opts[] = {
-		{ "upper", 0, OT_FLAG, &upper, NULL,
-		    "reply upper-cased (ASCII letters)", 0, 0, NULL },
-		{ "count", 0, OT_INT, &count, "N",
-		    "exit after echoing N datagrams", 1, 1000000000000LL,
-		    NULL },
-		{ "unlink", 0, OT_FLAG, &unlink_stale, NULL,
-		    "on a Unix path: remove a stale socket file first", 0, 0,
-		    NULL },
-		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
-	};
+	struct ue_args a = { 0 };
+	int npos, rc, sig;
+	struct opt opts[NOPTS];
 	struct sockaddr_storage ss;
 	struct udp *u = NULL;
 
+	opts_fill(opts, &a);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
@@ -277,9 +295,9 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	    NULL)
 		out_nomem("server's buffers");
 	u->c = c;
-	u->upper = upper;
+	u->upper = a.upper;
 	u->is_unix = ss.ss_family == AF_UNIX;
-	u->count = count;
+	u->count = a.count;
 	for (int i = 0; i < BATCH; i++) {
 		u->iov[i].iov_base = u->bufs + (size_t)i * DGRAM_MAX;
 		u->iov[i].iov_len = DGRAM_MAX;
@@ -289,7 +307,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
 	}
 
-	rc = serve_start(c, &u->sv, &ss, SOCK_DGRAM, unlink_stale, sigs,
+	rc = serve_start(c, &u->sv, &ss, SOCK_DGRAM, a.unlink_stale, sigs,
 	    udp_ready, u);
 	if (rc != 0)
 		goto done;
