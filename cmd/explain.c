@@ -1,7 +1,7 @@
 /*
  * explain ERROR: the cause and fix sockctl gives for an errno value, a
- * getaddrinfo code or a reason slug, read from the diagnosis table the
- * probes use.
+ * getaddrinfo code, a reason slug or a condition of its own, read from
+ * the diagnosis table the probes use.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,12 +18,15 @@ static const struct cmd_help help = {
 	"Explain an error as the probes do: its reason slug, exit code, cause "
 	"and fix.",
 	"ERROR is an errno name (ECONNREFUSED), its number (111), a getaddrinfo\n"
-	"code (EAI_NONAME), or a reason slug (port-in-use). Stage-specific\n"
-	"explanations follow the general one.\n\n"
+	"code (EAI_NONAME), a reason slug (port-in-use, which lists the errors\n"
+	"behind it), or a condition sockctl finds itself, as --list names it\n"
+	"(unix-refused, expect-mismatch). Stage-specific explanations follow\n"
+	"the general one.\n\n"
 	"examples:\n"
 	"  sockctl explain ECONNREFUSED\n"
 	"  sockctl explain 98\n"
 	"  sockctl explain EAI_AGAIN\n"
+	"  sockctl explain unix-refused\n"
 	"  sockctl explain --list\n",
 };
 
@@ -188,7 +191,12 @@ cmd_explain(struct ctx *c, int argc, char **argv)
 		found = explain_code(c, a, DK_ERRNO, code);
 		if (!found)
 			return explain_other(c, code);
-	} else if ((code = reason_by_slug(a)) >= 0) {
+	} else if ((code = diag_dx_lookup(a)) > 0 &&
+	    reason_by_slug(a) < 0)
+		/* a condition of sockctl's own, as --list names it (a name
+		 * that is also a reason slug lists the slug's rows) */
+		found = explain_code(c, a, DK_SOCKCTL, code);
+	else if ((code = reason_by_slug(a)) >= 0) {
 		t = diag_table(&n);
 		for (size_t i = 0; i < n; i++)
 			if ((int)t[i].reason == code) {
@@ -201,7 +209,7 @@ cmd_explain(struct ctx *c, int argc, char **argv)
 	}
 	if (!found)
 		return out_usage(c, "unknown error '%.60s' (expected an errno "
-		    "name like ECONNREFUSED, a number, EAI_NONAME, or a reason "
-		    "slug; see --list)", a);
+		    "name like ECONNREFUSED, a number, EAI_NONAME, a reason "
+		    "slug, or a condition like unix-refused; see --list)", a);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <string.h>
+#include <strings.h>
 
 #include "diag.h"
 
@@ -437,6 +438,16 @@ diag_dx_name(int code)
 	if (code <= 0 || code >= (int)(sizeof(dx_names) / sizeof(dx_names[0])))
 		return NULL;
 	return dx_names[code];
+}
+
+int
+diag_dx_lookup(const char *name)
+{
+	for (int i = 1; i < (int)(sizeof(dx_names) / sizeof(dx_names[0]));
+	    i++)
+		if (dx_names[i] != NULL && strcasecmp(dx_names[i], name) == 0)
+			return i;
+	return 0;
 }
 
 const struct diag *

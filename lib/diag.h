@@ -97,4 +97,10 @@ const struct diag *diag_table(size_t *n);
 /* Returns the name of a DK_SOCKCTL code ("expect-mismatch"), or NULL. */
 const char	*diag_dx_name(int code);
 
+/*
+ * Returns the DK_SOCKCTL code named name (as --list and diag_dx_name()
+ * spell it, case ignored), or 0 when no condition has that name.
+ */
+int		 diag_dx_lookup(const char *name);
+
 #endif

@@ -82,3 +82,31 @@ load helpers/common
 	assert_output --partial '"ok":false,"reason":"port-in-use","exit_code":7'
 	refute_output --partial '"ok":true'
 }
+
+@test "explain takes a condition's name as --list prints it: unix-refused, expect-mismatch" {
+	sc 0 explain --list
+	assert_output --partial "unix-refused at connect: refused, exit 4"
+	sc 0 explain unix-refused
+	assert_output --partial "unix-refused at connect: refused, exit 4"
+	assert_output --partial "cause:"
+	sc 0 explain EXPECT-MISMATCH
+	assert_output --partial "expect-mismatch"
+	assert_output --partial "expect-failed, exit 10"
+	# a name that is also a reason slug still lists the slug's rows
+	sc 0 explain syn-flood
+	assert_output --partial "syn-flood, exit 13"
+	sc 2 explain unix-bogus
+	assert_stderr_contains "'unix-bogus'"
+}
+
+@test "every condition --list names is taken by explain and completed by bash" {
+	sc 0 explain --list
+	names=$(printf '%s\n' "$output" | awk '/^[a-z]/ { sub(/:$/, "", $1); print $1 }' | sort -u)
+	[ -n "$names" ]
+	words=$(bash -c 'source "$1"; echo "$_sockctl_explain_words"' _ "$BATS_TEST_DIRNAME/../completions/sockctl.bash")
+	for n in $names; do
+		sc 0 explain "$n"
+		assert_output --partial "$n"
+		[[ " $(echo $words) " == *" $n "* ]] || fail "bash completion lacks '$n'"
+	done
+}
