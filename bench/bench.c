@@ -72,12 +72,19 @@ pat_init(uint64_t seed)
 long
 pat_check(uint64_t off, const unsigned char *p, size_t n)
 {
+	return pat_check_in(bench_pat, off, p, n);
+}
+
+long
+pat_check_in(const unsigned char *pat, uint64_t off, const unsigned char *p,
+    size_t n)
+{
 	size_t done = 0, k;
 	const unsigned char *e;
 
 	while (done < n) {
 		k = n - done < PAT_TAIL ? n - done : PAT_TAIL;
-		e = pat_at(off + done);
+		e = pat + (off + done) % PAT_LEN;
 		if (memcmp(e, p + done, k) != 0) {
 			for (size_t i = 0; i < k; i++)
 				if (e[i] != p[done + i])

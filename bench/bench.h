@@ -39,6 +39,13 @@ pat_at(uint64_t off)
  */
 long	 pat_check(uint64_t off, const unsigned char *p, size_t n);
 
+/*
+ * As pat_check(), against pat: a copy of the pattern (PAT_LEN + PAT_TAIL
+ * bytes) changed the way a server changes it (bulk -u: upper-cased).
+ */
+long	 pat_check_in(const unsigned char *pat, uint64_t off,
+	    const unsigned char *p, size_t n);
+
 int64_t	 now_ns(void);
 
 /* Log-linear histogram of nanosecond values: 16 steps per power of 2. */

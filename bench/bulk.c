@@ -66,26 +66,6 @@ self_cpu(void)
 	    ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
 }
 
-/* As pat_check(), against the upper-cased pattern. */
-static long
-upat_check(uint64_t off, const unsigned char *p, size_t n)
-{
-	size_t done = 0, k;
-	const unsigned char *e;
-
-	while (done < n) {
-		k = n - done < PAT_TAIL ? n - done : PAT_TAIL;
-		e = upat + (off + done) % PAT_LEN;
-		if (memcmp(e, p + done, k) != 0) {
-			for (size_t i = 0; i < k; i++)
-				if (e[i] != p[done + i])
-					return (long)(done + i);
-		}
-		done += k;
-	}
-	return -1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -245,9 +225,8 @@ main(int argc, char **argv)
 					mismatch = 1;
 					break;
 				}
-				bad = upper ? upat_check(b->got, rbuf,
-				    (size_t)n) : pat_check(b->got, rbuf,
-				    (size_t)n);
+				bad = pat_check_in(upper ? upat : bench_pat,
+				    b->got, rbuf, (size_t)n);
 				if (bad >= 0) {
 					fprintf(stderr, "bulk: byte %llu of "
 					    "stream %d differs\n",
