@@ -70,19 +70,23 @@ srv_addr(int argc, char **argv, int family, int udp, int64_t ms,
 	return 0;
 }
 
-int
-srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
+/*
+ * A server's non-blocking socket of type bound to *ss (a stream listening
+ * with the largest backlog the kernel allows); *ss gets the bound
+ * address. Returns the fd, or -1 with f filled.
+ */
+static int
+srv_open(struct sockaddr_storage *ss, int type, struct fail *f,
     sock_trace_fn tr, void *arg)
 {
 	struct sockaddr *sa = (struct sockaddr *)ss;
-	struct fail f;
 	int fd, big = 4 << 20;
 
 	if (ss->ss_family == AF_UNIX) {
 		struct srv_bind_opt o = { type, 1, INT_MAX, 0 };
 
 		/* the kernel caps the backlog at net.core.somaxconn */
-		fd = srv_bind(sa, &o, &f, NULL, NULL, tr, arg);
+		fd = srv_bind(sa, &o, f, NULL, NULL, tr, arg);
 		/* replies are charged to this socket until read: room for
 		 * many clients' (capped by net.core.wmem_max) */
 		if (fd != -1 && type == SOCK_DGRAM)
@@ -101,9 +105,8 @@ srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
 			.backlog = INT_MAX,
 		};
 
-		fd = sock_open(sa, &o, ss, &f, tr, arg);
+		fd = sock_open(sa, &o, ss, f, tr, arg);
 	}
-	*st = f.stage;
 	return fd;
 }
 
@@ -132,7 +135,11 @@ srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
 	return fd;
 }
 
-int
+/*
+ * With unlink_stale, removes a stale socket file at a Unix path (never a
+ * live socket, never another kind of file). Returns 1 when it did.
+ */
+static int
 srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
     const char *proc_root, sock_trace_fn tr, void *arg)
 {
@@ -152,7 +159,8 @@ srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
 	return 1;
 }
 
-void
+/* The socket file bind() made at *ss, into *own (zeroed when none). */
+static void
 srv_unix_own(const struct sockaddr_storage *ss, struct stat *own)
 {
 	char path[ADDRSTR_MAX];
@@ -165,7 +173,8 @@ srv_unix_own(const struct sockaddr_storage *ss, struct stat *own)
 		memset(own, 0, sizeof(*own));
 }
 
-void
+/* Removes the socket file at *ss if it is still own. */
+static void
 srv_unix_release(const struct sockaddr_storage *ss, const struct stat *own,
     sock_trace_fn tr, void *arg)
 {
@@ -186,7 +195,6 @@ int
 srv_start(struct srv *sv, const struct sockaddr_storage *ss,
     const struct srv_cfg *cfg, struct fail *f)
 {
-	enum stage st;
 	int fd;
 
 	memset(sv, 0, sizeof(*sv));
@@ -197,9 +205,9 @@ srv_start(struct srv *sv, const struct sockaddr_storage *ss,
 	if (ss->ss_family == AF_UNIX)
 		(void)srv_unix_prepare((const struct sockaddr *)ss,
 		    cfg->unlink_stale, cfg->proc_root, cfg->tr, cfg->tr_arg);
-	fd = srv_open(&sv->ss, cfg->type, &st, cfg->tr, cfg->tr_arg);
+	fd = srv_open(&sv->ss, cfg->type, f, cfg->tr, cfg->tr_arg);
 	if (fd == -1)
-		return fail_set(f, st, errno);
+		return -1;
 	srv_unix_own(&sv->ss, &sv->own);
 	sv->io.fd = fd;
 	sv->io.fn = cfg->fn;

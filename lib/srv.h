@@ -31,17 +31,6 @@ int	srv_addr(int argc, char **argv, int family, int udp, int64_t ms,
 	    struct sockaddr_storage *ss, char *err, size_t errlen,
 	    struct fail *f);
 
-/*
- * Opens a non-blocking socket of type (SOCK_STREAM or SOCK_DGRAM), binds
- * it to *ss and, for a stream, listens with the largest backlog the kernel
- * allows. "::" accepts IPv4 too (IPV6_V6ONLY off). On success *ss holds
- * the bound address (the port chosen for port 0) and the fd is returned;
- * on failure -1, with the stage in *st and errno set. Each stage is
- * reported to tr (with arg) when tr is not NULL: the -v trace.
- */
-int	srv_open(struct sockaddr_storage *ss, int type, enum stage *st,
-	    sock_trace_fn tr, void *arg);
-
 /* How srv_bind() makes its socket. */
 struct srv_bind_opt {
 	int	type;		/* SOCK_STREAM or SOCK_DGRAM */
@@ -61,28 +50,6 @@ int	srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
 	    struct fail *f, dev_t *dev, ino_t *ino, sock_trace_fn tr,
 	    void *arg);
 
-/*
- * For a server on a Unix path: with unlink set, removes a stale socket
- * file at the path first (never a live socket, never another kind of
- * file), reporting it to tr. Returns 1 when one was removed, else 0.
- */
-int	srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
-	    const char *proc_root, sock_trace_fn tr, void *arg);
-
-/*
- * The socket file a server bound at *ss made, from stat() right after the
- * bind, into *own (zeroed for an abstract name or an IP address).
- */
-void	srv_unix_own(const struct sockaddr_storage *ss, struct stat *own);
-
-/*
- * At a server's exit: removes the socket file at *ss if it is still the
- * one made (own: the same device and inode), never a file that replaced
- * it; the outcome is reported to tr (with arg) when tr is not NULL.
- */
-void	srv_unix_release(const struct sockaddr_storage *ss,
-	    const struct stat *own, sock_trace_fn tr, void *arg);
-
 /* A server's socket and its event loop, from srv_start() to srv_stop(). */
 struct srv {
 	struct sockaddr_storage	 ss;	/* bound: the port chosen for 0 */
@@ -96,8 +63,8 @@ struct srv {
 /* What srv_start() is to make. */
 struct srv_cfg {
 	int		 type;		/* SOCK_STREAM or SOCK_DGRAM */
-	int		 unlink_stale;	/* --unlink: srv_unix_prepare() */
-	const char	*proc_root;	/* for srv_unix_prepare() */
+	int		 unlink_stale;	/* --unlink: a stale socket file */
+	const char	*proc_root;	/* /proc, to tell a stale file */
 	const int	*sigs;		/* loop_new()'s signals */
 	loop_io_fn	*fn;		/* called when the socket is ready */
 	void		*arg;		/* fn's (io.arg) */
@@ -106,10 +73,13 @@ struct srv_cfg {
 };
 
 /*
- * Starts a server at *ss, as every server does: a stale socket file
- * removed first when asked (Unix paths), srv_open(), the file it made
- * remembered (srv_unix_own()), the event loop made, the socket watched
- * for reading. Returns 0 with sv filled (sv->ss the bound address); -1
+ * Starts a server at *ss, as every server does: on a Unix path with
+ * unlink_stale, a stale socket file removed first (never a live socket,
+ * never another kind of file); a non-blocking socket of cfg->type bound
+ * (a stream listening with the largest backlog the kernel allows; "::"
+ * takes IPv4 too); the socket file it made remembered; the event loop
+ * made and the socket watched for reading. Each stage is traced to
+ * cfg->tr. Returns 0 with sv filled (sv->ss the bound address); -1
  * with f filled: the failed stage and errno (ST_NONE for the loop's own
  * descriptors, EMFILE under a tight ulimit -n). Either way srv_stop()
  * undoes what was done.
@@ -119,8 +89,8 @@ int	srv_start(struct srv *sv, const struct sockaddr_storage *ss,
 
 /*
  * Closes the server's socket (unless already closed), removes the socket
- * file it made if it is still the one (srv_unix_release()), frees the
- * loop.
+ * file it made if it is still the one (the same device and inode; never
+ * a file that replaced it; the outcome traced to tr), frees the loop.
  */
 void	srv_stop(struct srv *sv, sock_trace_fn tr, void *arg);
 
