@@ -2,8 +2,8 @@
  * ceiling: the least an echo server can do, as the yardstick of this
  * machine. One process, one thread, level-triggered epoll, never forks.
  *
- *   ceiling [-u] [-1] [-R] [-r READ_SIZE | -s PIPE_SIZE] [HOST:]PORT
- *   ceiling [-1] [-R] [-r READ_SIZE | -s PIPE_SIZE] PATH
+ *   ceiling [-u] [-1] [-R] [-b SNDBUF] [-r READ_SIZE | -s PIPE_SIZE] [HOST:]PORT
+ *   ceiling [-1] [-R] [-b SNDBUF] [-r READ_SIZE | -s PIPE_SIZE] PATH
  *                         (a '/' in it: a Unix stream socket there)
  *
  * TCP: listen with the largest backlog the kernel takes; accept until
@@ -16,7 +16,9 @@
  * copy through user space, splice() from the socket into a pipe of the
  * connection's own (PIPE_SIZE bytes, F_SETPIPE_SZ) and from the pipe back
  * into the socket. bench/run tries the forms on bulk and the fastest is
- * the ceiling. -u: UDP, datagrams received and sent back to their senders
+ * the ceiling. -b: setsockopt(SO_SNDBUF, SNDBUF) on each accepted
+ * connection (the kernel doubles it): a Unix stream socket has no send
+ * buffer autotuning, so its forms are tried with a larger one too. -u: UDP, datagrams received and sent back to their senders
  * in batches with recvmmsg/sendmmsg.
  *
  * Prints "listening on HOST:PORT" and serves until killed.
@@ -55,6 +57,7 @@ static size_t	 rsize = 64 * 1024;	/* -r */
 static int	 pipesz;		/* -s: splice, with this pipe size */
 static int	 oneread;		/* -1: one read per wake-up */
 static int	 roomy;			/* -R: read what the socket can take */
+static int	 sndbuf;		/* -b: SO_SNDBUF of each connection */
 
 static void
 conn_close(struct conn *k)
@@ -215,6 +218,10 @@ serve_tcp(int lfd)
 					}
 					k->fd = fd;
 					k->pipe[0] = k->pipe[1] = -1;
+					if (sndbuf > 0)
+						(void)setsockopt(fd, SOL_SOCKET,
+						    SO_SNDBUF, &sndbuf,
+						    sizeof(sndbuf));
 					if (pipesz > 0 && (pipe2(k->pipe,
 					    O_NONBLOCK | O_CLOEXEC) == -1 ||
 					    fcntl(k->pipe[1], F_SETPIPE_SZ,
@@ -294,8 +301,8 @@ serve_udp(int fd)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ceiling [-u] [-1] [-R] [-r READ_SIZE | -s PIPE_SIZE] "
-	    "[HOST:]PORT\n");
+	fprintf(stderr, "usage: ceiling [-u] [-1] [-R] [-b SNDBUF] "
+	    "[-r READ_SIZE | -s PIPE_SIZE] [HOST:]PORT\n");
 	exit(2);
 }
 
@@ -309,7 +316,7 @@ main(int argc, char **argv)
 	int udp = 0, o, fd, one = 1, big = 4 << 20;
 
 	bench_name = "ceiling";
-	while ((o = getopt(argc, argv, "u1Rr:s:")) != -1) {
+	while ((o = getopt(argc, argv, "u1Rb:r:s:")) != -1) {
 		switch (o) {
 		case 'u':
 			udp = 1;
@@ -319,6 +326,11 @@ main(int argc, char **argv)
 			break;
 		case 'R':
 			roomy = 1;
+			break;
+		case 'b':
+			sndbuf = (int)num_arg(o, optarg);
+			if (sndbuf < 4096 || sndbuf > BUF_MAX)
+				usage();
 			break;
 		case 'r':
 			rsize = (size_t)num_arg(o, optarg);

@@ -1,9 +1,11 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sock_diag.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "echo.h"
 #include "errname.h"
@@ -66,6 +68,24 @@ echo_upcase(char *p, size_t n)
 			p[i] -= 'a' - 'A';
 }
 
+/* Traces a failed call on fd, errno kept. */
+static void
+trace_err(sock_trace_fn tr, void *arg, const char *call, int fd)
+{
+	int save = errno;
+	const char *en = errname(save);
+
+	if (tr != NULL)
+		tr(arg, "%s(fd %d): %s", call, fd, en != NULL ? en : "error");
+	errno = save;
+}
+
+static int
+again(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
 /* The room in fd's send buffer now; 0 when the kernel will not say. */
 static size_t
 send_room(int fd)
@@ -95,6 +115,49 @@ read_size(const struct echo *e, const struct echo_conn *k)
 		return ECHO_BUF;
 	r = send_room(k->fd);
 	return r < ECHO_BUF ? ECHO_BUF : r > ECHO_BIG ? ECHO_BIG : r;
+}
+
+/*
+ * A Unix stream socket has no send-buffer autotuning (TCP grows its own to
+ * net.ipv4.tcp_wmem's maximum): once a Unix connection streams, ask for a
+ * larger one, unless it is larger already; and splice its echo through a
+ * pipe, when one can be had.
+ */
+static void
+streams(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
+{
+	int dom, have, want = ECHO_UNIX_SNDBUF;
+	socklen_t len = sizeof(dom);
+
+	k->grown = 1;
+	if (getsockopt(k->fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == -1 ||
+	    dom != AF_UNIX)
+		return;
+	len = sizeof(have);
+	/* getsockopt reads back what the kernel made of it: twice as much */
+	if (getsockopt(k->fd, SOL_SOCKET, SO_SNDBUF, &have, &len) == 0 &&
+	    have < 2 * want && setsockopt(k->fd, SOL_SOCKET, SO_SNDBUF, &want,
+	    sizeof(want)) == 0 && tr != NULL)
+		tr(arg, "setsockopt(fd %d, SO_SNDBUF, %d KiB): a streaming Unix "
+		    "connection (it had %d KiB)", k->fd, want / 1024,
+		    have / 1024);
+	if (e->upper || e->pipes >= ECHO_PIPES || k->len > 0)
+		return;
+	if (pipe2(k->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
+		trace_err(tr, arg, "pipe2, for", k->fd);
+		return;
+	}
+	if (fcntl(k->pipe[1], F_SETPIPE_SZ, ECHO_PIPE) == -1) {
+		trace_err(tr, arg, "fcntl(F_SETPIPE_SZ), for", k->fd);
+		close(k->pipe[0]);
+		close(k->pipe[1]);
+		return;
+	}
+	k->piped = 1;
+	e->pipes++;
+	if (tr != NULL)
+		tr(arg, "fd %d: echoed by splice() through a pipe of %d KiB "
+		    "from now on", k->fd, ECHO_PIPE / 1024);
 }
 
 /* Keeps the n bytes at p that the socket did not take. */
@@ -131,24 +194,68 @@ void
 echo_conn_free(struct echo *e, struct echo_conn *k)
 {
 	drop(e, k);
+	if (k->piped) {
+		close(k->pipe[0]);
+		close(k->pipe[1]);
+		k->piped = 0;
+		k->len = 0;
+		e->pipes--;
+	}
 }
 
-/* Traces a failed send(), errno kept. */
-static void
-trace_err(sock_trace_fn tr, void *arg, const char *call, int fd)
-{
-	int save = errno;
-	const char *en = errname(save);
-
-	if (tr != NULL)
-		tr(arg, "%s(fd %d): %s", call, fd, en != NULL ? en : "error");
-	errno = save;
-}
-
+/* Sends what waits in k's pipe. Returns 0, or -1 with errno set. */
 static int
-again(int err)
+splice_out(struct echo_conn *k, sock_trace_fn tr, void *arg)
 {
-	return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+	ssize_t w;
+
+	w = splice(k->pipe[0], NULL, k->fd, NULL, k->len,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	if (w == -1) {
+		if (again(errno))
+			return 0;
+		trace_err(tr, arg, "splice, pipe to", k->fd);
+		return -1;
+	}
+	if (tr != NULL)
+		tr(arg, "splice(pipe to fd %d): %zd of %u bytes%s", k->fd, w,
+		    k->len, (uint32_t)w < k->len ? "; the rest waits for room" :
+		    "");
+	k->out += (uint64_t)w;
+	k->len -= (uint32_t)w;
+	return 0;
+}
+
+/* echo_read() for a spliced connection: socket to pipe, pipe to socket. */
+static int
+splice_echo(struct echo_conn *k, sock_trace_fn tr, void *arg)
+{
+	ssize_t n;
+
+	for (int round = 0; round < ECHO_ROUNDS && k->len == 0; round++) {
+		/* the pipe is empty: EAGAIN says the socket is */
+		n = splice(k->fd, NULL, k->pipe[1], NULL, ECHO_PIPE,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n == -1) {
+			if (again(errno))
+				return 0;
+			trace_err(tr, arg, "splice, to pipe from", k->fd);
+			return -1;
+		}
+		if (n == 0) {
+			k->eof = 1;
+			return 0;
+		}
+		if (tr != NULL)
+			tr(arg, "splice(fd %d to pipe): %zd bytes", k->fd, n);
+		k->in += (uint64_t)n;
+		k->len = (uint32_t)n;
+		if (splice_out(k, tr, arg) == -1)
+			return -1;
+		if (n < ECHO_PIPE)
+			break;
+	}
+	return 0;
 }
 
 int
@@ -158,6 +265,8 @@ echo_read(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 	size_t room;
 	char *p;
 
+	if (k->piped)
+		return splice_echo(k, tr, arg);
 	for (int round = 0; round < ECHO_ROUNDS; round++) {
 		if (k->len > 0) {
 			/* appended to what is pending, within the bound */
@@ -202,7 +311,8 @@ echo_read(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 			k->len += (uint32_t)n;
 			return 0;
 		}
-		k->streaming = (size_t)n == room;
+		/* a read of more than a small message's worth */
+		k->streaming = n >= ECHO_BUF;
 		w = send(k->fd, p, (size_t)n, MSG_NOSIGNAL);
 		if (w == -1) {
 			if (!again(errno)) {
@@ -217,8 +327,13 @@ echo_read(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 		k->out += (uint64_t)w;
 		if (w < n)
 			return keep(e, k, p + w, (size_t)(n - w));
+		if (k->streaming && !k->grown) {
+			streams(e, k, tr, arg);
+			if (k->piped)
+				return splice_echo(k, tr, arg);
+		}
 		/* a short read: the socket is empty, or nearly */
-		if (!k->streaming)
+		if ((size_t)n < room)
 			return 0;
 	}
 	return 0;
@@ -231,6 +346,8 @@ echo_flush(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 
 	if (k->len == 0)
 		return 0;
+	if (k->piped)
+		return splice_out(k, tr, arg);
 	w = send(k->fd, k->buf + k->off, k->len, MSG_NOSIGNAL);
 	if (w == -1) {
 		if (again(errno))

@@ -6,8 +6,8 @@
  * when one is given.
  *
  * The bound: a connection keeps at most ECHO_BUF bytes of its own. A
- * connection that streams (its last read filled the buffer) reads more at
- * a time, as much as its socket's send buffer has room for right now (up
+ * connection that streams (its last read brought ECHO_BUF or more) reads
+ * more at a time, as much as its socket's send buffer has room for right now (up
  * to ECHO_BIG), into the one read buffer all connections share; the
  * kernel then takes it whole, so nothing more is kept. When it does not
  * (memory pressure), the excess above ECHO_BUF is kept and counted against
@@ -15,6 +15,23 @@
  * could be overdrawn. So the user memory for echoes is at most ECHO_BUF a
  * connection plus ECHO_SPARE in all, and a client that never reads costs
  * at most ECHO_BUF here (TCP flow control stops it).
+ *
+ * Kernel memory: TCP grows a streaming socket's send buffer itself (to
+ * net.ipv4.tcp_wmem's maximum, 4 MiB by default); a Unix stream socket
+ * keeps net.core.wmem_default (208 KiB), which halves what one read and
+ * one send can move. A Unix connection that streams asks once for
+ * ECHO_UNIX_SNDBUF (the kernel doubles it, and caps it at twice
+ * net.core.wmem_max): a client that stops reading then holds up to 1 MiB
+ * of kernel memory in its queue, as a TCP one may hold 4 MiB.
+ *
+ * A streaming Unix connection is then echoed with splice(), socket to a
+ * pipe of its own (ECHO_PIPE bytes) and back, when it is plain echo (not
+ * --upper) and fewer than ECHO_PIPES connections are spliced: no copy
+ * through user space, and nothing kept here at all (k->len is what waits
+ * in the pipe: kernel memory, at most ECHO_PIPE). No pipe (descriptors
+ * or pipe memory short), and it is echoed by copy as before. Not on TCP:
+ * there the spliced pages cost the reading client more than the copy
+ * saves the server (bench/BULK.md).
  */
 #ifndef SOCKCTL_ECHO_H
 #define SOCKCTL_ECHO_H
@@ -27,6 +44,10 @@
 #define ECHO_BUF	(64 * 1024)		/* a connection's bound */
 #define ECHO_BIG	(1024 * 1024)		/* the largest read */
 #define ECHO_SPARE	(8 * 1024 * 1024)	/* kept above ECHO_BUF, in all */
+/* SO_SNDBUF of a streaming Unix connection (the kernel doubles it) */
+#define ECHO_UNIX_SNDBUF	(512 * 1024)
+#define ECHO_PIPE	(256 * 1024)		/* a spliced connection's pipe */
+#define ECHO_PIPES	16			/* pipes in all, 2 fds each */
 
 /* What the connections of a server share. */
 struct echo {
@@ -35,13 +56,17 @@ struct echo {
 	size_t		 over;		/* kept above ECHO_BUF, all connections */
 	uint64_t	 bigreads;	/* reads of more than ECHO_BUF so far */
 	int		 dirty;		/* rbuf beyond ECHO_BUF touched */
+	int		 pipes;		/* connections spliced now */
 };
 
 /* One connection; zero it, then set fd. */
 struct echo_conn {
 	int		 fd;
 	int		 eof;		/* recv() returned 0 */
-	int		 streaming;	/* the last read filled its buffer */
+	int		 streaming;	/* its last read was ECHO_BUF or more */
+	int		 grown;		/* its socket was looked at, once */
+	int		 piped;		/* echoed by splice() through pipe */
+	int		 pipe[2];	/* when piped */
 	char		*buf;		/* pending echo, or NULL */
 	uint32_t	 off, len, cap;
 	uint64_t	 in, out;	/* bytes read, sent */
@@ -78,7 +103,8 @@ void	echo_conn_free(struct echo *e, struct echo_conn *k);
 static inline int
 echo_wants_read(const struct echo_conn *k)
 {
-	return !k->eof && k->len < ECHO_BUF;
+	/* what is in the pipe goes out before more comes in */
+	return !k->eof && (k->piped ? k->len == 0 : k->len < ECHO_BUF);
 }
 
 /* ASCII letters upper-cased in place, eight bytes at a time. */

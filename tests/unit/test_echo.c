@@ -1,9 +1,10 @@
 /*
  * Unit tests: lib/echo, the echo-server's data path. echo_upcase()
  * against the byte-at-a-time rule; echo_read() and echo_flush() over a
- * loopback TCP connection whose client first never reads (what the server
- * keeps stays within ECHO_BUF, nothing over budget) and then reads it all
- * back unaltered; echo_trim().
+ * loopback TCP connection and a Unix stream socketpair whose client first
+ * never reads (what the server keeps stays within ECHO_BUF, nothing over
+ * budget; a plain Unix echo is spliced through a pipe, or copied when no
+ * pipe is left) and then reads it all back unaltered; echo_trim().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,18 +84,33 @@ pat(uint64_t i)
 	return (unsigned char)((i * 2654435761u) >> 13);
 }
 
+/*
+ * A client that never reads, then reads everything back. unix: over a
+ * Unix stream socketpair; nopipe: with every pipe of the server taken.
+ */
 static void
-test_bound(int upper)
+test_bound(int upper, int unix_, int nopipe)
 {
 	enum { TOTAL = 24 * 1024 * 1024 };
 	static unsigned char chunk[256 * 1024], back[256 * 1024];
 	struct echo e;
 	struct echo_conn k;
 	uint64_t sent = 0, got = 0, maxlen = 0;
-	int cli = -1, srv = -1, bad = 0, stuck = 0, rounds = 0;
+	int cli = -1, srv = -1, bad = 0, stuck = 0, rounds = 0, sb0 = 0, sb1 = 0;
+	int sv[2];
+	socklen_t sl = sizeof(sb0);
 
 	CHECK(echo_init(&e, upper) == 0);
-	CHECK(tcp_pair(&cli, &srv) == 0);
+	if (unix_) {
+		CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+		    sv) == 0);
+		cli = sv[0];
+		srv = sv[1];
+	} else
+		CHECK(tcp_pair(&cli, &srv) == 0);
+	CHECK(getsockopt(srv, SOL_SOCKET, SO_SNDBUF, &sb0, &sl) == 0);
+	if (nopipe)
+		e.pipes = ECHO_PIPES;
 	memset(&k, 0, sizeof(k));
 	k.fd = srv;
 	/* the client sends and never reads: the server reads, echoes, and
@@ -134,11 +150,23 @@ test_bound(int upper)
 		if (!moved)
 			(void)poll(NULL, 0, 5);
 	}
-	CHECK(maxlen > 0 && maxlen <= ECHO_BUF);
 	CHECK(stuck == 0);
 	CHECK(sent < TOTAL);	/* flow control stopped the client */
-	/* a stream that filled its reads read more at a time */
-	CHECK(e.bigreads > 0);
+	sl = sizeof(sb1);
+	CHECK(getsockopt(srv, SOL_SOCKET, SO_SNDBUF, &sb1, &sl) == 0);
+	if (unix_ && !upper && !nopipe) {
+		/* spliced: what waits is in the pipe, nothing is kept here */
+		CHECK(k.piped && e.pipes == 1 && k.buf == NULL);
+		CHECK(maxlen > 0 && maxlen <= ECHO_PIPE);
+	} else {
+		CHECK(!k.piped);
+		CHECK(maxlen > 0 && maxlen <= ECHO_BUF);
+		/* a stream read more at a time */
+		CHECK(e.bigreads > 0);
+	}
+	/* a streaming Unix connection asked for a larger send buffer; TCP
+	 * grows its own */
+	CHECK(unix_ ? sb1 > sb0 : 1);
 	/* now the client reads: everything comes back, in order */
 	for (rounds = 0; got < sent && rounds < 200000; rounds++) {
 		ssize_t n;
@@ -170,7 +198,8 @@ test_bound(int upper)
 	}
 	CHECK(k.eof);
 	echo_conn_free(&e, &k);
-	CHECK(e.over == 0);
+	CHECK(e.over == 0 && !k.piped);
+	CHECK(e.pipes == (nopipe ? ECHO_PIPES : 0));
 	close(cli);
 	close(srv);
 	/* the shared buffer's large part goes back to the kernel */
@@ -185,7 +214,10 @@ int
 main(void)
 {
 	test_upcase();
-	test_bound(0);
-	test_bound(1);
+	test_bound(0, 0, 0);
+	test_bound(1, 0, 0);
+	test_bound(0, 1, 0);
+	test_bound(1, 1, 0);
+	test_bound(0, 1, 1);
 	return UNIT_DONE("echo");
 }
