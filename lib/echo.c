@@ -203,7 +203,11 @@ echo_conn_free(struct echo *e, struct echo_conn *k)
 	}
 }
 
-/* Sends what waits in k's pipe. Returns 0, or -1 with errno set. */
+/*
+ * Sends what waits in k's pipe. Returns 0, or -1 with errno set. splice()
+ * takes no MSG_NOSIGNAL: a peer gone raises SIGPIPE, which the program
+ * ignores (cmd/sockctl.c), and EPIPE comes back here.
+ */
 static int
 splice_out(struct echo_conn *k, sock_trace_fn tr, void *arg)
 {

@@ -31,7 +31,8 @@
  * in the pipe: kernel memory, at most ECHO_PIPE). No pipe (descriptors
  * or pipe memory short), and it is echoed by copy as before. Not on TCP:
  * there the spliced pages cost the reading client more than the copy
- * saves the server (bench/BULK.md).
+ * saves the server (bench/BULK.md). splice() cannot be told
+ * MSG_NOSIGNAL: the caller ignores SIGPIPE.
  */
 #ifndef SOCKCTL_ECHO_H
 #define SOCKCTL_ECHO_H

@@ -320,6 +320,62 @@ open(sys.argv[3],"wb").write(out)' "$D/echo.sock" "$D/in" "$D/out"
 	[ ! -e "$D/echo.sock" ]
 }
 
+@test "echo-server on a path: streams are spliced or copied byte-exact, and a client that hangs up mid-echo or never reads stops nothing" {
+	start_bg es "$SOCKCTL" -v echo-server "$D/s.sock"
+	wait_line es '^listening on '
+	local es_pid=$bg_pid
+	# 2: sends 4 MB and never reads, 3: sends 4 MB and hangs up unread;
+	# then 20 streams of 2 MB at once (more than the 16 pipes), each checked
+	run timeout 60 python3 -c 'import os, socket, sys, threading
+p = sys.argv[1]
+stall = socket.socket(socket.AF_UNIX); stall.connect(p); stall.setblocking(False)
+blob = os.urandom(1 << 20)
+sent = 0
+for _ in range(2000):
+    try:
+        sent += stall.send(blob)
+    except BlockingIOError:
+        break
+gone = socket.socket(socket.AF_UNIX); gone.connect(p); gone.settimeout(20)
+try:
+    for _ in range(4):
+        gone.sendall(blob)
+except OSError:
+    pass
+gone.close()
+bad = []
+def one(i):
+    data = os.urandom(2000000)
+    c = socket.socket(socket.AF_UNIX); c.connect(p); c.settimeout(30)
+    t = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
+    t.start()
+    got = bytearray()
+    while True:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        got += b
+    t.join()
+    if bytes(got) != data:
+        bad.append(i)
+ts = [threading.Thread(target=one, args=(i,)) for i in range(20)]
+for t in ts: t.start()
+for t in ts: t.join()
+print("stalled", sent, "bad", bad)
+stall.close()' "$D/s.sock"
+	assert_success
+	assert_output --regexp '^stalled [0-9]+ bad \[\]$'
+	# flow control stopped the stalled client: a few send buffers' worth,
+	# not the 2000 MiB it tried
+	(( $(awk '{ print $2 }' <<<"$output") < 8 * 1048576 ))
+	kill -0 "$es_pid"
+	sc 0 connect --send 'hi\n' --expect hi "$D/s.sock"
+	stop_bg "$es_pid"
+	grep -q "SO_SNDBUF, 512 KiB): a streaming Unix connection" "$BATS_TEST_TMPDIR/es.err"
+	grep -q "echoed by splice() through a pipe of 256 KiB" "$BATS_TEST_TMPDIR/es.err"
+	grep -q "splice(pipe to fd [0-9]*): [0-9]* of [0-9]* bytes" "$BATS_TEST_TMPDIR/es.err"
+}
+
 @test "echo-server --json on a path: family unix, port null" {
 	start_bg ej "$SOCKCTL" --json echo-server "$D/j.sock"
 	wait_line ej '"event":"listening"'
