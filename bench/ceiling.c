@@ -2,7 +2,8 @@
  * ceiling: the least an echo server can do, as the yardstick of this
  * machine. One process, one thread, level-triggered epoll, never forks.
  *
- *   ceiling [-u] [-1] [-R] [-b SNDBUF] [-r READ_SIZE | -s PIPE_SIZE] [HOST:]PORT
+ *   ceiling [-u] [-1] [-R] [-b SNDBUF] [-r READ_SIZE | -s PIPE_SIZE]
+ *           [HOST:]PORT
  *   ceiling [-1] [-R] [-b SNDBUF] [-r READ_SIZE | -s PIPE_SIZE] PATH
  *                         (a '/' in it: a Unix stream socket there)
  *
@@ -18,8 +19,9 @@
  * into the socket. bench/run tries the forms on bulk and the fastest is
  * the ceiling. -b: setsockopt(SO_SNDBUF, SNDBUF) on each accepted
  * connection (the kernel doubles it): a Unix stream socket has no send
- * buffer autotuning, so its forms are tried with a larger one too. -u: UDP, datagrams received and sent back to their senders
- * in batches with recvmmsg/sendmmsg.
+ * buffer autotuning, so its forms are tried with a larger one too. -u:
+ * UDP, datagrams received and sent back to their senders in batches with
+ * recvmmsg/sendmmsg.
  *
  * Prints "listening on HOST:PORT" and serves until killed.
  */

@@ -483,6 +483,8 @@ idle_fired(struct loop *l, struct loop_timer *t)
 static void
 starving(struct server *s, int err)
 {
+	char pipes[80];
+
 	accept_pause(s, PAUSE_MS);
 	s->short_hits++;
 	if (s->calming)
@@ -494,10 +496,15 @@ starving(struct server *s, int err)
 	s->short_hits = 1;
 	s->short_late = 0;
 	s->short_t0 = clock_ns();
-	out_err(s->c, "accept: %s (%s): %lld clients open, fd limit %ld; "
+	pipes[0] = '\0';
+	if (s->e.pipes > 0)
+		snprintf(pipes, sizeof(pipes), " and %d pipe%s of streaming "
+		    "ones (%d descriptors)", s->e.pipes, s->e.pipes == 1 ?
+		    "" : "s", 2 * s->e.pipes);
+	out_err(s->c, "accept: %s (%s): %lld clients open%s, fd limit %ld; "
 	    "new clients wait in the listen queue until descriptors free up "
 	    "(raise ulimit -n)", errname(err) ? errname(err) : "error",
-	    strerror(err), s->nopen, s->nofile);
+	    strerror(err), s->nopen, pipes, s->nofile);
 }
 
 /* The listen queue stayed empty: the episode is over, with its count. */

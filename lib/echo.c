@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,15 +69,16 @@ echo_upcase(char *p, size_t n)
 			p[i] -= 'a' - 'A';
 }
 
-/* Traces a failed call on fd, errno kept. */
+/* Traces a failed call on fd as "<pre><fd><post>: <errno name>", errno kept. */
 static void
-trace_err(sock_trace_fn tr, void *arg, const char *call, int fd)
+trace_err(sock_trace_fn tr, void *arg, const char *pre, int fd,
+    const char *post)
 {
 	int save = errno;
 	const char *en = errname(save);
 
 	if (tr != NULL)
-		tr(arg, "%s(fd %d): %s", call, fd, en != NULL ? en : "error");
+		tr(arg, "%s%d%s: %s", pre, fd, post, en != NULL ? en : "error");
 	errno = save;
 }
 
@@ -126,6 +128,7 @@ read_size(const struct echo *e, const struct echo_conn *k)
 static void
 streams(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 {
+	struct rlimit rl;
 	int dom, have, want = ECHO_UNIX_SNDBUF;
 	socklen_t len = sizeof(dom);
 
@@ -141,14 +144,29 @@ streams(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 		tr(arg, "setsockopt(fd %d, SO_SNDBUF, %d KiB): a streaming Unix "
 		    "connection (it had %d KiB)", k->fd, want / 1024,
 		    have / 1024);
-	if (e->upper || e->pipes >= ECHO_PIPES || k->len > 0)
+	if (e->upper || e->pipes >= ECHO_PIPES)
 		return;
 	if (pipe2(k->pipe, O_NONBLOCK | O_CLOEXEC) == -1) {
-		trace_err(tr, arg, "pipe2, for", k->fd);
+		trace_err(tr, arg, "fd ", k->fd, ": no pipe to splice "
+		    "through, echoed by copy; pipe2()");
+		return;
+	}
+	/* the last quarter of the descriptors is the clients' */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)k->pipe[1] >= rl.rlim_cur - rl.rlim_cur / 4) {
+		if (tr != NULL)
+			tr(arg, "fd %d: no pipe to splice through, echoed by "
+			    "copy; its descriptors would be %d and %d of a limit "
+			    "of %llu, the last quarter kept for clients", k->fd,
+			    k->pipe[0], k->pipe[1],
+			    (unsigned long long)rl.rlim_cur);
+		close(k->pipe[0]);
+		close(k->pipe[1]);
 		return;
 	}
 	if (fcntl(k->pipe[1], F_SETPIPE_SZ, ECHO_PIPE) == -1) {
-		trace_err(tr, arg, "fcntl(F_SETPIPE_SZ), for", k->fd);
+		trace_err(tr, arg, "fd ", k->fd, ": no pipe to splice "
+		    "through, echoed by copy; fcntl(F_SETPIPE_SZ)");
 		close(k->pipe[0]);
 		close(k->pipe[1]);
 		return;
@@ -218,7 +236,7 @@ splice_out(struct echo_conn *k, sock_trace_fn tr, void *arg)
 	if (w == -1) {
 		if (again(errno))
 			return 0;
-		trace_err(tr, arg, "splice, pipe to", k->fd);
+		trace_err(tr, arg, "splice(pipe to fd ", k->fd, ")");
 		return -1;
 	}
 	if (tr != NULL)
@@ -243,7 +261,8 @@ splice_echo(struct echo_conn *k, sock_trace_fn tr, void *arg)
 		if (n == -1) {
 			if (again(errno))
 				return 0;
-			trace_err(tr, arg, "splice, to pipe from", k->fd);
+			trace_err(tr, arg, "splice(fd ", k->fd,
+			    " to pipe)");
 			return -1;
 		}
 		if (n == 0) {
@@ -320,7 +339,7 @@ echo_read(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 		w = send(k->fd, p, (size_t)n, MSG_NOSIGNAL);
 		if (w == -1) {
 			if (!again(errno)) {
-				trace_err(tr, arg, "send", k->fd);
+				trace_err(tr, arg, "send(fd ", k->fd, ")");
 				return -1;
 			}
 			w = 0;
@@ -356,7 +375,7 @@ echo_flush(struct echo *e, struct echo_conn *k, sock_trace_fn tr, void *arg)
 	if (w == -1) {
 		if (again(errno))
 			return 0;
-		trace_err(tr, arg, "send", k->fd);
+		trace_err(tr, arg, "send(fd ", k->fd, ")");
 		return -1;
 	}
 	if (tr != NULL)

@@ -7,8 +7,8 @@
  *
  * The bound: a connection keeps at most ECHO_BUF bytes of its own. A
  * connection that streams (its last read brought ECHO_BUF or more) reads
- * more at a time, as much as its socket's send buffer has room for right now (up
- * to ECHO_BIG), into the one read buffer all connections share; the
+ * more at a time, as much as its socket's send buffer has room for right
+ * now (up to ECHO_BIG), into the one read buffer all connections share; the
  * kernel then takes it whole, so nothing more is kept. When it does not
  * (memory pressure), the excess above ECHO_BUF is kept and counted against
  * ECHO_SPARE, one budget for the whole server: large reads stop while it
@@ -29,7 +29,8 @@
  * --upper) and fewer than ECHO_PIPES connections are spliced: no copy
  * through user space, and nothing kept here at all (k->len is what waits
  * in the pipe: kernel memory, at most ECHO_PIPE). No pipe (descriptors
- * or pipe memory short), and it is echoed by copy as before. Not on TCP:
+ * or pipe memory short, or the pipe's descriptors in the last quarter of
+ * RLIMIT_NOFILE, kept for clients), and it is echoed by copy as before. Not on TCP:
  * there the spliced pages cost the reading client more than the copy
  * saves the server (bench/BULK.md). splice() cannot be told
  * MSG_NOSIGNAL: the caller ignores SIGPIPE.
