@@ -27,18 +27,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/echo.h"
-#include "../lib/evidence.h"
-#include "../lib/errname.h"
-#include "../lib/logq.h"
-#include "../lib/loop.h"
-#include "../lib/opt.h"
-#include "../lib/serve.h"
-#include "../lib/sock.h"
-#include "../lib/srv.h"
-#include "../lib/unixsock.h"
+#include "addr.h"
+#include "clock.h"
+#include "echo.h"
+#include "evidence.h"
+#include "errname.h"
+#include "logq.h"
+#include "loop.h"
+#include "opt.h"
+#include "serve.h"
+#include "sock.h"
+#include "srv.h"
+#include "unixsock.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {

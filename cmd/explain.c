@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/diag.h"
-#include "../lib/errname.h"
-#include "../lib/opt.h"
+#include "diag.h"
+#include "errname.h"
+#include "opt.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {

@@ -19,11 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/findings.h"
-#include "../lib/om.h"
-#include "../lib/opt.h"
-#include "../lib/resolve.h"
+#include "addr.h"
+#include "findings.h"
+#include "om.h"
+#include "opt.h"
+#include "resolve.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../lib/clock.h"
-#include "../lib/opt.h"
+#include "clock.h"
+#include "opt.h"
 #include "cmds.h"
 
 #ifndef SOCKCTL_VERSION

@@ -24,15 +24,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/errname.h"
-#include "../lib/evidence.h"
-#include "../lib/logq.h"
-#include "../lib/loop.h"
-#include "../lib/opt.h"
-#include "../lib/serve.h"
-#include "../lib/srv.h"
+#include "addr.h"
+#include "clock.h"
+#include "errname.h"
+#include "evidence.h"
+#include "logq.h"
+#include "loop.h"
+#include "opt.h"
+#include "serve.h"
+#include "srv.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/diag.h"
-#include "../../lib/dial.h"
-#include "../../lib/evconn.h"
-#include "../../lib/evdns.h"
-#include "../../lib/listen.h"
+#include "addr.h"
+#include "diag.h"
+#include "dial.h"
+#include "evconn.h"
+#include "evdns.h"
+#include "listen.h"
 #include "unit.h"
 
 static char fx[1024], root_ev[1100], root_dual[1100];

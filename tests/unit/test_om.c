@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/om.h"
-#include "../../lib/out.h"
+#include "om.h"
+#include "out.h"
 #include "unit.h"
 
 /* the values that need escaping, and bytes that are no UTF-8 */

@@ -8,12 +8,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/diag.h"
-#include "../../lib/dur.h"
-#include "../../lib/errname.h"
-#include "../../lib/out.h"
-#include "../../lib/reason.h"
+#include "addr.h"
+#include "diag.h"
+#include "dur.h"
+#include "errname.h"
+#include "out.h"
+#include "reason.h"
 #include "unit.h"
 
 static int64_t
