@@ -293,7 +293,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	u = calloc(1, sizeof(*u));
 	if (u == NULL || (u->bufs = malloc((size_t)BATCH * DGRAM_MAX)) ==
 	    NULL)
-		out_nomem("server's buffers");
+		nomem_exit("server's buffers");
 	u->c = c;
 	u->upper = a.upper;
 	u->is_unix = ss.ss_family == AF_UNIX;

@@ -1,7 +1,7 @@
 /*
  * The failure record of the mechanism tier: what failed (the lifecycle
  * stage) and how (an errno value, a getaddrinfo() code, or a DX_
- * condition of lib/diag.h), with a short detail for the diagnosis (the
+ * condition of lib/base/reason.h), with a short detail for the diagnosis (the
  * path component that refused, the file that stood in the way). Mechanism
  * functions fill it and return -1; the diagnosis tier words it.
  */

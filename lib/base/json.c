@@ -4,25 +4,39 @@
 #include <string.h>
 
 #include "json.h"
-#include "out.h"
 
-static void
+/*
+ * Makes room for n more bytes and the NUL. A failed allocation keeps the
+ * text so far and marks the buffer (jb->nomem): whoever writes it out
+ * says so, as this tier never prints or exits.
+ */
+static int
 jb_reserve(struct jbuf *jb, size_t n)
 {
+	size_t cap = jb->cap;
+	char *s;
+
+	if (jb->nomem)
+		return -1;
 	if (jb->len + n + 1 <= jb->cap)
-		return;
-	while (jb->len + n + 1 > jb->cap)
-		jb->cap = jb->cap ? jb->cap * 2 : 256;
-	jb->s = realloc(jb->s, jb->cap);
-	if (jb->s == NULL)
-		out_nomem("output buffer");
+		return 0;
+	while (jb->len + n + 1 > cap)
+		cap = cap ? cap * 2 : 256;
+	if ((s = realloc(jb->s, cap)) == NULL) {
+		jb->nomem = 1;
+		return -1;
+	}
+	jb->s = s;
+	jb->cap = cap;
+	return 0;
 }
 
 
 void
 jb_raw(struct jbuf *jb, const char *s, size_t n)
 {
-	jb_reserve(jb, n);
+	if (jb_reserve(jb, n) == -1)
+		return;
 	memcpy(jb->s + jb->len, s, n);
 	jb->len += n;
 	jb->s[jb->len] = '\0';
@@ -39,8 +53,8 @@ jb_init(struct jbuf *jb)
 {
 	memset(jb, 0, sizeof(*jb));
 	jb->first[0] = 1;
-	jb_reserve(jb, 0);
-	jb->s[0] = '\0';
+	if (jb_reserve(jb, 0) == 0)
+		jb->s[0] = '\0';
 }
 
 void
@@ -104,7 +118,7 @@ jb_quote(struct jbuf *jb, const char *v)
 		jb_puts(jb, "null");
 		return;
 	}
-	jb_reserve(jb, strlen(v) + 2);
+	(void)jb_reserve(jb, strlen(v) + 2);
 	jb_raw(jb, "\"", 1);
 	for (p = (const unsigned char *)v; *p != '\0'; p++) {
 		const unsigned char *q = p;

@@ -1,6 +1,6 @@
 /*
- * The JSON writer of the CLI I/O tier: one growable buffer per line, keys
- * and values escaped as RFC 8259 asks. Only lib/out.c writes the buffers
+ * The JSON writer: one growable buffer per line, keys and values escaped
+ * as RFC 8259 asks. Only the CLI tier (lib/cli/out.c) writes the buffers
  * out.
  */
 #ifndef SOCKCTL_JSON_H
@@ -16,12 +16,14 @@ struct jbuf {
 	int	 depth;
 	int	 fragment;	/* made by jb_fragment() */
 	unsigned char first[16];	/* no comma needed yet, per depth */
+	int	 nomem;		/* an allocation failed: the text is cut */
 };
 
 /*
  * jb_init() starts an empty buffer; jb_fragment() one whose keys each get
  * a leading comma, to be appended inside an object opened elsewhere.
- * Allocation failure aborts: a JSON line is small and bounded.
+ * When memory runs out the buffer keeps what it has and sets nomem;
+ * the writer that prints it says so (a JSON line is small and bounded).
  */
 void	jb_init(struct jbuf *jb);
 void	jb_fragment(struct jbuf *jb);

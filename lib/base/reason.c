@@ -1,4 +1,5 @@
 #include <string.h>
+#include <strings.h>
 
 #include "reason.h"
 
@@ -48,4 +49,27 @@ stage_name(enum stage s)
 	if ((unsigned)s >= ST__COUNT)
 		return "none";
 	return stages[s];
+}
+
+static const char *conds[] = {
+#define X(id, name) [id] = name,
+	COND_LIST(X)
+#undef X
+};
+
+const char *
+reason_dx_name(int code)
+{
+	if (code <= DX_NONE || code >= DX__COUNT)
+		return NULL;
+	return conds[code];
+}
+
+int
+reason_dx_lookup(const char *name)
+{
+	for (int i = DX_NONE + 1; i < DX__COUNT; i++)
+		if (strcasecmp(conds[i], name) == 0)
+			return i;
+	return 0;
 }

@@ -65,4 +65,77 @@ int		 reason_exit(enum reason r);
 int		 reason_by_slug(const char *s);
 const char	*stage_name(enum stage s);
 
+/*
+ * Conditions of sockctl's own that are no errno value (a failure record's
+ * dx), each with the name explain --list gives it.
+ */
+#define COND_LIST(X)							\
+	/* the reply did not match --expect */				\
+	X(DX_EXPECT_MISMATCH, "expect-mismatch")			\
+	/* the peer closed before --expect matched */			\
+	X(DX_EXPECT_CLOSED, "expect-closed")				\
+	/* matching did not end within -t */				\
+	X(DX_EXPECT_CUT, "expect-cut-off")				\
+	/* the peer closed during the exchange */			\
+	X(DX_PEER_CLOSED, "peer-closed")				\
+	/* the name resolved to no usable address */			\
+	X(DX_NO_ADDRESS, "no-address")					\
+	/* no UDP reply within the time limit */			\
+	X(DX_UDP_SILENCE, "udp-silence")				\
+	/* UDP replies came, none an echo of a request */		\
+	X(DX_UDP_NO_ECHO, "udp-no-echo")				\
+	/* Unix domain sockets: errno values whose words differ for a path */ \
+	/* connect: no socket at the path (ENOENT) */			\
+	X(DX_UNIX_MISSING, "unix-missing")				\
+	/* connect: stale file, no socket, unbound name */		\
+	X(DX_UNIX_REFUSED, "unix-refused")				\
+	/* connect: the listener's queue is full */			\
+	X(DX_UNIX_QUEUE_FULL, "unix-queue-full")			\
+	/* connect: a directory or the file refuses */			\
+	X(DX_UNIX_DENIED, "unix-denied")				\
+	/* connect: stream vs datagram (EPROTOTYPE) */			\
+	X(DX_UNIX_WRONG_TYPE, "unix-wrong-type")			\
+	/* bind: the path exists */					\
+	X(DX_UNIX_IN_USE, "unix-in-use")				\
+	/* bind: its directory does not exist */			\
+	X(DX_UNIX_NO_DIR, "unix-no-dir")				\
+	/* bind: its directory may not be written */			\
+	X(DX_UNIX_DIR_DENIED, "unix-dir-denied")			\
+	/* send: the receiver's datagram queue is full */		\
+	X(DX_UNIX_DGRAM_FULL, "unix-dgram-full")			\
+	/* datagrams delivered, no reply within -t */			\
+	X(DX_UNIX_SILENCE, "unix-silence")				\
+	/* inspect: problems of live sockets, which no call returns */	\
+	/* some finding; the ones below name it */			\
+	X(DX_UNHEALTHY, "unhealthy")					\
+	/* CLOSE_WAIT kept: close() never called */			\
+	X(DX_CLOSE_WAIT_LEAK, "close-wait-leak")			\
+	/* a listener's accept queue is full */				\
+	X(DX_ACCEPT_QUEUE_FULL, "accept-queue-full")			\
+	/* half-open connections, SYN cookies */			\
+	X(DX_SYN_FLOOD, "syn-flood")					\
+	/* TIME_WAIT near the ephemeral range */			\
+	X(DX_TIME_WAIT_PILE, "time-wait-pile")				\
+	/* send queue full, the peer's window 0 */			\
+	X(DX_PEER_NOT_READING, "peer-not-reading")			\
+	/* retransmission counters rose */				\
+	X(DX_RETRANSMITTING, "retransmitting")				\
+	/* open descriptors near RLIMIT_NOFILE */			\
+	X(DX_FD_LIMIT, "fd-limit")
+
+enum {
+	DX_NONE,
+#define X(id, name) id,
+	COND_LIST(X)
+#undef X
+	DX__COUNT
+};
+
+/*
+ * reason_dx_name() returns the name of a DX_ condition ("expect-mismatch"),
+ * or NULL; reason_dx_lookup() the condition named name (case ignored), or 0.
+ */
+const char	*reason_dx_name(int code);
+int		 reason_dx_lookup(const char *name);
+
 #endif

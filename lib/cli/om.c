@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "om.h"
-#include "out.h"
+#include "json.h"
+#include "nomem.h"
+#include "result.h"
 #include "reason.h"
 
 /*
@@ -60,7 +62,7 @@ buf_reserve(struct buf *b, size_t n)
 		b->cap = b->cap ? b->cap * 2 : 256;
 	b->s = realloc(b->s, b->cap);
 	if (b->s == NULL)
-		out_nomem("OpenMetrics output");
+		nomem_exit("OpenMetrics output");
 }
 
 static void
@@ -155,7 +157,7 @@ om_new(void)
 	struct om *om = calloc(1, sizeof(*om));
 
 	if (om == NULL)
-		out_nomem("OpenMetrics output");
+		nomem_exit("OpenMetrics output");
 	return om;
 }
 
@@ -197,7 +199,7 @@ seen_add(struct om *om, char *key)
 		char **n = calloc(ncap, sizeof(*n));
 
 		if (n == NULL)
-			out_nomem("OpenMetrics output");
+			nomem_exit("OpenMetrics output");
 		for (size_t j = 0; j < om->cap; j++) {
 			if (om->seen[j] == NULL)
 				continue;
@@ -273,7 +275,7 @@ om_sample(struct om *om, enum om_family f, const struct om_label *l,
 	/* the sample's name and labels are its identity */
 	key = strdup(line.s);
 	if (key == NULL)
-		out_nomem("OpenMetrics output");
+		nomem_exit("OpenMetrics output");
 	if (seen_add(om, key) == -1) {
 		free(line.s);
 		return -1;

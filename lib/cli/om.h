@@ -44,7 +44,7 @@ struct om_label {
 
 struct om;
 
-/* Returns an empty collection; out of memory exits via out_nomem(). */
+/* Returns an empty collection; out of memory exits via nomem_exit(). */
 struct om	*om_new(void);
 void		 om_free(struct om *om);
 

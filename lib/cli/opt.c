@@ -34,7 +34,7 @@ globals(struct ctx *c, struct opt g[NGLOBAL], int *four, int *six, int *hl,
 		    0, 0, NULL },
 		{ NULL, '4', OT_FLAG, four, NULL, "IPv4 only", 0, 0, NULL },
 		{ NULL, '6', OT_FLAG, six, NULL, "IPv6 only", 0, 0, NULL },
-		{ "timeout", 't', OT_DUR, &c->timeout_ms, "DUR",
+		{ "timeout", 't', OT_DUR, &c->env.timeout_ms, "DUR",
 		    "time limit of one attempt (default 5s)", 1, 0,
 		    &c->timeout_set },
 		{ "color", 0, OT_STR, col, "WHEN",
@@ -243,9 +243,9 @@ finish(struct ctx *c, const struct opt *opts, int four, int six,
 	if (four && six)
 		return out_usage(c, "-4 and -6 exclude each other");
 	if (four)
-		c->family = AF_INET;
+		c->env.family = AF_INET;
 	if (six)
-		c->family = AF_INET6;
+		c->env.family = AF_INET6;
 	if (col != NULL) {
 		if (strcmp(col, "auto") == 0)
 			c->color = COLOR_AUTO;
@@ -264,7 +264,7 @@ int
 opt_global(struct ctx *c, int argc, char **argv, int *i)
 {
 	struct opt g[NGLOBAL];
-	int four = c->family == AF_INET, six = c->family == AF_INET6;
+	int four = c->env.family == AF_INET, six = c->env.family == AF_INET6;
 	int hl = 0, rc;
 	const char *col = NULL;
 
@@ -331,7 +331,7 @@ opt_parse(struct ctx *c, const struct cmd_help *h, const struct opt *opts,
     int argc, char **argv, int *npos)
 {
 	struct opt g[NGLOBAL];
-	int four = c->family == AF_INET, six = c->family == AF_INET6;
+	int four = c->env.family == AF_INET, six = c->env.family == AF_INET6;
 	int hl = 0, rc, n = 0, dashdash = 0;
 	const char *col = NULL;
 

@@ -11,7 +11,6 @@
 
 #include "addr.h"
 #include "clock.h"
-#include "diag.h"
 #include "errname.h"
 #include "esc.h"
 #include "evidence.h"
@@ -19,89 +18,6 @@
 #include "out.h"
 
 static void	sync_out(const struct ctx *);
-
-void
-out_nomem(const char *what)
-{
-	struct rlimit rl;
-	char lim[64] = "ulimit -v is unlimited";
-
-	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		snprintf(lim, sizeof(lim), "the address-space limit is "
-		    "ulimit -v %llu (KiB)", (unsigned long long)rl.rlim_cur / 1024);
-	/* no stdio: its buffers may need the memory that ran out */
-	dprintf(STDERR_FILENO, "sockctl: resource-limit (ENOMEM): out of "
-	    "memory for the %s; %s\n"
-	    "  fix:   raise ulimit -v, or free memory on this machine\n",
-	    what, lim);
-	exit(reason_exit(RS_RESOURCE));
-}
-
-void
-result_init(struct result *r, const struct ctx *c)
-{
-	/* the text fields are strings: one NUL each, not 3 KiB of zeros
-	 * per result (a sweep makes thousands) */
-	r->command = c->cmd;
-	r->target[0] = r->message[0] = r->hint[0] = r->address[0] = '\0';
-	r->reason = RS_OK;
-	r->stage = ST_NONE;
-	r->err = r->eai = r->dx = 0;
-	r->port = -1;
-	r->family = 0;
-	r->elapsed_ms = -1;
-	jb_fragment(&r->extra);
-}
-
-void
-result_free(struct result *r)
-{
-	jb_free(&r->extra);
-}
-
-static void
-vappend(char *buf, size_t len, const char *fmt, va_list ap)
-{
-	size_t n = strlen(buf);
-
-	if (n > 0 && n + 1 < len)
-		buf[n++] = '\n';
-	if (n < len)
-		vsnprintf(buf + n, len - n, fmt, ap);
-}
-
-void
-result_cause(struct result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vappend(r->message, sizeof(r->message), fmt, ap);
-	va_end(ap);
-}
-
-void
-result_fix(struct result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vappend(r->hint, sizeof(r->hint), fmt, ap);
-	va_end(ap);
-}
-
-void
-result_diagnose(struct result *r)
-{
-	const struct diag *d;
-
-	d = diag_of(r->stage, r->dx, r->eai, r->err);
-	r->reason = d->reason;
-	if (r->message[0] == '\0')
-		result_cause(r, "%s", d->cause);
-	if (r->hint[0] == '\0')
-		result_fix(r, "%s", d->fix);
-}
 
 int
 out_color(const struct ctx *c, FILE *f)
@@ -262,6 +178,7 @@ write_json(const struct ctx *c, const struct result *r)
 		jb_knum(&jb, "elapsed_ms", r->elapsed_ms);
 	else
 		jb_knull(&jb, "elapsed_ms");
+	nomem_check(&r->extra);
 	if (r->extra.len > 0)
 		jb_raw(&jb, r->extra.s, r->extra.len);
 	jb_obj_close(&jb);
@@ -340,6 +257,7 @@ out_result(const struct ctx *c, const struct result *r)
 void
 out_json(const struct ctx *c, const struct jbuf *jb)
 {
+	nomem_check(jb);
 	if (c->quiet)
 		return;
 	fwrite(jb->s, 1, jb->len, c->out);
@@ -384,6 +302,7 @@ bound_line(const struct ctx *c, const char *proto, const struct sockaddr *sa,
 	if (hold_ms >= 0)
 		jb_kint(&jb, "hold_ms", hold_ms);
 	jb_obj_close(&jb);
+	nomem_check(&jb);
 	fwrite(jb.s, 1, jb.len, c->out);
 	fputc('\n', c->out);
 	sync_out(c);
@@ -532,10 +451,10 @@ out_server_failed(struct ctx *c, const struct sockaddr *sa, int udp,
 	struct result r;
 	int rc;
 
-	result_init(&r, c);
+	result_init(&r, c->cmd);
 	jb_kstr(&r.extra, "proto", sa != NULL && sa->sa_family == AF_UNIX ?
 	    (udp ? "dgram" : "stream") : udp ? "udp" : "tcp");
-	ev_server(c, &r, sa, udp, st, err, eai, target);
+	ev_server(&c->env, &r, sa, udp, st, err, eai, target);
 	rc = out_result(c, &r);
 	result_free(&r);
 	return rc;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "nomem.h"
 #include "reason.h"
+#include "result.h"
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
@@ -27,12 +29,11 @@ struct ctx {
 					 * written by out_finish() */
 	int		 quiet;		/* -q */
 	int		 trace;		/* -v */
-	int		 family;	/* AF_UNSPEC, AF_INET (-4), AF_INET6 (-6) */
-	int64_t		 timeout_ms;	/* -t, default 5000 */
+	struct ev_env	 env;		/* what a diagnosis needs: proc_root,
+					 * family (-4, -6), timeout_ms (-t) */
 	int		 timeout_set;	/* -t was given */
 	enum color_mode	 color;
 	int64_t		 t0_ns;		/* clock_ns() at start, for -v */
-	const char	*proc_root;	/* "/proc", or SOCKCTL_PROC_ROOT */
 	FILE		*out;
 	FILE		*err;
 	int		 hold;		/* results: flush c->out only when
@@ -45,40 +46,6 @@ struct ctx {
 	void		(*errsink)(void *, const char *, size_t);
 	void		*errsink_arg;
 };
-
-/* One probe result: every key of the SPEC's JSON form. */
-struct result {
-	const char	*command;	/* ctx->cmd unless set */
-	char		 target[320];
-	enum reason	 reason;
-	enum stage	 stage;		/* ST_NONE: null */
-	int		 err;		/* errno value, 0: none */
-	int		 eai;		/* getaddrinfo code, 0: none */
-	int		 dx;		/* a DX_ condition of lib/diag.h, 0: none */
-	char		 message[2048];	/* success line, or the cause */
-	char		 hint[1024];	/* the fix, or a note on success */
-	char		 address[112];	/* address or Unix path, "": null */
-	int		 port;		/* -1: null */
-	int		 family;	/* AF_INET, AF_INET6, 0: null */
-	double		 elapsed_ms;	/* < 0: null */
-	struct jbuf	 extra;		/* command-specific keys (a fragment) */
-};
-
-/* Initialises r with every field null and reason ok. */
-void	result_init(struct result *r, const struct ctx *c);
-void	result_free(struct result *r);
-
-/*
- * Fills reason, message and hint of r from the diagnosis table for its
- * stage and err, eai or dx (lib/diag.h), keeping any message already set.
- */
-void	result_diagnose(struct result *r);
-
-/* Appends to r->message / r->hint (a new line when not empty). */
-void	result_cause(struct result *r, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	result_fix(struct result *r, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
 
 /*
  * Writes r in the form the options ask for (text, --json, -q) and returns
@@ -150,13 +117,6 @@ int	out_usage(const struct ctx *c, const char *fmt, ...)
 /* A warning or note for a person: stderr, not with -q or --json. */
 void	out_note(const struct ctx *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-
-/*
- * Memory ran out where no result can be built any more: says so on stderr,
- * naming what was being allocated and the address-space limit (ulimit -v),
- * and exits with resource-limit's code (12). Never returns.
- */
-void	out_nomem(const char *what) __attribute__((noreturn));
 
 /*
  * A server (echo-server, udp-echo) that could not start: prints the

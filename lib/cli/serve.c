@@ -5,6 +5,7 @@
 
 #include "clock.h"
 #include "json.h"
+#include "nomem.h"
 #include "serve.h"
 
 int
@@ -15,7 +16,7 @@ serve_addr(struct ctx *c, int argc, char **argv, int udp,
 	char err[256];
 	int rc;
 
-	rc = srv_addr(argc, argv, c->family, udp, c->timeout_ms, ss, err,
+	rc = srv_addr(argc, argv, c->env.family, udp, c->env.timeout_ms, ss, err,
 	    sizeof(err), &f);
 	if (rc == -1)
 		return out_usage(c, "%s", err);
@@ -31,7 +32,7 @@ serve_start(struct ctx *c, struct srv *sv, const struct sockaddr_storage *ss,
 {
 	const struct srv_cfg cfg = {
 		.type = type, .unlink_stale = unlink_stale,
-		.proc_root = c->proc_root, .sigs = sigs, .fn = fn, .arg = arg,
+		.proc_root = c->env.proc_root, .sigs = sigs, .fn = fn, .arg = arg,
 		.tr = c->trace ? out_trace_cb : NULL, .tr_arg = c,
 	};
 	struct fail f;
@@ -54,7 +55,7 @@ serve_run(struct ctx *c, struct srv *sv, struct logq *out, struct logq *err)
 		kind = sv->type == SOCK_DGRAM ? "udp" : "tcp";
 	out_listening(c, kind, (struct sockaddr *)&sv->ss);
 	if (logq_begin(c, out, err, sv->l) == -1)
-		out_nomem("log queues");
+		nomem_exit("log queues");
 	sig = loop_run(sv->l);
 	if (sig == -1)
 		out_err(c, "event loop: %s", strerror(errno));
@@ -91,6 +92,7 @@ serve_summary(struct ctx *c, struct logq *out, struct logq *err, int sig,
 	jb_knum(&jb, "elapsed_ms", ms);
 	jb_kstr(&jb, "signal", sn);
 	jb_obj_close(&jb);
+	nomem_check(&jb);
 	logq_put(out, jb.s, jb.len, 1);
 	jb_free(&jb);
 }

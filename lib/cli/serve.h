@@ -36,7 +36,7 @@ int	serve_start(struct ctx *c, struct srv *sv,
 /*
  * The run of a started server: its listening line (written whole before
  * the loop: it is first, the pipe has room), then stdout and stderr
- * through out and err (logq_begin(); no memory is out_nomem()), then the
+ * through out and err (logq_begin(); no memory is nomem_exit()), then the
  * loop until a signal. Returns the signal that stopped it, or -1 when the
  * loop failed (said on stderr).
  */

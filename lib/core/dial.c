@@ -11,7 +11,7 @@
 
 #include "addr.h"
 #include "clock.h"
-#include "diag.h"
+#include "reason.h"
 #include "dial.h"
 #include "dialpriv.h"
 #include "errname.h"
@@ -152,7 +152,7 @@ dial_att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 		    stage_name(st), st == ST_CONNECT ? "(" : "",
 		    st == ST_CONNECT ? h : "", st == ST_CONNECT ? ")" : "",
 		    err ? (errname(err) ? errname(err) : "error") :
-		    diag_dx_name(dx), ms_between(a->start_ns, a->end_ns),
+		    reason_dx_name(dx), ms_between(a->start_ns, a->end_ns),
 		    dial_state_of(a->io.fd));
 		TRACE(d, "close(fd %d)", a->io.fd);
 	}

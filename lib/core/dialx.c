@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "diag.h"
+#include "reason.h"
 #include "dial.h"
 #include "dialpriv.h"
 #include "expect.h"

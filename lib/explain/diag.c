@@ -376,33 +376,6 @@ static const struct diag generic = {
 	DH_NONE,
 };
 
-static const char *dx_names[] = {
-	[DX_EXPECT_MISMATCH] = "expect-mismatch",
-	[DX_EXPECT_CLOSED] = "expect-closed",
-	[DX_EXPECT_CUT] = "expect-cut-off",
-	[DX_PEER_CLOSED] = "peer-closed",
-	[DX_NO_ADDRESS] = "no-address",
-	[DX_UDP_SILENCE] = "udp-silence",
-	[DX_UDP_NO_ECHO] = "udp-no-echo",
-	[DX_UNIX_MISSING] = "unix-missing",
-	[DX_UNIX_REFUSED] = "unix-refused",
-	[DX_UNIX_QUEUE_FULL] = "unix-queue-full",
-	[DX_UNIX_DENIED] = "unix-denied",
-	[DX_UNIX_WRONG_TYPE] = "unix-wrong-type",
-	[DX_UNIX_IN_USE] = "unix-in-use",
-	[DX_UNIX_NO_DIR] = "unix-no-dir",
-	[DX_UNIX_DIR_DENIED] = "unix-dir-denied",
-	[DX_UNIX_DGRAM_FULL] = "unix-dgram-full",
-	[DX_UNIX_SILENCE] = "unix-silence",
-	[DX_UNHEALTHY] = "unhealthy",
-	[DX_CLOSE_WAIT_LEAK] = "close-wait-leak",
-	[DX_ACCEPT_QUEUE_FULL] = "accept-queue-full",
-	[DX_SYN_FLOOD] = "syn-flood",
-	[DX_TIME_WAIT_PILE] = "time-wait-pile",
-	[DX_PEER_NOT_READING] = "peer-not-reading",
-	[DX_RETRANSMITTING] = "retransmitting",
-	[DX_FD_LIMIT] = "fd-limit",
-};
 
 const struct diag *
 diag_find(enum stage st, enum diag_kind kind, int code)
@@ -430,24 +403,6 @@ diag_table(size_t *n)
 {
 	*n = sizeof(table) / sizeof(table[0]);
 	return table;
-}
-
-const char *
-diag_dx_name(int code)
-{
-	if (code <= 0 || code >= (int)(sizeof(dx_names) / sizeof(dx_names[0])))
-		return NULL;
-	return dx_names[code];
-}
-
-int
-diag_dx_lookup(const char *name)
-{
-	for (int i = 1; i < (int)(sizeof(dx_names) / sizeof(dx_names[0]));
-	    i++)
-		if (dx_names[i] != NULL && strcasecmp(dx_names[i], name) == 0)
-			return i;
-	return 0;
 }
 
 const struct diag *

@@ -16,37 +16,6 @@ enum diag_kind {
 	DK_SOCKCTL,	/* code is one of sockctl's own conditions below */
 };
 
-/* Conditions that are no errno value. */
-enum {
-	DX_EXPECT_MISMATCH = 1,	/* the reply did not match --expect */
-	DX_EXPECT_CLOSED,	/* the peer closed before --expect matched */
-	DX_EXPECT_CUT,		/* matching did not end within -t */
-	DX_PEER_CLOSED,		/* the peer closed during the exchange */
-	DX_NO_ADDRESS,		/* the name resolved to no usable address */
-	DX_UDP_SILENCE,		/* no UDP reply within the time limit */
-	DX_UDP_NO_ECHO,		/* UDP replies came, none an echo of a request */
-	/* Unix domain sockets: errno values whose words differ for a path */
-	DX_UNIX_MISSING,	/* connect: no socket at the path (ENOENT) */
-	DX_UNIX_REFUSED,	/* connect: stale file, no socket, unbound name */
-	DX_UNIX_QUEUE_FULL,	/* connect: the listener's queue is full */
-	DX_UNIX_DENIED,		/* connect: a directory or the file refuses */
-	DX_UNIX_WRONG_TYPE,	/* connect: stream vs datagram (EPROTOTYPE) */
-	DX_UNIX_IN_USE,		/* bind: the path exists */
-	DX_UNIX_NO_DIR,		/* bind: its directory does not exist */
-	DX_UNIX_DIR_DENIED,	/* bind: its directory may not be written */
-	DX_UNIX_DGRAM_FULL,	/* send: the receiver's datagram queue is full */
-	DX_UNIX_SILENCE,	/* datagrams delivered, no reply within -t */
-	/* inspect: problems of live sockets, which no call returns */
-	DX_UNHEALTHY,		/* some finding; the ones below name it */
-	DX_CLOSE_WAIT_LEAK,	/* CLOSE_WAIT kept: close() never called */
-	DX_ACCEPT_QUEUE_FULL,	/* a listener's accept queue is full */
-	DX_SYN_FLOOD,		/* half-open connections, SYN cookies */
-	DX_TIME_WAIT_PILE,	/* TIME_WAIT near the ephemeral range */
-	DX_PEER_NOT_READING,	/* send queue full, the peer's window 0 */
-	DX_RETRANSMITTING,	/* retransmission counters rose */
-	DX_FD_LIMIT,		/* open descriptors near RLIMIT_NOFILE */
-};
-
 /* Evidence a command gathers on this machine for a row. */
 enum diag_hook {
 	DH_NONE,
@@ -94,13 +63,6 @@ const struct diag *diag_of(enum stage st, int dx, int eai, int err);
 /* Returns the table and its length in *n. */
 const struct diag *diag_table(size_t *n);
 
-/* Returns the name of a DK_SOCKCTL code ("expect-mismatch"), or NULL. */
-const char	*diag_dx_name(int code);
-
-/*
- * Returns the DK_SOCKCTL code named name (as --list and diag_dx_name()
- * spell it, case ignored), or 0 when no condition has that name.
- */
-int		 diag_dx_lookup(const char *name);
+/* The DK_SOCKCTL codes are the DX_ conditions of reason.h. */
 
 #endif

@@ -12,6 +12,7 @@
 #include "errname.h"
 #include "evconn.h"
 #include "evidence.h"
+#include "evlimits.h"
 #include "evunix.h"
 #include "expect.h"
 #include "listen.h"
@@ -553,7 +554,7 @@ static void
 why_resource(struct evconn *ev, struct result *r)
 {
 	table_cause(r);
-	ev_limits(ev->c, r, r->err);
+	evlimits_explain(ev->c, r, r->err);
 	if (ev->jobs > 64)
 		result_fix(r, "or lower -j (now %lld)", ev->jobs);
 }

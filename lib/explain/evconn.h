@@ -14,11 +14,11 @@
 
 #include "dial.h"
 #include "listen.h"
-#include "out.h"
+#include "result.h"
 
 /* What the evidence needs of a run; lc starts zeroed. */
 struct evconn {
-	const struct ctx	*c;		/* proc_root, timeout, family */
+	const struct ev_env	*c;	/* proc_root, timeout, family */
 	const char		*expect;	/* --expect pattern, or NULL */
 	size_t			 sendlen;	/* bytes sent (--send) */
 	long long		 jobs;		/* targets at once (-j) */

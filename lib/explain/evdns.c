@@ -8,7 +8,7 @@
 #include "clock.h"
 #include "diag.h"
 #include "evdns.h"
-#include "evidence.h"
+#include "evlimits.h"
 #include "resolve.h"
 #include "sysinfo.h"
 
@@ -57,7 +57,7 @@ other_family(const char *host, char *buf, size_t len)
 
 /* The limit that stopped a lookup which never reached the resolver. */
 static int
-resource(const struct ctx *c, const struct evdns_facts *f, struct result *r)
+resource(const struct ev_env *c, const struct evdns_facts *f, struct result *r)
 {
 	if (f->eai == EAI_SYSTEM && (f->err == EMFILE || f->err == ENFILE ||
 	    f->err == ENOMEM || f->err == ENOBUFS)) {
@@ -67,19 +67,19 @@ resource(const struct ctx *c, const struct evdns_facts *f, struct result *r)
 		result_diagnose(r);
 		result_cause(r, "so %s could not be looked up (nothing is "
 		    "known about the name)", f->host);
-		ev_limits(c, r, r->err);
+		evlimits_explain(c, r, r->err);
 		return 1;
 	}
 	if (f->eai == EAI_MEMORY) {
 		result_diagnose(r);
-		ev_limits(c, r, ENOMEM);
+		evlimits_explain(c, r, ENOMEM);
 		return 1;
 	}
 	return 0;
 }
 
 void
-evdns_explain(const struct ctx *c, const struct evdns_facts *f,
+evdns_explain(const struct ev_env *c, const struct evdns_facts *f,
     struct result *r)
 {
 	const char *opt = c->family == AF_INET ? "-4" : "-6";
@@ -142,7 +142,7 @@ evdns_explain(const struct ctx *c, const struct evdns_facts *f,
 }
 
 void
-evdns_round(const struct ctx *c, const char *host,
+evdns_round(const struct ev_env *c, const char *host,
     const struct dial_round *rd, struct result *r)
 {
 	struct evdns_facts f;

@@ -10,7 +10,7 @@
 #define SOCKCTL_EVDNS_H
 
 #include "dial.h"
-#include "out.h"
+#include "result.h"
 
 /* What the lookup of one name came to. */
 struct evdns_facts {
@@ -32,11 +32,11 @@ struct evdns_facts {
  * the lookup (EMFILE, ENOMEM); reason, cause and fix come from the
  * diagnosis table where no evidence says more.
  */
-void	evdns_explain(const struct ctx *c, const struct evdns_facts *f,
+void	evdns_explain(const struct ev_env *c, const struct evdns_facts *f,
 	    struct result *r);
 
 /* evdns_explain() for round rd of host, which connected nowhere. */
-void	evdns_round(const struct ctx *c, const char *host,
+void	evdns_round(const struct ev_env *c, const char *host,
 	    const struct dial_round *rd, struct result *r);
 
 #endif

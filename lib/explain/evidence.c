@@ -20,6 +20,7 @@
 #include "errname.h"
 #include "evdns.h"
 #include "evidence.h"
+#include "evlimits.h"
 #include "evunix.h"
 #include "procnet.h"
 #include "sock.h"
@@ -84,7 +85,7 @@ json_owner(struct jbuf *jb, const struct pn_holder *h, const struct pn_owner *ow
 
 /* What IPV6_V6ONLY bindv6only gives a [::] socket that does not set it. */
 static long
-bindv6only(const struct ctx *c)
+bindv6only(const struct ev_env *c)
 {
 	long v;
 
@@ -100,7 +101,7 @@ bindv6only(const struct ctx *c)
  * only because it is dual-stack (IPV6_V6ONLY would separate them).
  */
 static int
-overlap_note(const struct ctx *c, struct result *r, const struct sockaddr *a,
+overlap_note(const struct ev_env *c, struct result *r, const struct sockaddr *a,
     const struct ev_how *how, const struct pn_holder *x)
 {
 	const struct sockaddr *h = (const struct sockaddr *)&x->sock.local;
@@ -297,7 +298,7 @@ sock_text(const struct pn_holder *x, int maybe, char *buf, size_t len)
 
 /* The fix for a port that a client holds as its source port. */
 static void
-outgoing_fix(const struct ctx *c, struct result *r, int port)
+outgoing_fix(const struct ev_env *c, struct result *r, int port)
 {
 	char list[256] = "", val[300];
 	int lo, hi;
@@ -332,7 +333,7 @@ outgoing_fix(const struct ctx *c, struct result *r, int port)
 }
 
 static void
-in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+in_use(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
     const struct ev_how *how)
 {
 	struct pn_holder *h;
@@ -522,7 +523,7 @@ in_use(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 }
 
 static void
-priv_port(const struct ctx *c, struct result *r, const struct sockaddr *sa)
+priv_port(const struct ev_env *c, struct result *r, const struct sockaddr *sa)
 {
 	int start = -1, cap = si_cap_net_bind(c->proc_root);
 	int port = sa_port(sa);
@@ -557,7 +558,7 @@ priv_port(const struct ctx *c, struct result *r, const struct sockaddr *sa)
 }
 
 static void
-addr_na(const struct ctx *c, struct result *r, const struct sockaddr *sa)
+addr_na(const struct ev_env *c, struct result *r, const struct sockaddr *sa)
 {
 	struct si_ifaddr *la;
 	char as[ADDRSTR_MAX], list[1024] = "";
@@ -596,80 +597,8 @@ addr_na(const struct ctx *c, struct result *r, const struct sockaddr *sa)
 	    "0.0.0.0");
 }
 
-/* ulimit -v style: KiB, with MiB or GiB for a person. */
-static void
-fmt_kib(unsigned long long kib, char *buf, size_t len)
-{
-	if (kib >= 10ull << 20)
-		snprintf(buf, len, "%.1f GiB", kib / 1048576.0);
-	else
-		snprintf(buf, len, "%.1f MiB", kib / 1024.0);
-}
-
-/* VmSize of this process in KiB, or 0 when unknown. */
-static unsigned long long
-vm_size_kib(const struct ctx *c)
-{
-	char path[256], line[128];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/self/status", c->proc_root);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmSize: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 void
-ev_limits(const struct ctx *c, struct result *r, int err)
-{
-	struct si_fds f;
-	struct rlimit rl;
-	char lim[32], used[32];
-	unsigned long long vm;
-
-	if (err == EMFILE || err == ENFILE) {
-		si_fd_limits(c->proc_root, &f);
-		if (err == EMFILE && f.soft >= 0)
-			result_cause(r, "open files limit of this process: "
-			    "soft %ld, hard %ld (ulimit -n)", f.soft, f.hard);
-		/* the table itself may be unreadable for want of an fd */
-		if (f.sys_used >= 0 && f.sys_max >= 0)
-			result_cause(r, "system file table: %ld of %ld in use "
-			    "(fs.file-nr, fs.file-max)", f.sys_used,
-			    f.sys_max);
-		return;
-	}
-	if (err != ENOMEM && err != ENOBUFS && err != EAGAIN)
-		return;
-	if (getrlimit(RLIMIT_AS, &rl) == -1)
-		return;
-	if (rl.rlim_cur == RLIM_INFINITY) {
-		if (err != EAGAIN)
-			result_cause(r, "this process has no address-space "
-			    "limit (ulimit -v unlimited): the machine or its "
-			    "cgroup is short of memory");
-		return;
-	}
-	fmt_kib((unsigned long long)rl.rlim_cur / 1024, lim, sizeof(lim));
-	vm = vm_size_kib(c);
-	if (vm > 0) {
-		fmt_kib(vm, used, sizeof(used));
-		result_cause(r, "address-space limit of this process: %s "
-		    "(ulimit -v %llu), %s of it in use", lim,
-		    (unsigned long long)rl.rlim_cur / 1024, used);
-	} else
-		result_cause(r, "address-space limit of this process: %s "
-		    "(ulimit -v %llu)", lim,
-		    (unsigned long long)rl.rlim_cur / 1024);
-}
-
-void
-ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+ev_bind(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
     int udp, enum stage st, int err)
 {
 	/* the servers bind [::] dual-stack (lib/srv.c) */
@@ -679,7 +608,7 @@ ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 }
 
 void
-ev_bind_how(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+ev_bind_how(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
     const struct ev_how *how, enum stage st, int err)
 {
 	const struct diag *d;
@@ -700,11 +629,11 @@ ev_bind_how(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		break;
 	case DH_FD_LIMIT:
 	case DH_MEMORY:
-		ev_limits(c, r, err);
+		evlimits_explain(c, r, err);
 		break;
 	default:
 		if (d->reason == RS_RESOURCE)
-			ev_limits(c, r, err);
+			evlimits_explain(c, r, err);
 		break;
 	}
 	if (d->hook != DH_PORT_OWNERS)
@@ -717,7 +646,7 @@ ev_bind_how(const struct ctx *c, struct result *r, const struct sockaddr *sa,
  * failed with eai (errno err for EAI_SYSTEM): the DNS evidence.
  */
 static void
-resolve_failed(const struct ctx *c, struct result *r, const char *target,
+resolve_failed(const struct ev_env *c, struct result *r, const char *target,
     int err, int eai)
 {
 	struct evdns_facts f;
@@ -742,7 +671,7 @@ resolve_failed(const struct ctx *c, struct result *r, const char *target,
 }
 
 void
-ev_server(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+ev_server(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
     int udp, enum stage st, int err, int eai, const char *target)
 {
 	if (sa == NULL) {

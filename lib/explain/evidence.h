@@ -1,13 +1,13 @@
 /*
- * Evidence for a failed bind (probe-bind, the servers), and for a shortage
- * of descriptors or memory at any stage of any command (ev_limits).
+ * Evidence for a failed bind (probe-bind) and for a server that could not
+ * start (ev_server). A shortage of descriptors or memory is lib/evlimits.
  */
 #ifndef SOCKCTL_EVIDENCE_H
 #define SOCKCTL_EVIDENCE_H
 
 #include <sys/socket.h>
 
-#include "out.h"
+#include "result.h"
 
 /*
  * Records the failure (st, err) of binding sa in r, fills reason, cause
@@ -17,7 +17,7 @@
  * local addresses, the descriptor limits. Appends "owners" (a list, or
  * null) to r->extra.
  */
-void	ev_bind(const struct ctx *c, struct result *r, const struct sockaddr *sa,
+void	ev_bind(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
 	    int udp, enum stage st, int err);
 
 /* How the failed bind was made, so the evidence binds the same way. */
@@ -32,7 +32,7 @@ struct ev_how {
  * without SO_REUSEPORT, as the servers bind): the SO_REUSEADDR trial binds
  * the same way, and a [::] without IPV6_V6ONLY is blocked by IPv4 holders.
  */
-void	ev_bind_how(const struct ctx *c, struct result *r,
+void	ev_bind_how(const struct ev_env *c, struct result *r,
 	    const struct sockaddr *sa, const struct ev_how *how, enum stage st,
 	    int err);
 
@@ -41,17 +41,8 @@ void	ev_bind_how(const struct ctx *c, struct result *r,
  * target when sa is NULL), address fields, and ev_bind()'s diagnosis and
  * evidence; for a name that did not resolve (eai) the table's DNS row.
  */
-void	ev_server(const struct ctx *c, struct result *r,
+void	ev_server(const struct ev_env *c, struct result *r,
 	    const struct sockaddr *sa, int udp, enum stage st, int err, int eai,
 	    const char *target);
-
-/*
- * Appends to r's cause what is known of the limit behind a resource error
- * err: the open-files limits and the system file table for EMFILE and
- * ENFILE; the address-space limit (ulimit -v) and how much of it is used
- * for ENOMEM, ENOBUFS and EAGAIN (a thread that could not start). Nothing
- * it could not read.
- */
-void	ev_limits(const struct ctx *c, struct result *r, int err);
 
 #endif

@@ -6,6 +6,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "evidence.h"
+#include "evlimits.h"
 #include "evudp.h"
 #include "procnet.h"
 #include "sysinfo.h"
@@ -38,7 +39,7 @@ port_fn(const struct pn_sock *s, void *arg)
 
 /* A target on this machine: which UDP sockets hold its port. */
 static void
-local_port(const struct ctx *c, const struct evudp_facts *f,
+local_port(const struct ev_env *c, const struct evudp_facts *f,
     struct result *r)
 {
 	struct ports p;
@@ -92,7 +93,7 @@ icmp_sender(const struct evudp_facts *f, struct result *r)
 }
 
 void
-evudp_explain(const struct ctx *c, const struct evudp_facts *f,
+evudp_explain(const struct ev_env *c, const struct evudp_facts *f,
     struct result *r)
 {
 	const struct diag *d;
@@ -109,11 +110,11 @@ evudp_explain(const struct ctx *c, const struct evudp_facts *f,
 		break;
 	case DH_FD_LIMIT:
 	case DH_MEMORY:
-		ev_limits(c, r, r->err);
+		evlimits_explain(c, r, r->err);
 		break;
 	default:
 		if (d->reason == RS_RESOURCE)
-			ev_limits(c, r, r->err);
+			evlimits_explain(c, r, r->err);
 		break;
 	}
 }

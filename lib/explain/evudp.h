@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 
 #include "icmp.h"
-#include "out.h"
+#include "result.h"
 
 /* What the probe saw. */
 struct evudp_facts {
@@ -26,7 +26,7 @@ struct evudp_facts {
  * and its sender, the local UDP sockets on the port, the descriptor or
  * memory limits.
  */
-void	evudp_explain(const struct ctx *c, const struct evudp_facts *f,
+void	evudp_explain(const struct ev_env *c, const struct evudp_facts *f,
 	    struct result *r);
 
 #endif

@@ -22,7 +22,7 @@
 #define MAX_GROUPS	64
 
 static const char *
-root_of(const struct ctx *c)
+root_of(const struct ev_env *c)
 {
 	return c->proc_root != NULL ? c->proc_root : "/proc";
 }
@@ -95,7 +95,7 @@ owners_text(const struct pn_owner *o, int n, char *buf, size_t len)
  * seen: another user's, when not root); n gets their number.
  */
 static void
-holders(const struct ctx *c, const struct usock *u, struct pn_owner *o,
+holders(const struct ev_env *c, const struct usock *u, struct pn_owner *o,
     int max, int *n, char *buf, size_t len)
 {
 	int unreadable = 0;
@@ -175,7 +175,7 @@ parent_of(const char *path, char *buf, size_t len)
 }
 
 static void
-missing(const struct ctx *c, const char *path, int err, struct result *r)
+missing(const struct ev_env *c, const char *path, int err, struct result *r)
 {
 	char dir[PATH_MAX], parent[PATH_MAX], list[512], sim[256];
 	const char *base = strrchr(path, '/');
@@ -227,7 +227,7 @@ missing(const struct ctx *c, const char *path, int err, struct result *r)
 }
 
 static void
-refused(const struct ctx *c, const char *path, int type, struct result *r)
+refused(const struct ev_env *c, const char *path, int type, struct result *r)
 {
 	char ids[160], age[32], who[512];
 	struct pn_owner o[4];
@@ -299,7 +299,7 @@ stuck_fix(struct result *r, int pid, const char *verb)
 
 /* The socket bound to path (its file's inode) or @name: 1 and *u, else 0. */
 static int
-bound_sock(const struct ctx *c, const char *path, struct usock *u)
+bound_sock(const struct ev_env *c, const char *path, struct usock *u)
 {
 	struct stat sb;
 
@@ -312,7 +312,7 @@ bound_sock(const struct ctx *c, const char *path, struct usock *u)
 }
 
 static void
-queue_full(const struct ctx *c, const char *path, struct result *r)
+queue_full(const struct ev_env *c, const char *path, struct result *r)
 {
 	char who[512];
 	struct pn_owner o[4];
@@ -492,7 +492,7 @@ wrong_type(const char *path, int type, struct result *r)
 }
 
 void
-evunix_connect(const struct ctx *c, const struct sockaddr *sa, int type,
+evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
     int dx, int err, struct result *r)
 {
 	char path[ADDRSTR_MAX];
@@ -521,7 +521,7 @@ evunix_connect(const struct ctx *c, const struct sockaddr *sa, int type,
 
 /* "net.unix.max_dgram_qlen is 10 datagrams", or "" when unreadable */
 static void
-qlen_text(const struct ctx *c, char *buf, size_t len)
+qlen_text(const struct ev_env *c, char *buf, size_t len)
 {
 	long v;
 
@@ -533,7 +533,7 @@ qlen_text(const struct ctx *c, char *buf, size_t len)
 
 /* send() kept failing with EAGAIN: the receiver does not read. */
 static void
-dgram_full(const struct ctx *c, const char *path, struct result *r)
+dgram_full(const struct ev_env *c, const char *path, struct result *r)
 {
 	char who[512], ql[96];
 	struct pn_owner o[4];
@@ -559,7 +559,7 @@ dgram_full(const struct ctx *c, const char *path, struct result *r)
  * datagrams from that peer only. Returns 1 when that is what was found.
  */
 static int
-connected_away(const struct ctx *c, const char *path, struct result *r)
+connected_away(const struct ev_env *c, const char *path, struct result *r)
 {
 	char who[512];
 	struct pn_owner o[4];
@@ -580,7 +580,7 @@ connected_away(const struct ctx *c, const char *path, struct result *r)
 
 /* Delivered, never answered: who has the socket, and whether it reads. */
 static void
-dgram_silence(const struct ctx *c, const char *path, long long sent,
+dgram_silence(const struct ev_env *c, const char *path, long long sent,
     struct result *r)
 {
 	char who[512];
@@ -610,7 +610,7 @@ dgram_silence(const struct ctx *c, const char *path, long long sent,
 }
 
 void
-evunix_dgram(const struct ctx *c, const struct sockaddr *sa, int dx,
+evunix_dgram(const struct ev_env *c, const struct sockaddr *sa, int dx,
     int err, long long sent, struct result *r)
 {
 	char path[ADDRSTR_MAX];
@@ -650,7 +650,7 @@ owners_json(struct jbuf *x, const struct pn_owner *o, int n,
 }
 
 static void
-in_use(const struct ctx *c, const char *path, struct result *r)
+in_use(const struct ev_env *c, const char *path, struct result *r)
 {
 	char ids[160], age[32], who[512];
 	struct pn_owner o[8];
@@ -752,7 +752,7 @@ dir_problem(const char *path, int err, struct result *r)
 }
 
 void
-evunix_bind(const struct ctx *c, const struct sockaddr *sa, int type,
+evunix_bind(const struct ev_env *c, const struct sockaddr *sa, int type,
     int st, int err, struct result *r)
 {
 	char path[ADDRSTR_MAX];

@@ -12,14 +12,14 @@
 
 #include <sys/socket.h>
 
-#include "out.h"
+#include "result.h"
 
 /*
  * Appends to r the cause and fix of a connect of type (SOCK_STREAM,
  * SOCK_DGRAM) to the AF_UNIX address sa that failed with err (dx its
  * DX_UNIX_ condition). Sets nothing else of r.
  */
-void	evunix_connect(const struct ctx *c, const struct sockaddr *sa,
+void	evunix_connect(const struct ev_env *c, const struct sockaddr *sa,
 	    int type, int dx, int err, struct result *r);
 
 /*
@@ -29,7 +29,7 @@ void	evunix_connect(const struct ctx *c, const struct sockaddr *sa,
  * that got no reply (DX_UNIX_SILENCE): who holds the socket, whether it
  * reads.
  */
-void	evunix_dgram(const struct ctx *c, const struct sockaddr *sa, int dx,
+void	evunix_dgram(const struct ev_env *c, const struct sockaddr *sa, int dx,
 	    int err, long long sent, struct result *r);
 
 /*
@@ -38,7 +38,7 @@ void	evunix_dgram(const struct ctx *c, const struct sockaddr *sa, int dx,
  * the path (appending "owners", a list or null, to r->extra), then the
  * table's words for what is left (result_diagnose()).
  */
-void	evunix_bind(const struct ctx *c, const struct sockaddr *sa, int type,
+void	evunix_bind(const struct ev_env *c, const struct sockaddr *sa, int type,
 	    int st, int err, struct result *r);
 
 /* Appends "peer": {pid, command, user} (pid 0 or has 0: null) to jb. */

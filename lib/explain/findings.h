@@ -13,7 +13,7 @@
 
 #include "counters.h"
 #include "inetdiag.h"
-#include "out.h"
+#include "result.h"
 #include "owners.h"
 #include "unixdiag.h"
 

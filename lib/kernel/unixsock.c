@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "diag.h"
+#include "reason.h"
 #include "unixdiag.h"
 #include "unixsock.h"
 

@@ -138,7 +138,7 @@ int	usock_unlink_own(const char *path, dev_t dev, ino_t ino);
 
 /*
  * Maps an errno of a unix socket's stage st (ST_CONNECT or ST_BIND) to
- * the DX_ condition of lib/diag.h that words it; 0 when none fits.
+ * the DX_ condition of lib/base/reason.h that words it; 0 when none fits.
  */
 int	usock_dx(int st, int err);
 

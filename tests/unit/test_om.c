@@ -60,7 +60,7 @@ add(struct om *om, const char *target, enum reason rs, double ms)
 
 	memset(&c, 0, sizeof(c));
 	c.cmd = "probe-connect";
-	result_init(&r, &c);
+	result_init(&r, c.cmd);
 	snprintf(r.target, sizeof(r.target), "%s", target);
 	snprintf(r.address, sizeof(r.address), "127.0.0.1");
 	r.reason = rs;
