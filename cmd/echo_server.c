@@ -642,7 +642,6 @@ summary(struct server *s, int sig)
 int
 cmd_echo_server(struct ctx *c, int argc, char **argv)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct es_args a = { 0 };
 	int npos, rc, sig;
 	struct opt opts[NOPTS];
@@ -681,7 +680,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	if (echo_init(&s->e, a.upper) == -1)
 		nomem_exit("echo buffer");
 
-	rc = serve_start(c, &s->sv, &ss, SOCK_STREAM, a.unlink_stale, sigs,
+	rc = serve_start(c, &s->sv, &ss, SOCK_STREAM, a.unlink_stale,
 	    accept_ready, s);
 	if (rc != 0)
 		goto done;

@@ -33,6 +33,7 @@
 #include "evlimits.h"
 #include "evunix.h"
 #include "expect.h"
+#include "intr.h"
 #include "loop.h"
 #include "opt.h"
 #include "sched.h"
@@ -152,6 +153,7 @@ struct run {
 	int			 tty;
 	int			 progress;	/* a progress line is showing */
 	int			 exit_code;
+	int			 intr;		/* the signal that cut it short */
 	struct dial_cfg		 dc;		/* what every dialer shares */
 	struct evconn		 ev;		/* what the evidence needs */
 };
@@ -503,6 +505,44 @@ round_done(struct dial *d, void *arg)
 	progress(rn);
 }
 
+/*
+ * A target that a signal cut short (lib/cli/intr): its last round's
+ * results, each saying so, or one that says what was under way.
+ */
+static void
+print_interrupted(struct run *rn, struct probe *p)
+{
+	struct result *rs, one;
+	int n = 1, resolving = p->d.r.naddr == 0 && !p->t.ep.is_unix;
+
+	if (p->have_last)
+		build_results(p, &rs, &n);
+	else {
+		rs = &one;
+		result_init(&one, rn->c->cmd);
+		snprintf(one.target, sizeof(one.target), "%s", p->t.disp);
+		one.port = p->t.ep.is_unix ? -1 : p->t.ep.port;
+		jb_knum(&one.extra, "resolve_ms", p->d.r.resolve_ms);
+		jb_knull(&one.extra, "connect_ms");
+		jb_knull(&one.extra, "rtt_ms");
+		jb_kint(&one.extra, "attempts", p->d.connects);
+		jb_knull(&one.extra, "peer");
+	}
+	for (int i = 0; i < n; i++) {
+		rs[i].elapsed_ms = clock_between_ms(p->t0_ns, clock_ns());
+		intr_result(&rs[i], rn->intr, p->have_last, resolving ?
+		    ST_RESOLVE : ST_CONNECT, "%s %s, try %d%s", p->st ==
+		    PS_SLEEP ? "waiting to retry" : resolving ? "resolving" :
+		    "connecting to", p->t.disp, p->rounds, rn->wait_set ?
+		    " (--wait)" : "");
+		(void)out_result(rn->c, &rs[i]);
+	}
+	if (p->have_last)
+		free_results(rs, n);
+	else
+		result_free(&one);
+}
+
 static void
 print_probe(void *arg, void *slot)
 {
@@ -512,6 +552,10 @@ print_probe(void *arg, void *slot)
 	int n, rc;
 
 	progress_clear(rn);
+	if (p->st != PS_DONE) {
+		print_interrupted(rn, p);
+		return;
+	}
 	build_results(p, &rs, &n);
 	if (rn->wait_set && !p->ok && p->retry)
 		for (int i = 0; i < n; i++) {
@@ -721,7 +765,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		return out_usage(c, "%s", err);
 	if ((rc = setup(c, &rn, &av)) != 0)
 		goto out;
-	rn.lp = loop_new(NULL);
+	rn.lp = loop_new(loop_stop_sigs);
 	if (rn.lp == NULL || pipe2(rn.rfd, O_NONBLOCK | O_CLOEXEC) == -1) {
 		char what[400];
 		int e = errno;
@@ -759,13 +803,23 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	kick(&rn);
-	if (loop_run(rn.lp) == -1 && !(rn.sc.src_done &&
+	rn.intr = loop_run(rn.lp);
+	if (rn.intr == -1 && !(rn.sc.src_done &&
 	    rn.sc.next_print >= rn.sc.next_start)) {
 		out_err(c, "event loop failed: %s", strerror(errno));
 		rc = reason_exit(RS_ERROR);
 		goto out;
 	}
 	progress_clear(&rn);
+	if (rn.intr > 0) {
+		/* SIGINT, SIGTERM: what is done, then what was under way */
+		rn.c->hold = 1;
+		sched_each(&rn.sc, print_probe, &rn);
+		rn.c->hold = 0;
+		out_flush(c);
+		rc = intr_exit(rn.intr);
+		goto out;
+	}
 	rc = rn.exit_code;
 	/* a bad line far down a stream: the targets before it were probed
 	 * and printed; the run is still a usage error (exit 2) */

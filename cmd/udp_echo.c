@@ -275,7 +275,6 @@ summary(struct udp *u, int sig)
 int
 cmd_udp_echo(struct ctx *c, int argc, char **argv)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct ue_args a = { 0 };
 	int npos, rc, sig;
 	struct opt opts[NOPTS];
@@ -307,7 +306,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 		u->msgs[i].msg_hdr.msg_namelen = sizeof(u->peers[i]);
 	}
 
-	rc = serve_start(c, &u->sv, &ss, SOCK_DGRAM, a.unlink_stale, sigs,
+	rc = serve_start(c, &u->sv, &ss, SOCK_DGRAM, a.unlink_stale,
 	    udp_ready, u);
 	if (rc != 0)
 		goto done;

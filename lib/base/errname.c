@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -120,4 +122,40 @@ eai_lookup(const char *s, int *code)
 			return 1;
 		}
 	return 0;
+}
+
+/* The signals that end a process by default, and the common rest. */
+#define SIGNAL_LIST(X)							\
+	X(SIGHUP) X(SIGINT) X(SIGQUIT) X(SIGILL) X(SIGTRAP) X(SIGABRT)	\
+	X(SIGBUS) X(SIGFPE) X(SIGKILL) X(SIGUSR1) X(SIGSEGV) X(SIGUSR2)	\
+	X(SIGPIPE) X(SIGALRM) X(SIGTERM) X(SIGCHLD) X(SIGCONT)		\
+	X(SIGSTOP) X(SIGTSTP) X(SIGTTIN) X(SIGTTOU) X(SIGURG) X(SIGXCPU)	\
+	X(SIGXFSZ) X(SIGVTALRM) X(SIGPROF) X(SIGWINCH) X(SIGIO)		\
+	X(SIGPWR) X(SIGSYS)
+
+const char *
+errname_sig(int sig, char *buf, size_t len)
+{
+	static const struct {
+		int		 sig;
+		const char	*name;
+	} sigs[] = {
+#define X(n) { n, #n },
+		SIGNAL_LIST(X)
+#undef X
+#ifdef SIGSTKFLT
+		{ SIGSTKFLT, "SIGSTKFLT" },
+#endif
+	};
+
+	for (size_t i = 0; i < NELEM(sigs); i++)
+		if (sigs[i].sig == sig) {
+			snprintf(buf, len, "%s", sigs[i].name);
+			return buf;
+		}
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
 }

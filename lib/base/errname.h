@@ -2,6 +2,8 @@
 #ifndef SOCKCTL_ERRNAME_H
 #define SOCKCTL_ERRNAME_H
 
+#include <stddef.h>
+
 /*
  * errname() returns the symbolic name of errno value e ("ECONNREFUSED"),
  * or NULL when it has none here. errname_lookup() returns the value named
@@ -12,6 +14,12 @@ const char	*errname(int e);
 int		 errname_lookup(const char *s);
 const char	*eai_name(int code);
 int		 eai_lookup(const char *s, int *code);
+
+/*
+ * The name of signal sig ("SIGTERM"; "SIGRTMIN+3" for a real-time one)
+ * into buf (at least 16 bytes); "signal N" when it has none here.
+ */
+const char	*errname_sig(int sig, char *buf, size_t len);
 
 /* Calls fn for every errno value with a name, in ascending order. */
 void		 errname_each(void (*fn)(int e, const char *name, void *arg),

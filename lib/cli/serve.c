@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "errname.h"
 #include "json.h"
 #include "nomem.h"
 #include "serve.h"
@@ -28,15 +29,17 @@ serve_addr(struct ctx *c, int argc, char **argv, int udp,
 
 int
 serve_start(struct ctx *c, struct srv *sv, const struct sockaddr_storage *ss,
-    int type, int unlink_stale, const int *sigs, loop_io_fn *fn, void *arg)
+    int type, int unlink_stale, loop_io_fn *fn, void *arg)
 {
-	const struct srv_cfg cfg = {
+	int sigs[LOOP_TERM_SIGS_MAX];
+	struct srv_cfg cfg = {
 		.type = type, .unlink_stale = unlink_stale,
 		.proc_root = c->env.proc_root, .sigs = sigs, .fn = fn, .arg = arg,
 		.tr = c->trace ? out_trace_cb : NULL, .tr_arg = c,
 	};
 	struct fail f;
 
+	loop_term_sigs(sigs);
 	if (srv_start(sv, ss, &cfg, &f) == 0)
 		return 0;
 	return out_server_failed(c, (struct sockaddr *)&sv->ss,
@@ -66,8 +69,9 @@ void
 serve_summary(struct ctx *c, struct logq *out, struct logq *err, int sig,
     const char *text, const struct serve_count *counts, size_t n)
 {
-	const char *sn = sig == SIGINT ? "SIGINT" : sig == SIGTERM ?
-	    "SIGTERM" : NULL;
+	char sbuf[32];
+	const char *sn = sig > 0 ? errname_sig(sig, sbuf, sizeof(sbuf)) :
+	    NULL;
 	double ms = clock_since_ms(c->t0_ns);
 	uint64_t lo = logq_dropped(out), le = logq_dropped(err);
 	char drops[96];

@@ -23,7 +23,9 @@ int	serve_addr(struct ctx *c, int argc, char **argv, int udp,
 
 /*
  * srv_start() for c: type SOCK_STREAM or SOCK_DGRAM at *ss, a stale
- * socket file removed first when unlink_stale, the loop stopped by sigs,
+ * socket file removed first when unlink_stale, the loop stopped by every
+ * terminating signal (loop_term_sigs(): SIGHUP or SIGUSR1 cleans up as
+ * SIGTERM does),
  * fn(arg) called when the socket is ready, every stage traced with -v.
  * Returns 0, or the exit code once the failure is printed (with its
  * diagnosis and evidence, out_server_failed()); srv_stop() undoes it
@@ -31,7 +33,7 @@ int	serve_addr(struct ctx *c, int argc, char **argv, int udp,
  */
 int	serve_start(struct ctx *c, struct srv *sv,
 	    const struct sockaddr_storage *ss, int type, int unlink_stale,
-	    const int *sigs, loop_io_fn *fn, void *arg);
+	    loop_io_fn *fn, void *arg);
 
 /*
  * The run of a started server: its listening line (written whole before

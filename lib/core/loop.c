@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -25,12 +26,104 @@ struct loop {
 	size_t			 capheap;
 };
 
+const int loop_stop_sigs[] = { SIGINT, SIGTERM, 0 };
+
+void
+loop_term_sigs(int *out)
+{
+	static const int fixed[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2,
+		SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ, SIGIO, SIGPWR,
+#ifdef SIGSTKFLT
+		SIGSTKFLT,
+#endif
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		out[n++] = fixed[i];
+	/* SIGRTMIN is the libc's first free one (glibc keeps two below it
+	 * for its threads); every real-time signal ends a process */
+	for (int s = SIGRTMIN; s <= SIGRTMAX && n < LOOP_TERM_SIGS_MAX - 1;
+	    s++)
+		out[n++] = s;
+	out[n] = 0;
+}
+
+/* The 0-terminated sigs as a set. */
+static void
+sig_set(const int *sigs, sigset_t *set)
+{
+	sigemptyset(set);
+	for (const int *s = sigs; *s != 0; s++)
+		sigaddset(set, *s);
+}
+
+int
+loop_sigfd(const int *sigs)
+{
+	sigset_t set;
+
+	sig_set(sigs, &set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+void
+loop_sigunblock(const int *sigs)
+{
+	sigset_t set;
+
+	sig_set(sigs, &set);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int
+loop_sigfd_read(int fd)
+{
+	struct signalfd_siginfo si;
+	int sig = 0;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (sig == 0)
+			sig = (int)si.ssi_signo;
+	return sig;
+}
+
+int
+loop_sigwait(const int *sigs, int64_t ms)
+{
+	struct timespec ts, *tp = NULL;
+	int64_t end = clock_ms() + ms, left;
+	sigset_t set;
+	int sig;
+
+	sig_set(sigs, &set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return 0;
+	for (;;) {
+		if (ms >= 0) {
+			left = end - clock_ms();
+			if (left < 0)
+				left = 0;
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000L;
+			tp = &ts;
+		}
+		sig = sigtimedwait(&set, NULL, tp);
+		if (sig > 0)
+			return sig;
+		if (errno != EINTR)
+			return 0;
+	}
+}
+
 struct loop *
 loop_new(const int *sigs)
 {
 	struct loop *l;
 	struct epoll_event ev;
-	sigset_t set;
 	int save;
 
 	l = calloc(1, sizeof(*l));
@@ -42,12 +135,7 @@ loop_new(const int *sigs)
 	if (l->epfd == -1)
 		goto fail;
 	if (sigs != NULL && sigs[0] != 0) {
-		sigemptyset(&set);
-		for (const int *s = sigs; *s != 0; s++)
-			sigaddset(&set, *s);
-		if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-			goto fail;
-		l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+		l->sigfd = loop_sigfd(sigs);
 		if (l->sigfd == -1)
 			goto fail;
 		memset(&ev, 0, sizeof(ev));
@@ -211,13 +299,12 @@ loop_stop(struct loop *l)
 static void
 read_signals(struct loop *l)
 {
-	struct signalfd_siginfo si;
+	int sig = loop_sigfd_read(l->sigfd);
 
-	while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (l->stop_sig == 0)
-			l->stop_sig = (int)si.ssi_signo;
+	if (sig != 0 && l->stop_sig == 0)
+		l->stop_sig = sig;
+	if (sig != 0)
 		l->stop = 1;
-	}
 }
 
 static void

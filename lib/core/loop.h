@@ -47,6 +47,50 @@ struct loop_timer {
  */
 struct loop	*loop_new(const int *sigs);
 
+/*
+ * Signals, the one place they are handled. A command blocks the signals
+ * that end it and reads them from a signalfd (in its loop, its poll() or
+ * sigtimedwait()), so that it can finish what it prints: the results
+ * done so far, a server's socket file removed. A signal ignored when
+ * sockctl started (nohup, a background job of a script) stays ignored:
+ * it never reaches a signalfd.
+ */
+
+/* The signals that interrupt a client: SIGINT, SIGTERM (0-terminated). */
+extern const int loop_stop_sigs[];
+
+/*
+ * Every signal whose default action ends the process and that a program
+ * may catch (SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, ...,
+ * the real-time ones), 0-terminated, into out (LOOP_TERM_SIGS_MAX):
+ * a server and --hold clean up on each of them as on SIGTERM. Not the
+ * signals of a fault (SIGSEGV, SIGBUS, ...), which are sent by the
+ * kernel to a thread that cannot go on, nor SIGPIPE (ignored).
+ */
+#define LOOP_TERM_SIGS_MAX	80
+void		 loop_term_sigs(int *out);
+
+/*
+ * Blocks the 0-terminated sigs and returns a non-blocking signalfd for
+ * them, or -1 with errno set.
+ */
+int		 loop_sigfd(const int *sigs);
+
+/*
+ * Unblocks the 0-terminated sigs: before exec() (a blocked signal stays
+ * blocked in the program run), once nothing reads them any more.
+ */
+void		 loop_sigunblock(const int *sigs);
+
+/* Reads fd (a loop_sigfd()): the first pending signal, or 0 when none. */
+int		 loop_sigfd_read(int fd);
+
+/*
+ * Waits ms (< 0: no limit) for one of the 0-terminated sigs, blocking
+ * them first. Returns the signal that came, or 0 when ms passed.
+ */
+int		 loop_sigwait(const int *sigs, int64_t ms);
+
 /* Frees the loop; the fds it watched are the caller's to close. */
 void		 loop_free(struct loop *l);
 
