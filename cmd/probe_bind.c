@@ -1,19 +1,21 @@
 /*
- * probe-bind [OPTIONS] [ADDRESS:]PORT
+ * probe-bind [OPTIONS] [ADDRESS:]PORT...
  *
- * Creates a socket, binds it and (TCP) listens, then closes it. When a
- * stage fails it looks for the evidence: who holds the port, the sysctl and
- * capability behind a privileged port, the addresses that are local.
+ * Creates a socket, binds it and (TCP) listens, then closes it, for each
+ * endpoint given. When a stage fails it looks for the evidence: who holds
+ * the port, the sysctl and capability behind a privileged port, the
+ * addresses that are local. --wait retries a port in use and says when
+ * only a SO_REUSEADDR bind would succeed (TIME_WAIT); SIGINT and SIGTERM
+ * print every result so far (lib/cli/intr); --hold ends on any
+ * terminating signal, its socket files removed.
  */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -23,6 +25,9 @@
 #include "evdns.h"
 #include "evidence.h"
 #include "evunix.h"
+#include "intr.h"
+#include "loop.h"
+#include "nomem.h"
 #include "opt.h"
 #include "procnet.h"
 #include "resolve.h"
@@ -33,7 +38,7 @@
 #include "cmds.h"
 
 static const struct cmd_help help = {
-	"probe-bind", "[OPTIONS] [ADDRESS:]PORT",
+	"probe-bind", "[OPTIONS] [ADDRESS:]PORT...",
 	"Create a socket, bind it and (TCP) listen on it, then close it. When a\n"
 	"stage fails, say why: who holds the port, the sysctl and capability\n"
 	"behind a privileged port, or which addresses are local.",
@@ -43,12 +48,18 @@ static const struct cmd_help help = {
 	"An explicit IPv6 ADDRESS is bound as a server binds it by default:\n"
 	"IPV6_V6ONLY as net.ipv6.bindv6only says (0: [::] takes IPv4 too);\n"
 	"--v6only sets it. ADDRESS PORT may also be given as two arguments.\n"
+	"Several endpoints give one result each (80 443: two ports); the exit\n"
+	"code is that of the first failure. --wait retries a port in use; when\n"
+	"only TIME_WAIT is left it says that a SO_REUSEADDR bind succeeds\n"
+	"(servers that set it, as most do, could start: --reuseaddr --wait).\n"
 	"A Unix socket (unix:PATH, a PATH with a '/', @NAME) is bound as a\n"
 	"stream (--udp: datagram) socket; the file made is removed after.\n\n"
 	"examples:\n"
 	"  sockctl probe-bind 8080              can a server listen on 8080?\n"
 	"  sockctl probe-bind 127.0.0.1:80      why not port 80?\n"
-	"  sockctl probe-bind --wait 60s 8080   wait until the old server is gone\n"
+	"  sockctl probe-bind 80 443            both ports, one result each\n"
+	"  sockctl probe-bind --reuseaddr --wait 60s 8080\n"
+	"                                       wait until the old server is gone\n"
 	"  sockctl probe-bind --hold 30s 0      occupy a free port on purpose\n"
 	"  sockctl probe-bind --v6only '[::]:8080'   IPv6 alone, beside 0.0.0.0\n"
 	"  sockctl probe-bind /run/app/app.sock      why can't my server bind?\n",
@@ -94,7 +105,11 @@ opts_fill(struct opt o[NOPTS], struct bind_opts *v)
 }
 
 #define MAX_ADDRS	16
+#define MAX_PROBES	4096	/* addresses over every endpoint */
 #define WAIT_STEP_MS	100
+#define MAX_HOLDERS	256	/* sockets looked at on one port */
+
+enum pstate { P_TODO, P_DONE, P_INTR };
 
 /* One address to probe, and the socket while it is held. */
 struct probe {
@@ -102,7 +117,28 @@ struct probe {
 	int			fd;
 	int			v6only;	/* AF_INET6: IPV6_V6ONLY to set */
 	int			bare;	/* no ADDRESS given: a wildcard */
+	int			grp;	/* its endpoint, counted from 0 */
+	int			is_unix;
+	const char		*name;	/* a Unix endpoint's path or @NAME */
+	dev_t			dev;	/* the socket file bind() made */
+	ino_t			ino;
+	enum pstate		st;
 	struct result		r;
+};
+
+/* The run over every endpoint. */
+struct run {
+	const struct ctx	*c;
+	const struct bind_opts	*o;
+	struct probe		*p;
+	int			 n, cap;
+	int			 sigs[LOOP_TERM_SIGS_MAX];	/* those that
+						 * stop it, blocked */
+	int64_t			 deadline;	/* --wait, CLOCK_MONOTONIC ms */
+	int64_t			 t0_ns;
+	int			 tty;
+	int			 progress;	/* a progress line shows */
+	int			 intr;		/* the signal that cut it */
 };
 
 static const char *
@@ -130,11 +166,82 @@ try_bind(const struct ctx *c, const struct bind_opts *o,
 	struct fail f;
 	int fd;
 
-	fd = sock_open(sa, &so, NULL, &f, c->trace ? out_trace_cb : NULL,
-	    (void *)c);
+	fd = sock_open(sa, &so, NULL, &f, c != NULL && c->trace ?
+	    out_trace_cb : NULL, (void *)c);
 	*stage = f.stage;
 	*err = f.err;
 	return fd;
+}
+
+/* One bind of p as asked: an IP address, or a Unix path or name. */
+static int
+bind_once(struct run *rn, struct probe *p, enum stage *st, int *err)
+{
+	const struct ctx *c = rn->c;
+	struct srv_bind_opt bo = { rn->o->udp ? SOCK_DGRAM : SOCK_STREAM, 0,
+	    SOMAXCONN, 0 };
+	struct fail f;
+	int fd;
+
+	if (!p->is_unix)
+		return try_bind(c, rn->o, (struct sockaddr *)&p->ss,
+		    rn->o->reuseaddr, p->v6only, st, err);
+	fd = srv_bind((struct sockaddr *)&p->ss, &bo, &f, &p->dev, &p->ino,
+	    c->trace ? out_trace_cb : NULL, (void *)c);
+	*st = f.stage;
+	*err = f.err;
+	return fd;
+}
+
+/*
+ * Whether a bind with SO_REUSEADDR would succeed where p's failed with
+ * EADDRINUSE: what is left on the port is TIME_WAIT (or sockets that
+ * share with SO_REUSEADDR), and a server that sets it, as most do,
+ * could start now. Tried, not guessed: Linux lets it through only when
+ * the old socket set it too.
+ */
+static int
+reuse_would_bind(const struct run *rn, const struct probe *p)
+{
+	enum stage st;
+	int fd, err;
+
+	if (p->is_unix || rn->o->reuseaddr || rn->o->udp)
+		return 0;
+	fd = try_bind(NULL, rn->o, (const struct sockaddr *)&p->ss, 1,
+	    p->v6only, &st, &err);
+	if (fd == -1)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* The --wait progress line on a TTY (stderr), redrawn in place. */
+static void
+progress(struct run *rn, const struct probe *p, int tries, int reuse_ok)
+{
+	double el = clock_since_ms(rn->t0_ns) / 1000;
+
+	if (rn->c->trace && reuse_ok)
+		out_trace(rn->c, "%s: in use, but a SO_REUSEADDR bind succeeds "
+		    "now (--reuseaddr)", p->r.target);
+	if (!rn->tty || rn->c->quiet)
+		return;
+	fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, try %d, %s",
+	    p->r.target, el, tries, reuse_ok ? "only TIME_WAIT left: a "
+	    "SO_REUSEADDR bind succeeds now (--reuseaddr)" : "in use");
+	fflush(rn->c->err);
+	rn->progress = 1;
+}
+
+static void
+progress_clear(struct run *rn)
+{
+	if (!rn->progress)
+		return;
+	fprintf(rn->c->err, "\r\033[K");
+	fflush(rn->c->err);
+	rn->progress = 0;
 }
 
 /* A note when the port lies in the ephemeral range and is not reserved. */
@@ -156,131 +263,238 @@ ephemeral_note(const struct ctx *c, struct probe *p, int port)
 	    "add it to net.ipv4.ip_local_reserved_ports", port, lo, hi);
 }
 
-/* Waits for DUR or SIGINT/SIGTERM, whichever comes first. */
+/* p's failure (st, err) explained: the evidence, and what --wait saw. */
 static void
-hold_wait(int64_t ms)
+failed(struct run *rn, struct probe *p, enum stage st, int err, int tries,
+    int reuse_ok)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	sigset_t set;
+	const struct ctx *c = rn->c;
+	const struct sockaddr *sa = (const struct sockaddr *)&p->ss;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	while (sigtimedwait(&set, NULL, &ts) == -1 && errno == EINTR)
-		;
+	if (p->is_unix)
+		evunix_bind(&c->env, sa, rn->o->udp ? SOCK_DGRAM : SOCK_STREAM,
+		    st, err, &p->r);
+	else {
+		struct ev_how how = { rn->o->udp, rn->o->reuseport,
+		    p->v6only };
+
+		ev_bind_how(&c->env, &p->r, sa, &how, st, err);
+	}
+	if (tries > 1 && rn->intr == 0)
+		result_cause(&p->r, "still in use after waiting %.1f s and %d "
+		    "tries (--wait)", p->r.elapsed_ms / 1000, tries);
+	if (reuse_ok && rn->o->wait)
+		result_fix(&p->r, "a server that sets SO_REUSEADDR (nginx, "
+		    "Go, Node.js, Java, redis and PostgreSQL do) could bind it "
+		    "now: gate on that with sockctl probe-bind --reuseaddr "
+		    "--wait %.0fs %s", (double)rn->o->wait_ms / 1000,
+		    p->r.target);
 }
 
-static void
-sleep_ms(int64_t ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
+static void	release(const struct ctx *, struct probe *);
 
 /* Probes one address; leaves the socket open in p->fd when holding. */
 static void
-probe_one(const struct ctx *c, const struct bind_opts *o, struct probe *p)
+probe_one(struct run *rn, struct probe *p)
 {
+	const struct ctx *c = rn->c;
+	const struct bind_opts *o = rn->o;
 	struct sockaddr *sa = (struct sockaddr *)&p->ss;
-	int64_t t0 = clock_ns(), deadline = clock_ms() + o->wait_ms;
+	int64_t t0 = clock_ns();
 	socklen_t len = sizeof(p->ss);
 	char as[ADDRSTR_MAX];
-	int err, waited = 0, asked = sa_port(sa);
+	int err, tries = 0, asked = sa_port(sa), reuse_ok = 0, sig;
 	enum stage st;
 
-	sa_fmt(sa, p->r.target, sizeof(p->r.target));
-	p->r.family = sa->sa_family;
-	sa_fmt_host(sa, p->r.address, sizeof(p->r.address));
-	p->r.port = sa_port(sa);
-	jb_kstr(&p->r.extra, "proto", proto_name(o));
 	for (;;) {
-		p->fd = try_bind(c, o, sa, o->reuseaddr, p->v6only, &st,
-		    &err);
-		if (p->fd != -1 || !o->wait || err != EADDRINUSE ||
-		    clock_ms() >= deadline)
+		tries++;
+		p->fd = bind_once(rn, p, &st, &err);
+		if (p->fd != -1 || !o->wait || err != EADDRINUSE)
 			break;
-		waited = 1;
-		sleep_ms(WAIT_STEP_MS);
+		reuse_ok = reuse_would_bind(rn, p);
+		if (clock_ms() >= rn->deadline)
+			break;
+		progress(rn, p, tries, reuse_ok);
+		sig = loop_sigwait(rn->sigs, WAIT_STEP_MS);
+		if (sig != 0) {
+			rn->intr = sig;
+			break;
+		}
 	}
+	progress_clear(rn);
 	p->r.elapsed_ms = clock_since_ms(t0);
+	p->st = P_DONE;
 	if (p->fd == -1) {
-		struct ev_how how = { o->udp, o->reuseport, p->v6only };
-
-		ev_bind_how(&c->env, &p->r, sa, &how, st, err);
-		if (waited)
-			result_cause(&p->r, "still in use after waiting %.1f s "
-			    "(--wait)", p->r.elapsed_ms / 1000);
+		failed(rn, p, st, err, tries, reuse_ok);
+		if (rn->intr != 0) {
+			p->st = P_INTR;
+			intr_result(&p->r, rn->intr, 1, st, "waiting for %s to "
+			    "be free (--wait), try %d", p->r.target, tries);
+		}
 		return;
 	}
-	/* port 0: report the port the kernel chose */
-	if (getsockname(p->fd, (struct sockaddr *)&p->ss, &len) == 0) {
-		p->r.port = sa_port(sa);
-		sa_fmt(sa, p->r.target, sizeof(p->r.target));
-	}
 	jb_knull(&p->r.extra, "owners");
-	snprintf(p->r.message, sizeof(p->r.message), "%s/%s: %s%s%s",
-	    sa_fmt(sa, as, sizeof(as)), proto_name(o), o->udp ? "bound" :
-	    "bound and listening", o->hold ? "" : ", then closed",
-	    waited ? " (free after waiting)" : "");
-	if (waited)
+	if (p->is_unix)
+		snprintf(p->r.message, sizeof(p->r.message), "%s (%s): %s%s%s",
+		    p->name, o->udp ? "dgram" : "stream", o->udp ? "bound" :
+		    "bound and listening", o->hold ? "" : ", then closed",
+		    tries > 1 ? " (free after waiting)" : "");
+	else {
+		/* port 0: report the port the kernel chose */
+		if (getsockname(p->fd, sa, &len) == 0) {
+			p->r.port = sa_port(sa);
+			sa_fmt(sa, p->r.target, sizeof(p->r.target));
+		}
+		snprintf(p->r.message, sizeof(p->r.message), "%s/%s: %s%s%s",
+		    sa_fmt(sa, as, sizeof(as)), proto_name(o), o->udp ?
+		    "bound" : "bound and listening", o->hold ? "" :
+		    ", then closed", tries > 1 ? " (free after waiting)" : "");
+	}
+	if (tries > 1)
 		snprintf(p->r.message + strlen(p->r.message),
 		    sizeof(p->r.message) - strlen(p->r.message),
 		    " %.1f s", p->r.elapsed_ms / 1000);
-	ephemeral_note(c, p, asked);
-	if (!o->hold) {
-		out_trace(c, "close(fd %d)", p->fd);
-		close(p->fd);
-		p->fd = -1;
+	if (!p->is_unix)
+		ephemeral_note(c, p, asked);
+	if (!o->hold)
+		release(c, p);
+}
+
+/* Closes p's socket and removes the socket file it made, if still its. */
+static void
+release(const struct ctx *c, struct probe *p)
+{
+	int rm;
+
+	if (p->fd == -1)
+		return;
+	out_trace(c, "close(fd %d)", p->fd);
+	close(p->fd);
+	p->fd = -1;
+	if (!p->is_unix || p->name[0] == '@' || p->ino == 0)
+		return;
+	rm = usock_unlink_own(p->name, p->dev, p->ino);
+	out_trace(c, "unlink(%s): %s", p->name, rm == 1 ? "ok" :
+	    "not ours any more: left in place");
+}
+
+/*
+ * Whether IPv4 TCP port is held by TIME_WAIT leftovers alone (no live
+ * IPv4 socket), as /proc/net shows it.
+ */
+static int
+v4_timewait_only(const struct ctx *c, int port)
+{
+	struct pn_holder *h;
+	int n, tw = 0, live = 0, unreadable = 0;
+
+	h = calloc(MAX_HOLDERS, sizeof(*h));
+	if (h == NULL)
+		return 0;
+	n = pn_port_holders(c->env.proc_root, IPPROTO_TCP, port, h,
+	    MAX_HOLDERS, &unreadable);
+	for (int i = 0; i < n; i++) {
+		if (h[i].sock.local.ss_family != AF_INET)
+			continue;
+		if (h[i].sock.state == PN_TIME_WAIT)
+			tw++;
+		else
+			live++;
 	}
+	free(h);
+	return tw > 0 && live == 0;
 }
 
 /*
  * Whether a default server's [::] (dual-stack: it takes IPv4 too) would
- * fail where the v6-only probe p bound. Tried when p's socket is closed;
- * while it is held (--hold) the trial would meet p itself, so the 0.0.0.0
- * result answers instead (EADDRINUSE there: IPv4 is held).
+ * fail where the v6-only probe p bound: 0 no; 1 yes, IPv4 is held; 2
+ * only without SO_REUSEADDR (TIME_WAIT leftovers on IPv4: a server that
+ * sets it binds); 3 TIME_WAIT leftovers that did not set it either
+ * (every dual-stack server waits for them). Tried when p's socket is closed; while it is held
+ * (--hold) the trial would meet p itself, so the 0.0.0.0 result of the
+ * same endpoint answers, and IPv4 alone is tried with SO_REUSEADDR.
  */
 static int
-dual_blocked(const struct ctx *c, const struct bind_opts *o,
-    const struct probe *p, const struct probe *all, int n)
+dual_blocked(struct run *rn, const struct probe *p)
 {
+	const struct ctx *c = rn->c;
 	const struct sockaddr *sa = (const struct sockaddr *)&p->ss;
+	struct sockaddr_storage v4;
 	enum stage st;
-	int fd, err;
+	int fd, err, held = 0;
 
 	if (p->fd != -1) {
-		for (int i = 0; i < n; i++)
-			if (all[i].ss.ss_family == AF_INET &&
-			    all[i].r.err == EADDRINUSE)
-				return 1;
-		return 0;
+		for (int i = 0; i < rn->n; i++)
+			if (rn->p[i].grp == p->grp &&
+			    rn->p[i].ss.ss_family == AF_INET &&
+			    rn->p[i].r.err == EADDRINUSE)
+				held = 1;
+		if (!held)
+			return 0;
+		if (rn->o->reuseaddr || rn->o->udp)
+			return 1;
+		sa_from_numeric("0.0.0.0", sa_port(sa), &v4);
+		fd = try_bind(NULL, rn->o, (struct sockaddr *)&v4, 1, 0, &st,
+		    &err);
+		if (fd != -1)
+			close(fd);
+		return fd != -1 ? 2 : v4_timewait_only(c, sa_port(sa)) ?
+		    3 : 1;
 	}
 	out_trace(c, "binding %s again dual-stack (IPV6_V6ONLY 0), as a "
 	    "default server binds [::]", p->r.target);
-	fd = try_bind(c, o, sa, o->reuseaddr, 0, &st, &err);
+	fd = try_bind(c, rn->o, sa, rn->o->reuseaddr, 0, &st, &err);
 	if (fd != -1) {
 		out_trace(c, "close(fd %d)", fd);
 		close(fd);
 		return 0;
 	}
-	return err == EADDRINUSE;
+	if (err != EADDRINUSE)
+		return 0;
+	if (rn->o->reuseaddr || rn->o->udp)
+		return 1;
+	out_trace(c, "binding %s dual-stack again with SO_REUSEADDR, as "
+	    "most servers bind", p->r.target);
+	fd = try_bind(c, rn->o, sa, 1, 0, &st, &err);
+	if (fd != -1) {
+		out_trace(c, "close(fd %d)", fd);
+		close(fd);
+		return 2;
+	}
+	return v4_timewait_only(c, sa_port(sa)) ? 3 : 1;
 }
 
-/* The warning of a bare PORT's [::] result when IPv4 is held. */
+/* The warning of a bare PORT's [::] result when IPv4 blocks a default
+ * server's [::] (how: dual_blocked()'s answer). */
 static void
-dual_note(struct probe *p)
+dual_note(struct probe *p, int how)
 {
 	size_t used = strlen(p->r.hint);
 
-	snprintf(p->r.hint + used, sizeof(p->r.hint) - used, "%sonly a "
-	    "v6-only server can bind %s: IPv4 port %d is in use, so a [::] "
-	    "socket as servers make it by default (dual-stack, IPV6_V6ONLY "
-	    "off: Go, Java, Node.js) fails with EADDRINUSE; set IPV6_V6ONLY "
-	    "in the server (sockctl: --v6only), or free the IPv4 port",
-	    used ? "; also " : "", p->r.target, p->r.port);
+	if (how == 3)
+		snprintf(p->r.hint + used, sizeof(p->r.hint) - used, "%sIPv4 "
+		    "port %d is held only by TIME_WAIT leftovers whose sockets "
+		    "did not set SO_REUSEADDR: a [::] socket as servers make it "
+		    "by default (dual-stack, IPV6_V6ONLY off) fails with "
+		    "EADDRINUSE, with or without SO_REUSEADDR, until they "
+		    "expire (within 60 s); a v6-only one (--v6only) binds now",
+		    used ? "; also " : "", p->r.port);
+	else if (how == 2)
+		snprintf(p->r.hint + used, sizeof(p->r.hint) - used, "%sIPv4 "
+		    "port %d is held only by TIME_WAIT leftovers of closed "
+		    "connections: a [::] socket as servers make it by default "
+		    "(dual-stack, IPV6_V6ONLY off) binds it when the server "
+		    "sets SO_REUSEADDR before bind() (Go, Java, Node.js, nginx "
+		    "do); one that does not fails with EADDRINUSE until they "
+		    "expire (within 60 s)", used ? "; also " : "", p->r.port);
+	else
+		snprintf(p->r.hint + used, sizeof(p->r.hint) - used, "%sonly "
+		    "a v6-only server can bind %s: IPv4 port %d is in use, so "
+		    "a [::] socket as servers make it by default (dual-stack, "
+		    "IPV6_V6ONLY off: Go, Java, Node.js) fails with "
+		    "EADDRINUSE; set IPV6_V6ONLY in the server (sockctl: "
+		    "--v6only), or free the IPv4 port", used ? "; also " : "",
+		    p->r.target, p->r.port);
 }
 
 /* The addresses to probe: those of the endpoint, or both wildcards. */
@@ -329,71 +543,151 @@ addresses(const struct ctx *c, const struct endpoint *ep,
 	return n;
 }
 
+/* The next slot of rn->p, result initialised; NULL when none is left. */
+static struct probe *
+add_probe(struct run *rn, int grp)
+{
+	struct probe *p;
+
+	if (rn->n == rn->cap) {
+		int cap = rn->cap ? rn->cap * 2 : 8;
+		struct probe *np;
+
+		if (rn->n >= MAX_PROBES)
+			return NULL;
+		np = reallocarray(rn->p, (size_t)cap, sizeof(*np));
+		if (np == NULL)
+			nomem_exit("probe-bind's endpoints");
+		rn->p = np;
+		rn->cap = cap;
+	}
+	p = &rn->p[rn->n++];
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->grp = grp;
+	result_init(&p->r, rn->c->cmd);
+	jb_kstr(&p->r.extra, "proto", proto_name(rn->o));
+	return p;
+}
+
 /*
- * probe-bind on a Unix path or abstract name: bind (and listen), report,
- * and remove the file it made when it is still that file. Returns the
- * exit code.
+ * The probes of one endpoint into rn: a Unix socket, the addresses of a
+ * name, or a bare PORT's two wildcards. A name that does not resolve is
+ * a finished (failed) probe. Returns 0, or -1 when MAX_PROBES is reached.
  */
 static int
-probe_unix(const struct ctx *c, const struct bind_opts *o,
-    const struct endpoint *ep)
+plan(struct run *rn, const struct endpoint *ep, int grp, long sysv6)
 {
-	struct srv_bind_opt bo = { o->udp ? SOCK_DGRAM : SOCK_STREAM, 0,
-	    SOMAXCONN, 0 };
-	const char *proto = o->udp ? "dgram" : "stream";
-	int64_t t0 = clock_ns(), deadline = clock_ms() + o->wait_ms;
-	struct sockaddr_storage ss;
-	struct result r;
-	struct fail f;
-	dev_t dev = 0;
-	ino_t ino = 0;
-	int fd, code, waited = 0;
+	const struct ctx *c = rn->c;
+	struct sockaddr_storage addrs[MAX_ADDRS];
+	struct probe *p;
+	double waited_ms = 0;
+	int n;
 
-	(void)sa_from_unix(ep->host, &ss);
-	result_init(&r, c->cmd);
-	snprintf(r.target, sizeof(r.target), "%s", ep->host);
-	sa_fmt_host((struct sockaddr *)&ss, r.address, sizeof(r.address));
-	r.family = AF_UNIX;
-	jb_kstr(&r.extra, "proto", proto);
-	for (;;) {
-		fd = srv_bind((struct sockaddr *)&ss, &bo, &f, &dev, &ino,
-		    c->trace ? out_trace_cb : NULL, (void *)c);
-		if (fd != -1 || !o->wait || f.err != EADDRINUSE ||
-		    clock_ms() >= deadline)
-			break;
-		waited = 1;
-		sleep_ms(WAIT_STEP_MS);
+	if (ep->is_unix) {
+		if ((p = add_probe(rn, grp)) == NULL)
+			return -1;
+		p->is_unix = 1;
+		p->name = ep->host;
+		(void)sa_from_unix(ep->host, &p->ss);
+		snprintf(p->r.target, sizeof(p->r.target), "%s", ep->host);
+		sa_fmt_host((struct sockaddr *)&p->ss, p->r.address,
+		    sizeof(p->r.address));
+		p->r.family = AF_UNIX;
+		jb_kstr(&p->r.extra, "proto", rn->o->udp ? "dgram" : "stream");
+		return 0;
 	}
-	r.elapsed_ms = clock_since_ms(t0);
-	if (fd == -1) {
-		evunix_bind(&c->env, (struct sockaddr *)&ss, bo.type, f.stage, f.err,
-		    &r);
-		if (waited)
-			result_cause(&r, "still in use after waiting %.1f s "
-			    "(--wait)", r.elapsed_ms / 1000);
-		code = out_result(c, &r);
-		result_free(&r);
-		return code;
-	}
-	jb_knull(&r.extra, "owners");
-	snprintf(r.message, sizeof(r.message), "%s (%s): %s%s%s", ep->host,
-	    proto, o->udp ? "bound" : "bound and listening", o->hold ? "" :
-	    ", then closed", waited ? " (free after waiting)" : "");
-	if (o->hold) {
-		out_holding(c, proto, (struct sockaddr *)&ss, o->hold_ms);
-		hold_wait(o->hold_ms);
-	}
-	out_trace(c, "close(fd %d)", fd);
-	close(fd);
-	if (ep->host[0] != '@') {
-		int rm = usock_unlink_own(ep->host, dev, ino);
+	if ((p = add_probe(rn, grp)) == NULL)
+		return -1;
+	if (strchr(ep->host, ':') != NULL)
+		snprintf(p->r.target, sizeof(p->r.target), "[%s]:%s", ep->host,
+		    ep->port_str);
+	else
+		snprintf(p->r.target, sizeof(p->r.target), "%s%s%s", ep->host,
+		    ep->host[0] ? ":" : "", ep->port_str);
+	n = addresses(c, ep, addrs, MAX_ADDRS, &p->r, &waited_ms);
+	if (n <= 0) {
+		struct result *fail = &p->r;
 
-		out_trace(c, "unlink(%s): %s", ep->host, rm == 1 ? "ok" :
-		    "not ours any more: left in place");
+		if (n == 0) {
+			fail->stage = ST_RESOLVE;
+			fail->dx = DX_NO_ADDRESS;
+		}
+		jb_knull(&fail->extra, "owners");
+		if (fail->stage == ST_RESOLVE && (fail->eai != 0 ||
+		    fail->err != 0)) {
+			struct evdns_facts f;
+
+			memset(&f, 0, sizeof(f));
+			f.host = ep->host;
+			f.cut = fail->eai == 0 && fail->err == ETIMEDOUT;
+			f.waited_ms = waited_ms;
+			f.eai = fail->eai != 0 || f.cut ? fail->eai : EAI_SYSTEM;
+			f.err = f.cut ? 0 : fail->err;
+			f.naddr = -1;
+			evdns_explain(&c->env, &f, fail);
+		}
+		result_diagnose(fail);
+		p->st = P_DONE;
+		return 0;
 	}
-	code = out_result(c, &r);
-	result_free(&r);
-	return code;
+	rn->n--;		/* the slot is the first address's */
+	result_free(&p->r);
+	for (int i = 0; i < n; i++) {
+		struct sockaddr *sa;
+
+		if ((p = add_probe(rn, grp)) == NULL)
+			return -1;
+		p->ss = addrs[i];
+		sa = (struct sockaddr *)&p->ss;
+		p->bare = ep->host[0] == '\0';
+		/* an explicit IPv6 address is bound as a default server
+		 * binds it; a bare PORT's [::] is v6-only: 0.0.0.0 is its
+		 * own result */
+		p->v6only = rn->o->v6only || p->bare || sysv6 != 0;
+		sa_fmt(sa, p->r.target, sizeof(p->r.target));
+		p->r.family = sa->sa_family;
+		sa_fmt_host(sa, p->r.address, sizeof(p->r.address));
+		p->r.port = sa_port(sa);
+	}
+	return 0;
+}
+
+/*
+ * The endpoints in argv[1..npos]: each argument one ([ADDRESS:]PORT, a
+ * Unix socket), or ADDRESS PORT as two when the first is no endpoint on
+ * its own. Returns the count, or -1 with a message in err.
+ */
+static int
+parse_endpoints(const struct bind_opts *o, char **argv, int npos,
+    struct endpoint *eps, char *err, size_t errlen)
+{
+	int flags = o->udp ? EP_UDP : 0, n = 0;
+	char e2[256];
+
+	for (int i = 1; i <= npos; i++, n++) {
+		if (ep_parse(argv[i], EP_PORT_ONLY | flags, &eps[n], err,
+		    errlen) == 0)
+			continue;
+		if (i < npos && ep_parse2(argv[i], argv[i + 1], flags,
+		    &eps[n], e2, sizeof(e2)) == 0) {
+			i++;
+			continue;
+		}
+		return -1;
+	}
+	return n;
+}
+
+/* Endpoints not reached when a signal came: each says so. */
+static void
+not_reached(struct run *rn, struct probe *p)
+{
+	p->st = P_INTR;
+	p->r.elapsed_ms = 0;
+	jb_knull(&p->r.extra, "owners");
+	intr_result(&p->r, rn->intr, 0, ST_BIND, "earlier endpoints were "
+	    "probed: %s was not tried", p->r.target);
 }
 
 int
@@ -401,14 +695,11 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 {
 	struct bind_opts o;
 	struct opt opts[NOPTS];
-	struct sockaddr_storage addrs[MAX_ADDRS];
-	struct probe *p = NULL;
-	struct endpoint ep;
-	struct result fail;
+	struct endpoint *eps;
+	struct run rn;
 	char err[256];
-	int npos, rc, n, code = 0;
+	int npos, rc, nep, code = 0, any = 0, sig = 0;
 	long sysv6 = 0;
-	double waited_ms = 0;
 
 	memset(&o, 0, sizeof(o));
 	opts_fill(opts, &o);
@@ -418,98 +709,89 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	if (npos == 0)
 		return out_usage(c, "missing PORT (e.g. sockctl probe-bind "
 		    "8080)");
-	if (npos > 2)
-		return out_usage(c, "too many arguments: '%.60s' (expected "
-		    "[ADDRESS:]PORT or ADDRESS PORT)", argv[3]);
-	if (npos == 2)
-		rc = ep_parse2(argv[1], argv[2], o.udp ? EP_UDP : 0, &ep, err,
-		    sizeof(err));
-	else
-		rc = ep_parse(argv[1], EP_PORT_ONLY | (o.udp ? EP_UDP : 0), &ep,
-		    err, sizeof(err));
-	if (rc == -1)
+	eps = calloc((size_t)npos, sizeof(*eps));
+	if (eps == NULL)
+		nomem_exit("probe-bind's endpoints");
+	nep = parse_endpoints(&o, argv, npos, eps, err, sizeof(err));
+	if (nep == -1) {
+		free(eps);
 		return out_usage(c, "%s", err);
-	if (ep.is_unix)
-		return probe_unix(c, &o, &ep);
+	}
 
-	result_init(&fail, c->cmd);
-	if (strchr(ep.host, ':') != NULL)
-		snprintf(fail.target, sizeof(fail.target), "[%s]:%s", ep.host,
-		    ep.port_str);
+	memset(&rn, 0, sizeof(rn));
+	rn.c = c;
+	rn.o = &o;
+	rn.t0_ns = clock_ns();
+	rn.deadline = clock_ms() + o.wait_ms;
+	rn.tty = isatty(fileno(c->err));
+	/* --hold ends on any terminating signal, its files removed; a
+	 * probe is cut short by SIGINT and SIGTERM, its results printed */
+	if (o.hold)
+		loop_term_sigs(rn.sigs);
 	else
-		snprintf(fail.target, sizeof(fail.target), "%s%s%s", ep.host,
-		    ep.host[0] ? ":" : "", ep.port_str);
-	n = addresses(c, &ep, addrs, MAX_ADDRS, &fail, &waited_ms);
-	if (n <= 0) {
-		if (n == 0) {
-			fail.stage = ST_RESOLVE;
-			fail.dx = DX_NO_ADDRESS;
-		}
-		jb_kstr(&fail.extra, "proto", o.udp ? "udp" : "tcp");
-		jb_knull(&fail.extra, "owners");
-		if (fail.stage == ST_RESOLVE && (fail.eai != 0 ||
-		    fail.err != 0)) {
-			struct evdns_facts f;
-
-			memset(&f, 0, sizeof(f));
-			f.host = ep.host;
-			f.cut = fail.eai == 0 && fail.err == ETIMEDOUT;
-			f.waited_ms = waited_ms;
-			f.eai = fail.eai != 0 || f.cut ? fail.eai : EAI_SYSTEM;
-			f.err = f.cut ? 0 : fail.err;
-			f.naddr = -1;
-			evdns_explain(&c->env, &f, &fail);
-		}
-		result_diagnose(&fail);
-		code = out_result(c, &fail);
-		result_free(&fail);
-		return code;
-	}
-	result_free(&fail);
-
-	p = calloc((size_t)n, sizeof(*p));
-	if (p == NULL) {
-		out_err(c, "out of memory");
-		return reason_exit(RS_RESOURCE);
-	}
-	/* an explicit IPv6 address is bound as a default server binds it */
-	if (si_read_long(c->env.proc_root, "sys/net/ipv6/bindv6only", &sysv6) == -1)
+		for (int i = 0; i == 0 || loop_stop_sigs[i - 1] != 0; i++)
+			rn.sigs[i] = loop_stop_sigs[i];
+	/* blocked from here: what comes is read where the run waits */
+	if (o.wait || o.hold)
+		rn.intr = loop_sigwait(rn.sigs, 0);
+	if (si_read_long(c->env.proc_root, "sys/net/ipv6/bindv6only",
+	    &sysv6) == -1)
 		sysv6 = 0;
-	for (int i = 0; i < n; i++) {
-		p[i].ss = addrs[i];
-		p[i].fd = -1;
-		p[i].bare = ep.host[0] == '\0';
-		/* a bare PORT's [::] is v6-only: 0.0.0.0 is its own result */
-		p[i].v6only = o.v6only || p[i].bare || sysv6 != 0;
-		result_init(&p[i].r, c->cmd);
-		probe_one(c, &o, &p[i]);
-		if (o.hold && p[i].fd != -1)
-			out_holding(c, proto_name(&o), (struct sockaddr *)&p[i].ss,
-			    o.hold_ms);
-	}
-	for (int i = 0; i < n; i++)
-		if (p[i].bare && !o.v6only && p[i].ss.ss_family == AF_INET6 &&
-		    p[i].r.reason == RS_OK && ep.port != 0 &&
-		    dual_blocked(c, &o, &p[i], p, n))
-			dual_note(&p[i]);
-	if (o.hold) {
-		int any = 0;
+	for (int i = 0; i < nep; i++)
+		if (plan(&rn, &eps[i], i, sysv6) == -1) {
+			out_err(c, "more than %d addresses to probe: give "
+			    "fewer endpoints", MAX_PROBES);
+			code = reason_exit(RS_USAGE);
+			goto out;
+		}
+	for (int i = 0; i < rn.n; i++) {
+		struct probe *p = &rn.p[i];
 
-		for (int i = 0; i < n; i++)
-			any |= p[i].fd != -1;
-		if (any)
-			hold_wait(o.hold_ms);
+		if (p->st != P_TODO)
+			continue;
+		/* a signal that came between the waits is taken here */
+		if (rn.intr == 0 && o.wait)
+			rn.intr = loop_sigwait(rn.sigs, 0);
+		if (rn.intr != 0) {
+			not_reached(&rn, p);
+			continue;
+		}
+		probe_one(&rn, p);
+		if (o.hold && p->fd != -1)
+			out_holding(c, p->is_unix ? (o.udp ? "dgram" :
+			    "stream") : proto_name(&o),
+			    (struct sockaddr *)&p->ss, o.hold_ms);
 	}
-	for (int i = 0; i < n; i++) {
-		rc = out_result(c, &p[i].r);
+	for (int i = 0; i < rn.n && rn.intr == 0; i++) {
+		struct probe *p = &rn.p[i];
+		int how;
+
+		if (p->bare && !o.v6only && p->ss.ss_family == AF_INET6 &&
+		    p->r.reason == RS_OK && eps[p->grp].port != 0 &&
+		    (how = dual_blocked(&rn, p)) != 0)
+			dual_note(p, how);
+	}
+	for (int i = 0; i < rn.n; i++)
+		any |= rn.p[i].fd != -1;
+	if (o.hold && any && rn.intr == 0) {
+		sig = loop_sigwait(rn.sigs, o.hold_ms);
+		if (sig != 0)
+			out_trace(c, "hold ended early by a signal (%d)", sig);
+	}
+	for (int i = 0; i < rn.n; i++) {
+		release(c, &rn.p[i]);
+		rc = out_result(c, &rn.p[i].r);
 		if (code == 0)
 			code = rc;
-		if (p[i].fd != -1) {
-			out_trace(c, "close(fd %d)", p[i].fd);
-			close(p[i].fd);
-		}
-		result_free(&p[i].r);
 	}
-	free(p);
+	if (rn.intr != 0)
+		code = intr_exit(rn.intr);
+out:
+	for (int i = 0; i < rn.n; i++) {
+		release(c, &rn.p[i]);
+		result_free(&rn.p[i].r);
+	}
+	free(rn.p);
+	free(eps);
 	return code;
 }

@@ -340,6 +340,7 @@ in_use(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
 	int n, unreadable = 0, timewait = 0, live = 0, hidden = 0, noproc = 0;
 	int port = sa_port(sa), shown = 0, overlap = 0, nofd, unknown = 0;
 	int listener, outgoing = 0, dual = 0, accepted = 0, shared = 0;
+	int direct = 0, toldv4 = 0;
 	int udp = how->udp;
 	char me[64], who[1024], what[512];
 	const char *hidden_user = NULL;
@@ -361,12 +362,23 @@ in_use(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
 		snprintf(me, sizeof(me), "%.40s, uid %u", who,
 		    (unsigned)geteuid());
 	r->message[0] = r->hint[0] = '\0';
+	/*
+	 * A holder of the same family comes first: for nginx's 0.0.0.0:80
+	 * and v6-only [::]:80 the [::] holder is what blocks [::]:80, and
+	 * the dual-stack story (IPV6_V6ONLY would separate them) is told
+	 * only when no [::] holder is there to make it false.
+	 */
+	for (int i = 0; i < n; i++)
+		direct += h[i].sock.state != PN_TIME_WAIT &&
+		    h[i].sock.local.ss_family == sa->sa_family &&
+		    conflicts(sa, how, &h[i]) != 0;
 	jb_arr_open(&r->extra, "owners");
+	for (int pass = 0; pass < 2; pass++)
 	for (int i = 0; i < n; i++) {
 		const struct pn_holder *x = &h[i];
-		int k = conflicts(sa, how, x);
+		int k, same = x->sock.local.ss_family == sa->sa_family;
 
-		if (k == 0)
+		if (same != (pass == 0) || (k = conflicts(sa, how, x)) == 0)
 			continue;
 		if (x->sock.state == PN_TIME_WAIT) {
 			timewait++;
@@ -427,7 +439,14 @@ in_use(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
 					    x->sock.uid, what);
 			}
 		}
-		if (!overlap) {
+		if (direct > 0 && !same) {
+			if (!toldv4 && is_any6(sa) && !how->v6only)
+				result_cause(r, "the IPv4 holder blocks a "
+				    "dual-stack %s too (IPV6_V6ONLY off): "
+				    "freeing the port takes both, unless the "
+				    "server sets IPV6_V6ONLY", r->target);
+			toldv4 = 1;
+		} else if (!overlap) {
 			dual = overlap_note(c, r, sa, how, x);
 			overlap = 1;
 		}
