@@ -136,8 +136,11 @@ srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
 }
 
 /*
- * With unlink_stale, removes a stale socket file at a Unix path (never a
- * live socket, never another kind of file). Returns 1 when it did.
+ * Before a server binds a Unix path: takes the directory's lock
+ * (usock_lock_dir()) and, with unlink_stale, removes a stale socket file
+ * there (never a live socket, never another kind of file; without the
+ * lock, nothing is removed). Returns the lock's fd to close once the
+ * socket is bound and listening, or -1.
  */
 static int
 srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
@@ -146,17 +149,25 @@ srv_unix_prepare(const struct sockaddr *sa, int unlink_stale,
 	char path[ADDRSTR_MAX];
 	struct usock u;
 	struct stat sb;
+	int lk;
 
 	sa_fmt_host(sa, path, sizeof(path));
-	if (!unlink_stale || path[0] == '@')
-		return 0;
+	if (path[0] == '@')
+		return -1;
+	lk = usock_lock_dir(path);
+	if (lk == -1 && tr != NULL)
+		tr(arg, "flock(directory of %s): %s%s", path, errname(errno) ?
+		    errname(errno) : strerror(errno), unlink_stale ?
+		    "; a stale file is not removed without it" : "");
+	if (!unlink_stale || lk == -1)
+		return lk;
 	if (usock_path_state(proc_root, path, &sb, &u) != US_STALE)
-		return 0;
+		return lk;
 	if (unlink(path) == -1)
-		return 0;
+		return lk;
 	if (tr != NULL)
 		tr(arg, "unlink(%s) ok: a stale socket file (--unlink)", path);
-	return 1;
+	return lk;
 }
 
 /* The socket file bind() made at *ss, into *own (zeroed when none). */
@@ -195,20 +206,26 @@ int
 srv_start(struct srv *sv, const struct sockaddr_storage *ss,
     const struct srv_cfg *cfg, struct fail *f)
 {
-	int fd;
+	int fd, lk = -1;
 
 	memset(sv, 0, sizeof(*sv));
 	sv->ss = *ss;
 	sv->type = cfg->type;
 	sv->io.fd = -1;
 	fail_clear(f);
+	/* the check, the removal of a stale file and the bind and listen
+	 * that replace it happen under the directory's lock: another
+	 * server doing the same waits, then finds this one live */
 	if (ss->ss_family == AF_UNIX)
-		(void)srv_unix_prepare((const struct sockaddr *)ss,
+		lk = srv_unix_prepare((const struct sockaddr *)ss,
 		    cfg->unlink_stale, cfg->proc_root, cfg->tr, cfg->tr_arg);
 	fd = srv_open(&sv->ss, cfg->type, f, cfg->tr, cfg->tr_arg);
+	if (fd != -1)
+		srv_unix_own(&sv->ss, &sv->own);
+	if (lk != -1)
+		close(lk);
 	if (fd == -1)
 		return -1;
-	srv_unix_own(&sv->ss, &sv->own);
 	sv->io.fd = fd;
 	sv->io.fn = cfg->fn;
 	sv->io.arg = cfg->arg;

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -430,14 +433,65 @@ usock_path_state(const char *root, const char *path, struct stat *sb,
 	return refuses_all(path) ? US_STALE : US_LIVE;
 }
 
+/*
+ * Why a lock on the directory, and not a temporary name renamed into
+ * place or a lock file: rename() replaces whatever is at the name, so a
+ * check-then-rename has the same gap as check-then-unlink; a lock file
+ * is one more file to leave behind (and to remove safely). flock() on
+ * the directory makes no file, ends with the process however it dies
+ * (no stale lock after SIGKILL), and keeps the socket bound under its
+ * own name, where ss, /proc/net/unix and our own evidence look for it.
+ * It orders sockctl's servers; a foreign program that removes socket
+ * files without a check is outside what any lock can hold.
+ */
+int
+usock_lock_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct timespec ts = { 0, 10 * 1000000L };
+	int fd, save;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	for (int i = 0; i < USOCK_LOCK_MS / 10; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		(void)nanosleep(&ts, NULL);
+	}
+	save = errno;
+	close(fd);
+	errno = save;
+	return -1;
+}
+
 int
 usock_unlink_own(const char *path, dev_t dev, ino_t ino)
 {
 	struct stat sb;
+	int lk, rc = 0, save = 0;
 
-	if (path[0] == '@' || lstat(path, &sb) == -1)
+	if (path[0] == '@')
 		return 0;
-	if (!S_ISSOCK(sb.st_mode) || sb.st_dev != dev || sb.st_ino != ino)
-		return 0;
-	return unlink(path) == 0 ? 1 : -1;
+	/* without the lock (an unreadable directory) it is checked as
+	 * closely as it can be */
+	lk = usock_lock_dir(path);
+	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    sb.st_dev == dev && sb.st_ino == ino) {
+		rc = unlink(path) == 0 ? 1 : -1;
+		save = errno;
+	}
+	if (lk != -1)
+		close(lk);
+	errno = save;
+	return rc;
 }

@@ -130,9 +130,24 @@ enum usock_state usock_path_state(const char *root, const char *path,
 	    struct stat *sb, struct usock *holder);
 
 /*
+ * Takes the lock that orders sockctl's changes to the socket files of
+ * path's directory: an exclusive flock() on the directory itself, waited
+ * for at most USOCK_LOCK_MS. Two servers started together with --unlink
+ * on one stale file then check, remove and bind one after the other, so
+ * neither takes the other's live socket. Returns an fd to close to
+ * release it, or -1 with errno set (the directory cannot be opened for
+ * reading; EWOULDBLOCK: still held after the wait).
+ */
+#define USOCK_LOCK_MS	3000
+int	usock_lock_dir(const char *path);
+
+/*
  * Removes the socket file path when it is still the one a bind made (the
- * same dev and ino): never a file that replaced it. Returns 1 when it was
- * removed, 0 when it was not ours (or gone), -1 on an error (errno).
+ * same dev and ino): never a file that replaced it. The check and the
+ * unlink() are made under usock_lock_dir(), so a server that has just
+ * replaced a stale file cannot lose its own between them. Returns 1 when
+ * it was removed, 0 when it was not ours (or gone), -1 on an error
+ * (errno).
  */
 int	usock_unlink_own(const char *path, dev_t dev, ino_t ino);
 
