@@ -29,6 +29,8 @@
 #include "evdns.h"
 #include "evidence.h"
 #include "evudp.h"
+#include "intr.h"
+#include "loop.h"
 #include "icmp.h"
 #include "errname.h"
 #include "opt.h"
@@ -124,6 +126,8 @@ struct xchg {
 	long long		 oldest;	/* M_ECHO: first unanswered */
 	long long		 noecho;	/* M_ECHO: replies that are no echo */
 	int			 is_unix;	/* AF_UNIX: a full receiver waits */
+	int			 sigfd;		/* SIGINT, SIGTERM; -1: none */
+	int			 intr;		/* the one that cut it short */
 };
 
 /* Resolves ep into *ss. Explains the failure in r and returns -1. */
@@ -276,7 +280,7 @@ exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
 	const struct ctx *c = x->c;
 	int64_t now, next, deadline = 0, wait_ns, full_since = -1;
 	char tbuf[PAYLOAD_MAX];
-	struct pollfd p;
+	struct pollfd p[2];
 	ssize_t m;
 	int rc = -1;
 
@@ -343,12 +347,18 @@ exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
 		wait_ns = (st->sent < n ? next : deadline) - now;
 		if (full_since >= 0)
 			wait_ns = full_since + c->env.timeout_ms * 1000000 - now;
-		p.fd = fd;
-		p.events = POLLIN | (full_since >= 0 ? POLLOUT : 0);
-		p.revents = 0;
-		if (poll(&p, 1, wait_ns <= 0 ? 0 :
+		p[0].fd = fd;
+		p[0].events = POLLIN | (full_since >= 0 ? POLLOUT : 0);
+		p[0].revents = 0;
+		p[1].fd = x->sigfd;
+		p[1].events = POLLIN;
+		p[1].revents = 0;
+		if (poll(p, x->sigfd != -1 ? 2 : 1, wait_ns <= 0 ? 0 :
 		    (int)((wait_ns + 999999) / 1000000)) <= 0)
 			continue;
+		if (p[1].revents != 0 && (x->intr =
+		    loop_sigfd_read(x->sigfd)) != 0)
+			break;
 		for (;;) {
 			m = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
 			if (m == -1) {
@@ -535,6 +545,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 	memset(&x, 0, sizeof(x));
 	x.c = c;
+	x.sigfd = -1;
 	if (payload != NULL) {
 		x.how = M_ECHO;
 		x.payload = payload;
@@ -614,8 +625,20 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		    "socket" : "UDP");
 	}
 	r.stage = ST_NONE;
+	/* SIGINT, SIGTERM: the counts so far are the result (lib/cli/intr) */
+	x.sigfd = loop_sigfd(loop_stop_sigs);
 	if (exchange(&x, fd, a.count, a.interval_ms, &st, &r) == -1)
 		goto fail;
+	if (x.intr != 0 && st.received == 0) {
+		r.elapsed_ms = clock_since_ms(c->t0_ns);
+		add_stats(&r, &st);
+		jb_knull(&r.extra, "peer");
+		intr_result(&r, x.intr, 0, ST_RECV, "sending datagram %lld of "
+		    "%lld, none answered yet", st.sent, a.count);
+		(void)out_result(c, &r);
+		rc = intr_exit(x.intr);
+		goto done;
+	}
 	if (st.received == 0) {
 		r.stage = ST_RECV;
 		r.dx = st.unmatched > 0 && st.late == 0 ? DX_UDP_NO_ECHO :
@@ -635,7 +658,12 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		    "RTTs assume the service answers in order)", x.noecho,
 		    x.noecho == 1 ? "y was" : "ies were");
 	add_stats(&r, &st);
+	if (x.intr != 0)
+		intr_result(&r, x.intr, 1, ST_NONE, "sending datagram %lld of "
+		    "%lld", st.sent, a.count);
 	rc = out_result(c, &r);
+	if (x.intr != 0)
+		rc = intr_exit(x.intr);
 	goto done;
 fail:
 	r.elapsed_ms = clock_since_ms(c->t0_ns);
@@ -670,6 +698,8 @@ fail:
 	add_stats(&r, &st);
 	rc = out_result(c, &r);
 done:
+	if (x.sigfd != -1)
+		close(x.sigfd);
 	if (fd != -1) {
 		out_trace(c, "close(fd %d)", fd);
 		close(fd);
