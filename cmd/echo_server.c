@@ -204,10 +204,33 @@ touch(struct server *s, struct conn *k)
 	}
 }
 
+/*
+ * The peer's keys of an accept or close event: for a Unix client its
+ * name (a path or @NAME) when it bound one, else null, and port null.
+ */
+static void
+peer_keys(struct jbuf *jb, const struct sockaddr *sa, const char *peer)
+{
+	char host[ADDRSTR_MAX];
+
+	if (sa->sa_family == AF_UNIX) {
+		sa_fmt_host(sa, host, sizeof(host));
+		if (host[0] == '\0' || host[0] == '(')	/* "(unnamed)" */
+			peer = NULL;
+		jb_kstr(jb, "peer", peer);
+		jb_kstr(jb, "address", peer);
+		jb_knull(jb, "port");
+		return;
+	}
+	jb_kstr(jb, "peer", peer);
+	jb_kstr(jb, "address", sa_fmt_host(sa, host, sizeof(host)));
+	jb_kint(jb, "port", sa_port(sa));
+}
+
 static void
 log_accept(struct server *s, struct conn *k)
 {
-	char peer[ADDRSTR_MAX], host[ADDRSTR_MAX];
+	char peer[ADDRSTR_MAX];
 	struct jbuf jb;
 
 	if (s->c->quiet)
@@ -222,9 +245,7 @@ log_accept(struct server *s, struct conn *k)
 	jb_obj_open(&jb);
 	jb_kstr(&jb, "event", "accept");
 	jb_kstr(&jb, "command", s->c->cmd);
-	jb_kstr(&jb, "peer", peer);
-	jb_kstr(&jb, "address", sa_fmt_host(&k->peer.sa, host, sizeof(host)));
-	jb_kint(&jb, "port", sa_port(&k->peer.sa));
+	peer_keys(&jb, &k->peer.sa, peer);
 	jb_kstr(&jb, "family", family_name(k->peer.sa.sa_family));
 	jb_kint(&jb, "open", s->nopen);
 	jb_obj_close(&jb);
@@ -237,7 +258,7 @@ static void
 log_close(struct server *s, const struct sockaddr *peer_sa, uint64_t in,
     uint64_t out, double ms, int by_client, enum why why, int err)
 {
-	char peer[ADDRSTR_MAX], host[ADDRSTR_MAX];
+	char peer[ADDRSTR_MAX];
 	const char *en = err != 0 ? errname(err) : NULL;
 	struct jbuf jb;
 
@@ -256,9 +277,7 @@ log_close(struct server *s, const struct sockaddr *peer_sa, uint64_t in,
 	jb_obj_open(&jb);
 	jb_kstr(&jb, "event", "close");
 	jb_kstr(&jb, "command", s->c->cmd);
-	jb_kstr(&jb, "peer", peer);
-	jb_kstr(&jb, "address", sa_fmt_host(peer_sa, host, sizeof(host)));
-	jb_kint(&jb, "port", sa_port(peer_sa));
+	peer_keys(&jb, peer_sa, peer);
 	jb_kstr(&jb, "family", family_name(peer_sa->sa_family));
 	jb_kint(&jb, "bytes_in", (long long)in);
 	jb_kint(&jb, "bytes_out", (long long)out);
