@@ -225,3 +225,39 @@ json_line() {
 	assert_stderr_contains "sockctl: probe-bind: note: port $port lies in the ephemeral range $lo-$hi"
 	[[ "$stderr" != *"warning:"* ]]
 }
+
+@test "nginx's 0.0.0.0:P and v6-only [::]:P: '[::]:P' names the [::] holder first, no --v6only advice" {
+	need_ipv6
+	py ng nginx
+	port=$listen_port
+	sc 7 probe-bind "[::]:$port"
+	# the direct holder is the first cause line
+	[[ "${stderr_lines[1]}" == *"held by pid $bg_pid (python3, user $ME), LISTEN on [::]:$port (v6-only)"* ]]
+	assert_stderr_contains "LISTEN on 0.0.0.0:$port"
+	assert_stderr_contains "the IPv4 holder blocks a dual-stack [::]:$port too"
+	[[ "$stderr" != *"--v6only"* ]]
+	[[ "$stderr" != *"binds beside it"* ]]
+	[[ "$stderr" != *"stop the IPv4 holder"* ]]
+	sc 7 --json probe-bind "[::]:$port"
+	run jq -e --arg l "[::]:$port" '.owners[0].local == $l' <<<"$output"
+	[ "$status" -eq 0 ]
+	# the v6-only advice would fail too: [::]:P itself is held
+	sc 7 probe-bind --v6only "[::]:$port"
+}
+
+@test "bare PORT with only TIME_WAIT on IPv4: the [::] note says what SO_REUSEADDR changes" {
+	need_ipv6
+	port=$("$HELPERS/timewait" reuse)
+	sc 7 probe-bind "$port"
+	assert_stderr_contains "IPv4 port $port is held only by TIME_WAIT leftovers of closed connections"
+	assert_stderr_contains "binds it when the server sets SO_REUSEADDR before bind()"
+	[[ "$stderr" != *"only a v6-only server can bind"* ]]
+	port=$("$HELPERS/timewait" noreuse)
+	sc 7 probe-bind "$port"
+	assert_stderr_contains "IPv4 port $port is held only by TIME_WAIT leftovers whose sockets did not set SO_REUSEADDR"
+	assert_stderr_contains "with or without SO_REUSEADDR, until they expire"
+	# held (--hold): the same answer without a second bind of [::]
+	port=$("$HELPERS/timewait" reuse)
+	sc 7 probe-bind --hold 10ms "$port"
+	assert_stderr_contains "binds it when the server sets SO_REUSEADDR before bind()"
+}

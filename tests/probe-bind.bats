@@ -276,7 +276,9 @@ as_user() {
 	assert_stderr_contains "--wait needs a value"
 	sc 2 probe-bind nosuchservice
 	assert_stderr_contains "'nosuchservice'"
-	sc 2 probe-bind 1 2 3
+	# several endpoints are taken (80 443); a bad one among them is named
+	sc 2 probe-bind 1 2 70000
+	assert_stderr_contains "70000"
 }
 
 @test "root: a silent resolver stops probe-bind, the servers and inspect at -t, and the nameservers are named" {
@@ -294,4 +296,38 @@ as_user() {
 	silent_dns_run 2 -t 500ms inspect slow.test:80
 	[[ "$stderr" == *"cannot resolve 'slow.test'"*"no answer within -t"* ]]
 	[ "$elapsed_ms" -lt 4000 ]
+}
+
+@test "--wait with only TIME_WAIT left: the TTY progress line says a SO_REUSEADDR bind succeeds; the fix names --reuseaddr --wait" {
+	port=$("$HELPERS/timewait" reuse)
+	run -0 script -qec "'$SOCKCTL' probe-bind --wait 1s 127.0.0.1:$port; echo rc=\$?" /dev/null
+	[[ "$output" == *"only TIME_WAIT left: a SO_REUSEADDR bind succeeds now (--reuseaddr)"* ]]
+	[[ "$output" == *"rc=7"* ]]
+	sc 7 probe-bind --wait 300ms "127.0.0.1:$port"
+	assert_stderr_contains "still in use after waiting"
+	assert_stderr_contains "sockctl probe-bind --reuseaddr --wait 0s 127.0.0.1:$port"
+	sc 0 probe-bind --reuseaddr --wait 1s "127.0.0.1:$port"
+	# a socket that did not set SO_REUSEADDR: no such claim
+	port=$("$HELPERS/timewait" noreuse)
+	sc 7 probe-bind --wait 300ms "127.0.0.1:$port"
+	[[ "$stderr" != *"--reuseaddr --wait"* ]]
+}
+
+@test "several endpoints: one result each, in order; the exit code is the first failure's" {
+	hold h 127.0.0.1:0
+	sc 0 probe-bind 127.0.0.1:0 127.0.0.1:0
+	[ "${#lines[@]}" -eq 2 ]
+	sc 7 --json probe-bind 127.0.0.1:0 "127.0.0.1:$listen_port" 127.0.0.1 0
+	run jq -s -e --arg t "127.0.0.1:$listen_port" 'length == 3 and .[0].ok and
+		.[1].target == $t and .[1].reason == "port-in-use" and .[2].ok' <<<"$output"
+	[ "$status" -eq 0 ]
+	local d
+	d=$(mktemp -d)
+	sc 0 probe-bind "$d/a.sock" 127.0.0.1:0 "@sockctl-test-$$"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" == "$d/a.sock (stream): bound and listening, then closed" ]]
+	[[ ! -e "$d/a.sock" ]]
+	rm -rf "$d"
+	sc 2 probe-bind 0 nosuchservice
+	assert_stderr_contains "nosuchservice"
 }

@@ -629,3 +629,53 @@ _sockctl; printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "$D/abc.sock"
 _sockctl; printf "%s\n" "${COMPREPLY[@]}"' sh "$comp" "unix:$D/ab"
 	assert_output "unix:$D/abc.sock"
 }
+
+@test "two echo-server --unlink started together on one stale file: never both alive, the file is the live one's" {
+	local round a b ea eb k alive=0 bad=0
+	local barrier='touch "$1"; n=0
+while [ ! -e "$2" ] && [ $n -lt 200000 ]; do n=$((n + 1)); done
+shift 2; exec "$@"'
+	python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$D/orig.sock"
+	# (not $i: bats' run, under sc, sets a global i)
+	for ((round = 0; round < ${RACE_RUNS:-25}; round++)); do
+		# a stale socket file: a hard link to one no socket is bound to
+		ln "$D/orig.sock" "$D/s.sock"
+		# both wait at a barrier, then start at the same moment
+		rm -f "$D/go" "$D/ready.a" "$D/ready.b"
+		start_bg a sh -c "$barrier" sh "$D/ready.a" "$D/go" "$SOCKCTL" echo-server --unlink "$D/s.sock"
+		a=$bg_pid
+		start_bg b sh -c "$barrier" sh "$D/ready.b" "$D/go" "$SOCKCTL" echo-server --unlink "$D/s.sock"
+		b=$bg_pid
+		for ((k = 0; k < 500; k++)); do
+			[ -e "$D/ready.a" ] && [ -e "$D/ready.b" ] && break
+			sleep 0.01
+		done
+		: >"$D/go"
+		# each has either said "listening" or exited (bounded)
+		for ((k = 0; k < 500; k++)); do
+			ea=0 eb=0
+			kill -0 "$a" 2>/dev/null || ea=1
+			kill -0 "$b" 2>/dev/null || eb=1
+			{ [ $ea = 1 ] || grep -q '^listening' "$BATS_TEST_TMPDIR/a.out"; } &&
+				{ [ $eb = 1 ] || grep -q '^listening' "$BATS_TEST_TMPDIR/b.out"; } && break
+			sleep 0.02
+		done
+		alive=$(((1 - ea) + (1 - eb)))
+		if [ "$alive" -ne 1 ]; then
+			echo "run $round: $alive servers alive" >&2
+			cat "$BATS_TEST_TMPDIR/a.err" "$BATS_TEST_TMPDIR/b.err" >&2
+			bad=$((bad + 1))
+		else
+			# the file at the path is the survivor's live socket
+			sc 0 connect "$D/s.sock"
+			[[ "$output" == *"(pid $([ $ea = 0 ] && echo "$a" || echo "$b"), sockctl"* ]] || bad=$((bad + 1))
+		fi
+		stop_bg "$a"
+		stop_bg "$b"
+		# the loser removed nothing; the survivor removed its own file
+		[[ ! -e "$D/s.sock" ]] || { echo "run $round: file left" >&2; bad=$((bad + 1)); }
+		rm -f "$D/s.sock"
+	done
+	[ "$bad" -eq 0 ]
+}

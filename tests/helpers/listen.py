@@ -4,6 +4,8 @@
 listen.py dual                 [::]:0 with IPV6_V6ONLY 0 (a default server)
 listen.py v6only               [::]:0 with IPV6_V6ONLY 1 (nginx's [::]:80)
 listen.py v4 [ADDR]            ADDR:0 (default 127.0.0.1)
+listen.py nginx                0.0.0.0:P and a v6-only [::]:P, one port
+                               (nginx's default site: listen 80; listen [::]:80)
 listen.py fork N [ADDR]        ADDR:0, then N children share the listener
 listen.py client HOST PORT     connects from an ephemeral port and stays
 
@@ -67,6 +69,15 @@ def main():
         addr = sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1"
         s = listener(socket.AF_INET, addr)
         print("listening on %s" % fmt(s.getsockname()), flush=True)
+        wait_forever()
+    elif mode == "nginx":
+        a = listener(socket.AF_INET, "0.0.0.0")
+        port = a.getsockname()[1]
+        b = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        b.bind(("::", port))
+        b.listen(16)
+        print("listening on %s" % fmt(a.getsockname()), flush=True)
         wait_forever()
     elif mode == "fork":
         n = int(sys.argv[2])
