@@ -110,3 +110,41 @@ load helpers/common
 		[[ " $(echo $words) " == *" $n "* ]] || fail "bash completion lacks '$n'"
 	done
 }
+
+@test "explain takes text pasted from logs: strerror messages, nginx, Python, Go, PostgreSQL and MySQL lines" {
+	sc 0 explain 'Connection refused'
+	assert_output --partial "ECONNREFUSED (111"
+	sc 0 explain 'bind() to 0.0.0.0:80 failed (98: Address already in use)'
+	assert_output --partial "EADDRINUSE (98"
+	assert_output --partial "the line names 0.0.0.0:80: check it from here with sockctl probe-bind 0.0.0.0:80"
+	sc 0 explain '[Errno 111] Connection refused'
+	assert_output --partial "ECONNREFUSED (111"
+	sc 0 explain 'dial tcp 10.0.0.5:5432: connect: connection refused'
+	assert_output --partial "ECONNREFUSED (111"
+	assert_output --partial "check it from here with sockctl connect 10.0.0.5:5432"
+	sc 0 --json explain 'dial tcp 10.0.0.5:5432: connect: connection refused'
+	run jq -s -e 'all(.[]; .errno == "ECONNREFUSED" and .address == "10.0.0.5" and
+		.port == 5432 and .family == "ipv4")' <<<"$output"
+	[ "$status" -eq 0 ]
+	sc 0 explain 'dial tcp: lookup db.internal: no such host'
+	assert_output --partial "EAI_NONAME"
+	sc 0 explain 'connection to server on socket "/run/postgresql/.s.PGSQL.5432" failed: No such file or directory'
+	assert_output --partial "unix-missing"
+	assert_output --partial "sockctl connect /run/postgresql/.s.PGSQL.5432"
+	sc 0 explain "Can't connect to local MySQL server through socket '/run/mysqld/mysqld.sock' (111)"
+	assert_output --partial "unix-refused"
+	sc 0 explain 'read: connection reset by peer'
+	assert_output --partial "ECONNRESET"
+	sc 2 explain 'all is well'
+	assert_stderr_contains "unknown error 'all is well'"
+}
+
+@test "explain knows EAI_OVERFLOW and every Linux errno number (133 is EHWPOISON)" {
+	sc 0 explain EAI_OVERFLOW
+	assert_output --partial "getnameinfo()"
+	[[ "$output" != *"has no explanation"* ]]
+	sc 0 explain 133
+	assert_output --partial "EHWPOISON (133"
+	sc 0 explain 132
+	assert_output --partial "ERFKILL (132"
+}

@@ -679,3 +679,15 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$D/orig.sock"
 	done
 	[ "$bad" -eq 0 ]
 }
+
+@test "echo-server --json: a Unix client that bound no name is null in peer and address, port null" {
+	start_bg ej "$SOCKCTL" --json echo-server --count 1 "$D/j.sock"
+	local pid=$bg_pid
+	wait_line ej '"event":"listening"'
+	sc 0 connect "$D/j.sock"
+	wait_line ej '"event":"close"'
+	run jq -s -e '[.[] | select(.event == "accept" or .event == "close")] |
+		length == 2 and all(.[]; .peer == null and .address == null and
+		.port == null and .family == "unix")' "$BATS_TEST_TMPDIR/ej.out"
+	[ "$status" -eq 0 ]
+}

@@ -199,6 +199,13 @@ static const struct diag table[] = {
 	A(EAI_MEMORY,
 	    "the resolver ran out of memory",
 	    "free memory and retry", DH_NONE),
+	A(EAI_OVERFLOW,
+	    "a name did not fit the buffer the program gave getnameinfo() "
+	    "(a reverse lookup): the host or service name is longer than the "
+	    "program expected",
+	    "a bug of the program that called it: it should pass NI_MAXHOST "
+	    "and NI_MAXSERV bytes, or skip the reverse lookup (NI_NUMERICHOST)",
+	    DH_NONE),
 	A(EAI_SYSTEM,
 	    "the resolver failed with a system error",
 	    "check /etc/nsswitch.conf and /etc/resolv.conf", DH_RESOLVER),
