@@ -29,6 +29,7 @@
 #include "loop.h"
 #include "nomem.h"
 #include "opt.h"
+#include "pline.h"
 #include "procnet.h"
 #include "resolve.h"
 #include "sock.h"
@@ -136,8 +137,7 @@ struct run {
 						 * stop it, blocked */
 	int64_t			 deadline;	/* --wait, CLOCK_MONOTONIC ms */
 	int64_t			 t0_ns;
-	int			 tty;
-	int			 progress;	/* a progress line shows */
+	struct pline		 pl;		/* --wait's progress line */
 	int			 intr;		/* the signal that cut it */
 };
 
@@ -216,32 +216,17 @@ reuse_would_bind(const struct run *rn, const struct probe *p)
 	return 1;
 }
 
-/* The --wait progress line on a TTY (stderr), redrawn in place. */
+/* The --wait progress line on a terminal, and -v's trace of the same. */
 static void
 progress(struct run *rn, const struct probe *p, int tries, int reuse_ok)
 {
-	double el = clock_since_ms(rn->t0_ns) / 1000;
-
 	if (rn->c->trace && reuse_ok)
 		out_trace(rn->c, "%s: in use, but a SO_REUSEADDR bind succeeds "
 		    "now (--reuseaddr)", p->r.target);
-	if (!rn->tty || rn->c->quiet)
-		return;
-	fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, try %d, %s",
-	    p->r.target, el, tries, reuse_ok ? "only TIME_WAIT left: a "
-	    "SO_REUSEADDR bind succeeds now (--reuseaddr)" : "in use");
-	fflush(rn->c->err);
-	rn->progress = 1;
-}
-
-static void
-progress_clear(struct run *rn)
-{
-	if (!rn->progress)
-		return;
-	fprintf(rn->c->err, "\r\033[K");
-	fflush(rn->c->err);
-	rn->progress = 0;
+	pline_show(&rn->pl, "waiting for %s: %.1f s, try %d, %s",
+	    p->r.target, clock_since_ms(rn->t0_ns) / 1000, tries, reuse_ok ?
+	    "only TIME_WAIT left: a SO_REUSEADDR bind succeeds now "
+	    "(--reuseaddr)" : "in use");
 }
 
 /* A note when the port lies in the ephemeral range and is not reserved. */
@@ -321,15 +306,16 @@ probe_one(struct run *rn, struct probe *p)
 			break;
 		}
 	}
-	progress_clear(rn);
+	pline_clear(&rn->pl);
 	p->r.elapsed_ms = clock_since_ms(t0);
 	p->st = P_DONE;
 	if (p->fd == -1) {
 		failed(rn, p, st, err, tries, reuse_ok);
 		if (rn->intr != 0) {
 			p->st = P_INTR;
-			intr_result(&p->r, rn->intr, 1, st, "waiting for %s to "
-			    "be free (--wait), try %d", p->r.target, tries);
+			intr_results(&p->r, 1, rn->intr, 1, st, p->r.elapsed_ms,
+			    "waiting for %s to be free (--wait), try %d",
+			    p->r.target, tries);
 		}
 		return;
 	}
@@ -686,8 +672,8 @@ not_reached(struct run *rn, struct probe *p)
 	p->st = P_INTR;
 	p->r.elapsed_ms = 0;
 	jb_knull(&p->r.extra, "owners");
-	intr_result(&p->r, rn->intr, 0, ST_BIND, "earlier endpoints were "
-	    "probed: %s was not tried", p->r.target);
+	intr_results(&p->r, 1, rn->intr, 0, ST_BIND, 0, "earlier endpoints "
+	    "were probed: %s was not tried", p->r.target);
 }
 
 int
@@ -723,7 +709,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	rn.o = &o;
 	rn.t0_ns = clock_ns();
 	rn.deadline = clock_ms() + o.wait_ms;
-	rn.tty = isatty(fileno(c->err));
+	pline_init(&rn.pl, c->err, c->quiet);
 	/* --hold ends on any terminating signal, its files removed; a
 	 * probe is cut short by SIGINT and SIGTERM, its results printed */
 	if (o.hold)

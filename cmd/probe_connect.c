@@ -36,6 +36,7 @@
 #include "intr.h"
 #include "loop.h"
 #include "opt.h"
+#include "pline.h"
 #include "sched.h"
 #include "targets.h"
 
@@ -150,8 +151,7 @@ struct run {
 	int			 rfd[2];	/* resolver threads' wake-ups */
 	struct loop_io		 rio;
 	int64_t			 t0_ns;
-	int			 tty;
-	int			 progress;	/* a progress line is showing */
+	struct pline		 pl;		/* --wait's progress line */
 	int			 exit_code;
 	int			 intr;		/* the signal that cut it short */
 	struct dial_cfg		 dc;		/* what every dialer shares */
@@ -376,31 +376,19 @@ progress(struct run *rn)
 	struct probe *p = NULL;
 	double el;
 
-	if (!rn->tty || !rn->wait_set || rn->c->quiet)
+	if (!rn->pl.on || !rn->wait_set)
 		return;
 	sched_each(&rn->sc, first_waiting, &p);
 	if (p == NULL)
 		return;
 	el = clock_between_ms(rn->t0_ns, clock_ns()) / 1000;
 	if (rn->src.count == 1 && rn->sc.src_done)
-		fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, try %d, "
-		    "last: %s", p->t.disp, el, p->rounds, p->why);
+		pline_show(&rn->pl, "waiting for %s: %.1f s, try %d, last: %s",
+		    p->t.disp, el, p->rounds, p->why);
 	else
-		fprintf(rn->c->err, "\r\033[Kwaiting: %zu of %zu%s ready, "
-		    "%.1f s; %s: %s", rn->nready, rn->src.count,
-		    rn->sc.src_done ? "" : "+", el, p->t.disp, p->why);
-	fflush(rn->c->err);
-	rn->progress = 1;
-}
-
-static void
-progress_clear(struct run *rn)
-{
-	if (!rn->progress)
-		return;
-	fprintf(rn->c->err, "\r\033[K");
-	fflush(rn->c->err);
-	rn->progress = 0;
+		pline_show(&rn->pl, "waiting: %zu of %zu%s ready, %.1f s; %s: "
+		    "%s", rn->nready, rn->src.count, rn->sc.src_done ? "" :
+		    "+", el, p->t.disp, p->why);
 }
 
 static void
@@ -505,44 +493,6 @@ round_done(struct dial *d, void *arg)
 	progress(rn);
 }
 
-/*
- * A target that a signal cut short (lib/cli/intr): its last round's
- * results, each saying so, or one that says what was under way.
- */
-static void
-print_interrupted(struct run *rn, struct probe *p)
-{
-	struct result *rs, one;
-	int n = 1, resolving = p->d.r.naddr == 0 && !p->t.ep.is_unix;
-
-	if (p->have_last)
-		build_results(p, &rs, &n);
-	else {
-		rs = &one;
-		result_init(&one, rn->c->cmd);
-		snprintf(one.target, sizeof(one.target), "%s", p->t.disp);
-		one.port = p->t.ep.is_unix ? -1 : p->t.ep.port;
-		jb_knum(&one.extra, "resolve_ms", p->d.r.resolve_ms);
-		jb_knull(&one.extra, "connect_ms");
-		jb_knull(&one.extra, "rtt_ms");
-		jb_kint(&one.extra, "attempts", p->d.connects);
-		jb_knull(&one.extra, "peer");
-	}
-	for (int i = 0; i < n; i++) {
-		rs[i].elapsed_ms = clock_between_ms(p->t0_ns, clock_ns());
-		intr_result(&rs[i], rn->intr, p->have_last, resolving ?
-		    ST_RESOLVE : ST_CONNECT, "%s %s, try %d%s", p->st ==
-		    PS_SLEEP ? "waiting to retry" : resolving ? "resolving" :
-		    "connecting to", p->t.disp, p->rounds, rn->wait_set ?
-		    " (--wait)" : "");
-		(void)out_result(rn->c, &rs[i]);
-	}
-	if (p->have_last)
-		free_results(rs, n);
-	else
-		result_free(&one);
-}
-
 static void
 print_probe(void *arg, void *slot)
 {
@@ -551,13 +501,16 @@ print_probe(void *arg, void *slot)
 	struct result *rs;
 	int n, rc;
 
-	progress_clear(rn);
-	if (p->st != PS_DONE) {
-		print_interrupted(rn, p);
-		return;
-	}
+	pline_clear(&rn->pl);
+	if (p->st != PS_DONE && !p->have_last)	/* cut short in round 1 */
+		p->last.resolve_ms = p->d.r.resolve_ms;
 	build_results(p, &rs, &n);
-	if (rn->wait_set && !p->ok && p->retry)
+	if (p->st != PS_DONE)		/* a signal cut the run short */
+		intr_results(rs, n, rn->intr, p->have_last, p->d.r.naddr ?
+		    ST_CONNECT : ST_RESOLVE, clock_between_ms(p->t0_ns,
+		    clock_ns()), "%s %s, try %d", p->st == PS_SLEEP ?
+		    "waiting to retry" : "connecting to", p->t.disp, p->rounds);
+	else if (rn->wait_set && !p->ok && p->retry)
 		for (int i = 0; i < n; i++) {
 			rs[i].elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns);
 			result_cause(&rs[i], "still failing when --wait ran out "
@@ -791,7 +744,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	rn.t0_ns = clock_ns();
 	if (av.wait_set)
 		rn.dc.deadline_ns = rn.t0_ns + av.wait_ms * 1000000;
-	rn.tty = isatty(fileno(c->err));
+	pline_init(&rn.pl, c->err, c->quiet);
 	rn.jobs_asked = rn.jobs;
 	rn.jobs = fd_jobs(&rn, rn.jobs, npos > 2 || av.targets != NULL);
 	rn.ev.jobs = rn.jobs;
@@ -803,24 +756,16 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	kick(&rn);
-	rn.intr = loop_run(rn.lp);
-	if (rn.intr == -1 && !(rn.sc.src_done &&
+	if ((rn.intr = loop_run(rn.lp)) == -1 && !(rn.sc.src_done &&
 	    rn.sc.next_print >= rn.sc.next_start)) {
 		out_err(c, "event loop failed: %s", strerror(errno));
 		rc = reason_exit(RS_ERROR);
 		goto out;
 	}
-	progress_clear(&rn);
-	if (rn.intr > 0) {
-		/* SIGINT, SIGTERM: what is done, then what was under way */
-		rn.c->hold = 1;
+	if (rn.intr > 0)	/* SIGINT, SIGTERM: the rest, in order */
 		sched_each(&rn.sc, print_probe, &rn);
-		rn.c->hold = 0;
-		out_flush(c);
-		rc = intr_exit(rn.intr);
-		goto out;
-	}
-	rc = rn.exit_code;
+	pline_clear(&rn.pl);
+	rc = rn.intr > 0 ? intr_exit(rn.intr) : rn.exit_code;
 	/* a bad line far down a stream: the targets before it were probed
 	 * and printed; the run is still a usage error (exit 2) */
 	if (rn.sc.bad)

@@ -633,8 +633,9 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		r.elapsed_ms = clock_since_ms(c->t0_ns);
 		add_stats(&r, &st);
 		jb_knull(&r.extra, "peer");
-		intr_result(&r, x.intr, 0, ST_RECV, "sending datagram %lld of "
-		    "%lld, none answered yet", st.sent, a.count);
+		intr_results(&r, 1, x.intr, 0, ST_RECV, r.elapsed_ms, "sending "
+		    "datagram %lld of %lld, none answered yet", st.sent,
+		    a.count);
 		(void)out_result(c, &r);
 		rc = intr_exit(x.intr);
 		goto done;
@@ -659,8 +660,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		    x.noecho == 1 ? "y was" : "ies were");
 	add_stats(&r, &st);
 	if (x.intr != 0)
-		intr_result(&r, x.intr, 1, ST_NONE, "sending datagram %lld of "
-		    "%lld", st.sent, a.count);
+		intr_results(&r, 1, x.intr, 1, ST_NONE, r.elapsed_ms, "sending "
+		    "datagram %lld of %lld", st.sent, a.count);
 	rc = out_result(c, &r);
 	if (x.intr != 0)
 		rc = intr_exit(x.intr);

@@ -16,15 +16,17 @@
 int	intr_exit(int sig);
 
 /*
- * Makes r the result of a target that sig interrupted, while doing what
- * fmt says ("connecting to 10.0.0.5:5432, try 3"). When have_cause, r
- * already holds the last cause so far (a failure, or a success so far,
- * e.g. probe-udp's replies): it is kept, and a cause line (a note on a
- * success) says that it was interrupted. Otherwise r becomes an `error`
- * at stage st whose message says that no attempt had ended. r->target,
- * r->elapsed_ms and the JSON keys are the caller's.
+ * Makes rs[0..n-1], the results of one target that sig interrupted after
+ * elapsed_ms, say so, and what was under way (fmt: "connecting to
+ * 10.0.0.5:5432, try 3"). When have_cause, each already holds the last
+ * cause so far (a failure, or a success so far, e.g. probe-udp's
+ * replies): it is kept, and a cause line (a note on a success) says that
+ * it was interrupted. Otherwise each becomes an `error` at stage st (its
+ * errno and conditions cleared) whose message says that no attempt had
+ * ended. The target and the JSON keys are the caller's.
  */
-void	intr_result(struct result *r, int sig, int have_cause, enum stage st,
-	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void	intr_results(struct result *rs, int n, int sig, int have_cause,
+	    enum stage st, double elapsed_ms, const char *fmt, ...)
+	    __attribute__((format(printf, 7, 8)));
 
 #endif
