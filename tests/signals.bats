@@ -154,20 +154,22 @@ time.sleep(30)'
 
 @test "echo-server, udp-echo and probe-bind --hold remove their socket file on SIGHUP, SIGALRM, SIGUSR1" {
 	local sig
+	# a name per signal: start_bg's redirection happens in the child, so
+	# a reused name could be read before it is truncated
 	for sig in HUP ALRM USR1 USR2 QUIT; do
-		sig_bg es echo-server "$D/es-$sig.sock"
+		sig_bg "es$sig" echo-server "$D/es-$sig.sock"
 		local es=$bg_pid
-		wait_line es 'listening on'
-		sig_bg ue udp-echo "$D/ue-$sig.sock"
+		wait_line "es$sig" 'listening on'
+		sig_bg "ue$sig" udp-echo "$D/ue-$sig.sock"
 		local ue=$bg_pid
-		wait_line ue 'listening on'
-		sig_bg hb probe-bind --hold 60s "$D/hb-$sig.sock"
+		wait_line "ue$sig" 'listening on'
+		sig_bg "hb$sig" probe-bind --hold 60s "$D/hb-$sig.sock"
 		local hb=$bg_pid
-		wait_line hb 'holding'
+		wait_line "hb$sig" 'holding'
 		[ -S "$D/es-$sig.sock" ] && [ -S "$D/ue-$sig.sock" ] && [ -S "$D/hb-$sig.sock" ]
 		signal_wait "$es" "$sig"
 		[ "$rc" -eq 0 ] || { echo "echo-server: SIG$sig gave exit $rc" >&2; return 1; }
-		grep -q "stopped by SIG$sig" "$BATS_TEST_TMPDIR/es.out"
+		grep -q "stopped by SIG$sig" "$BATS_TEST_TMPDIR/es$sig.out"
 		signal_wait "$ue" "$sig"
 		[ "$rc" -eq 0 ] || { echo "udp-echo: SIG$sig gave exit $rc" >&2; return 1; }
 		signal_wait "$hb" "$sig"

@@ -642,7 +642,7 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$D/orig.sock"
 		# a stale socket file: a hard link to one no socket is bound to
 		ln "$D/orig.sock" "$D/s.sock"
 		# both wait at a barrier, then start at the same moment
-		rm -f "$D/go" "$D/ready.a" "$D/ready.b"
+		rm -f "$D/go" "$D/ready.a" "$D/ready.b" "$BATS_TEST_TMPDIR"/[ab].out
 		start_bg a sh -c "$barrier" sh "$D/ready.a" "$D/go" "$SOCKCTL" echo-server --unlink "$D/s.sock"
 		a=$bg_pid
 		start_bg b sh -c "$barrier" sh "$D/ready.b" "$D/go" "$SOCKCTL" echo-server --unlink "$D/s.sock"
