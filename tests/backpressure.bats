@@ -191,7 +191,7 @@ check_log() {
 	local f=$BATS_TEST_TMPDIR/es.out
 	[ "$(grep -c '^accept ' "$f")" -eq 2000 ]
 	[ "$(grep -c '^close ' "$f")" -eq 2000 ]
-	! grep -q dropped "$f" "$BATS_TEST_TMPDIR/es.err"
+	run ! grep -q dropped "$f" "$BATS_TEST_TMPDIR/es.err"
 	# one client at a time: accept then close of the same peer, 2000 times
 	run awk '
 		NR == 1 { next }

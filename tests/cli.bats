@@ -138,7 +138,7 @@ load helpers/common
 		kill -0 "$bg_pid" 2>/dev/null || break
 		sleep 0.02
 	done
-	! kill -0 "$bg_pid" 2>/dev/null
+	run ! kill -0 "$bg_pid"
 	grep -q '^summary: 1 client' "$BATS_TEST_TMPDIR/srv.out"
 }
 

@@ -48,7 +48,9 @@ complete_bash() {
 
 # probe_connect_built: false when probe-connect is still the stub.
 probe_connect_built() {
-	! "$SOCKCTL" connect --help 2>&1 | grep -q "not built yet"
+	if "$SOCKCTL" connect --help 2>&1 | grep -q "not built yet"; then
+		return 1
+	fi
 }
 
 @test "every command in --help answers COMMAND --help with exit 0" {
@@ -249,7 +251,7 @@ probe_connect_built() {
 	assert_line http
 	# not where a host goes
 	run complete_bash sockctl connect htt
-	! grep -qx http <<<"$output"
+	[[ $'\n'"$output"$'\n' != *$'\nhttp\n'* ]]
 }
 
 @test "wait-for-services.sh without a target is a usage error" {

@@ -93,7 +93,7 @@ for line in sys.stdin:
 	# nothing of this run is left
 	[[ "$stderr" =~ "expect: matching 60000 bytes in child pid "([0-9]+) ]]
 	pid=${BASH_REMATCH[1]}
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	run pgrep -f -- "$T/targets"
 	[ "$status" -eq 1 ]
 }
@@ -183,7 +183,7 @@ no_raw_bytes() {
 		kill -0 "$bg_pid" 2>/dev/null || break
 		sleep 0.02
 	done
-	! kill -0 "$bg_pid" 2>/dev/null
+	run ! kill -0 "$bg_pid"
 	[ "$(wc -l <"$T/es.out")" -eq 1 ]
 	grep -q '^listening on 127.0.0.1:' "$T/es.out"
 	[ ! -s "$T/es.err" ]

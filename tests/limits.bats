@@ -121,7 +121,7 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 	done
 	grep -q 'accept: EMFILE .*fd limit 16' "$BATS_TEST_TMPDIR/es.err"
 	# starved before the slow clients were through
-	! grep -q '^held' "$BATS_TEST_TMPDIR/slow.out"
+	run ! grep -q '^held' "$BATS_TEST_TMPDIR/slow.out"
 	# a second of waiting clients it cannot accept costs it almost no CPU
 	t0=$(cpu_ticks "$srv_pid")
 	sleep 1
@@ -268,7 +268,7 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 		"$SOCKCTL" -q probe-connect -t 100ms --targets "$BATS_TEST_TMPDIR/targets"
 	echo "exit $status, ${#stderr_lines[@]} lines; $(grep -v refused <<<"$stderr" | head -n 3)"
 	[ "$status" -eq 4 ] || [ "$status" -eq 0 ]
-	! grep -q 'ENOMEM\|resource-limit' <<<"$stderr"
+	[[ "$stderr" != *ENOMEM* && "$stderr" != *resource-limit* ]]
 	# one line per closed port (a few may have a listener of this machine)
 	[ "${#stderr_lines[@]}" -gt 59000 ]
 	[ -z "$output" ]

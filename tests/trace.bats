@@ -28,7 +28,7 @@ stage_order() {
 		kill -0 "$bg_pid" 2>/dev/null || break
 		sleep 0.02
 	done
-	! kill -0 "$bg_pid" 2>/dev/null
+	run ! kill -0 "$bg_pid"
 	stage_order "$BATS_TEST_TMPDIR/srv.err" \
 		'socket\(AF_INET, SOCK_STREAM\) = fd [0-9]+' \
 		'setsockopt\(SO_REUSEADDR, 1\) ok' \
@@ -41,7 +41,7 @@ stage_order() {
 		'close\(fd [0-9]+\): TCP state CLOSE_WAIT before it \(the client closed first\)'
 	# the trace is stderr's; stdout keeps its log lines
 	grep -q '^accept 127.0.0.1:' "$BATS_TEST_TMPDIR/srv.out"
-	! grep -q 'socket(' "$BATS_TEST_TMPDIR/srv.out"
+	run ! grep -q 'socket(' "$BATS_TEST_TMPDIR/srv.out"
 }
 
 @test "echo-server -v on :: says IPV6_V6ONLY is off" {
@@ -81,7 +81,7 @@ stage_order() {
 		kill -0 "$bg_pid" 2>/dev/null || break
 		sleep 0.02
 	done
-	! kill -0 "$bg_pid" 2>/dev/null
+	run ! kill -0 "$bg_pid"
 	stage_order "$BATS_TEST_TMPDIR/srv.err" \
 		'socket\(AF_INET, SOCK_DGRAM\) = fd [0-9]+' \
 		"bind\\(127\\.0\\.0\\.1:0\\) ok: $listen_addr" \

@@ -228,7 +228,7 @@ open_dir() {
 	assert_stderr_contains "you were added to group sockctltest after this login started"
 	assert_stderr_contains "newgrp sockctltest"
 	# the machine's own /etc/group is untouched
-	! grep -q '^sockctltest:' /etc/group
+	run ! grep -q '^sockctltest:' /etc/group
 }
 
 @test "probe-bind on a free path binds, listens, and removes its own file" {
@@ -613,7 +613,7 @@ assert o["family"]=="unix" and o["port"] is None and o["address"]==sys.argv[2] a
 	stop_bg "$bg_pid"
 	grep -q "accept(fd [0-9]*) = fd [0-9]* from an unbound client socket" "$BATS_TEST_TMPDIR/es.err"
 	grep -q "recv(fd [0-9]*): EOF" "$BATS_TEST_TMPDIR/es.err"
-	! grep -q "TCP state" "$BATS_TEST_TMPDIR/es.err"
+	run ! grep -q "TCP state" "$BATS_TEST_TMPDIR/es.err"
 }
 
 @test "bash completion: probe-udp and udp-echo complete file names after a '/', no port after a path" {
