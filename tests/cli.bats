@@ -166,3 +166,11 @@ load helpers/common
 	sc 2 connect --send -q --bogus 127.0.0.1:1
 	[ "${#stderr_lines[@]}" -eq 2 ]
 }
+
+@test "-q and -v together are a usage error, not a trace under -q" {
+	sc 2 -q -v connect 127.0.0.1:1
+	assert_stderr_contains "-q and -v exclude each other"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	sc 2 connect -q --trace 127.0.0.1:1
+	assert_stderr_contains "-q and -v exclude each other"
+}

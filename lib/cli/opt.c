@@ -242,6 +242,10 @@ finish(struct ctx *c, const struct opt *opts, int four, int six,
 		return rc;
 	if (four && six)
 		return out_usage(c, "-4 and -6 exclude each other");
+	/* -q promises one line on failure; the trace is many */
+	if (c->quiet && c->trace)
+		return out_usage(c, "-q and -v exclude each other (-q: one line "
+		    "on failure; -v: every stage as it happens)");
 	if (four)
 		c->env.family = AF_INET;
 	if (six)
