@@ -331,3 +331,29 @@ as_user() {
 	sc 2 probe-bind 0 nosuchservice
 	assert_stderr_contains "nosuchservice"
 }
+
+@test "root: port 80 held by root, probed as nobody in a private network namespace: EACCES says the port is also held" {
+	require_root
+	command -v unshare >/dev/null || skip "needs unshare"
+	command -v python3 >/dev/null || skip "needs python3"
+	run --separate-stderr timeout 30 unshare -n bash -c '
+		ip link set lo up
+		python3 -c "
+import socket, time
+s = socket.socket(); s.bind((\"0.0.0.0\", 80)); s.listen()
+print(\"ready\", flush=True); time.sleep(20)" >"$1/h.out" 3>&- &
+		h=$!
+		for ((i = 0; i < 500; i++)); do grep -q ready "$1/h.out" && break; sleep 0.02; done
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$2" --json probe-bind 80 >"$1/j.out"
+		echo "json exit $?"
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$2" probe-bind 0.0.0.0:80
+		echo "exit $?"
+		kill $h' _ "$BATS_TEST_TMPDIR" "$SOCKCTL"
+	[[ "$output" == *"exit 8"* ]]
+	[[ "$stderr" == *"permission-denied (EACCES)"* ]]
+	[[ "$stderr" == *"the port is also in use: held by a process of user root (uid 0), LISTEN on 0.0.0.0:80"* ]]
+	[[ "$stderr" == *"first free the port"* ]]
+	run jq -s -e '.[0].reason == "permission-denied" and (.[0].owners | length) >= 1 and
+		.[0].owners[0].local == "0.0.0.0:80" and .[0].owners[0].user == "root"' "$BATS_TEST_TMPDIR/j.out"
+	[ "$status" -eq 0 ]
+}

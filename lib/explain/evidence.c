@@ -541,6 +541,63 @@ in_use(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
 	free(h);
 }
 
+/*
+ * After EACCES on a privileged port: whether a live socket holds the port
+ * too (root's nginx on 80, probed as nobody: the socket's uid is in
+ * /proc/net for everyone). Then every privilege fix leads into
+ * port-in-use, so it is said first. Appends "owners" (a list) and
+ * returns 1 when it found one; 0 with nothing appended.
+ */
+static int
+also_held(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
+    const struct ev_how *how)
+{
+	struct pn_holder *h;
+	char who[1024], what[512];
+	int n, unreadable = 0, live = 0;
+
+	h = calloc(MAX_HOLDERS, sizeof(*h));
+	if (h == NULL)
+		return 0;
+	n = pn_port_holders(c->proc_root, how->udp ? IPPROTO_UDP :
+	    IPPROTO_TCP, sa_port(sa), h, MAX_HOLDERS, &unreadable);
+	for (int i = 0; i < n; i++) {
+		const struct pn_holder *x = &h[i];
+		int k = conflicts(sa, how, x);
+
+		if (k == 0 || x->sock.state == PN_TIME_WAIT)
+			continue;
+		if (live++ == 0)
+			jb_arr_open(&r->extra, "owners");
+		for (int o = 0; o < x->nowners; o++)
+			json_owner(&r->extra, x, &x->owners[o]);
+		if (x->nowners == 0)
+			json_owner(&r->extra, x, NULL);
+		if (live > 1)
+			continue;
+		(void)sock_text(x, k == 2, what, sizeof(what));
+		if (x->nowners > 0)
+			owners_text(x, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "a process of user %s (uid "
+			    "%u)", x->user, x->sock.uid);
+		result_cause(r, "the port is also in use: held by %s, %s; with "
+		    "the privilege the bind would fail next with EADDRINUSE",
+		    who, what);
+	}
+	if (live > 1)
+		result_cause(r, "and %d more socket%s on the port", live - 1,
+		    live == 2 ? "" : "s");
+	if (live > 0) {
+		jb_arr_close(&r->extra);
+		result_fix(r, "first free the port (stop what holds it: sudo "
+		    "sockctl probe-bind %s names the process) or choose another "
+		    "port", r->target);
+	}
+	free(h);
+	return live > 0;
+}
+
 static void
 priv_port(const struct ev_env *c, struct result *r, const struct sockaddr *sa)
 {
@@ -631,6 +688,7 @@ ev_bind_how(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
     const struct ev_how *how, enum stage st, int err)
 {
 	const struct diag *d;
+	int owners = 0;
 
 	r->stage = st;
 	r->err = err;
@@ -642,6 +700,7 @@ ev_bind_how(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
 		break;
 	case DH_PRIV_PORT:
 		priv_port(c, r, sa);
+		owners = also_held(c, r, sa, how);
 		break;
 	case DH_LOCAL_ADDRS:
 		addr_na(c, r, sa);
@@ -655,7 +714,7 @@ ev_bind_how(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
 			evlimits_explain(c, r, err);
 		break;
 	}
-	if (d->hook != DH_PORT_OWNERS)
+	if (d->hook != DH_PORT_OWNERS && !owners)
 		jb_knull(&r->extra, "owners");
 }
 
