@@ -691,3 +691,18 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$D/orig.sock"
 		.port == null and .family == "unix")' "$BATS_TEST_TMPDIR/ej.out"
 	[ "$status" -eq 0 ]
 }
+
+@test "an abstract name bound by the other socket type: told as a path is (error, not 'nothing bound'), both ways" {
+	local name="@sockctl-type-$$-$BATS_TEST_NUMBER"
+	start_listener dg "$SOCKCTL" udp-echo "$name"
+	sc 1 connect "$name"
+	assert_stderr_contains "$name is a datagram socket (SOCK_DGRAM)"
+	assert_stderr_contains "held by pid $bg_pid (sockctl"
+	assert_stderr_contains "sockctl probe-udp $name"
+	[[ "$stderr" != *"no socket is bound"* ]]
+	stop_bg "$bg_pid"
+	start_listener st "$SOCKCTL" echo-server "$name"
+	sc 1 probe-udp -c 1 "$name"
+	assert_stderr_contains "$name is a stream socket (SOCK_STREAM)"
+	assert_stderr_contains "sockctl connect $name"
+}

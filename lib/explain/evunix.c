@@ -28,12 +28,6 @@ root_of(const struct ev_env *c)
 }
 
 static void
-user_name(unsigned uid, char *buf, size_t len)
-{
-	pn_user(uid, buf, len);
-}
-
-static void
 group_name(unsigned gid, char *buf, size_t len)
 {
 	struct group *g = getgrgid(gid);
@@ -50,7 +44,7 @@ file_ids(const struct stat *sb, char *buf, size_t len)
 {
 	char u[64], g[64];
 
-	user_name(sb->st_uid, u, sizeof(u));
+	pn_user(sb->st_uid, u, sizeof(u));
 	group_name(sb->st_gid, g, sizeof(g));
 	snprintf(buf, len, "owner %s, group %s, mode %04o", u, g,
 	    (unsigned)(sb->st_mode & 07777));
@@ -227,6 +221,21 @@ missing(const struct ev_env *c, const char *path, int err, struct result *r)
 }
 
 static void
+wrong_type(const char *path, int type, struct result *r)
+{
+	int other = type == SOCK_STREAM ? SOCK_DGRAM : SOCK_STREAM;
+
+	result_cause(r, "%s is %s, and %s connects with %s", path,
+	    type_word(other), type == SOCK_STREAM ? "this command" :
+	    "probe-udp", type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
+	if (other == SOCK_DGRAM)
+		result_fix(r, "send it datagrams: sockctl probe-udp %s", path);
+	else
+		result_fix(r, "connect to it as a stream: sockctl connect %s",
+		    path);
+}
+
+static void
 refused(const struct ev_env *c, const char *path, int type, struct result *r)
 {
 	char ids[160], age[32], who[512];
@@ -235,6 +244,17 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 	struct stat sb;
 	int n;
 
+	if (path[0] == '@' && usock_find(root_of(c), 0, 0, 0, path, &u) ==
+	    1 && u.type != type) {	/* looked up per type: refused */
+		holders(c, &u, o, 4, &n, who, sizeof(who));
+		r->reason = RS_ERROR;
+		r->dx = DX_UNIX_WRONG_TYPE;
+		r->message[0] = r->hint[0] = '\0';
+		wrong_type(path, type, r);
+		result_cause(r, "held by %s; Linux finds an abstract name only "
+		    "among sockets of the connecting type", who);
+		return;
+	}
 	if (path[0] == '@') {
 		result_cause(r, "no socket is bound to the abstract name %s "
 		    "(Linux answers ECONNREFUSED for an abstract name nobody "
@@ -397,7 +417,7 @@ denied(const char *path, struct result *r)
 	if (!has_gid(g, ng, getegid()) && ng < MAX_GROUPS)
 		g[ng++] = getegid();
 	groups_text(g, ng, grp, sizeof(grp));
-	user_name(uid, me, sizeof(me));
+	pn_user(uid, me, sizeof(me));
 	if (path[0] == '@') {
 		result_cause(r, "the abstract name %s has no file permissions: "
 		    "a security module refused the connection", path);
@@ -470,25 +490,10 @@ denied(const char *path, struct result *r)
 			    gname, me);
 		return;
 	}
-	user_name(sb.st_uid, ids, sizeof(ids));
+	pn_user(sb.st_uid, ids, sizeof(ids));
 	result_fix(r, "run as a user that may use %s (its owner: sudo -u "
 	    "%s ...), or have its owner grant %s permission (chmod, chgrp)",
 	    comp, ids, need);
-}
-
-static void
-wrong_type(const char *path, int type, struct result *r)
-{
-	int other = type == SOCK_STREAM ? SOCK_DGRAM : SOCK_STREAM;
-
-	result_cause(r, "%s is %s, and %s connects with %s", path,
-	    type_word(other), type == SOCK_STREAM ? "this command" :
-	    "probe-udp", type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM");
-	if (other == SOCK_DGRAM)
-		result_fix(r, "send it datagrams: sockctl probe-udp %s", path);
-	else
-		result_fix(r, "connect to it as a stream: sockctl connect %s",
-		    path);
 }
 
 void
@@ -729,7 +734,7 @@ dir_problem(const char *path, int err, struct result *r)
 		    "systemd's RuntimeDirectory= does it)", parent);
 		return;
 	}
-	user_name(geteuid(), me, sizeof(me));
+	pn_user(geteuid(), me, sizeof(me));
 	if (stat(parent, &sb) == -1) {
 		result_cause(r, "%s may not be used by uid %u (%s)", parent,
 		    (unsigned)geteuid(), me);
