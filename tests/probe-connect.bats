@@ -779,3 +779,25 @@ sys.exit(subprocess.call([sys.argv[1], "connect", "127.0.0.1:%d" % port]))
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 }
+
+@test "root: IPv6 with only link-local addresses in a private namespace: 'IPv6 is not configured here', whatever IPv4's routes are" {
+	require_root
+	command -v unshare >/dev/null || skip "needs unshare"
+	run --separate-stderr timeout 60 unshare -n bash -c '
+		ip link set lo up
+		ip link add v0 type veth peer name v1 || exit 99
+		ip link set v0 up; ip link set v1 up
+		for ((i = 0; i < 200; i++)); do
+			ip -6 addr show dev v0 | grep -q "inet6 fe80" &&
+				! ip -6 addr show dev v0 | grep -q tentative && break
+			sleep 0.02
+		done
+		"$1" connect -t 1s "[2001:db8::1]:80"; echo "no route: $?"
+		ip addr add 198.51.100.2/24 dev v0
+		ip route add default via 198.51.100.1
+		"$1" connect -t 1s "[2001:db8::1]:80"; echo "v4 route: $?"' _ "$SOCKCTL"
+	[ "$status" -ne 99 ] || skip "no veth in this kernel"
+	[[ "$output" == *"no route: 6"* && "$output" == *"v4 route: 6"* ]]
+	[ "$(grep -c 'IPv6 is not configured on this machine' <<<"$stderr")" -eq 2 ]
+	[[ "$stderr" == *"use -4 or the host's IPv4 address"* ]]
+}

@@ -293,8 +293,11 @@ why_timeout(struct evconn *ev, const struct dial_att *a, struct result *r)
 }
 
 /*
- * Whether a failed for want of a route on an IPv4-only network: a (not
- * IPv4-mapped) IPv6 address, no IPv6 default route here, an IPv4 one.
+ * Whether a failed for want of IPv6 here: a (not IPv4-mapped) IPv6
+ * address and no IPv6 default route. Returns 2 when IPv6 is not
+ * configured at all (no address beyond link-local either), whatever
+ * IPv4's routes are; 1 on an IPv4-only network (an IPv4 default route);
+ * 0 otherwise.
  */
 static int
 ipv6_gap(const struct evconn *ev, const struct dial_att *a)
@@ -305,17 +308,27 @@ ipv6_gap(const struct evconn *ev, const struct dial_att *a)
 	    &((const struct sockaddr_in6 *)&a->sa)->sin6_addr) ||
 	    (a->err != ENETUNREACH && a->err != EHOSTUNREACH))
 		return 0;
-	if (si_default_routes(ev->c->proc_root, &v4, &v6) == -1)
+	if (si_default_routes(ev->c->proc_root, &v4, &v6) == -1 || v6 != 0)
 		return 0;
-	return v4 == 1 && v6 == 0;
+	if (si_ipv6_routable() == 0)
+		return 2;
+	return v4 == 1;
 }
 
 static void
-ipv6_gap_why(const struct dial_att *a, struct result *r)
+ipv6_gap_why(const struct dial_att *a, int gap, struct result *r)
 {
 	char h[ADDRSTR_MAX];
 
 	host_of(&a->sa, h, sizeof(h));
+	if (gap == 2) {
+		result_cause(r, "IPv6 is not configured on this machine: no "
+		    "IPv6 address beyond link-local (fe80::) and no IPv6 "
+		    "default route, so %s cannot be reached over IPv6", h);
+		result_fix(r, "use -4 or the host's IPv4 address, or configure "
+		    "IPv6 here (an address and a default route)");
+		return;
+	}
 	result_cause(r, "this machine has no IPv6 default route (ip -6 "
 	    "route show default is empty) while IPv4 has one: an IPv4-only "
 	    "network, where an IPv6 address off the local subnets, such as "
@@ -376,7 +389,7 @@ why_unreach(struct evconn *ev, const struct dial_att *a, struct result *r)
 			    sizeof(sb)));
 			if (from_self(a) && a->icmp.kind == IK_NET &&
 			    ipv6_gap(ev, a))
-				ipv6_gap_why(a, r);
+				ipv6_gap_why(a, ipv6_gap(ev, a), r);
 			else if (from_self(a))
 				result_fix(r, "check this machine's route "
 				    "to %s: ip route get %s", h, h);
@@ -405,7 +418,7 @@ why_unreach(struct evconn *ev, const struct dial_att *a, struct result *r)
 		else
 			table_cause(r);
 		if (gap) {
-			ipv6_gap_why(a, r);
+			ipv6_gap_why(a, gap, r);
 			return;
 		}
 		result_fix(r, "check the routes: ip route get %s%s", h,

@@ -356,6 +356,26 @@ si_local_addrs(struct si_ifaddr *out, int max)
 	return n;
 }
 
+int
+si_ipv6_routable(void)
+{
+	struct ifaddrs *ifa, *i;
+	int found = 0;
+
+	if (getifaddrs(&ifa) == -1)
+		return -1;
+	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
+		const struct in6_addr *a;
+
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET6)
+			continue;
+		a = &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		found = !IN6_IS_ADDR_LINKLOCAL(a) && !IN6_IS_ADDR_LOOPBACK(a);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
 /*
  * Reduces sa to (family, 4 or 16 address bytes); an IPv4-mapped IPv6
  * address becomes IPv4. Returns the address length, or 0.

@@ -65,6 +65,13 @@ struct si_ifaddr {
  */
 int	si_local_addrs(struct si_ifaddr *out, int max);
 
+/*
+ * Returns 1 when an interface here has an IPv6 address beyond link-local
+ * and loopback (one that can reach off the link), 0 when none does, -1
+ * when the addresses cannot be read.
+ */
+int	si_ipv6_routable(void);
+
 /* Returns 1 when the address of sa (port ignored) is assigned here, else 0. */
 int	si_is_local(const struct sockaddr *sa);
 
