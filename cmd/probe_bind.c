@@ -655,11 +655,16 @@ parse_endpoints(const struct bind_opts *o, char **argv, int npos,
 		if (ep_parse(argv[i], EP_PORT_ONLY | flags, &eps[n], err,
 		    errlen) == 0)
 			continue;
-		if (i < npos && ep_parse2(argv[i], argv[i + 1], flags,
-		    &eps[n], e2, sizeof(e2)) == 0) {
+		if (i == npos)
+			return -1;
+		if (ep_parse2(argv[i], argv[i + 1], flags, &eps[n], e2,
+		    sizeof(e2)) == 0) {
 			i++;
 			continue;
 		}
+		/* no endpoint alone, nor as ADDRESS PORT: the pair's error
+		 * names the bad part ("127.0.0.1 65536": the port) */
+		snprintf(err, errlen, "%s", e2);
 		return -1;
 	}
 	return n;
