@@ -196,7 +196,7 @@ extra_keys(struct probe *p, const struct dial_att *a, struct result *r)
 	    a->peer.user : NULL);
 	if (a != NULL && a->rbuf != NULL) {
 		expect_show(a->rbuf, a->rlen, buf, sizeof(buf));
-		jb_kstr(x, "received", buf);
+		jb_kstr(x, "reply", buf);
 	}
 	if (a != NULL && a->icmp.origin != 0) {
 		jb_kobj_open(x, "icmp");

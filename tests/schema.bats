@@ -64,7 +64,7 @@ free_port() {
 	free_port
 	start_listener echo "$SOCKCTL" echo-server 127.0.0.1:0
 	keep 0 --json connect --send 'ping\n' --expect ping "127.0.0.1:$listen_port"
-	grep -q '"received":' "$J"
+	grep -q '"reply":' "$J"
 	keep 10 --json -t 1s connect --send 'ping\n' --expect '^pong' "127.0.0.1:$listen_port"
 	keep 4 --json connect "127.0.0.1:$free_port"
 	keep 3 --json connect a..b:80
