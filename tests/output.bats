@@ -41,3 +41,16 @@ free_port() {
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
 }
+
+@test "a failed result is one write(2) on stderr, with and without -q (a sweep costs one write a target)" {
+	command -v strace >/dev/null || skip "needs strace"
+	local p1 p2 p3 q
+	p1=$(free_port) p2=$(free_port) p3=$(free_port)
+	for q in "" -q; do
+		# shellcheck disable=SC2086 # -q or nothing
+		run strace -f -e trace=write -o "$BATS_TEST_TMPDIR/st" "$SOCKCTL" $q connect \
+			"127.0.0.1:$p1" "127.0.0.1:$p2" "127.0.0.1:$p3"
+		[ "$status" -eq 4 ]
+		[ "$(grep -c '^[0-9]* *write(2,' "$BATS_TEST_TMPDIR/st")" -eq 3 ]
+	done
+}

@@ -192,13 +192,36 @@ out_flush(const struct ctx *c)
 	sync_out(c);
 }
 
+/*
+ * The failure of r on stderr in one write(2) (oneline: -q's one line), so
+ * the results of processes that share a stderr (parallel CI jobs) do not
+ * interleave line by line, and a sweep of many targets costs one write
+ * each. Without memory for it, it is written as it is made.
+ */
+static void
+put_failure_once(const struct ctx *c, const struct result *r, int col,
+    int oneline)
+{
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if ((m = open_memstream(&txt, &len)) != NULL) {
+		put_failure(m, c, r, col, oneline);
+		if (fclose(m) == 0)
+			fwrite(txt, 1, len, c->err);
+		else
+			put_failure(c->err, c, r, col, oneline);
+		free(txt);
+	} else
+		put_failure(c->err, c, r, col, oneline);
+	fflush(c->err);
+}
+
 int
 out_result(const struct ctx *c, const struct result *r)
 {
 	int code = reason_exit(r->reason);
-	char *txt = NULL;
-	size_t len = 0;
-	FILE *m;
 	int col;
 
 	if (c->openmetrics && c->om != NULL) {
@@ -207,15 +230,13 @@ out_result(const struct ctx *c, const struct result *r)
 		if (r->reason == RS_OK)
 			return code;
 		if (c->quiet) {
-			put_failure(c->err, c, r, 0, 1);
-			fflush(c->err);
+			put_failure_once(c, r, 0, 1);
 			return code;
 		}
 	} else if (c->quiet) {
 		if (r->reason != RS_OK) {
 			sync_out(c);
-			put_failure(c->err, c, r, 0, 1);
-			fflush(c->err);
+			put_failure_once(c, r, 0, 1);
 		}
 		return code;
 	}
@@ -236,21 +257,7 @@ out_result(const struct ctx *c, const struct result *r)
 	}
 	sync_out(c);
 	col = out_color(c, c->err);
-	/*
-	 * The block goes out in one write, so the results of processes that
-	 * share a stderr (parallel CI jobs) do not interleave line by line.
-	 * Without memory for it, it is written as it is made.
-	 */
-	if ((m = open_memstream(&txt, &len)) != NULL) {
-		put_failure(m, c, r, col, 0);
-		if (fclose(m) == 0)
-			fwrite(txt, 1, len, c->err);
-		else
-			put_failure(c->err, c, r, col, 0);
-		free(txt);
-	} else
-		put_failure(c->err, c, r, col, 0);
-	fflush(c->err);
+	put_failure_once(c, r, col, 0);
 	return code;
 }
 
