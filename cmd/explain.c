@@ -348,8 +348,10 @@ endpoint_in(const char *line, struct seen *sn)
 		if (tok[0] == '/' && (strstr(tok, "sock") != NULL ||
 		    strstr(tok, "/.s.") != NULL || (stat(tok, &sb) == 0 &&
 		    S_ISSOCK(sb.st_mode)))) {
-			snprintf(sn->addr, sizeof(sn->addr), "%s", tok);
-			snprintf(sn->shown, sizeof(sn->shown), "%s", tok);
+			snprintf(sn->addr, sizeof(sn->addr), "%.*s",
+			    (int)sizeof(sn->addr) - 1, tok);
+			snprintf(sn->shown, sizeof(sn->shown), "%.*s",
+			    (int)sizeof(sn->shown) - 1, tok);
 			sn->port = -1;
 			sn->family = AF_UNIX;
 			return 1;
