@@ -718,8 +718,9 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		return out_usage(c, "%s", err);
 	if ((rc = setup(c, &rn, &av)) != 0)
 		goto out;
-	rn.lp = loop_new(loop_stop_sigs);
-	if (rn.lp == NULL || pipe2(rn.rfd, O_NONBLOCK | O_CLOEXEC) == -1) {
+	/* the signals' descriptor last: without one, the run goes on */
+	if (pipe2(rn.rfd, O_NONBLOCK | O_CLOEXEC) == -1 ||
+	    (rn.lp = loop_new(loop_stop_sigs)) == NULL) {
 		char what[400];
 		int e = errno;
 

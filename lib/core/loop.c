@@ -63,11 +63,18 @@ int
 loop_sigfd(const int *sigs)
 {
 	sigset_t set;
+	int fd, save;
 
 	sig_set(sigs, &set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return -1;
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd == -1) {
+		save = errno;
+		(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+		errno = save;
+	}
+	return fd;
 }
 
 void
@@ -134,10 +141,12 @@ loop_new(const int *sigs)
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd == -1)
 		goto fail;
-	if (sigs != NULL && sigs[0] != 0) {
-		l->sigfd = loop_sigfd(sigs);
-		if (l->sigfd == -1)
-			goto fail;
+	/* no descriptor for the signals (ulimit -n): the loop runs
+	 * without them, and a signal ends the process as it would */
+	if (sigs != NULL && sigs[0] != 0 && (l->sigfd = loop_sigfd(sigs)) == -1 &&
+	    errno != EMFILE && errno != ENFILE && errno != ENOMEM)
+		goto fail;
+	if (l->sigfd != -1) {
 		memset(&ev, 0, sizeof(ev));
 		ev.events = EPOLLIN;
 		ev.data.ptr = NULL;	/* NULL marks the signalfd */

@@ -43,7 +43,9 @@ struct loop_timer {
 /*
  * Returns a new loop, or NULL with errno set. When sigs is not NULL it is
  * a 0-terminated list of signals that stop the loop: they are blocked and
- * read from a signalfd, so no handler runs in signal context.
+ * read from a signalfd, so no handler runs in signal context. Without a
+ * descriptor for the signalfd (EMFILE, ENFILE, ENOMEM) the loop is made
+ * without it: the signals keep their default action.
  */
 struct loop	*loop_new(const int *sigs);
 
