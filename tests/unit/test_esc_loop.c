@@ -1,4 +1,4 @@
-/* Unit tests: esc_decode() and the timers of lib/core/loop. */
+/* Unit tests: esc_decode(), and the timers and signals of lib/core/loop. */
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -73,10 +73,56 @@ test_timers(void)
 	loop_free(l);
 }
 
+/* A timer that raises SIGUSR1: the loop stops with that signal. */
+static void
+raise_usr1(struct loop *l, struct loop_timer *t)
+{
+	(void)l;
+	(void)t;
+	raise(SIGUSR1);
+}
+
+static void
+test_signals(void)
+{
+	int term[LOOP_TERM_SIGS_MAX], n = 0, has_hup = 0, has_rt = 0;
+	int usr1[] = { SIGUSR1, 0 };
+	struct loop_timer t;
+	struct loop *l;
+	sigset_t set;
+
+	loop_term_sigs(term);
+	for (; term[n] != 0; n++) {
+		has_hup |= term[n] == SIGHUP;
+		has_rt |= term[n] == SIGRTMIN;
+		CHECK(term[n] != SIGSEGV && term[n] != SIGPIPE &&
+		    term[n] != SIGKILL);
+	}
+	CHECK(n > 10 && n < LOOP_TERM_SIGS_MAX && has_hup && has_rt);
+	l = loop_new(usr1);
+	CHECK(l != NULL);
+	if (l == NULL)
+		return;
+	memset(&t, 0, sizeof(t));
+	t.fn = raise_usr1;
+	CHECK(loop_timer_set(l, &t, 1) == 0);
+	CHECK(loop_run(l) == SIGUSR1);
+	loop_free(l);
+	/* loop_sigwait: the signal, or 0 once the time is up */
+	CHECK(loop_sigwait(usr1, 0) == 0);
+	raise(SIGUSR1);
+	CHECK(loop_sigwait(usr1, 1000) == SIGUSR1);
+	CHECK(loop_sigwait(usr1, 5) == 0);
+	loop_sigunblock(usr1);
+	CHECK(sigprocmask(SIG_BLOCK, NULL, &set) == 0 &&
+	    !sigismember(&set, SIGUSR1));
+}
+
 int
 main(void)
 {
 	test_esc();
 	test_timers();
+	test_signals();
 	return UNIT_DONE("esc_loop");
 }

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -12,6 +14,7 @@
 #include "diag.h"
 #include "dur.h"
 #include "errname.h"
+#include "intr.h"
 #include "out.h"
 #include "reason.h"
 #include "unit.h"
@@ -526,9 +529,44 @@ test_errname(void)
 	}
 }
 
+/* Signal names; an interrupted result keeps its cause or says none. */
+static void
+test_signames_intr(void)
+{
+	struct result r;
+	char b[32];
+
+	CHECK_STR(errname_sig(SIGTERM, b, sizeof(b)), "SIGTERM");
+	CHECK_STR(errname_sig(SIGHUP, b, sizeof(b)), "SIGHUP");
+	CHECK_STR(errname_sig(SIGRTMIN + 2, b, sizeof(b)), "SIGRTMIN+2");
+	CHECK_STR(errname_sig(999, b, sizeof(b)), "signal 999");
+	CHECK(errname(EHWPOISON) != NULL && errname_lookup("ERFKILL") ==
+	    ERFKILL);
+	CHECK(intr_exit(SIGINT) == 130 && intr_exit(SIGTERM) == 143);
+	result_init(&r, "probe-connect");
+	r.reason = RS_REFUSED;
+	r.err = ECONNREFUSED;
+	snprintf(r.message, sizeof(r.message), "nothing listens");
+	intr_results(&r, 1, SIGTERM, 1, ST_CONNECT, 1500, "waiting to "
+	    "retry %s", "db:5432");
+	CHECK(r.reason == RS_REFUSED && r.err == ECONNREFUSED);
+	CHECK(strstr(r.message, "nothing listens\ninterrupted by SIGTERM "
+	    "after 1.5 s, while waiting to retry db:5432; the cause above is "
+	    "the last one so far") != NULL);
+	result_free(&r);
+	result_init(&r, "probe-connect");
+	r.eai = EAI_AGAIN;
+	intr_results(&r, 1, SIGINT, 0, ST_RESOLVE, 200, "resolving db");
+	CHECK(r.reason == RS_ERROR && r.stage == ST_RESOLVE && r.eai == 0);
+	CHECK(strstr(r.message, "interrupted by SIGINT after 0.2 s, while "
+	    "resolving db: no attempt had ended") != NULL);
+	result_free(&r);
+}
+
 int
 main(void)
 {
+	test_signames_intr();
 	test_dur();
 	test_port();
 	test_endpoint();
