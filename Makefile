@@ -29,6 +29,10 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(B)/helpers/%)
 HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
+# until the tier layout (issue 23) lands: new modules live in lib/<tier>/
+LIB_SRC += $(sort $(wildcard lib/*/*.c))
+HDRS += $(wildcard lib/*/*.h)
+ALL_CFLAGS += $(patsubst %,-I%,$(wildcard lib/*/))
 
 .PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static test-static
 all: sockctl
