@@ -366,7 +366,24 @@ static const struct diag table[] = {
 	    "raise the process's limit (ulimit -n, LimitNOFILE= in systemd, "
 	    "prlimit --nofile) or find the descriptors it leaks "
 	    "(ls -l /proc/PID/fd)"),
-
+	/* --proto (SPEC probe-connect "Readiness") */
+	XH(ST_EXPECT, DX_NOT_READY, RS_NOT_READY,
+	    "the service accepted the connection and answered in its own "
+	    "protocol that it is not ready: starting up, shutting down, in "
+	    "recovery, loading its data, or out of client slots",
+	    "wait for it (sockctl connect --wait 60s ... --proto NAME), or "
+	    "see the server's words and its log", DH_EXCHANGE),
+	XH(ST_EXPECT, DX_PROTO_REPLY, RS_EXPECT,
+	    "the service answered in a way that waiting will not change: an "
+	    "error status, a refusal of this host, or not the protocol asked "
+	    "for at all (see what it said)",
+	    "check the port and --proto, and the server's configuration for "
+	    "what it said", DH_EXCHANGE),
+	XH(ST_RECV, DX_PROTO_SILENT, RS_TIMEOUT,
+	    "connected, but the server sent nothing within the time limit: a "
+	    "proxy with no backend, or a server that is stuck",
+	    "check the service behind the port (its log, its backend); "
+	    "raise -t if it is only slow", DH_EXCHANGE),
 };
 
 static const struct diag generic = {
@@ -402,6 +419,9 @@ static const char *dx_names[] = {
 	[DX_PEER_NOT_READING] = "peer-not-reading",
 	[DX_RETRANSMITTING] = "retransmitting",
 	[DX_FD_LIMIT] = "fd-limit",
+	[DX_NOT_READY] = "not-ready",
+	[DX_PROTO_REPLY] = "proto-reply",
+	[DX_PROTO_SILENT] = "proto-silent",
 };
 
 const struct diag *

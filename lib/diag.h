@@ -45,6 +45,10 @@ enum {
 	DX_PEER_NOT_READING,	/* send queue full, the peer's window 0 */
 	DX_RETRANSMITTING,	/* retransmission counters rose */
 	DX_FD_LIMIT,		/* open descriptors near RLIMIT_NOFILE */
+	/* --proto: what the server said (lib/core/proto) */
+	DX_NOT_READY,		/* it answered: not ready yet */
+	DX_PROTO_REPLY,		/* an answer waiting will not change */
+	DX_PROTO_SILENT,	/* connected, and the server sent nothing */
 };
 
 /* Evidence a command gathers on this machine for a row. */

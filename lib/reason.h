@@ -24,7 +24,9 @@
 	X(RS_TIME_WAIT,	"time-wait-pile",	13)		\
 	X(RS_PEER_NOT_READING, "peer-not-reading", 13)		\
 	X(RS_RETRANS,	"retransmitting",	13)		\
-	X(RS_FD_LIMIT,	"fd-limit",		13)
+	X(RS_FD_LIMIT,	"fd-limit",		13)		\
+	/* --proto: answered, but not ready (starting, too many clients) */ \
+	X(RS_NOT_READY,	"not-ready",		14)
 
 enum reason {
 #define X(id, slug, code) id,

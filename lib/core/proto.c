@@ -42,7 +42,7 @@ proto_lookup(const char *name)
 }
 
 const char *
-proto_name(enum proto p)
+proto_str(enum proto p)
 {
 	if (p <= PROTO_NONE || p > PROTO_SMTP)
 		return NULL;

@@ -92,7 +92,7 @@ struct proto_res {
 int		 proto_lookup(const char *name);
 
 /* Returns the name of p ("postgres"), or NULL for PROTO_NONE. */
-const char	*proto_name(enum proto p);
+const char	*proto_str(enum proto p);
 
 /*
  * Parses an --http-status LIST ("200,204,401") into codes (at most max).
