@@ -27,18 +27,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/echo.h"
-#include "../lib/evidence.h"
-#include "../lib/errname.h"
-#include "../lib/logq.h"
-#include "../lib/loop.h"
-#include "../lib/opt.h"
-#include "../lib/serve.h"
-#include "../lib/sock.h"
-#include "../lib/srv.h"
-#include "../lib/unixsock.h"
+#include "addr.h"
+#include "clock.h"
+#include "echo.h"
+#include "evidence.h"
+#include "errname.h"
+#include "logq.h"
+#include "loop.h"
+#include "opt.h"
+#include "serve.h"
+#include "sock.h"
+#include "srv.h"
+#include "unixsock.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -228,6 +228,7 @@ log_accept(struct server *s, struct conn *k)
 	jb_kstr(&jb, "family", family_name(k->peer.sa.sa_family));
 	jb_kint(&jb, "open", s->nopen);
 	jb_obj_close(&jb);
+	nomem_check(&jb);
 	logq_put(&s->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
@@ -267,6 +268,7 @@ log_close(struct server *s, const struct sockaddr *peer_sa, uint64_t in,
 	jb_kstr(&jb, "errno", en);
 	jb_kint(&jb, "open", s->nopen);
 	jb_obj_close(&jb);
+	nomem_check(&jb);
 	logq_put(&s->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
@@ -661,7 +663,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		out_nomem("server's state");
+		nomem_exit("server's state");
 	s->c = c;
 	s->is_unix = ss.ss_family == AF_UNIX;
 	s->max_conns = a.max_conns;
@@ -677,7 +679,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->trim_t.fn = trim_fired;
 	s->trim_t.arg = s;
 	if (echo_init(&s->e, a.upper) == -1)
-		out_nomem("echo buffer");
+		nomem_exit("echo buffer");
 
 	rc = serve_start(c, &s->sv, &ss, SOCK_STREAM, a.unlink_stale, sigs,
 	    accept_ready, s);

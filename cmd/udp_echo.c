@@ -24,15 +24,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/errname.h"
-#include "../lib/evidence.h"
-#include "../lib/logq.h"
-#include "../lib/loop.h"
-#include "../lib/opt.h"
-#include "../lib/serve.h"
-#include "../lib/srv.h"
+#include "addr.h"
+#include "clock.h"
+#include "errname.h"
+#include "evidence.h"
+#include "logq.h"
+#include "loop.h"
+#include "opt.h"
+#include "serve.h"
+#include "srv.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -293,7 +293,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	u = calloc(1, sizeof(*u));
 	if (u == NULL || (u->bufs = malloc((size_t)BATCH * DGRAM_MAX)) ==
 	    NULL)
-		out_nomem("server's buffers");
+		nomem_exit("server's buffers");
 	u->c = c;
 	u->upper = a.upper;
 	u->is_unix = ss.ss_family == AF_UNIX;

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "../../lib/addr.h"
+#include "addr.h"
 #include "unit.h"
 
 static struct sockaddr_storage

@@ -15,11 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/diag.h"
-#include "../../lib/dial.h"
-#include "../../lib/expect.h"
-#include "../../lib/loop.h"
+#include "addr.h"
+#include "diag.h"
+#include "dial.h"
+#include "expect.h"
+#include "loop.h"
 #include "unit.h"
 
 static char tbuf[8192];

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../lib/echo.h"
+#include "echo.h"
 #include "unit.h"
 
 static unsigned char

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../lib/esc.h"
-#include "../../lib/loop.h"
+#include "esc.h"
+#include "loop.h"
 #include "unit.h"
 
 static int	fired[4];

@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/resolve.h"
+#include "addr.h"
+#include "resolve.h"
 #include "unit.h"
 
 #define NAI	8

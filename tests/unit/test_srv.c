@@ -16,8 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/srv.h"
+#include "addr.h"
+#include "srv.h"
 #include "unit.h"
 
 static const int sigs[] = { SIGINT, SIGTERM, 0 };

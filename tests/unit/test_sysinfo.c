@@ -11,8 +11,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/sysinfo.h"
+#include "addr.h"
+#include "sysinfo.h"
 #include "unit.h"
 
 static char fx[1024];

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/expect.h"
-#include "../../lib/targets.h"
+#include "expect.h"
+#include "targets.h"
 #include "unit.h"
 
 /* Reads text as a --targets file: returns what targets_next() returned last. */
