@@ -197,7 +197,15 @@ dialx_proto_timer(struct dial_att *a)
 		proto_finish(a);	/* no goodbye came: the verdict stands */
 		return;
 	}
-	/* nothing, or not a whole answer, within -t */
+	/* nothing, or not a whole answer, within -t: what came is quoted
+	 * as if the server had closed there */
+	if (a->rlen > 0) {
+		struct proto_opts o;
+		char host[300];
+
+		proto_opts_of(a, &o, host, sizeof(host));
+		(void)proto_judge(&o, a->rbuf, a->rlen, 1, a->pr);
+	}
 	TRACE(a->d, "%s: %zu bytes and no whole answer within %lld ms",
 	    proto_str(a->d->cfg->proto), a->rlen,
 	    (long long)a->d->cfg->timeout_ms);

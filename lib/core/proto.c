@@ -303,18 +303,19 @@ be32(const char *p)
 	    (uint32_t)u[2] << 8 | u[3];
 }
 
+/* The method an authentication request asks for, and its message name. */
 static const char *
-pg_auth_name(uint32_t code)
+pg_auth_name(uint32_t code, const char **msg)
 {
 	switch (code) {
-	case 0: return "none (trust)";
-	case 2: return "Kerberos V5";
-	case 3: return "password";
-	case 5: return "md5";
-	case 7: return "GSSAPI";
-	case 9: return "SSPI";
-	case 10: return "SASL (SCRAM)";
-	default: return "unknown";
+	case 0: *msg = "AuthenticationOk"; return "none (trust)";
+	case 2: *msg = "AuthenticationKerberosV5"; return "Kerberos V5";
+	case 3: *msg = "AuthenticationCleartextPassword"; return "password";
+	case 5: *msg = "AuthenticationMD5Password"; return "md5";
+	case 7: *msg = "AuthenticationGSS"; return "GSSAPI";
+	case 9: *msg = "AuthenticationSSPI"; return "SSPI";
+	case 10: *msg = "AuthenticationSASL"; return "SASL (SCRAM)";
+	default: *msg = "Authentication"; return "unknown";
 	}
 }
 
@@ -383,9 +384,13 @@ pg_judge(const char *buf, size_t len, int eof, struct proto_res *res)
 		if (left < 1 + (size_t)ml)
 			return incomplete(buf, len, eof, res);
 		if (m[0] == 'R') {
+			const char *name;
+
 			res->auth = (int)be32(m + 5);
 			snprintf(res->note, sizeof(res->note), "%s",
-			    pg_auth_name(be32(m + 5)));
+			    pg_auth_name(be32(m + 5), &name));
+			snprintf(res->said, sizeof(res->said), "%s (request "
+			    "%d)", name, res->auth);
 			return verdict(res, PV_READY, res->auth == 0 ?
 			    PK_READY : PK_AUTH);
 		}
@@ -421,8 +426,8 @@ my_judge(const char *buf, size_t len, int eof, struct proto_res *res)
 			return garbage(buf, len, res);
 		words(p + 1, (size_t)(z - p - 1), res->note,
 		    sizeof(res->note));
-		snprintf(res->said, sizeof(res->said), "protocol 10 greeting, "
-		    "server version %s", res->note);
+		words(p + 1, (size_t)(z - p - 1), res->said,
+		    sizeof(res->said));
 		return verdict(res, PV_READY, PK_READY);
 	}
 	/* an error packet: 0xff, the code, maybe '#' and a SQLSTATE */
