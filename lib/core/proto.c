@@ -368,13 +368,16 @@ pg_judge(const char *buf, size_t len, int eof, struct proto_res *res)
 {
 	size_t off = 0;
 
-	/* notices and a protocol negotiation may come first */
-	for (int i = 0; i < 8; i++) {
+	/* notices and a protocol negotiation may come first; after
+	 * AuthenticationOk the session's start: its parameters, then
+	 * ReadyForQuery, or an error (no such role, no slot left) */
+	for (int i = 0; i < 64; i++) {
 		const char *m = buf + off;
 		size_t left = len - off;
 		uint32_t ml;
 
-		if (left > 0 && strchr("REvN", m[0]) == NULL)
+		if (left > 0 && (m[0] == '\0' || strchr(res->auth_ok ?
+		    "ESKNZ" : "REvN", m[0]) == NULL))
 			return garbage(buf + off, left, res);
 		if (left < 5)
 			return incomplete(buf, len, eof, res);
@@ -391,8 +394,14 @@ pg_judge(const char *buf, size_t len, int eof, struct proto_res *res)
 			    pg_auth_name(be32(m + 5), &name));
 			snprintf(res->said, sizeof(res->said), "%s (request "
 			    "%d)", name, res->auth);
-			return verdict(res, PV_READY, res->auth == 0 ?
-			    PK_READY : PK_AUTH);
+			/* as PQping: asked for a password, the server is up */
+			if (res->auth != 0)
+				return verdict(res, PV_READY, PK_AUTH);
+			res->auth_ok = 1;
+		}
+		if (m[0] == 'Z') {
+			snprintf(res->said, sizeof(res->said), "ReadyForQuery");
+			return verdict(res, PV_READY, PK_READY);
 		}
 		if (m[0] == 'E')
 			return pg_error(m + 5, ml - 4, res);
@@ -424,10 +433,12 @@ my_judge(const char *buf, size_t len, int eof, struct proto_res *res)
 		z = memchr(p + 1, '\0', pl - 1);
 		if (z == NULL)
 			return garbage(buf, len, res);
-		words(p + 1, (size_t)(z - p - 1), res->note,
-		    sizeof(res->note));
 		words(p + 1, (size_t)(z - p - 1), res->said,
 		    sizeof(res->said));
+		/* MariaDB puts "5.5.5-" first, for clients of old */
+		p += z - p > 7 && memcmp(p + 1, "5.5.5-", 6) == 0 ? 6 : 0;
+		words(p + 1, (size_t)(z - p - 1), res->note,
+		    sizeof(res->note));
 		return verdict(res, PV_READY, PK_READY);
 	}
 	/* an error packet: 0xff, the code, maybe '#' and a SQLSTATE */

@@ -80,6 +80,8 @@ struct proto_res {
 						 * error, Redis: 0 */
 	char			 sqlstate[6];	/* PostgreSQL's, or "" */
 	int			 auth;		/* PostgreSQL's request code */
+	int			 auth_ok;	/* PostgreSQL: AuthenticationOk
+						 * came */
 	char			 said[PROTO_SAID_LEN];	/* escaped: the
 						 * first line, or the error's
 						 * message */
