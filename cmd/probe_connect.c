@@ -336,6 +336,8 @@ setup_failed(struct ctx *c, const char *what, int err)
 	jb_knull(&r.extra, "connect_ms");
 	jb_knull(&r.extra, "rtt_ms");
 	jb_kint(&r.extra, "attempts", 0);
+	jb_knull(&r.extra, "proto");
+	jb_knull(&r.extra, "server_said");
 	if (err == ENOMEM)
 		result_fix(&r, "or probe fewer targets per run");
 	rc = out_result(c, &r);
