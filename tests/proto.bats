@@ -8,6 +8,7 @@
 
 load helpers/common
 load helpers/realsrv
+load helpers/py
 
 setup_file() {
 	srv_root
@@ -300,6 +301,22 @@ fake() {
 	sc 10 --json connect --targets "$BATS_TEST_TMPDIR/t" -j 3 --proto redis
 	[ "${#lines[@]}" -eq 3 ]
 	jq -s -e '.[0].ok and .[1].ok and (.[2].reason == "expect-failed")' <<<"$output"
+}
+
+@test "--proto results, ready, not ready and failed, are valid against the JSON Schema" {
+	need NGX_PORT nginx
+	require_py jsonschema python3-jsonschema
+	local f=$BATS_TEST_TMPDIR/out.jsonl
+	sc 0 --json connect --proto http "127.0.0.1:$NGX_PORT" "unix:$NGX_SOCK"
+	echo "$output" >"$f"
+	sc 14 --json connect --proto http --http-path /down "127.0.0.1:$NGX_PORT"
+	echo "$output" >>"$f"
+	sc 10 --json connect --proto postgres "127.0.0.1:$NGX_PORT"
+	echo "$output" >>"$f"
+	sc 0 --json connect "127.0.0.1:$NGX_PORT"
+	echo "$output" >>"$f"
+	jq -s -e 'length == 5 and .[4].proto == null and .[4].server_said == null' "$f"
+	schema_ok "$f"
 }
 
 # --- -- COMMAND ---
