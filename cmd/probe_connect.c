@@ -42,7 +42,7 @@
 #include "targets.h"
 
 static const struct cmd_help help = {
-	"probe-connect", "[OPTIONS] TARGET... | HOST PORT",
+	"probe-connect", "[OPTIONS] TARGET... | HOST PORT [-- COMMAND [ARG...]]",
 	"Connect to each TARGET, report the address used, connect time and "
 	"TCP RTT;\nwhen that fails, name the cause.",
 	"TARGET is HOST:PORT, [IPV6]:PORT or the pair HOST PORT, or a Unix\n"
@@ -60,6 +60,15 @@ static const struct cmd_help help = {
 	"also match at line breaks), the timeout, or EOF. -t bounds each\n"
 	"connect, each wait for a reply and each name lookup. \"attempts\"\n"
 	"counts connect() calls, every address and retry included.\n\n"
+	"--proto NAME checks that the service is ready, not only open: it\n"
+	"speaks the protocol's first exchange without credentials and judges\n"
+	"the answer. \"Starting up\", -LOADING, too many clients, HTTP 503 are\n"
+	"not-ready (exit 14, retried by --wait); an answer waiting will not\n"
+	"change (HTTP 404, MySQL's host blocked, another protocol) fails at\n"
+	"once (expect-failed); silence within -t is a timeout.\n\n"
+	"-- COMMAND [ARG...] after the targets runs COMMAND in sockctl's place\n"
+	"(exec: its pid and exit code) once every target succeeded; never when\n"
+	"one failed. 127: COMMAND not found, 126: it cannot be run.\n\n"
 	"examples:\n"
 	"  sockctl connect db 5432\n"
 	"  sockctl connect --wait 60s db:5432 cache:6379\n"
@@ -67,7 +76,9 @@ static const struct cmd_help help = {
 	"127.0.0.1:6379\n"
 	"  sockctl connect --targets hosts.txt -j 64 -t 2s\n"
 	"  sockctl connect --all localhost:8080\n"
-	"  sockctl connect /var/run/docker.sock\n",
+	"  sockctl connect /var/run/docker.sock\n"
+	"  sockctl connect --wait 60s db:5432 --proto postgres -- ./app\n"
+	"  sockctl connect --proto http --http-path /readyz api:8080\n",
 };
 
 /* Where the options land. */
