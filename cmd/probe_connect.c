@@ -226,9 +226,19 @@ round_done(struct dial *d, void *arg)
 	    rn->have_re || rn->dc.proto != PROTO_NONE, &retry, why,
 	    sizeof(why));
 	/* --proto: an answer that waiting will not change fails at once */
-	for (int i = 0; i < d->r.nstarted && !ok; i++)
-		if (d->r.att[i].dx == DX_PROTO_REPLY)
+	for (int i = 0; i < d->r.nstarted && !ok; i++) {
+		const struct dial_att *a = &d->r.att[i];
+		size_t n = strlen(why);
+
+		if (a->dx == DX_PROTO_REPLY)
 			retry = 0;
+		/* the progress line quotes the server: "not-ready ('the
+		 * database system is starting up')" */
+		if (a->pr != NULL && a->pr->said[0] != '\0' && !a->ok &&
+		    strchr(why, '\'') == NULL)
+			snprintf(why + n, sizeof(why) - n, " ('%.60s')",
+			    a->pr->said);
+	}
 	if (cut && !ok && p->have_last) {
 		/* a round the deadline cut short says less than the last */
 		dial_round_free(&d->r);

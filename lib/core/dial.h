@@ -29,7 +29,7 @@
 #define DIAL_RECV_MAX		65536	/* bytes of a reply read at most */
 #define DIAL_SEND_GRACE_MS	200	/* --send alone: wait this long for a
 					 * close */
-#define DIAL_BYE_MS		1000	/* --proto: the goodbye's limit */
+#define DIAL_BYE_MS		500	/* --proto: the goodbye's limit */
 
 struct dial;
 

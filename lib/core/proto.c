@@ -732,7 +732,8 @@ proto_bye(const struct proto_opts *o, const struct proto_res *res,
 	case PROTO_SMTP:
 		end = smtp_reply_end(buf, len);
 		if (*step == 0) {
-			if (res->v == PV_FAIL && res->kind != PK_ERROR)
+			/* a 421 closes the channel itself (RFC 5321 3.8) */
+			if (res->v != PV_READY && res->kind != PK_ERROR)
 				return 0;
 			memcpy(out, "QUIT\r\n", 6);
 			*outlen = 6;
