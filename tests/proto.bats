@@ -141,7 +141,7 @@ fake() {
 	need PG_PORT postgresql
 	local i
 	for i in 1 2 3; do
-		start_bg "hold$i" psql -h "$PG_DIR" -p "$PG_PORT" -U postgres -c 'select pg_sleep(3)'
+		start_bg "hold$i" psql -h "$PG_DIR" -p "$PG_PORT" -U postgres -c 'select pg_sleep(5)'
 	done
 	until_ok 10 bash -c "psql -h $PG_DIR -p $PG_PORT -U postgres -c 'select 1' 2>&1 | grep -q 'too many clients'"
 	sc 14 connect --proto postgres "127.0.0.1:$PG_PORT"
@@ -203,7 +203,7 @@ fake() {
 	local i
 	# 10 slots and one more for SUPER: 11 sessions fill the server
 	for i in $(seq 11); do
-		start_bg "hold$i" mariadb -S "$MY_SOCK" -uroot -e 'select sleep(3)'
+		start_bg "hold$i" mariadb -S "$MY_SOCK" -uroot -e 'select sleep(6)'
 	done
 	until_ok 10 bash -c "mariadb -S $MY_SOCK -uroot -e 'select 1' 2>&1 | grep -q 'Too many connections'"
 	sc 14 connect --proto mysql "127.0.0.1:$MY_PORT"
