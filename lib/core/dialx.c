@@ -194,7 +194,8 @@ void
 dialx_proto_timer(struct dial_att *a)
 {
 	if (a->ph == DA_BYE) {
-		proto_finish(a);	/* no goodbye came: the verdict stands */
+		/* no goodbye came: the verdict stands */
+		proto_finish(a);
 		return;
 	}
 	/* nothing, or not a whole answer, within -t: what came is quoted

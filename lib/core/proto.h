@@ -25,9 +25,8 @@ enum proto {
 /* The names --proto takes, for messages and --help. */
 #define PROTO_NAMES	"http, redis, postgres, mysql, smtp"
 
-#define PROTO_REPLY_MAX	16384	/* bytes of a reply judged at most */
-#define PROTO_REQ_MAX	1024	/* room for any request proto_request()
-				 * builds */
+#define PROTO_REPLY_MAX	16384	/* bytes of a reply judged, at most */
+#define PROTO_REQ_MAX	1024	/* room for any request or goodbye */
 #define PROTO_SAID_LEN	256	/* the server's words, escaped */
 #define PROTO_NOTE_LEN	160
 #define PROTO_STATUS_MAX 16	/* codes in --http-status */
@@ -35,8 +34,8 @@ enum proto {
 /* What a request needs beyond the protocol. */
 struct proto_opts {
 	enum proto	 proto;
-	const char	*host;		/* HTTP Host (with the port when it is
-					 * not 80); NULL: "localhost" */
+	const char	*host;		/* HTTP Host (with the port unless
+					 * 80); NULL: "localhost" */
 	const char	*http_path;	/* NULL: "/" */
 	const int	*http_status;	/* more ready statuses, or NULL */
 	int		 nhttp_status;
@@ -72,22 +71,20 @@ enum proto_kind {
 	PK_CLOSED,	/* the server closed before a complete answer */
 };
 
-/* The verdict of a reply, and what the server said. */
+/*
+ * The verdict of a reply, and what the server said: said is the first
+ * line, the error's message or the PostgreSQL message, note the version,
+ * Retry-After or the authentication method; both escaped.
+ */
 struct proto_res {
 	enum proto_verdict	 v;
 	enum proto_kind		 kind;
-	int			 code;		/* HTTP status, SMTP code, MySQL
-						 * error, Redis: 0 */
-	char			 sqlstate[6];	/* PostgreSQL's, or "" */
-	int			 auth;		/* PostgreSQL's request code */
-	int			 auth_ok;	/* PostgreSQL: AuthenticationOk
-						 * came */
-	char			 said[PROTO_SAID_LEN];	/* escaped: the
-						 * first line, or the error's
-						 * message */
-	char			 note[PROTO_NOTE_LEN];	/* escaped: the
-						 * version, Retry-After, the
-						 * auth method */
+	int	code;		/* HTTP status, SMTP code, MySQL error; or 0 */
+	char	sqlstate[6];	/* PostgreSQL's, or "" */
+	int	auth;		/* PostgreSQL's authentication request */
+	int	auth_ok;	/* PostgreSQL: AuthenticationOk came */
+	char	said[PROTO_SAID_LEN];
+	char	note[PROTO_NOTE_LEN];
 };
 
 /* Returns the protocol called name ("postgres"), or -1. */

@@ -241,16 +241,17 @@ evproto_explain(enum proto p, const struct proto_res *pr, int dx,
 
 	if (dx == DX_PROTO_SILENT || pr == NULL) {
 		if (rlen == 0)
-			result_cause(r, "connected, but the server sent nothing "
-			    "within %lld ms%s: a proxy with no backend, or a "
-			    "server that is stuck", (long long)timeout_ms,
-			    greets ? " (no greeting)" : " after the request");
+			result_cause(r, "connected, but the server sent "
+			    "nothing within %lld ms%s: a proxy with no "
+			    "backend, or a server that is stuck",
+			    (long long)timeout_ms, greets ? " (no greeting)" :
+			    " after the request");
 		else
 			result_cause(r, "connected, and the server sent %zu "
-			    "bytes, but no whole %s answer within %lld ms%s%s%s",
-			    rlen, proto_str(p), (long long)timeout_ms,
-			    pr != NULL ? ": '" : "", pr != NULL ? pr->said : "",
-			    pr != NULL ? "'" : "");
+			    "bytes, but no whole %s answer within %lld "
+			    "ms%s%s%s", rlen, proto_str(p),
+			    (long long)timeout_ms, pr != NULL ? ": '" : "",
+			    pr != NULL ? pr->said : "", pr != NULL ? "'" : "");
 		return;
 	}
 	if (dx == DX_NOT_READY)
