@@ -73,6 +73,9 @@ looks_like(const struct proto_res *pr)
 		return "an SMTP server (or another that greets with 220)";
 	if (strncmp(s, "SSH-", 4) == 0)
 		return "an SSH server";
+	if (strncmp(s, "\\x15\\x03", 8) == 0)
+		return "a TLS alert: the port wants TLS, and this check speaks "
+		    "plain text";
 	if (strstr(s, "\\x0a") == s + 16 || strstr(s, "mysql_native") ||
 	    strstr(s, "MariaDB"))
 		return "MySQL or MariaDB";
