@@ -194,7 +194,9 @@ void
 dialx_proto_timer(struct dial_att *a)
 {
 	if (a->ph == DA_BYE) {
-		/* no goodbye came: the verdict stands */
+		/* no goodbye came: the verdict stands, whole (the deadline
+		 * cut the goodbye, not the answer) */
+		a->cut = 0;
 		proto_finish(a);
 		return;
 	}
