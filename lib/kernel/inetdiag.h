@@ -30,6 +30,17 @@ struct inetdiag_sock {
 	uint32_t	rto_ms;
 	int		has_snd_wnd;	/* kernel 6.2+: snd_wnd is set */
 	uint32_t	snd_wnd;	/* the peer's advertised window */
+	int		timer;		/* idiag_timer: 0 none, 1 retransmit,
+					 * 2 keepalive, 3 TIME_WAIT, 4 zero-
+					 * window probe */
+	uint32_t	timer_ms;	/* when it fires next */
+	int		has_mem;	/* INET_DIAG_SKMEMINFO: the fields
+					 * below are set */
+	uint32_t	rmem;		/* receive queue, bytes (truesize) */
+	uint32_t	rcvbuf;		/* SO_RCVBUF as the kernel keeps it */
+	uint32_t	drops;		/* packets the socket dropped
+					 * (SK_MEMINFO_DROPS): a full receive
+					 * buffer, a filter */
 };
 
 /*

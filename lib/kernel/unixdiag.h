@@ -43,6 +43,9 @@ struct unixdiag_sock {
 	uint32_t	wmem;		/* bytes it sent that the peer has not
 					 * read (their truesize) */
 	uint32_t	sndbuf;		/* SO_SNDBUF: writes block at wmem >= it */
+	uint32_t	rcvbuf;		/* SO_RCVBUF (with has_mem) */
+	int		has_drops;	/* drops is set */
+	uint32_t	drops;		/* SK_MEMINFO_DROPS: what it dropped */
 };
 
 /*
