@@ -344,13 +344,34 @@ same_wait(const struct tasks *a, const struct task_wait *t)
 	    memcmp(x->args, t->args, sizeof(x->args)) == 0;
 }
 
+/* The one socket of an inode, from a dump of some states. */
+struct by_ino {
+	unsigned long		ino;
+	int			found;
+	struct inetdiag_sock	d;
+};
+
+static int
+by_ino_fn(const struct inetdiag_sock *d, void *arg)
+{
+	struct by_ino *b = arg;
+
+	if (d->s.inode != b->ino)
+		return 0;
+	b->d = *d;
+	b->found = 1;
+	return 1;
+}
+
 /* Fills a blocked-* finding's common part. */
 static struct wfind *
 thread_find(struct waits *w, enum reason r, int dx, enum stage st, int pid,
-    const struct task_wait *t, int fd, const struct sockopts *o, int pollish)
+    const struct task_wait *t, int fd, unsigned long ino,
+    const struct sockopts *o, int pollish)
 {
 	struct tasks_fdinfo fi;
 	struct inetdiag_sock d;
+	struct by_ino b;
 	struct wfind *x;
 
 	if ((x = find_new(w, r, dx, st)) == NULL)
@@ -365,11 +386,25 @@ thread_find(struct waits *w, enum reason r, int dx, enum stage st, int pid,
 	x->remote = o->remote;
 	if (tasks_fdinfo(w->root, pid, fd, &fi) == 0)
 		x->nonblock = (fi.flags & O_NONBLOCK) != 0;
-	/* the keepalive or retransmission timer, as inet_diag shows it */
-	if (inetdiag_lookup(w->root, IPPROTO_TCP, &o->local, &o->remote,
-	    &d) == 0) {
-		x->timer = d.timer;
-		x->timer_ms = d.timer_ms;
+	/*
+	 * the keepalive or retransmission timer, as inet_diag shows it; a
+	 * socket in SYN_SENT has no peer name yet: its destination is there
+	 */
+	if (o->remote.ss_family != 0) {
+		if (inetdiag_lookup(w->root, IPPROTO_TCP, &o->local, &o->remote,
+		    &d) == 0) {
+			x->timer = d.timer;
+			x->timer_ms = d.timer_ms;
+		}
+		return x;
+	}
+	memset(&b, 0, sizeof(b));
+	b.ino = ino;
+	if (inetdiag_scan(w->root, IPPROTO_TCP, PN_STATE(PN_SYN_SENT),
+	    by_ino_fn, &b) == 0 && b.found) {
+		x->remote = b.d.s.remote;
+		x->timer = b.d.timer;
+		x->timer_ms = b.d.timer_ms;
 	}
 	return x;
 }
@@ -470,7 +505,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 			    t->name, desc);
 			add_line(p, what);
 			return thread_find(w, RS_BLOCKED_RECV, DX_BLOCKED_RECV,
-			    ST_RECV, p->pid, t, fd, &o, pollish) == NULL ? -1 :
+			    ST_RECV, p->pid, t, fd, ino, &o, pollish) == NULL ? -1 :
 			    0;
 		}
 		if (bounded)
@@ -491,8 +526,8 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		if (!bounded && (both || w->sample_ms == 0) &&
 		    (o.retransmits > 0 || o.total_retrans > 0)) {
 			struct wfind *x = thread_find(w, RS_BLOCKED_CONNECT,
-			    DX_BLOCKED_CONNECT, ST_CONNECT, p->pid, t, fd, &o,
-			    pollish);
+			    DX_BLOCKED_CONNECT, ST_CONNECT, p->pid, t, fd, ino,
+			    &o, pollish);
 			long v;
 
 			if (x == NULL)

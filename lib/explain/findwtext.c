@@ -168,6 +168,8 @@ text_connect(struct waits *w, struct owners *ow, const struct wfind *x,
 	wwho_of(ow, x->pid, NULL, 0, &o);
 	sa_fmt((const struct sockaddr *)&x->local, lo, sizeof(lo));
 	sa_fmt((const struct sockaddr *)&x->remote, re, sizeof(re));
+	if (x->remote.ss_family == 0)
+		snprintf(re, sizeof(re), "an address not known here");
 	set_end(r, &x->remote);
 	result_cause(r, "thread %d of %s waits in %s() on fd %d to %s: the "
 	    "socket is in SYN_SENT and its SYN was retransmitted %u time%s: "
@@ -190,8 +192,9 @@ text_connect(struct waits *w, struct owners *ow, const struct wfind *x,
 	    "non-blocking connect with poll() and a timeout, SO_SNDTIMEO "
 	    "(a blocking connect honours it) or TCP_USER_TIMEOUT (Python: "
 	    "socket.create_connection(addr, timeout=5))");
-	result_fix(r, "check the path: sockctl probe-connect %s", re);
-	put_keys(r, &o, lo, re, n, x);
+	if (x->remote.ss_family != 0)
+		result_fix(r, "check the path: sockctl probe-connect %s", re);
+	put_keys(r, &o, lo, x->remote.ss_family != 0 ? re : NULL, n, x);
 }
 
 static void

@@ -7,8 +7,8 @@ waiter.py accept            two threads in accept() on one listener, one in
                             epoll_wait() on three sockets; "ready PID PORT"
 waiter.py connect ADDR PORT a thread blocked in connect(); "ready PID TID FD"
 waiter.py udp RCVBUF        a UDP socket on 127.0.0.1 that never reads;
-                            "ready PID PORT"; SIGUSR1: it reads from then
-                            on, and prints "fixed"
+                            "ready PID PORT"; SIGUSR1: it takes a 1 MiB
+                            buffer and reads from then on, "fixed"
 waiter.py flood PORT N      sends N datagrams of 1000 bytes to 127.0.0.1
                             PORT, 1 ms apart
 """
@@ -116,6 +116,8 @@ def udp_mode(rcvbuf):
     print("ready %d %d" % (os.getpid(), u.getsockname()[1]), flush=True)
     while time.time() < END and not reading.wait(0.2):
         pass
+    # the finding's fix: a larger buffer, and read
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     print("fixed", flush=True)
     u.settimeout(0.5)
     while time.time() < END:
@@ -127,6 +129,7 @@ def udp_mode(rcvbuf):
 
 def flood(port, n):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    print("sending", flush=True)
     for i in range(n):
         s.sendto(b"x" * 1000, ("127.0.0.1", port))
         time.sleep(0.001)
