@@ -672,8 +672,14 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		    strerror(errno));
 	else if (u.nunix == 0 && u.ninet == 0 && a.sample > 0)
 		(void)unixdiag_scan(c->env.proc_root, dgram_fn, &u);
-	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0 ||
-	    (nw = waits_judge(u.wt)) < 0)
+	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0)
+		nomem_exit("inspect's findings");
+	/* what the processes the findings name wait on (one read) */
+	for (int i = 0; i < nf; i++)
+		if (findings_pid(u.f, (size_t)i) > 0 && waits_also(u.wt,
+		    findings_pid(u.f, (size_t)i)) == -1)
+			nomem_exit("inspect's findings");
+	if ((nw = waits_judge(u.wt)) < 0)
 		nomem_exit("inspect's findings");
 	out_trace(c, "%d finding%s", nf + nw, nf + nw == 1 ? "" : "s");
 

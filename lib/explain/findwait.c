@@ -56,36 +56,55 @@ waits_free(struct waits *w)
 	free(w);
 }
 
+/* A new watched process pid; NULL when memory ran out. */
+static struct waits_proc *
+proc_new(struct waits *w, int pid)
+{
+	if (grow((void **)&w->p, &w->capp, w->np, sizeof(*w->p)) == -1 ||
+	    grow((void **)&w->ta, &w->capt, w->np, sizeof(*w->ta)) == -1)
+		return NULL;
+	memset(&w->p[w->np], 0, sizeof(w->p[w->np]));
+	memset(&w->ta[w->np], 0, sizeof(w->ta[w->np]));
+	w->p[w->np].pid = pid;
+	w->ta[w->np].pid = -1;		/* no first read */
+	return &w->p[w->np++];
+}
+
 int
 waits_watch(struct waits *w, int pid)
 {
 	struct waits_proc *p;
-	size_t cap = w->capp;
 
 	for (size_t i = 0; i < w->np; i++)
 		if (w->p[i].pid == pid)
 			return 0;
-	if (grow((void **)&w->p, &w->capp, w->np, sizeof(*w->p)) == -1 ||
-	    grow((void **)&w->ta, &cap, w->np, sizeof(*w->ta)) == -1)
+	if ((p = proc_new(w, pid)) == NULL)
 		return -1;
-	if (cap != w->capp) {
-		/* both arrays keep one capacity */
-		void *x = realloc(w->ta, w->capp * sizeof(*w->ta));
-
-		if (x == NULL)
-			return -1;
-		w->ta = x;
-	}
-	p = &w->p[w->np];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	if (tasks_read(w->root, pid, &w->ta[w->np]) == -1) {
+	if (tasks_read(w->root, pid, &w->ta[w->np - 1]) == -1) {
 		if (errno == ENOMEM)
 			return -1;
-		memset(&w->ta[w->np], 0, sizeof(w->ta[w->np]));
-		w->ta[w->np].pid = -1;	/* not read */
+		memset(&w->ta[w->np - 1], 0, sizeof(w->ta[0]));
+		w->ta[w->np - 1].pid = -1;	/* judged at the last read */
 	}
-	w->np++;
+	return 0;
+}
+
+int
+waits_also(struct waits *w, int pid)
+{
+	size_t also = 0;
+	struct waits_proc *p;
+
+	for (size_t i = 0; i < w->np; i++) {
+		if (w->p[i].pid == pid)
+			return 0;
+		also += w->p[i].once;
+	}
+	if (also >= WAITS_MAX_ALSO)
+		return 0;
+	if ((p = proc_new(w, pid)) == NULL)
+		return -1;
+	p->once = 1;
 	return 0;
 }
 

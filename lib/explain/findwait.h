@@ -32,6 +32,15 @@ void		 waits_free(struct waits *w);
 int	waits_watch(struct waits *w, int pid);
 
 /*
+ * Also says what pid's threads wait on, a process another finding names:
+ * read once, at waits_judge(), for the summary only (no first read to
+ * judge a wait by). At most WAITS_MAX_ALSO of them. Returns 0 or -1
+ * (ENOMEM).
+ */
+#define WAITS_MAX_ALSO	8
+int	waits_also(struct waits *w, int pid);
+
+/*
  * Datagram sockets: the first read's drop counter (waits_*_base), then
  * the last read's for a socket the targets select, with its owner.
  * Return 0 or -1 (ENOMEM).
@@ -75,6 +84,8 @@ struct waits_count {
 
 struct waits_proc {
 	int			 pid;
+	int			 once;		/* read once: another finding
+						 * names it (waits_also()) */
 	int			 gone;		/* it ended before the last read */
 	int			 denied;	/* its waits are not ours to see */
 	int			 threads;

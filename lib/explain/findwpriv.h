@@ -48,7 +48,7 @@ struct waits {
 	int			 sorted;
 	struct waits_proc	*p;		/* the watched processes */
 	struct tasks		*ta;		/* their first read */
-	size_t			 np, capp;
+	size_t			 np, capp, capt;
 	struct wfind		*f;
 	size_t			 nf, capf;
 	size_t			 nudp;		/* udp-drops findings */

@@ -103,7 +103,8 @@ limits_text(const struct wfind *x, struct result *r)
 		    "is found only after %d s (TCP_KEEPIDLE %d + %d x "
 		    "TCP_KEEPINTVL %d s)%s", o->keepidle + o->keepcnt *
 		    o->keepintvl, o->keepidle, o->keepcnt, o->keepintvl,
-		    x->timer == 2 ? "; its keepalive timer runs" : "");
+		    x->timer == INETDIAG_TIMER_KEEPALIVE ?
+		    "; its keepalive timer runs" : "");
 	snprintf(ut, sizeof(ut), "%s", o->user_timeout_ms > 0 ?
 	    "" : ", no TCP_USER_TIMEOUT");
 	result_cause(r, "nothing ends the wait: %s, %s%s%s; if the peer is "
@@ -184,7 +185,8 @@ text_connect(struct waits *w, struct owners *ow, const struct wfind *x,
 		    "ies", x->syn_own ? "TCP_SYNCNT" :
 		    "net.ipv4.tcp_syn_retries", x->syn_retries,
 		    syn_total(x->syn_retries), syn_total((long)n - 1),
-		    (double)(x->timer == 1 ? x->timer_ms : x->o.rto_ms) / 1000);
+		    (double)(x->timer == INETDIAG_TIMER_RTO ? x->timer_ms :
+		    x->o.rto_ms) / 1000);
 	result_cause(r, "no connect timeout is set (%s%s)", x->pollish ?
 	    "its poll has none" : "SO_SNDTIMEO 0",
 	    ", no TCP_USER_TIMEOUT");

@@ -97,6 +97,7 @@ take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
 	d->s.uid = m->idiag_uid;
 	d->s.inode = m->idiag_inode;
 	d->s.rxq = m->idiag_rqueue;
+	d->timer = m->idiag_timer;
 	d->s.v6only = -1;
 	if (proto == IPPROTO_TCP && d->s.state == PN_LISTEN) {
 		d->s.backlog = m->idiag_wqueue;
@@ -107,7 +108,6 @@ take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
 	    m->id.idiag_cookie[1] != INET_DIAG_NOCOOKIE)
 		d->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
 		    m->id.idiag_cookie[0];
-	d->timer = m->idiag_timer;
 	d->timer_ms = m->idiag_expires;
 	if (h->nlmsg_len <= off)
 		return 0;
