@@ -11,7 +11,6 @@
 #include "findwait.h"
 #include "sysinfo.h"
 
-#include "findwpriv.h"
 
 /* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
 static int

@@ -13,12 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "findwtypes.h"
 #include "inetdiag.h"
 #include "owners.h"
 #include "result.h"
 #include "unixdiag.h"
-
-struct waits;
 
 /* Returns a new judge (sample_ms 0: one read), or NULL (ENOMEM). */
 struct waits	*waits_new(const char *root, int64_t sample_ms);
@@ -72,30 +71,6 @@ void	waits_result(struct waits *w, struct owners *o, size_t i,
  */
 void	waits_ids(const struct waits *w, size_t i, int *pid, int *tid,
 	    int *fd, char *sock, size_t len);
-
-/* The summary of one watched process. */
-struct waits_count {
-	const char	*syscall;	/* "accept4"; "running", "?" */
-	int		 threads;
-};
-
-#define WAITS_MAX_LINES	8
-#define WAITS_MAX_CALLS	16
-
-struct waits_proc {
-	int			 pid;
-	int			 once;		/* read once: another finding
-						 * names it (waits_also()) */
-	int			 gone;		/* it ended before the last read */
-	int			 denied;	/* its waits are not ours to see */
-	int			 threads;
-	int			 ncount;
-	struct waits_count	 count[WAITS_MAX_CALLS];	/* by call */
-	int			 nline;
-	char			 line[WAITS_MAX_LINES][224];
-	/* "2 threads wait in accept() on 0.0.0.0:8080" */
-	int			 more;		/* lines left out */
-};
 
 /* The watched processes, after waits_judge(). */
 const struct waits_proc *waits_procs(const struct waits *w, size_t *n);

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "findwpriv.h"
+#include "findwait.h"
 
 /* "pid 42 (nginx, user www)" and its keys. */
 struct wwho {

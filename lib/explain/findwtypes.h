@@ -1,13 +1,46 @@
 /*
- * The private half of lib/findwait: what the judge (findwait.c) keeps and
- * the texts (findwtext.c) read. Not for other modules.
+ * The types of lib/explain/findwait: the summary of a watched process
+ * (public), and what the judge (findwait.c) keeps and the texts
+ * (findwtext.c) read, which no other module touches. Includes nothing of
+ * findwait itself.
  */
-#ifndef SOCKCTL_FINDWPRIV_H
-#define SOCKCTL_FINDWPRIV_H
+#ifndef SOCKCTL_FINDWTYPES_H
+#define SOCKCTL_FINDWTYPES_H
 
-#include "findwait.h"
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "owners.h"
+#include "reason.h"
 #include "sockopts.h"
 #include "tasks.h"
+#include "unixdiag.h"
+
+/* The summary of one watched process. */
+struct waits_count {
+	const char	*syscall;	/* "accept4"; "running", "?" */
+	int		 threads;
+};
+
+#define WAITS_MAX_LINES	8
+#define WAITS_MAX_CALLS	16
+
+struct waits_proc {
+	int			 pid;
+	int			 once;		/* read once: another finding
+						 * names it (waits_also()) */
+	int			 gone;		/* it ended before the last read */
+	int			 denied;	/* its waits are not ours to see */
+	int			 threads;
+	int			 ncount;
+	struct waits_count	 count[WAITS_MAX_CALLS];	/* by call */
+	int			 nline;
+	char			 line[WAITS_MAX_LINES][224];
+	/* "2 threads wait in accept() on 0.0.0.0:8080" */
+	int			 more;		/* lines left out */
+};
+
 
 /* A datagram socket's drop counter at the first read. */
 struct dgbase {
