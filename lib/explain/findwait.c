@@ -414,6 +414,12 @@ thread_find(struct waits *w, enum reason r, int dx, enum stage st, int pid,
 			x->timer = d.timer;
 			x->timer_ms = d.timer_ms;
 		}
+		/* the other end, when it is a socket of this machine */
+		if (inetdiag_lookup(w->root, IPPROTO_TCP, &o->remote, &o->local,
+		    &d) == 0 && d.s.state != PN_LISTEN && d.s.inode != 0) {
+			x->peer_ino = d.s.inode;
+			x->peer_uid = d.s.uid;
+		}
 		return x;
 	}
 	memset(&b, 0, sizeof(b));
@@ -593,6 +599,11 @@ call_name(const struct task_wait *t)
 int
 waits_judge(struct waits *w)
 {
+	/* the owners of dropping sockets: what do their threads do? */
+	for (size_t i = 0; i < w->nf; i++)
+		if (w->f[i].reason == RS_UDP_DROPS && w->f[i].pid > 0 &&
+		    waits_also(w, w->f[i].pid) == -1)
+			return -1;
 	for (size_t i = 0; i < w->np; i++) {
 		struct waits_proc *p = &w->p[i];
 		struct tasks b;

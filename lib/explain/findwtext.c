@@ -48,7 +48,8 @@ wwho_of(struct owners *w, int pid, struct owners_proc *p, unsigned uid,
 
 static void
 put_keys(struct result *r, const struct wwho *o, const char *local,
-    const char *remote, long count, const struct wfind *x)
+    const char *remote, long count, const struct wfind *x,
+    const struct wwho *peer)
 {
 	if (o->pid > 0)
 		jb_kint(&r->extra, "pid", o->pid);
@@ -59,7 +60,19 @@ put_keys(struct result *r, const struct wwho *o, const char *local,
 	jb_kstr(&r->extra, "local", local);
 	jb_kstr(&r->extra, "remote", remote);
 	jb_kint(&r->extra, "count", count);
-	jb_knull(&r->extra, "peer");
+	if (peer == NULL)
+		jb_knull(&r->extra, "peer");
+	else {
+		jb_kobj_open(&r->extra, "peer");
+		if (peer->pid > 0)
+			jb_kint(&r->extra, "pid", peer->pid);
+		else
+			jb_knull(&r->extra, "pid");
+		jb_kstr(&r->extra, "process", peer->process[0] ?
+		    peer->process : NULL);
+		jb_kstr(&r->extra, "user", peer->user[0] ? peer->user : NULL);
+		jb_obj_close(&r->extra);
+	}
 	if (x->tid > 0)
 		jb_kint(&r->extra, "tid", x->tid);
 	else
@@ -120,7 +133,7 @@ text_recv(struct waits *w, struct owners *ow, const struct wfind *x,
     struct result *r)
 {
 	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], t1[32], t2[32];
-	struct wwho o;
+	struct wwho o, po;
 
 	wwho_of(ow, x->pid, NULL, 0, &o);
 	sa_fmt((const struct sockaddr *)&x->local, lo, sizeof(lo));
@@ -132,6 +145,19 @@ text_recv(struct waits *w, struct owners *ow, const struct wfind *x,
 	    secs((double)w->sample_ms, t1, sizeof(t1)),
 	    secs(x->o.last_data_recv, t2, sizeof(t2)));
 	limits_text(x, r);
+	if (x->peer_ino != 0) {
+		struct owners_proc *pp = ow != NULL ? owners_of(ow, x->peer_ino,
+		    NULL) : NULL;
+
+		wwho_of(ow, 0, pp, x->peer_uid, &po);
+		if (pp != NULL)
+			result_cause(r, "the other end is %s on this machine: "
+			    "nothing came from it for that long", po.text);
+		else
+			result_cause(r, "the other end is a socket of this "
+			    "machine (uid %u, %s): nothing came from it for "
+			    "that long", x->peer_uid, po.user);
+	}
 	result_fix(r, "give the receive a timeout: setsockopt(%d, "
 	    "SOL_SOCKET, SO_RCVTIMEO, {30, 0}) or a poll() timeout (Python: "
 	    "sock.settimeout(30); requests: timeout=(3.05, 30))", x->fd);
@@ -139,7 +165,7 @@ text_recv(struct waits *w, struct owners *ow, const struct wfind *x,
 	    "wait: SO_KEEPALIVE 1 with TCP_KEEPIDLE 60, TCP_KEEPINTVL 10, "
 	    "TCP_KEEPCNT 6");
 	result_fix(r, "see why %s sends nothing: ss -tni dst %s", re, re);
-	put_keys(r, &o, lo, re, 1, x);
+	put_keys(r, &o, lo, re, 1, x, x->peer_ino != 0 ? &po : NULL);
 }
 
 /* Seconds the kernel waits over n SYN retries: 1, 2, 4 ... (RTO cap
@@ -196,7 +222,8 @@ text_connect(struct waits *w, struct owners *ow, const struct wfind *x,
 	    "socket.create_connection(addr, timeout=5))");
 	if (x->remote.ss_family != 0)
 		result_fix(r, "check the path: sockctl probe-connect %s", re);
-	put_keys(r, &o, lo, x->remote.ss_family != 0 ? re : NULL, n, x);
+	put_keys(r, &o, lo, x->remote.ss_family != 0 ? re : NULL, n, x,
+	    NULL);
 }
 
 static void
@@ -246,7 +273,7 @@ text_drops(struct waits *w, struct owners *ow, const struct wfind *x,
 	sa_fmt((const struct sockaddr *)&x->remote, re, sizeof(re));
 	put_keys(r, &o, x->unix_ ? (x->path[0] ? x->path : NULL) : lo,
 	    x->unix_ || sa_port((const struct sockaddr *)&x->remote) == 0 ?
-	    NULL : re, x->drops, x);
+	    NULL : re, x->drops, x, NULL);
 }
 
 void

@@ -63,6 +63,9 @@ struct wfind {
 	int			 nonblock;	/* O_NONBLOCK; -1 unknown */
 	int			 timer;		/* inet_diag's, -1 unknown */
 	uint32_t		 timer_ms;
+	unsigned long		 peer_ino;	/* blocked-recv: the other end's
+						 * socket on this machine, 0 */
+	unsigned		 peer_uid;
 	long			 syn_retries;	/* the kernel's, -1 unknown */
 	int			 syn_own;	/* from TCP_SYNCNT */
 	/* udp-drops */
