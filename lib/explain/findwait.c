@@ -511,6 +511,11 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 	}
 	if (fd < 0 || (k = tasks_fd(w->root, p->pid, fd, &ino)) != FDK_SOCKET)
 		return 0;	/* a pipe, a terminal, a file: not ours */
+	/* below a fixture tree the pid is no process of this machine */
+	if (strcmp(w->root, "/proc") != 0) {
+		line_fd(p, t, fd, ", a socket");
+		return 0;
+	}
 	if (sockopts_read(p->pid, fd, &o) == -1) {
 		line_fd(p, t, fd, errno == EPERM || errno == EACCES ?
 		    " (its limits: run as root to read them)" : "");
@@ -631,6 +636,50 @@ waits_judge(struct waits *w)
 		tasks_free(&b);
 	}
 	return (int)w->nf;
+}
+
+int
+waits_describe(const char *root, int pid, char *buf, size_t len)
+{
+	struct tasks b;
+	size_t l = 0;
+	int n = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (tasks_read(root, pid, &b) == -1)
+		return -1;
+	if (b.denied > 0 && (size_t)b.denied >= b.n) {
+		tasks_free(&b);
+		errno = EACCES;
+		return -1;
+	}
+	for (size_t i = 0; i < b.n && l + 1 < len; i++) {
+		const struct task_wait *t = &b.t[i];
+		char desc[120] = "";
+		struct sockopts o;
+		unsigned long ino;
+		int fd = t->kind == TK_POLL || t->kind == TK_SELECT ? -1 :
+		    t->fd;
+
+		if (t->kind == TK_RUNNING || t->name == NULL)
+			continue;
+		if (fd >= 0 && strcmp(root, "/proc") == 0 &&
+		    tasks_fd(root, pid, fd, &ino) == FDK_SOCKET &&
+		    sockopts_read(pid, fd, &o) == 0)
+			sock_desc(&o, desc, sizeof(desc));
+		if (fd >= 0)
+			snprintf(buf + l, len - l, "%sthread %d waits in %s() "
+			    "on fd %d%s%s", n > 0 ? "; " : "", t->tid, t->name,
+			    fd, desc[0] ? ", " : "", desc);
+		else
+			snprintf(buf + l, len - l, "%sthread %d waits in %s()",
+			    n > 0 ? "; " : "", t->tid, t->name);
+		l = strlen(buf);
+		n++;
+	}
+	tasks_free(&b);
+	return n;
 }
 
 const struct waits_proc *

@@ -72,6 +72,17 @@ void	waits_result(struct waits *w, struct owners *o, size_t i,
 void	waits_ids(const struct waits *w, size_t i, int *pid, int *tid,
 	    int *fd, char *sock, size_t len);
 
+/*
+ * What pid's threads wait in, in words, for any finding about a process
+ * (not-accepting: "thread 4243 waits in recvfrom() on fd 7, tcp
+ * 127.0.0.1:5000 -> 127.0.0.1:8080"): each thread in a system call,
+ * "; "-separated, into buf (cut to len). Reads them once, now. Returns
+ * how many threads it names (0: none waits in a call it knows), or -1
+ * with errno set: EACCES not this user's to see (root would), ENOENT
+ * the process is gone, ENOMEM.
+ */
+int	waits_describe(const char *root, int pid, char *buf, size_t len);
+
 /* The watched processes, after waits_judge(). */
 const struct waits_proc *waits_procs(const struct waits *w, size_t *n);
 
