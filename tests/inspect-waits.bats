@@ -70,6 +70,22 @@ in_wait() {
 	[[ $output == *"pid $pid waits: 1 thread waits in recvfrom() on tcp "*", receive timeout 30 s"* ]]
 }
 
+@test "a thread in poll() on that socket alone with no timeout is blocked-recv too, with syscall poll" {
+	require_python
+	waiter w recv 0 poll
+	local pid=$r1 tid=$r2 fd=$r3 i
+	# poll's wchan is not wait_woken: wait until the call is the poll
+	for ((i = 0; i < 100; i++)); do
+		sc 0 inspect --pid "$pid" --sample 0
+		[[ $output == *"poll() on tcp"* ]] && break
+		sleep 0.1
+	done
+	sc 13 --json inspect --pid "$pid" --sample 1s
+	assert_line --index 0 --partial '"reason":"blocked-recv"'
+	assert_line --index 0 --partial "\"tid\":$tid,\"fd\":$fd,\"syscall\":\"poll\""
+	[[ ${lines[0]} == *"the poll has no timeout (SO_RCVTIMEO does not bound a poll)"* ]]
+}
+
 @test "threads in accept() and an epoll_wait() loop are only summarised, exit 0" {
 	require_python
 	waiter w accept

@@ -1,8 +1,9 @@
 """Threads that wait, for tests/inspect-waits.bats (at most 60 s each).
 
-waiter.py recv [rcvtimeo]   a client thread blocked in recv() on a loopback
-                            connection whose server accepts and never sends;
-                            prints "ready PID TID FD"
+waiter.py recv [RCVTIMEO [poll]]  a client thread blocked in recv() (or
+                            in poll() on that socket alone, no timeout) on a
+                            loopback connection whose server accepts and
+                            never sends; prints "ready PID TID FD PORT"
 waiter.py accept            two threads in accept() on one listener, one in
                             epoll_wait() on three sockets; "ready PID PORT"
 waiter.py connect ADDR PORT a thread blocked in connect(); "ready PID TID FD"
@@ -28,7 +29,7 @@ def idle():
         time.sleep(0.5)
 
 
-def recv_mode(rcvtimeo):
+def recv_mode(rcvtimeo, how):
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
     ls.listen(4)
@@ -50,6 +51,11 @@ def recv_mode(rcvtimeo):
                          struct.pack("ll", rcvtimeo, 0))
         print("ready %d %d %d %d" % (os.getpid(), threading.get_native_id(),
                                      c.fileno(), port), flush=True)
+        if how == "poll":
+            p = select.poll()
+            p.register(c.fileno(), select.POLLIN)
+            p.poll()
+            return
         while time.time() < END:
             try:
                 if not c.recv(100):
@@ -138,7 +144,8 @@ def flood(port, n):
 if __name__ == "__main__":
     m = sys.argv[1]
     if m == "recv":
-        recv_mode(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+        recv_mode(int(sys.argv[2]) if len(sys.argv) > 2 else 0,
+                  sys.argv[3] if len(sys.argv) > 3 else "recv")
     elif m == "accept":
         accept_mode()
     elif m == "connect":
