@@ -339,6 +339,12 @@ waits_proc_text(const struct waits_proc *p, char *buf, size_t len)
 		snprintf(buf, len, "pid %d ended before the last read", p->pid);
 		return buf;
 	}
+	if (tasks_arch() == NULL) {
+		snprintf(buf, len, "the system calls of this machine's "
+		    "architecture are not known here: what pid %d waits in "
+		    "cannot be told", p->pid);
+		return buf;
+	}
 	for (int i = 0; i < p->nline && l < len; i++) {
 		snprintf(buf + l, len - l, "%s%s", i > 0 ? "; " : "",
 		    p->line[i]);
