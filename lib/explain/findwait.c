@@ -497,9 +497,10 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 			return 0;
 		}
 		if (fi.ntfd != 1) {
-			snprintf(what, sizeof(what), "%s() on %d descriptor%s%s",
-			    t->name, fi.ntfd, fi.ntfd == 1 ? "" : "s",
-			    t->forever ? "" : ", with a timeout");
+			snprintf(what, sizeof(what),
+			    "%s() on %d descriptor%s%s", t->name, fi.ntfd,
+			    fi.ntfd == 1 ? "" : "s", t->forever ? "" :
+			    ", with a timeout");
 			add_line(p, what);
 			return 0;
 		}
@@ -530,12 +531,12 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 
 		if (both && !bounded && (int64_t)o.last_data_recv >=
 		    w->sample_ms && (km < 0 || km > o.last_data_recv)) {
-			snprintf(what, sizeof(what), "%s() on %s (blocked-recv)",
-			    t->name, desc);
+			snprintf(what, sizeof(what),
+			    "%s() on %s (blocked-recv)", t->name, desc);
 			add_line(p, what);
 			return thread_find(w, RS_BLOCKED_RECV, DX_BLOCKED_RECV,
-			    ST_RECV, p->pid, t, fd, ino, &o, pollish) == NULL ? -1 :
-			    0;
+			    ST_RECV, p->pid, t, fd, ino, &o, pollish) ==
+			    NULL ? -1 : 0;
 		}
 		if (bounded)
 			snprintf(what, sizeof(what), "%s() on %s, receive "

@@ -204,10 +204,10 @@ text_connect(struct waits *w, struct owners *ow, const struct wfind *x,
 	    "that is down)", x->tid, o.text, x->sys, x->fd, re, n,
 	    n == 1 ? "" : "s");
 	if (x->syn_retries >= 0)
-		result_cause(r, "the kernel gives up after %ld retr%s (%s %ld), "
-		    "about %ld s after the connect (some %ld s have passed; "
-		    "the next retry in %.1f s): then connect() fails with "
-		    "ETIMEDOUT", x->syn_retries, x->syn_retries == 1 ? "y" :
+		result_cause(r, "the kernel gives up after %ld retr%s "
+		    "(%s %ld), about %ld s after the connect (some %ld s "
+		    "have passed; the next retry in %.1f s): then connect() "
+		    "fails with ETIMEDOUT", x->syn_retries, x->syn_retries == 1 ? "y" :
 		    "ies", x->syn_own ? "TCP_SYNCNT" :
 		    "net.ipv4.tcp_syn_retries", x->syn_retries,
 		    syn_total(x->syn_retries), syn_total((long)n - 1),
