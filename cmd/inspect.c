@@ -6,7 +6,9 @@
  * counters twice, --sample apart, and reports what is wrong with them:
  * CLOSE_WAIT leaks, full accept queues, SYN floods, TIME_WAIT piles,
  * peers that do not read, retransmissions, processes near their fd
- * limit. The judging is lib/explain/findings; this file asks and prints.
+ * limit, threads blocked in recv() or connect() (with --pid), UDP
+ * sockets that drop. The judging is lib/explain/findings and findwait;
+ * this file asks and prints.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -32,14 +34,17 @@ static const struct cmd_help help = {
 	"Diagnose the sockets that are already alive: the problems that\n"
 	"return no error to anyone (CLOSE_WAIT leaks, full accept queues,\n"
 	"SYN floods, TIME_WAIT piles, peers that do not read, retransmissions,\n"
-	"processes near their descriptor limit).",
+	"processes near their descriptor limit, threads blocked in recv() or\n"
+	"connect() with nothing to end the wait, UDP sockets that drop).",
 	"A PORT or ADDRESS:PORT takes the sockets that have it at either end\n"
 	"(a service's own sockets and this machine's clients of it); a PATH\n"
 	"(anything with a /, unix:PATH or @NAME) the Unix sockets bound to it.\n"
 	"No target and no --pid: the whole machine. The sockets and the\n"
 	"kernel's counters are read twice, --sample apart; a finding is a\n"
-	"result with cause and fix, exit 13. Run as root to name the processes\n"
-	"of other users.\n\n"
+	"result with cause and fix, exit 13. With --pid it also says what each\n"
+	"thread waits in (accept, recv, connect, poll, epoll_wait) and on which\n"
+	"socket. Run as root to name the processes of other users and see\n"
+	"their threads.\n\n"
 	"examples:\n"
 	"  sockctl inspect                      the whole machine\n"
 	"  sockctl inspect 8080                 a service and its clients\n"
@@ -62,7 +67,8 @@ opts_fill(struct opt o[NOPTS], struct in_args *v)
 {
 	const struct opt t[NOPTS] = {
 		{ "pid", 0, OT_INT, &v->pid, "PID",
-		    "only the sockets of process PID", 1, 4194304, NULL },
+		    "only the sockets of process PID, and what its threads wait "
+		    "on", 1, 4194304, NULL },
 		{ "sample", 0, OT_DUR, &v->sample, "DUR",
 		    "time between the two reads (default 1s; 0: one read)", 0,
 		    0, NULL },
