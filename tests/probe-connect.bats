@@ -512,13 +512,18 @@ time.sleep(30)
 	[ -z "$(ip -n "$ns" -6 route show default)" ]
 	in_ns "$ns" 6 connect -t 2s '[2001:db8::1]:80'
 	[[ "$stderr" == *"unreachable (ENETUNREACH)"* ]]
-	[[ "$stderr" == *"no IPv6 default route (ip -6 route show default is empty) while IPv4 has one: an IPv4-only network"* ]]
+	# only link-local IPv6: not configured at all, whatever IPv4 has
+	[[ "$stderr" == *"IPv6 is not configured on this machine: no IPv6 address beyond link-local (fe80::) and no IPv6 default route"* ]]
 	[[ "$stderr" == *"use -4"* ]]
 	in_ns "$ns" 6 --json connect -t 2s '[2001:db8::1]:80'
 	[[ "$output" == *'"reason":"unreachable"'* ]]
 	[[ "$output" == *'"exit_code":6'* ]]
-	[[ "$output" == *"no IPv6 default route"*"an IPv4-only network"* ]]
+	[[ "$output" == *"IPv6 is not configured"* ]]
 	[[ "$output" == *'"hint":"use -4'* ]]
+	# a routable IPv6 address but no IPv6 default route: an IPv4-only network
+	ip -n "$ns" -6 addr add 2001:db8:5::2/64 dev sccv4a$$ nodad
+	in_ns "$ns" 6 connect -t 2s '[2001:db8::1]:80'
+	[[ "$stderr" == *"no IPv6 default route (ip -6 route show default is empty) while IPv4 has one: an IPv4-only network"* ]]
 	# an IPv6 default route: no such claim
 	ip -n "$ns" addr add 2001:db8:2::2/64 dev sccv4a$$ nodad
 	ip -n "$ns" -6 route add default via 2001:db8:2::1

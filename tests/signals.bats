@@ -181,3 +181,9 @@ time.sleep(30)'
 		sc 0 probe-bind "$D/es-$sig.sock"
 	done
 }
+
+@test "connect -- COMMAND: COMMAND starts with no signal blocked (sockctl's own blocking is undone before exec)" {
+	start_listener es "$SOCKCTL" echo-server 0
+	sc 0 connect "127.0.0.1:$listen_port" -- sh -c 'grep SigBlk /proc/self/status'
+	assert_output --partial "SigBlk:	0000000000000000"
+}
