@@ -21,6 +21,8 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 
 LIB_SRC	 = $(sort $(wildcard lib/*.c))
+# until issue 23's layout lands on main: the tier folders build too
+LIB_SRC += $(sort $(wildcard lib/*/*.c))
 CMD_SRC	 = $(sort $(wildcard cmd/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
@@ -29,6 +31,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(B)/helpers/%)
 HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
+HDRS += $(wildcard lib/*/*.h)
+ALL_CFLAGS += -Ilib $(patsubst %,-I%,$(wildcard lib/*/))
 
 .PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static test-static
 all: sockctl
