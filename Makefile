@@ -32,7 +32,7 @@ HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(B)/helpers/%)
 HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
 HDRS += $(wildcard lib/*/*.h)
-ALL_CFLAGS += -Ilib $(patsubst %,-I%,$(wildcard lib/*/))
+ALL_CFLAGS += -iquote lib $(patsubst %,-iquote %,$(wildcard lib/*/))
 
 .PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static test-static
 all: sockctl

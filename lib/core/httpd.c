@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "httpd.h"
 
 enum cstate { CS_READ, CS_PENDING, CS_WRITE };
@@ -31,7 +32,9 @@ struct httpd_conn {
 	int			 dead;		/* gone while PENDING */
 	int			 in_cb;		/* inside on_request */
 	int			 keep;		/* stays open after this answer */
+	int			 late;		/* cut off while answering */
 	int64_t			 req_ms;	/* the request's first byte */
+	int64_t			 req_ns;	/* the same, for the log */
 	int64_t			 idle_ms;	/* waiting since; 0: has data */
 	int64_t			 wr_ms;		/* the answer started */
 	struct http_req		 rq;
@@ -45,7 +48,6 @@ struct httpd_conn {
 
 struct httpd {
 	struct httpd_cfg	 cfg;
-	struct loop_io		 lio;
 	struct loop_timer	 pause;
 	struct httpd_conn	*conns;
 	size_t			 nconns;
@@ -88,8 +90,9 @@ log_it(struct httpd_conn *c, const struct http_req *rq, int status,
 	lg.rq = rq;
 	lg.status = status;
 	lg.bytes = bytes;
-	lg.ms = (double)(loop_now(h->cfg.l) - c->req_ms);
+	lg.ms = (double)(clock_ns() - c->req_ns) / 1e6;
 	lg.note = note;
+	lg.late = c->late;
 	h->cfg.on_log(&lg, h->cfg.arg);
 }
 
@@ -98,6 +101,7 @@ static void
 conn_cut(struct httpd_conn *c, int status, const char *note)
 {
 	c->h->cut++;
+	c->late = c->st == CS_WRITE;
 	if (note != NULL)
 		log_it(c, c->st == CS_WRITE ? &c->rq : NULL, status, 0, note);
 	conn_free(c);
@@ -174,6 +178,7 @@ conn_parse(struct httpd_conn *c)
 	if (c->idle_ms != 0) {
 		c->idle_ms = 0;
 		c->req_ms = loop_now(h->cfg.l);
+		c->req_ns = clock_ns();
 	}
 	r = http_parse(c->in, c->inlen, &c->rq, err, sizeof(err));
 	if (r < 0) {
@@ -365,15 +370,15 @@ pause_timer(struct loop *l, struct loop_timer *t)
 {
 	struct httpd *h = t->arg;
 
-	(void)loop_watch(l, &h->lio, LOOP_READ);
+	(void)loop_watch(l, h->cfg.lio, LOOP_READ);
 }
 
-static void
-accept_ready(struct loop *l, struct loop_io *io, int ev)
+void
+httpd_accept(struct httpd *h)
 {
-	struct httpd *h = io->arg;
+	struct loop *l = h->cfg.l;
+	struct loop_io *io = h->cfg.lio;
 
-	(void)ev;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
@@ -397,7 +402,7 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 					continue;
 				}
 				/* nothing to close: wait a little */
-				(void)loop_watch(l, &h->lio, 0);
+				(void)loop_watch(l, io, 0);
 				(void)loop_timer_set(l, &h->pause, PAUSE_MS);
 			}
 			return;
@@ -431,6 +436,7 @@ accept_ready(struct loop *l, struct loop_io *io, int ev)
 		c->st = CS_READ;
 		c->idle_ms = loop_now(l);
 		c->req_ms = c->idle_ms;
+		c->req_ns = clock_ns();
 		c->next = h->conns;
 		if (h->conns != NULL)
 			h->conns->prev = c;
@@ -457,18 +463,8 @@ httpd_new(const struct httpd_cfg *cfg)
 	h->cfg = *cfg;
 	if (h->cfg.max_conns == 0)
 		h->cfg.max_conns = 1;
-	h->lio.fd = cfg->fd;
-	h->lio.fn = accept_ready;
-	h->lio.arg = h;
 	h->pause.fn = pause_timer;
 	h->pause.arg = h;
-	if (loop_watch(cfg->l, &h->lio, LOOP_READ) == -1) {
-		int e = errno;
-
-		free(h);
-		errno = e;
-		return NULL;
-	}
 	return h;
 }
 
@@ -480,13 +476,13 @@ httpd_free(struct httpd *h)
 	while (h->conns != NULL)
 		conn_free(h->conns);
 	loop_timer_cancel(h->cfg.l, &h->pause);
-	loop_unwatch(h->cfg.l, &h->lio);
 	free(h);
 }
 
 int
 httpd_respond(struct httpd_conn *c, int status, const char *ctype,
-    const char *body, size_t n, const char *extra, int close_)
+    const char *body, size_t n, const char *extra, int close_,
+    const char *note)
 {
 	if (c->dead && !c->in_cb) {
 		conn_free(c);
@@ -510,7 +506,7 @@ httpd_respond(struct httpd_conn *c, int status, const char *ctype,
 			conn_free(c);
 		return -1;
 	}
-	log_it(c, &c->rq, status, n, NULL);
+	log_it(c, &c->rq, status, n, note);
 	if (!c->in_cb)
 		conn_run(c);
 	return 0;

@@ -30,12 +30,17 @@ struct httpd_log {
 	int			 status;
 	size_t			 bytes;	/* of the body */
 	double			 ms;	/* from its first byte to the answer */
-	const char		*note;	/* why it was cut off, or NULL */
+	const char		*note;	/* the owner's note, why it was cut
+					 * off, or NULL */
+	int			 late;	/* cut off after its answer was
+					 * logged: a second line for it */
 };
 
 struct httpd_cfg {
 	struct loop	*l;
-	int		 fd;		/* listening, non-blocking */
+	struct loop_io	*lio;		/* the listening socket, watched by
+					 * its owner, who calls httpd_accept()
+					 * when it is readable */
 	int64_t		 timeout_ms;	/* a head's arrival, a reply's drain */
 	int64_t		 idle_ms;	/* a keep-alive connection's wait */
 	size_t		 max_conns;
@@ -50,13 +55,21 @@ struct httpd_cfg {
 	void		*arg;
 };
 
-/* Returns a server watching cfg->fd, or NULL with errno set. */
+/* Returns a server for cfg->lio's socket, or NULL (ENOMEM). */
 struct httpd	*httpd_new(const struct httpd_cfg *cfg);
 
 /*
+ * Accepts the connections waiting on the listening socket (a batch; the
+ * loop calls again while more wait). Out of descriptors, the connection
+ * waiting longest for a request is closed to make room, or accepting
+ * pauses a moment.
+ */
+void		 httpd_accept(struct httpd *h);
+
+/*
  * Closes every connection (a request still unanswered is dropped: its
- * owner must not answer it after this) and frees h; cfg->fd is the
- * caller's.
+ * owner must not answer it after this) and frees h; the listening socket
+ * is the caller's.
  */
 void		 httpd_free(struct httpd *h);
 
@@ -64,11 +77,13 @@ void		 httpd_free(struct httpd *h);
  * Answers c's request: status, content type, n bytes of body (none is
  * sent for HEAD), and extra header lines (each ending in CRLF, or NULL).
  * The connection stays open when the request allowed it and close is 0.
+ * note (or NULL) goes to the request's on_log.
  * Returns 0, or -1 when the answer could not be built (no memory: the
  * connection is closed).
  */
 int	httpd_respond(struct httpd_conn *c, int status, const char *ctype,
-	    const char *body, size_t n, const char *extra, int close);
+	    const char *body, size_t n, const char *extra, int close,
+	    const char *note);
 
 /* The peer of c. */
 const struct sockaddr_storage *httpd_peer(const struct httpd_conn *c);
