@@ -116,14 +116,12 @@ put_sockets(struct findings *f, struct expo *e)
 
 	expo_family(e, "sockctl_sockets", EXPO_GAUGE, NULL,
 	    "TCP sockets of this machine in each state");
-	for (int s = 1; s < FINDINGS_NSTATES; s++)
-		if (st[s] > 0 || s == PN_ESTABLISHED || s == PN_CLOSE_WAIT ||
-		    s == PN_LISTEN) {
-			struct om_label l = { "state",
-			    pn_state_name(IPPROTO_TCP, s) };
+	/* every state, 0 or not: a series that comes and goes is a gap */
+	for (int s = 1; s < FINDINGS_NSTATES; s++) {
+		struct om_label l = { "state", pn_state_name(IPPROTO_TCP, s) };
 
-			expo_sample(e, &l, 1, (double)st[s]);
-		}
+		expo_sample(e, &l, 1, (double)st[s]);
+	}
 	expo_family(e, "sockctl_udp_sockets", EXPO_GAUGE, NULL,
 	    "UDP sockets of this machine");
 	expo_sample(e, NULL, 0, (double)findings_udp(f));

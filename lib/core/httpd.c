@@ -15,11 +15,15 @@
 #include "clock.h"
 #include "httpd.h"
 
-enum cstate { CS_READ, CS_PENDING, CS_WRITE };
+/* CS_LINGER: the last answer is out and our side shut; what the client
+ * still sends is read and dropped until it closes (a close() with unread
+ * bytes would reset the connection, and the answer could be lost) */
+enum cstate { CS_READ, CS_PENDING, CS_WRITE, CS_LINGER };
 enum { RUN_BLOCK, RUN_GONE, RUN_AGAIN };
 
 #define ACCEPT_BATCH	64	/* accepts per wake-up */
 #define PAUSE_MS	100	/* no descriptor left: accept again after */
+#define LINGER_MS	1000	/* the most a closing connection waits */
 
 struct httpd_conn {
 	struct httpd		*h;
@@ -116,7 +120,7 @@ build(struct httpd_conn *c, int status, const char *ctype, const char *body,
 	int hl;
 	size_t bl;
 
-	c->keep = c->keep && !close_ && !c->eof;
+	c->keep = c->keep && !close_;
 	hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
 	    "Content-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n", status,
 	    http_reason(status), ctype, n, c->keep ? "" :
@@ -241,8 +245,14 @@ conn_flush(struct httpd_conn *c)
 	c->outlen = c->outoff = 0;
 	loop_timer_cancel(h->cfg.l, &c->tm);
 	if (!c->keep) {
-		conn_free(c);
-		return RUN_GONE;
+		if (c->eof || shutdown(c->io.fd, SHUT_WR) == -1) {
+			conn_free(c);
+			return RUN_GONE;
+		}
+		c->st = CS_LINGER;
+		(void)loop_watch(h->cfg.l, &c->io, LOOP_READ);
+		(void)loop_timer_set(h->cfg.l, &c->tm, LINGER_MS);
+		return RUN_BLOCK;
 	}
 	/* the next request, maybe already here (pipelined) */
 	memmove(c->in, c->in + c->headlen, c->inlen - c->headlen);
@@ -306,6 +316,17 @@ conn_io(struct loop *l, struct loop_io *io, int ev)
 		c->dead = 1;
 		return;
 	}
+	if (c->st == CS_LINGER) {
+		char drop[4096];
+		ssize_t n;
+
+		while ((n = recv(c->io.fd, drop, sizeof(drop), MSG_DONTWAIT)) >
+		    0)
+			;
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			conn_free(c);
+		return;
+	}
 	if (c->st == CS_READ && (ev & (LOOP_READ | LOOP_HUP)))
 		conn_read(c);
 	conn_run(c);
@@ -317,7 +338,9 @@ conn_timer(struct loop *l, struct loop_timer *t)
 	struct httpd_conn *c = t->arg;
 
 	(void)l;
-	if (c->st == CS_WRITE)
+	if (c->st == CS_LINGER)
+		conn_free(c);
+	else if (c->st == CS_WRITE)
 		conn_cut(c, c->status, "cut off: the client did not take the "
 		    "answer within the time limit");
 	else if (c->st == CS_READ && c->inlen > 0) {
@@ -343,6 +366,8 @@ oldest_reader(struct httpd *h)
 	for (struct httpd_conn *c = h->conns; c != NULL; c = c->next) {
 		int64_t t = c->idle_ms != 0 ? c->idle_ms : c->req_ms;
 
+		if (c->st == CS_LINGER)
+			return c;	/* answered already: the first to go */
 		if (c->st != CS_READ)
 			continue;
 		if (best == NULL || t < bt) {
@@ -396,7 +421,8 @@ httpd_accept(struct httpd *h)
 				struct httpd_conn *o = oldest_reader(h);
 
 				if (o != NULL) {
-					conn_cut(o, 503, o->inlen > 0 ?
+					conn_cut(o, 503, o->st == CS_READ &&
+					    o->inlen > 0 ?
 					    "closed to make room: no "
 					    "descriptor left" : NULL);
 					continue;
@@ -415,7 +441,8 @@ httpd_accept(struct httpd *h)
 				refuse(fd);
 				continue;
 			}
-			conn_cut(o, 503, o->inlen > 0 ? "closed to make room "
+			conn_cut(o, 503, o->st == CS_READ && o->inlen > 0 ?
+			    "closed to make room "
 			    "for a new connection" : NULL);
 		}
 		c = calloc(1, sizeof(*c));
