@@ -270,7 +270,7 @@ probe(struct exporter *e, struct httpd_conn *conn, const struct http_req *rq)
 		respond_text(conn, 500, "no memory for the probe");
 		return;
 	}
-	rc = xprobe_parse(&e->env, rq, e->c->timeout_ms, &q->x.p, err,
+	rc = xprobe_parse(&e->env, rq, e->c->env.timeout_ms, &q->x.p, err,
 	    sizeof(err));
 	if (rc != 0) {
 		respond_text(conn, rc, err);
@@ -390,7 +390,7 @@ run(struct ctx *c, struct exporter *e, const struct sockaddr_storage *ss)
 	memset(&hc, 0, sizeof(hc));
 	hc.l = e->sv.l;
 	hc.lio = &e->sv.io;
-	hc.timeout_ms = c->timeout_ms;
+	hc.timeout_ms = c->env.timeout_ms;
 	hc.idle_ms = IDLE_MS;
 	hc.max_conns = conns;
 	hc.max_body = BODY_MAX;
@@ -398,7 +398,7 @@ run(struct ctx *c, struct exporter *e, const struct sockaddr_storage *ss)
 	hc.on_log = on_log;
 	hc.arg = e;
 	if ((e->h = httpd_new(&hc)) == NULL)
-		out_nomem("the HTTP server");
+		nomem_exit("the HTTP server");
 	out_trace(c, "at most %zu connections, %lld probes at once", conns,
 	    e->jobs);
 	sig = serve_run(c, &e->sv, &e->outq, &e->errq);
@@ -458,7 +458,7 @@ cmd_exporter(struct ctx *c, int argc, char **argv)
 		return rc;
 	e = calloc(1, sizeof(*e));
 	if (e == NULL)
-		out_nomem("the exporter");
+		nomem_exit("the exporter");
 	e->c = c;
 	e->jobs = a.jobs;
 	e->rfd[0] = e->rfd[1] = -1;

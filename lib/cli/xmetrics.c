@@ -66,8 +66,7 @@ struct fser {
 };
 
 static void
-put_findings(struct findings *f, struct owners *w, const struct ctx *c,
-    int nf, struct expo *e)
+put_findings(struct findings *f, struct owners *w, int nf, struct expo *e)
 {
 	struct fser *fs = calloc(XM_FINDINGS_MAX, sizeof(*fs));
 	size_t nfs = 0;
@@ -80,7 +79,7 @@ put_findings(struct findings *f, struct owners *w, const struct ctx *c,
 		struct result r;
 		size_t k;
 
-		result_init(&r, c);
+		result_init(&r, "inspect");
 		findings_result(f, w, (size_t)i, NULL, &r);
 		for (k = 0; k < nfs; k++)
 			if (strcmp(fs[k].reason, reason_slug(r.reason)) == 0 &&
@@ -211,7 +210,7 @@ xmetrics_scrape(struct xmetrics *m, const struct ctx *c,
 	int nf, rc = -1;
 
 	memset(&s, 0, sizeof(s));
-	cfg.root = c->proc_root;
+	cfg.root = c->env.proc_root;
 	cfg.whole = 1;
 	cfg.sample_ms = m->prev_ns == 0 ? 0 : (t0 - m->prev_ns) / 1000000;
 	if (m->prev_ns != 0 && cfg.sample_ms < 1)
@@ -222,24 +221,24 @@ xmetrics_scrape(struct xmetrics *m, const struct ctx *c,
 		if (findings_base(s.f, &m->prev[i]) == -1)
 			goto nomem;
 	findings_base_done(s.f);
-	if ((s.w = owners_walk(c->proc_root, 0)) == NULL)
+	if ((s.w = owners_walk(c->env.proc_root, 0)) == NULL)
 		goto nomem;
-	if (counters_read(c->proc_root, &k) == -1)
+	if (counters_read(c->env.proc_root, &k) == -1)
 		k = m->k;
 	findings_counters(s.f, m->prev_ns != 0 ? &m->k : &k, &k);
-	if (inetdiag_scan(c->proc_root, IPPROTO_TCP, PN_STATE(PN_LISTEN),
-	    add_fn, &s) == -1 || inetdiag_scan(c->proc_root, IPPROTO_TCP,
+	if (inetdiag_scan(c->env.proc_root, IPPROTO_TCP, PN_STATE(PN_LISTEN),
+	    add_fn, &s) == -1 || inetdiag_scan(c->env.proc_root, IPPROTO_TCP,
 	    PN_ALL_STATES & ~PN_STATE(PN_LISTEN), add_fn, &s) == -1) {
 		snprintf(err, errlen, "cannot read the TCP sockets: %s",
 		    strerror(errno));
 		goto out;
 	}
-	(void)inetdiag_scan(c->proc_root, IPPROTO_UDP, PN_ALL_STATES, add_fn,
+	(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP, PN_ALL_STATES, add_fn,
 	    &s);
 	if (s.failed || (nf = findings_judge(s.f, s.w)) < 0)
 		goto nomem;
 	put_sockets(s.f, e);
-	put_findings(s.f, s.w, c, nf, e);
+	put_findings(s.f, s.w, nf, e);
 	put_self(self, (double)(clock_ns() - t0) / 1e9, e);
 	/* what this scrape saw is the next one's first read */
 	free(m->prev);

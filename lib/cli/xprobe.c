@@ -270,7 +270,7 @@ failed(struct xprobe *x, enum stage st, int err, int eai, int dx)
 {
 	struct result r;
 
-	result_init(&r, x->env->c);
+	result_init(&r, "exporter");
 	r.stage = st;
 	r.err = err;
 	r.eai = eai;
@@ -316,9 +316,9 @@ connect_outcome(struct xprobe *x)
 	    rd->resolve_ms / 1000;
 	x->ok = evconn_outcome(rd, 0, x->p.sendlen > 0 || x->p.has_re,
 	    &retry, why, sizeof(why));
-	result_init(&r, x->env->c);
+	result_init(&r, "exporter");
 	if (rd->nstarted == 0) {
-		evdns_round(x->env->c, x->p.ep.host, rd, &r);
+		evdns_round(&x->env->c->env, x->p.ep.host, rd, &r);
 		x->reason = r.reason;
 		x->stage = ST_RESOLVE;
 		x->eai = r.eai;
@@ -361,7 +361,7 @@ start_connect(struct xprobe *x)
 
 	memset(dc, 0, sizeof(*dc));
 	dc->lp = x->env->lp;
-	dc->family = x->env->c->family;
+	dc->family = x->env->c->env.family;
 	dc->timeout_ms = x->p.limit_ms;
 	dc->deadline_ns = x->t0_ns + x->p.limit_ms * 1000000;
 	if (x->p.sendlen > 0) {
@@ -370,7 +370,7 @@ start_connect(struct xprobe *x)
 	}
 	dc->re = x->p.has_re ? &x->p.re : NULL;
 	dc->rs_wfd = x->env->rs_wfd;
-	dc->proc_root = x->env->c->proc_root;
+	dc->proc_root = x->env->c->env.proc_root;
 	dial_init(&x->d, dc, x->p.ep.host, x->p.ep.port, x->p.target,
 	    dial_done, x);
 	if (x->p.ep.is_unix)
@@ -489,7 +489,7 @@ start_udp(struct xprobe *x)
 		return;
 	}
 	x->rs_ns = clock_ns();
-	x->rq = rs_start(x->p.ep.host, x->env->c->family, x->env->rs_wfd);
+	x->rq = rs_start(x->p.ep.host, x->env->c->env.family, x->env->rs_wfd);
 	if (x->rq == NULL)
 		failed(x, ST_RESOLVE, errno, EAI_SYSTEM, 0);
 }
