@@ -512,3 +512,21 @@ for r in json.load(sys.stdin)["data"]["result"]:
 			{ cat "$f" >&2; return 1; }
 	done
 }
+
+@test "--json: the listening and summary events match the schema" {
+	require_py jsonschema python3-jsonschema
+	local d=$BATS_TEST_TMPDIR
+	"$SOCKCTL" --json exporter --listen 127.0.0.1:0 >"$d/j.out" 2>"$d/j.err" 3>&- &
+	local pid=$! i
+	echo "$pid" >>"$d/pids"
+	for ((i = 0; i < 500; i++)); do
+		grep -q '"listening"' "$d/j.out" && break
+		sleep 0.02
+	done
+	kill -TERM "$pid"
+	wait_exit "$pid"
+	[ "$exit_status" -eq 0 ]
+	run grep -c '"event":"summary"' "$d/j.out"
+	assert_output 1
+	schema_ok "$d/j.out"
+}

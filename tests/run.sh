@@ -18,13 +18,17 @@ have_bats_libs() {
 
 # What the root-only tests use (network namespaces with firewall rules, a
 # local DNS server); as root they are installed when missing, elsewhere
-# those tests skip with a reason.
-ROOT_PKGS="nftables dnsmasq-base python3-jsonschema python3-prometheus-client"
+# those tests skip with a reason. prometheus: the real server that
+# tests/exporter.bats starts to scrape the exporter (promtool with it).
+ROOT_PKGS="nftables dnsmasq-base python3-jsonschema python3-prometheus-client prometheus"
+
+# several people may install at once: wait for dpkg's lock, never fail on it
+APT_LOCK="-o DPkg::Lock::Timeout=600"
 
 apt_install() {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
-	{ apt-get update -qq >/dev/null 2>&1 &&
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
+	DEBIAN_FRONTEND=noninteractive apt-get $APT_LOCK install -y -qq "$@" >/dev/null 2>&1 ||
+	{ apt-get $APT_LOCK update -qq >/dev/null 2>&1 &&
+	  DEBIAN_FRONTEND=noninteractive apt-get $APT_LOCK install -y -qq "$@" >/dev/null 2>&1; }
 }
 
 ensure_bats() {
