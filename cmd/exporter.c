@@ -145,8 +145,9 @@ static void
 on_log(const struct httpd_log *lg, void *arg)
 {
 	struct exporter *e = arg;
-	char peer[ADDRSTR_MAX], what[600] = "-";
+	char peer[ADDRSTR_MAX], what[600] = "-", note[1200];
 	int cls = lg->status / 100;
+	size_t used;
 
 	if (cls >= 2 && cls <= 5 && !lg->late)
 		e->self.codes[cls]++;
@@ -155,9 +156,12 @@ on_log(const struct httpd_log *lg, void *arg)
 	peer_text(lg->peer, peer, sizeof(peer));
 	if (lg->rq != NULL)
 		req_text(lg->rq, what, sizeof(what));
+	/* a note may quote the target (a path, a name): escaped too */
+	if (lg->note != NULL)
+		esc_term(lg->note, strlen(lg->note), note, sizeof(note), &used);
 	logq_printf(&e->errq, "%s \"%s\" %d %zu %.1f ms%s%s\n", peer, what,
 	    lg->status, lg->bytes, lg->ms, lg->note != NULL ? ": " : "",
-	    lg->note != NULL ? lg->note : "");
+	    lg->note != NULL ? note : "");
 }
 
 static void
