@@ -24,11 +24,18 @@ struct scan {
 	int			 failed;
 };
 
-/* Keeps d for the next scrape's first read (TIME_WAIT is not judged). */
+/*
+ * Keeps d for the next scrape's first read: the TCP sockets a first read
+ * remembers (findings_base() passes over TIME_WAIT, SYN_RECV, UDP, and a
+ * socket with neither cookie nor inode), so the next scrape feeds it only
+ * sockets it keeps (its sort is then never of an empty table).
+ */
 static void
 keep(struct scan *s, const struct inetdiag_sock *d)
 {
-	if (d->s.state == PN_TIME_WAIT || s->ncur >= XM_BASE_MAX)
+	if (d->s.proto != IPPROTO_TCP || d->s.state == PN_TIME_WAIT ||
+	    d->s.state == PN_SYN_RECV || (d->cookie == 0 && d->s.inode == 0) ||
+	    s->ncur >= XM_BASE_MAX)
 		return;
 	if (s->ncur == s->capcur) {
 		size_t c = s->capcur ? s->capcur * 2 : 256;
@@ -220,7 +227,8 @@ xmetrics_scrape(struct xmetrics *m, const struct ctx *c,
 	for (size_t i = 0; i < m->nprev; i++)
 		if (findings_base(s.f, &m->prev[i]) == -1)
 			goto nomem;
-	findings_base_done(s.f);
+	if (m->nprev > 0)
+		findings_base_done(s.f);
 	if ((s.w = owners_walk(c->env.proc_root, 0)) == NULL)
 		goto nomem;
 	if (counters_read(c->env.proc_root, &k) == -1)
