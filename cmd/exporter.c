@@ -40,8 +40,9 @@ static const struct cmd_help help = {
 	"Listens on 127.0.0.1:9812 unless --listen says otherwise (0.0.0.0 or\n"
 	"[::] for every interface, a Unix path for a socket file); the first\n"
 	"line on stdout is 'listening on ...'.\n"
-	"  GET /probe?target=HOST:PORT&module=connect|udp|bind\n"
-	"      [&send=BYTES&expect=REGEX&timeout=DUR]\n"
+	"  GET /probe?target=HOST:PORT&module=connect|udp|bind|http|redis|\n"
+	"      postgres|mysql|smtp [&send=BYTES&expect=REGEX&http_path=PATH\n"
+	"      &timeout=DUR]\n"
 	"      one probe now (blackbox_exporter's shape): sockctl_probe_success,\n"
 	"      _duration_seconds, _exit_code, sockctl_probe_failure{reason},\n"
 	"      sockctl_probe_resolve_seconds, _connect_seconds. A failed probe\n"
@@ -185,7 +186,8 @@ landing(struct exporter *e, struct httpd_conn *conn)
 	    "<code>sockctl inspect</code> judges them</li>\n"
 	    "<li><a href=\"probe?target=127.0.0.1:9812&amp;module=connect\">"
 	    "/probe?target=HOST:PORT&amp;module=connect</a>: one probe now "
-	    "(modules connect, udp, bind)</li>\n</ul>\n</body></html>\n";
+	    "(modules connect, udp, bind, http, redis, postgres, mysql, smtp)"
+	    "</li>\n</ul>\n</body></html>\n";
 
 	(void)e;
 	(void)httpd_respond(conn, 200, "text/html; charset=utf-8", page,

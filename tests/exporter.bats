@@ -217,13 +217,27 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_output --partial "X-Prometheus-Scrape-Timeout-Seconds"
 }
 
-@test "the --proto modules answer 400 'not available in this build' until the dialer has them" {
+@test "the --proto modules: http is ready on a 200, a 404 is expect-failed quoting the server, redis on HTTP fails, a closed port is refused" {
+	get "/probe?target=127.0.0.1:$EX_PORT&module=http"
+	[ "$code" = 200 ]
+	assert_line 'sockctl_probe_success 1'
+	get "/probe?target=127.0.0.1:$EX_PORT&module=http&http_path=/nope"
+	assert_line 'sockctl_probe_failure{reason="expect-failed"} 1'
+	run grep -F "module=http&http_path=/nope\" 200" "$BATS_FILE_TMPDIR/ex.err"
+	assert_output --partial "(said 'HTTP/1.1 404 Not Found')"
+	get "/probe?target=127.0.0.1:$EX_PORT&module=redis"
+	assert_line 'sockctl_probe_success 0'
 	local m
-	for m in http redis postgres mysql smtp; do
-		get "/probe?target=127.0.0.1:1&module=$m"
-		[ "$code" = 400 ]
-		assert_output --partial "module $m is not available in this build"
+	for m in postgres mysql smtp; do
+		get "/probe?target=127.0.0.1:$CLOSED_PORT&module=$m"
+		assert_line 'sockctl_probe_failure{reason="refused"} 1'
 	done
+	get "/probe?target=127.0.0.1:$EX_PORT&module=connect&http_path=/x"
+	[ "$code" = 400 ]
+	assert_output --partial "http_path is for module http"
+	get "/probe?target=127.0.0.1:$EX_PORT&module=redis&send=PING"
+	[ "$code" = 400 ]
+	assert_output --partial "no send or expect"
 }
 
 @test "module udp: refused by ICMP; module bind: port-in-use on a held port, ok on a free one" {

@@ -25,22 +25,23 @@
 
 /*
  * The modules, and the one place that says which this build has: the
- * --proto checks come with the readiness work (issue 26) and are answered
- * with a 400 until the dialer has them.
+ * --proto checks (lib/core/proto) are a connect whose dialer speaks the
+ * protocol's first exchange; a module marked unavailable is a 400.
  */
 static const struct xp_mod {
 	const char	*name;
 	enum xp_module	 m;
+	enum proto	 proto;
 	int		 available;
 } mods[] = {
-	{ "connect", XP_CONNECT, 1 },
-	{ "udp", XP_UDP, 1 },
-	{ "bind", XP_BIND, 1 },
-	{ "http", XP_PROTO, 0 },
-	{ "redis", XP_PROTO, 0 },
-	{ "postgres", XP_PROTO, 0 },
-	{ "mysql", XP_PROTO, 0 },
-	{ "smtp", XP_PROTO, 0 },
+	{ "connect", XP_CONNECT, PROTO_NONE, 1 },
+	{ "udp", XP_UDP, PROTO_NONE, 1 },
+	{ "bind", XP_BIND, PROTO_NONE, 1 },
+	{ "http", XP_CONNECT, PROTO_HTTP, 1 },
+	{ "redis", XP_CONNECT, PROTO_REDIS, 1 },
+	{ "postgres", XP_CONNECT, PROTO_POSTGRES, 1 },
+	{ "mysql", XP_CONNECT, PROTO_MYSQL, 1 },
+	{ "smtp", XP_CONNECT, PROTO_SMTP, 1 },
 };
 
 static const char *const params[] = { "target", "module", "send", "expect",
@@ -59,6 +60,18 @@ allowed(const struct xprobe_env *env, const char *target)
 	return 0;
 }
 
+/* Whether s may be sent as an HTTP path: from '/', printable, no space. */
+static int
+good_path(const char *s)
+{
+	if (s[0] != '/')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static int
 module_of(const char *name, struct xp_params *p, char *err, size_t errlen)
 {
@@ -71,6 +84,7 @@ module_of(const char *name, struct xp_params *p, char *err, size_t errlen)
 			return 400;
 		}
 		p->module = mods[i].m;
+		p->proto = mods[i].proto;
 		snprintf(p->module_name, sizeof(p->module_name), "%s", name);
 		return 0;
 	}
@@ -166,9 +180,18 @@ xprobe_parse(const struct xprobe_env *env, const struct http_req *rq,
 		p->sendlen = (size_t)n;
 		p->has_send = 1;
 	}
-	if (p->http_path[0] != '\0') {
-		snprintf(err, errlen, "http_path is for module http, which is "
-		    "not available in this build");
+	if (p->http_path[0] != '\0' && p->proto != PROTO_HTTP) {
+		snprintf(err, errlen, "http_path is for module http");
+		return 400;
+	}
+	if (p->http_path[0] != '\0' && !good_path(p->http_path)) {
+		snprintf(err, errlen, "http_path must start with '/' and have "
+		    "no space or control character");
+		return 400;
+	}
+	if (p->proto != PROTO_NONE && (p->has_send || p->expect[0] != '\0')) {
+		snprintf(err, errlen, "module %s sends the protocol's own "
+		    "request: no send or expect", p->module_name);
 		return 400;
 	}
 	if ((p->has_send || p->expect[0] != '\0') && p->module == XP_BIND) {
@@ -314,8 +337,8 @@ connect_outcome(struct xprobe *x)
 
 	x->resolve_s = isnan(rd->resolve_ms) || rd->numeric ? NAN :
 	    rd->resolve_ms / 1000;
-	x->ok = evconn_outcome(rd, 0, x->p.sendlen > 0 || x->p.has_re,
-	    &retry, why, sizeof(why));
+	x->ok = evconn_outcome(rd, 0, x->p.sendlen > 0 || x->p.has_re ||
+	    x->p.proto != PROTO_NONE, &retry, why, sizeof(why));
 	result_init(&r, "exporter");
 	if (rd->nstarted == 0) {
 		evdns_round(&x->env->c->env, x->p.ep.host, rd, &r);
@@ -349,8 +372,11 @@ connect_outcome(struct xprobe *x)
 	x->stage = a->stage;
 	x->err = a->err;
 	x->dx = a->dx;
-	snprintf(x->note, sizeof(x->note), "%s: %.*s", x->address,
-	    (int)strcspn(r.message, "\n"), r.message);
+	snprintf(x->note, sizeof(x->note), "%s: %.*s%s%.80s%s", x->address,
+	    (int)strcspn(r.message, "\n"), r.message, a->pr != NULL &&
+	    a->pr->said[0] != '\0' ? " (said '" : "", a->pr != NULL ?
+	    a->pr->said : "", a->pr != NULL && a->pr->said[0] != '\0' ?
+	    "')" : "");
 	result_free(&r);
 }
 
@@ -369,6 +395,8 @@ start_connect(struct xprobe *x)
 		dc->sendlen = x->p.sendlen;
 	}
 	dc->re = x->p.has_re ? &x->p.re : NULL;
+	dc->proto = x->p.proto;
+	dc->http_path = x->p.http_path[0] != '\0' ? x->p.http_path : NULL;
 	dc->rs_wfd = x->env->rs_wfd;
 	dc->proc_root = x->env->c->env.proc_root;
 	dial_init(&x->d, dc, x->p.ep.host, x->p.ep.port, x->p.target,
@@ -574,9 +602,6 @@ xprobe_start(struct xprobe *x, struct xprobe_env *env, xprobe_done_fn *done,
 		break;
 	case XP_BIND:
 		start_bind(x);
-		break;
-	case XP_PROTO:
-		failed(x, ST_NONE, ENOTSUP, 0, 0);
 		break;
 	}
 }

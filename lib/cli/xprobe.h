@@ -3,8 +3,8 @@
  * and its answer as the --openmetrics families (lib/cli/expo). The
  * modules: connect (the dialer, lib/dial, as probe-connect), udp (one
  * datagram and its reply, as probe-udp), bind (as probe-bind, without the
- * search for the holder), and the --proto names, which this build does
- * not have yet (answered from xprobe_module() alone). Never prints: the
+ * search for the holder), and the --proto names (http, redis, postgres,
+ * mysql, smtp: a connect whose dialer speaks the protocol). Never prints: the
  * exporter writes the log line from xprobe_summary().
  */
 #ifndef SOCKCTL_XPROBE_H
@@ -21,12 +21,14 @@
 #include "http.h"
 #include "loop.h"
 #include "out.h"
+#include "proto.h"
 #include "resolve.h"
 
 #define XPROBE_SEND_MAX	1024	/* bytes of send= after its escapes */
 #define XPROBE_ARG_MAX	512	/* bytes of a parameter as sent */
 
-enum xp_module { XP_CONNECT, XP_UDP, XP_BIND, XP_PROTO };
+/* a --proto module is XP_CONNECT with its proto set */
+enum xp_module { XP_CONNECT, XP_UDP, XP_BIND };
 
 /* What every probe of an exporter shares. */
 struct xprobe_env {
@@ -42,6 +44,7 @@ struct xprobe_env {
 struct xp_params {
 	enum xp_module	 module;
 	char		 module_name[32];
+	enum proto	 proto;		/* PROTO_NONE but for a --proto module */
 	char		 target[XPROBE_ARG_MAX];
 	struct endpoint	 ep;
 	struct sockaddr_storage un;	/* a Unix target's address */
