@@ -24,11 +24,8 @@ _sockctl_takes_value() {
 	case $1 in
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
 		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c | \
-<<<<<<< HEAD
-		--pid | --sample | --listen | --allow)
-=======
-		--pid | --sample | --proto | --http-path | --http-status | --user)
->>>>>>> main
+		--pid | --sample | --proto | --http-path | --http-status | --user | \
+		--listen | --allow)
 		return 0 ;;
 	esac
 	return 1
@@ -121,18 +118,6 @@ _sockctl() {
 	--targets)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0 ;;
-<<<<<<< HEAD
-	--listen)
-		# ADDR:PORT (the exporter's 9812 by default), or a Unix path
-		if [[ $cur == */* ]]; then
-			compopt -o filenames 2>/dev/null
-			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-		else
-			mapfile -t COMPREPLY < <(compgen -W "127.0.0.1:9812 0.0.0.0:9812 [::]:9812" -- "$cur")
-		fi
-		return 0 ;;
-	--allow)
-=======
 	--proto)
 		mapfile -t COMPREPLY < <(compgen -W "http redis postgres mysql smtp" -- "$cur")
 		return 0 ;;
@@ -144,7 +129,17 @@ _sockctl() {
 		return 0 ;;
 	--user)
 		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
->>>>>>> main
+		return 0 ;;
+	--listen)
+		# ADDR:PORT (the exporter's 9812 by default), or a Unix path
+		if [[ $cur == */* ]]; then
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "127.0.0.1:9812 0.0.0.0:9812 [::]:9812" -- "$cur")
+		fi
+		return 0 ;;
+	--allow)
 		return 0 ;;
 	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout)
 		mapfile -t COMPREPLY < <(compgen -W "250ms 1s 5s 30s 1m 5m" -- "$cur")
