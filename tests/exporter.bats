@@ -420,12 +420,12 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	local pid rss0 rss1
 	pid=$(cat "$BATS_FILE_TMPDIR/ex.pid")
 	rss0=$(rss_kb "$pid")
-	start_bg noread "$PY" "$ABUSE" noread 127.0.0.1 "$EX_PORT" 100000 6
+	start_bg noread "$PY" "$ABUSE" noread 127.0.0.1 "$EX_PORT" 20000 15
 	wait_line noread '^sent [0-9]+' 15
 	get "/metrics"
 	[ "$code" = 200 ]
 	local i
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		grep -q 'cut off: the client did not take the answer' "$BATS_FILE_TMPDIR/ex.err" && break
 		sleep 0.02
 	done

@@ -73,7 +73,13 @@ def answers(data):
 def main(argv):
     mode, host, port = argv[1], argv[2], argv[3]
     arg = argv[4] if len(argv) > 4 else None
-    s = connect(host, port)
+    if mode == "noread":
+        # a small receive window from the start: set before connect()
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect((host, int(port)))
+    else:
+        s = connect(host, port)
     if mode == "slowloris":
         limit = float(arg or 10)
         req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 4000
@@ -140,7 +146,6 @@ def main(argv):
         return 0 if eof else 1
     if mode == "noread":
         n = int(arg or 200)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         req = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
         s.settimeout(0.5)
         sent = 0
