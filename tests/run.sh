@@ -22,6 +22,9 @@ have_bats_libs() {
 # reason.
 ROOT_PKGS="nftables dnsmasq-base python3-jsonschema python3-prometheus-client"
 ROOT_PKGS+=" redis-server postgresql mariadb-server nginx python3-aiosmtpd"
+# the real Prometheus that tests/exporter.bats starts to scrape the
+# exporter (promtool comes with it)
+ROOT_PKGS+=" prometheus"
 
 # Several installs may run at once on one machine: each waits for the
 # dpkg lock (up to 10 minutes) instead of failing. (The tests start
