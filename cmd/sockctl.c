@@ -36,6 +36,8 @@ static const struct command {
 	    "send UDP datagrams to HOST PORT and count the replies", NULL },
 	{ "inspect", cmd_inspect,
 	    "diagnose live sockets: CLOSE_WAIT leaks, full queues, ...", NULL },
+	{ "exporter", cmd_exporter,
+	    "Prometheus exporter: /probe and this machine's sockets", NULL },
 	{ "explain", cmd_explain,
 	    "explain an errno or getaddrinfo error: cause and fix", NULL },
 };
