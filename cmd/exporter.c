@@ -362,7 +362,6 @@ collect_allow(int argc, char **argv, char **allow)
 static int
 run(struct ctx *c, struct exporter *e, const struct sockaddr_storage *ss)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, 0 };
 	struct httpd_cfg hc;
 	struct httpd_stats st;
 	char text[300];
@@ -370,7 +369,7 @@ run(struct ctx *c, struct exporter *e, const struct sockaddr_storage *ss)
 	size_t conns;
 	int rc, sig;
 
-	rc = serve_start(c, &e->sv, ss, SOCK_STREAM, 0, sigs, accept_io, e);
+	rc = serve_start(c, &e->sv, ss, SOCK_STREAM, 0, accept_io, e);
 	if (rc != 0)
 		return rc;
 	if (pipe2(e->rfd, O_NONBLOCK | O_CLOEXEC) == -1) {
