@@ -29,6 +29,11 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(B)/helpers/%)
 HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
+# issue 23's tier folders, until the layout lands on main (brief)
+LIB_SRC += $(sort $(wildcard lib/*/*.c))
+LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
+HDRS += $(wildcard lib/*/*.h)
+ALL_CFLAGS += -iquote lib $(patsubst %,-iquote %,$(wildcard lib/*/))
 
 .PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static test-static
 all: sockctl

@@ -36,6 +36,9 @@ static const struct command {
 	    "send UDP datagrams to HOST PORT and count the replies", NULL },
 	{ "inspect", cmd_inspect,
 	    "diagnose live sockets: CLOSE_WAIT leaks, full queues, ...", NULL },
+	{ "trace", cmd_trace,
+	    "follow a program's sockets through their life; explain failures",
+	    NULL },
 	{ "explain", cmd_explain,
 	    "explain an errno or getaddrinfo error: cause and fix", NULL },
 };

@@ -366,7 +366,29 @@ static const struct diag table[] = {
 	    "raise the process's limit (ulimit -n, LimitNOFILE= in systemd, "
 	    "prlimit --nofile) or find the descriptors it leaks "
 	    "(ls -l /proc/PID/fd)"),
-
+	/* trace's lifecycle problems (SPEC "trace"): what a program did to
+	 * its own socket, seen as it did it */
+	X(ST_CLOSE, DX_UNREAD_CLOSE, RS_UNREAD_CLOSE,
+	    "the program closed a TCP socket whose receive queue still held "
+	    "data it never read: the kernel answers that with a reset "
+	    "instead of a FIN, so the peer sees ECONNRESET and may lose what "
+	    "it sent last",
+	    "read until recv() returns 0 (or shutdown(SHUT_WR) and drain) "
+	    "before close(); a protocol that pipelines requests must read "
+	    "them all"),
+	X(ST_CONNECT, DX_BLOCKED_CONNECT, RS_BLOCKED_CONNECT,
+	    "a blocking connect() waited longer than --slow with no time "
+	    "limit of the program's own (SO_SNDTIMEO): it waits for the "
+	    "kernel's SYN retries, about 2 minutes (net.ipv4.tcp_syn_retries)",
+	    "give the connect a time limit (a non-blocking connect with "
+	    "poll(), SO_SNDTIMEO, or the client library's connect timeout)"),
+	X(ST_RECV, DX_BLOCKED_RECV, RS_BLOCKED_RECV,
+	    "a receive waited longer than --slow with no time limit of the "
+	    "program's own (SO_RCVTIMEO): a peer that stopped sending, or "
+	    "vanished without a FIN or reset, holds it forever",
+	    "give the receive a time limit (SO_RCVTIMEO, poll() with a "
+	    "timeout, or the client library's read timeout); TCP keepalive "
+	    "(SO_KEEPALIVE) ends a connection whose peer is gone"),
 };
 
 static const struct diag generic = {
@@ -402,6 +424,9 @@ static const char *dx_names[] = {
 	[DX_PEER_NOT_READING] = "peer-not-reading",
 	[DX_RETRANSMITTING] = "retransmitting",
 	[DX_FD_LIMIT] = "fd-limit",
+	[DX_UNREAD_CLOSE] = "unread-at-close",
+	[DX_BLOCKED_CONNECT] = "blocked-connect",
+	[DX_BLOCKED_RECV] = "blocked-recv",
 };
 
 const struct diag *

@@ -45,6 +45,10 @@ enum {
 	DX_PEER_NOT_READING,	/* send queue full, the peer's window 0 */
 	DX_RETRANSMITTING,	/* retransmission counters rose */
 	DX_FD_LIMIT,		/* open descriptors near RLIMIT_NOFILE */
+	/* trace: lifecycle problems of a traced program's socket */
+	DX_UNREAD_CLOSE,	/* closed with unread data: a reset went */
+	DX_BLOCKED_CONNECT,	/* connect() blocked, no send timeout */
+	DX_BLOCKED_RECV,	/* a receive blocked, no receive timeout */
 };
 
 /* Evidence a command gathers on this machine for a row. */

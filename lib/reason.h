@@ -24,7 +24,11 @@
 	X(RS_TIME_WAIT,	"time-wait-pile",	13)		\
 	X(RS_PEER_NOT_READING, "peer-not-reading", 13)		\
 	X(RS_RETRANS,	"retransmitting",	13)		\
-	X(RS_FD_LIMIT,	"fd-limit",		13)
+	X(RS_FD_LIMIT,	"fd-limit",		13)		\
+	/* trace's lifecycle problems of a program's socket, exit 13 */	\
+	X(RS_UNREAD_CLOSE, "unread-at-close",	13)		\
+	X(RS_BLOCKED_CONNECT, "blocked-connect", 13)		\
+	X(RS_BLOCKED_RECV, "blocked-recv",	13)
 
 enum reason {
 #define X(id, slug, code) id,
