@@ -286,8 +286,14 @@ cmd_trace(struct ctx *c, int argc, char **argv)
 		sig = -rc - 1000;
 	else if (rc >= 0)
 		code = rc;
-	if (rc >= 0 || rc <= -1000)
-		to_end(c, code, sig, rn.sockets, dropped);
+	if (a.pid != 0 && rc == 0) {
+		/* -p: 0 once detached, or once the process exited */
+		int ended = pt_ended(pt, &code, &sig);
+		to_end(c, ended ? 0 : (int)a.pid, code, sig, rn.sockets,
+		    dropped);
+		code = sig = 0;
+	} else if (rc >= 0 || rc <= -1000)
+		to_end(c, 0, code, sig, rn.sockets, dropped);
 	pt_free(pt);
 	fflush(c->out);
 	c->out = so;

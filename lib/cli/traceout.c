@@ -206,8 +206,8 @@ sig_name(int sig, char *buf, size_t len)
 }
 
 void
-to_end(const struct ctx *c, int code, int sig, unsigned long long sockets,
-    unsigned long long dropped)
+to_end(const struct ctx *c, int detached, int code, int sig,
+    unsigned long long sockets, unsigned long long dropped)
 {
 	struct jbuf jb;
 	char sb[16];
@@ -219,7 +219,14 @@ to_end(const struct ctx *c, int code, int sig, unsigned long long sockets,
 		jb_obj_open(&jb);
 		jb_kstr(&jb, "event", "trace-end");
 		jb_kstr(&jb, "command", c->cmd);
-		if (sig != 0) {
+		if (detached > 0)
+			jb_kint(&jb, "detached", detached);
+		else
+			jb_knull(&jb, "detached");
+		if (detached > 0) {
+			jb_knull(&jb, "exit_status");
+			jb_knull(&jb, "signal");
+		} else if (sig != 0) {
 			jb_knull(&jb, "exit_status");
 			jb_kstr(&jb, "signal", sig_name(sig, sb, sizeof(sb)));
 		} else {
@@ -233,7 +240,11 @@ to_end(const struct ctx *c, int code, int sig, unsigned long long sockets,
 		jb_free(&jb);
 		return;
 	}
-	if (sig != 0)
+	if (detached > 0)
+		fprintf(c->out, "sockctl: trace: detached from pid %d, which "
+		    "goes on running; %llu sockets followed\n", detached,
+		    sockets);
+	else if (sig != 0)
 		fprintf(c->out, "sockctl: trace: the program was killed by "
 		    "%s; %llu sockets followed\n", sig_name(sig, sb,
 		    sizeof(sb)), sockets);

@@ -18,11 +18,11 @@ void	to_stage(const struct ctx *c, const struct ts_event *e);
 void	to_summary(const struct ctx *c, const struct ts_event *e);
 
 /*
- * The closing line: how the program ended (code, or sig when not 0),
- * and sockets the table could not follow (dropped), as text or a JSON
- * "trace-end" event.
+ * The closing line: the pid detached from (-p), or how the program ended
+ * (code, or sig when not 0), and sockets the table could not follow
+ * (dropped), as text or a JSON "trace-end" event.
  */
-void	to_end(const struct ctx *c, int code, int sig, unsigned long long
-	    sockets, unsigned long long dropped);
+void	to_end(const struct ctx *c, int detached, int code, int sig,
+	    unsigned long long sockets, unsigned long long dropped);
 
 #endif

@@ -118,6 +118,7 @@ pt_attach(struct pt *t, pid_t pid, struct pt_why *why)
 			gather_why(tgid, why);
 		return -1;
 	}
+	t->root = tgid;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)tgid);
 	/* threads started by a thread not yet seized are not followed by
 	 * the kernel: list again until a pass finds none (bounded) */

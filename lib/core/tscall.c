@@ -421,10 +421,22 @@ on_close(struct ts *t, const struct pt_sys *sys, int fd)
 		if (t->close_have && t->close_tid == sys->tid &&
 		    t->close_fd == fd) {
 			s->unread = t->close_unread;
-			if (t->close_acked > s->sent)
-				s->sent = t->close_acked;
-			if (t->close_rcvd > s->rcvd)
-				s->rcvd = t->close_rcvd;
+			/* the kernel's counts take in the SYN and the FINs,
+			 * one sequence number each */
+			int st = t->close_state;
+			uint64_t ack = t->close_acked, rcv = t->close_rcvd;
+			if (ack > 0)
+				ack--;
+			if (ack > 0 && (st == 5 || st == 6 || st == 9 ||
+			    st == 11))
+				ack--;	/* our FIN was acknowledged */
+			if (rcv > 0 && (st == 6 || st == 8 || st == 9 ||
+			    st == 11))
+				rcv--;	/* the peer's FIN came */
+			if (ack > s->sent)
+				s->sent = ack;
+			if (rcv > s->rcvd)
+				s->rcvd = rcv;
 			s->state = t->close_state;
 		}
 		if (s->unread > 0 && s->type == SOCK_STREAM &&

@@ -213,6 +213,7 @@ tsp_problem(struct ts *t, struct ts_sock *s, const struct pt_sys *sys,
 	tsp_ev_init(&e, TSE_PROBLEM, TSK_CLOSE, s, sys, fd);
 	e.problem = pb;
 	e.wait_ns = wait_ns;
+	e.end = t->ending;
 	if (s != NULL)
 		e.addr = s->remote;
 	tsp_emit(t, &e);
@@ -388,6 +389,7 @@ proc_free(struct ts *t, struct ts_proc *p, const struct pt_sys *sys,
 	struct ts_fd *e;
 	unsigned h = hash_u((unsigned)p->tgid, TS_BUCKETS);
 
+	t->ending = how;
 	for (size_t i = 0; i < p->nb; i++)
 		while ((e = p->fb[i]) != NULL) {
 			struct ts_sock *s = e->s;

@@ -38,6 +38,8 @@ struct ts {
 	size_t		 nfds;
 	uint64_t	 next_id;
 	uint64_t	 dropped;
+	enum ts_end	 ending;	/* how open sockets end now: at exit,
+					 * or still open at the end */
 	/* a close's facts read at its entry (the socket is gone at exit) */
 	pid_t		 close_tid;
 	int		 close_fd;

@@ -18,8 +18,9 @@
  *   exit3            make a socket, then exit 3
  *   loop N PORT      N connect/close pairs (the bench)
  *   writes N         N writes of one byte to /dev/null (the bench)
- *   serve            listen on 127.0.0.1:0, print "listening on A:P",
- *                    answer each line with "ok\n" until killed
+ *   serve [close]    listen on 127.0.0.1:0, print "listening on A:P",
+ *                    answer each line with "ok\n" until killed (close:
+ *                    close each connection at once instead)
  *   fail-stdout      write "out" to stdout (the program's own)
  */
 #include <arpa/inet.h>
@@ -98,7 +99,7 @@ thr_exec(void *arg)
 }
 
 static int
-serve(void)
+serve(int shut)
 {
 	struct sockaddr_in a = lo(0);
 	socklen_t len = sizeof(a);
@@ -116,7 +117,7 @@ serve(void)
 	for (;;) {
 		if ((c = accept(l, NULL, NULL)) == -1)
 			continue;
-		while (recv(c, buf, sizeof(buf), 0) > 0)
+		while (!shut && recv(c, buf, sizeof(buf), 0) > 0)
 			if (send(c, "ok\n", 3, 0) != 3)
 				break;
 		close(c);
@@ -160,9 +161,12 @@ main(int argc, char **argv)
 	if (strcmp(m, "echo") == 0)
 		return echo(port);
 	if (strcmp(m, "fork") == 0) {
-		pid_t pid = fork();
+		pid_t pid;
 		int st;
 
+		printf("parent %d\n", (int)getpid());
+		fflush(stdout);
+		pid = fork();
 		if (pid == 0)
 			_exit(echo(port));
 		if (pid == -1 || waitpid(pid, &st, 0) == -1)
@@ -251,7 +255,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(m, "serve") == 0)
-		return serve();
+		return serve(argc > 2 && strcmp(argv[2], "close") == 0);
 	if (strcmp(m, "fail-stdout") == 0) {
 		fputs("out\n", stdout);
 		return 0;
