@@ -12,7 +12,12 @@ WARN	 = -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
 WARN	+= -Werror
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
+# lib/ is one folder per tier, lowest first (docs/HACKING.md); headers are
+# included by their plain name, and tests/layering.sh keeps every include
+# pointing down the tiers.
+TIERS	 = base kernel core explain cli
+INC	 = $(TIERS:%=-iquote lib/%)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(INC) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS	?=
 
 # Each build flavour lives in its own directory; B is the flavour's root.
@@ -20,7 +25,7 @@ B	?= build
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 
-LIB_SRC	 = $(sort $(wildcard lib/*.c))
+LIB_SRC	 = $(sort $(foreach t,$(TIERS),$(wildcard lib/$(t)/*.c)))
 CMD_SRC	 = $(sort $(wildcard cmd/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
@@ -28,12 +33,7 @@ CMD_OBJ	 = $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 HELP_SRC = $(sort $(wildcard tests/helpers/*.c))
 HELP_BIN = $(HELP_SRC:tests/helpers/%.c=$(B)/helpers/%)
-HDRS	 = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
-# issue 23's tier folders, until the layout lands on main (brief)
-LIB_SRC += $(sort $(wildcard lib/*/*.c))
-LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
-HDRS += $(wildcard lib/*/*.h)
-ALL_CFLAGS += -iquote lib $(patsubst %,-iquote %,$(wildcard lib/*/))
+HDRS	 = $(wildcard lib/*/*.h cmd/*.h tests/unit/*.h)
 
 .PHONY: all test unit helpers sanitize install uninstall clean bench fuzz static test-static
 all: sockctl

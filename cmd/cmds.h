@@ -6,7 +6,7 @@
 #ifndef SOCKCTL_CMDS_H
 #define SOCKCTL_CMDS_H
 
-#include "../lib/out.h"
+#include "out.h"
 
 /* Each runs one command; argv[0] is its name. Returns the exit code. */
 int	cmd_probe_bind(struct ctx *c, int argc, char **argv);

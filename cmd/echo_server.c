@@ -2,7 +2,7 @@
  * echo-server [OPTIONS] [ADDRESS:]PORT: a TCP echo server built to take
  * thousands of clients and to survive every one of them.
  *
- * The data path is lib/echo: each connection echoes straight from one
+ * The data path is lib/core/echo: each connection echoes straight from one
  * shared read buffer (64 KiB reads, up to 1 MiB while it streams and its
  * socket has the room); only what the client's socket cannot take at once
  * is kept in a buffer of its own (at most ECHO_BUF bytes, allocated when
@@ -10,7 +10,7 @@
  * connection is not read from, so a client that never reads costs at most
  * ECHO_BUF bytes here and TCP flow control stops it.
  *
- * The log lines go out through lib/logq: a stdout (or stderr) nobody reads
+ * The log lines go out through lib/cli/logq: a stdout (or stderr) nobody reads
  * costs lines, counted and said, never a wait, so the loop keeps serving
  * and a signal still stops it.
  */
@@ -27,18 +27,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/echo.h"
-#include "../lib/evidence.h"
-#include "../lib/errname.h"
-#include "../lib/logq.h"
-#include "../lib/loop.h"
-#include "../lib/opt.h"
-#include "../lib/serve.h"
-#include "../lib/sock.h"
-#include "../lib/srv.h"
-#include "../lib/unixsock.h"
+#include "addr.h"
+#include "clock.h"
+#include "echo.h"
+#include "evidence.h"
+#include "errname.h"
+#include "logq.h"
+#include "loop.h"
+#include "opt.h"
+#include "serve.h"
+#include "sock.h"
+#include "srv.h"
+#include "unixsock.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -228,6 +228,7 @@ log_accept(struct server *s, struct conn *k)
 	jb_kstr(&jb, "family", family_name(k->peer.sa.sa_family));
 	jb_kint(&jb, "open", s->nopen);
 	jb_obj_close(&jb);
+	nomem_check(&jb);
 	logq_put(&s->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
@@ -267,6 +268,7 @@ log_close(struct server *s, const struct sockaddr *peer_sa, uint64_t in,
 	jb_kstr(&jb, "errno", en);
 	jb_kint(&jb, "open", s->nopen);
 	jb_obj_close(&jb);
+	nomem_check(&jb);
 	logq_put(&s->outq, jb.s, jb.len, 1);
 	jb_free(&jb);
 }
@@ -403,7 +405,7 @@ trim_fired(struct loop *l, struct loop_timer *t)
 }
 
 /*
- * Reads what is there and echoes it (lib/echo). Returns 0, or -1 when k
+ * Reads what is there and echoes it (lib/core/echo). Returns 0, or -1 when k
  * was closed.
  */
 static int
@@ -661,7 +663,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
-		out_nomem("server's state");
+		nomem_exit("server's state");
 	s->c = c;
 	s->is_unix = ss.ss_family == AF_UNIX;
 	s->max_conns = a.max_conns;
@@ -677,7 +679,7 @@ cmd_echo_server(struct ctx *c, int argc, char **argv)
 	s->trim_t.fn = trim_fired;
 	s->trim_t.arg = s;
 	if (echo_init(&s->e, a.upper) == -1)
-		out_nomem("echo buffer");
+		nomem_exit("echo buffer");
 
 	rc = serve_start(c, &s->sv, &ss, SOCK_STREAM, a.unlink_stale, sigs,
 	    accept_ready, s);

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/diag.h"
-#include "../lib/errname.h"
-#include "../lib/opt.h"
+#include "diag.h"
+#include "errname.h"
+#include "opt.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -55,7 +55,7 @@ code_name(const struct diag *d, char *buf, size_t len)
 	else if (d->kind == DK_EAI)
 		n = eai_name(d->code);
 	else
-		n = diag_dx_name(d->code);
+		n = reason_dx_name(d->code);
 	if (n == NULL) {
 		snprintf(buf, len, "%d", d->code);
 		return buf;
@@ -191,7 +191,7 @@ cmd_explain(struct ctx *c, int argc, char **argv)
 		found = explain_code(c, a, DK_ERRNO, code);
 		if (!found)
 			return explain_other(c, code);
-	} else if ((code = diag_dx_lookup(a)) > 0 &&
+	} else if ((code = reason_dx_lookup(a)) > 0 &&
 	    reason_by_slug(a) < 0)
 		/* a condition of sockctl's own, as --list names it (a name
 		 * that is also a reason slug lists the slug's rows) */

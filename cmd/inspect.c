@@ -6,7 +6,7 @@
  * counters twice, --sample apart, and reports what is wrong with them:
  * CLOSE_WAIT leaks, full accept queues, SYN floods, TIME_WAIT piles,
  * peers that do not read, retransmissions, processes near their fd
- * limit. The judging is lib/findings; this file asks and prints.
+ * limit. The judging is lib/explain/findings; this file asks and prints.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -19,11 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/findings.h"
-#include "../lib/om.h"
-#include "../lib/opt.h"
-#include "../lib/resolve.h"
+#include "addr.h"
+#include "findings.h"
+#include "om.h"
+#include "opt.h"
+#include "resolve.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -129,7 +129,7 @@ parse_target(struct run *u, const char *a, struct target *t)
 	t->port = ep.port;
 	if (ep.host[0] == '\0')
 		return 0;
-	rc = rs_lookup(ep.host, u->c->family, u->c->timeout_ms, &res, &e,
+	rc = rs_lookup(ep.host, u->c->env.family, u->c->env.timeout_ms, &res, &e,
 	    &waited);
 	if (rc != 0 || (t->naddr = rs_addrs(res, ep.port, t->addr,
 	    MAX_ADDRS)) == 0) {
@@ -481,25 +481,25 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		u.nt++;
 	}
 	if (u.pid > 0) {
-		snprintf(path, sizeof(path), "%s/%d", c->proc_root, u.pid);
+		snprintf(path, sizeof(path), "%s/%d", c->env.proc_root, u.pid);
 		if (stat(path, &st) == -1)
 			return out_usage(c, "no process with pid '%lld' "
 			    "(--pid)", a.pid);
 		if (tj[0] == '\0')
 			snprintf(tj, sizeof(tj), "pid %d", u.pid);
 	}
-	cfg.root = c->proc_root;
+	cfg.root = c->env.proc_root;
 	cfg.sample_ms = a.sample;
 	cfg.whole = u.nt == 0 && u.pid == 0;
 	if ((u.f = findings_new(&cfg)) == NULL)
-		out_nomem("inspect's tables");
+		nomem_exit("inspect's tables");
 
 	/* the first read: what each socket looked like, and the counters */
-	if (counters_read(c->proc_root, &k1) == -1)
-		out_trace(c, "no counters under %s: %s", c->proc_root,
+	if (counters_read(c->env.proc_root, &k1) == -1)
+		out_trace(c, "no counters under %s: %s", c->env.proc_root,
 		    strerror(errno));
 	if (a.sample > 0) {
-		if (inetdiag_scan(c->proc_root, IPPROTO_TCP, PN_ALL_STATES &
+		if (inetdiag_scan(c->env.proc_root, IPPROTO_TCP, PN_ALL_STATES &
 		    ~PN_STATE(PN_TIME_WAIT), base_fn, &u) == -1) {
 			out_err(c, "cannot read the TCP sockets: %s",
 			    strerror(errno));
@@ -507,49 +507,49 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 			return reason_exit(RS_ERROR);
 		}
 		findings_base_done(u.f);
-		if (u.nunix > 0 && unixdiag_scan(c->proc_root, unix_base_fn,
+		if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_base_fn,
 		    &u) == -1)
 			out_trace(c, "cannot read the Unix sockets: %s",
 			    strerror(errno));
 		if (u.failed)
-			out_nomem("inspect's tables");
+			nomem_exit("inspect's tables");
 		out_trace(c, "first read done; next in %lld ms",
 		    (long long)a.sample);
 		pause_ms(a.sample);
 	}
 	/* one walk of /proc for the owners, then the last read */
-	if ((u.w = owners_walk(c->proc_root, u.pid)) == NULL)
-		out_nomem("the owners' table");
+	if ((u.w = owners_walk(c->env.proc_root, u.pid)) == NULL)
+		nomem_exit("the owners' table");
 	if (u.pid > 0 && owners_pid(u.w, u.pid) != NULL)
 		owners_pid(u.w, u.pid)->mark = 1;	/* fd-limit looks at it */
-	if (counters_read(c->proc_root, &k2) == -1)
+	if (counters_read(c->env.proc_root, &k2) == -1)
 		k2 = k1;
 	findings_counters(u.f, a.sample > 0 ? &k1 : &k2, &k2);
 	if (u.ninet > 0 || u.nunix == 0) {
-		if (inetdiag_scan(c->proc_root, IPPROTO_TCP,
+		if (inetdiag_scan(c->env.proc_root, IPPROTO_TCP,
 		    PN_STATE(PN_LISTEN), add_fn, &u) == -1 ||
-		    inetdiag_scan(c->proc_root, IPPROTO_TCP, PN_ALL_STATES &
+		    inetdiag_scan(c->env.proc_root, IPPROTO_TCP, PN_ALL_STATES &
 		    ~PN_STATE(PN_LISTEN), add_fn, &u) == -1) {
 			out_err(c, "cannot read the TCP sockets: %s",
 			    strerror(errno));
 			code = reason_exit(RS_ERROR);
 			goto done;
 		}
-		(void)inetdiag_scan(c->proc_root, IPPROTO_UDP, PN_ALL_STATES,
+		(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP, PN_ALL_STATES,
 		    add_fn, &u);
 	}
-	if (u.nunix > 0 && unixdiag_scan(c->proc_root, unix_fn, &u) == -1)
+	if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_fn, &u) == -1)
 		out_note(c, "cannot read the Unix sockets: %s",
 		    strerror(errno));
 	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0)
-		out_nomem("inspect's findings");
+		nomem_exit("inspect's findings");
 	out_trace(c, "%d finding%s", nf, nf == 1 ? "" : "s");
 
 	for (int i = 0; i < nf; i++) {
 		struct result r;
 		int x;
 
-		result_init(&r, c);
+		result_init(&r, c->cmd);
 		findings_result(u.f, u.w, (size_t)i, tj[0] ? tj : NULL, &r);
 		if (c->openmetrics && c->om != NULL) {
 			struct om_label l[3] = { { "command", "inspect" },

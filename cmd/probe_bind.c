@@ -16,20 +16,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/diag.h"
-#include "../lib/errname.h"
-#include "../lib/evdns.h"
-#include "../lib/evidence.h"
-#include "../lib/evunix.h"
-#include "../lib/opt.h"
-#include "../lib/procnet.h"
-#include "../lib/resolve.h"
-#include "../lib/sock.h"
-#include "../lib/srv.h"
-#include "../lib/unixsock.h"
-#include "../lib/sysinfo.h"
+#include "addr.h"
+#include "clock.h"
+#include "diag.h"
+#include "errname.h"
+#include "evdns.h"
+#include "evidence.h"
+#include "evunix.h"
+#include "opt.h"
+#include "procnet.h"
+#include "resolve.h"
+#include "sock.h"
+#include "srv.h"
+#include "unixsock.h"
+#include "sysinfo.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -144,10 +144,10 @@ ephemeral_note(const struct ctx *c, struct probe *p, int port)
 	int lo, hi;
 	char list[256];
 
-	if (port == 0 || si_local_port_range(c->proc_root, &lo, &hi) == -1 ||
+	if (port == 0 || si_local_port_range(c->env.proc_root, &lo, &hi) == -1 ||
 	    port < lo || port > hi)
 		return;
-	if (si_port_reserved(c->proc_root, port, list, sizeof(list)) == 1)
+	if (si_port_reserved(c->env.proc_root, port, list, sizeof(list)) == 1)
 		return;
 	/* out_note() labels it: "note: port ..." */
 	result_fix(&p->r, "port %d lies in the ephemeral range "
@@ -209,7 +209,7 @@ probe_one(const struct ctx *c, const struct bind_opts *o, struct probe *p)
 	if (p->fd == -1) {
 		struct ev_how how = { o->udp, o->reuseport, p->v6only };
 
-		ev_bind_how(c, &p->r, sa, &how, st, err);
+		ev_bind_how(&c->env, &p->r, sa, &how, st, err);
 		if (waited)
 			result_cause(&p->r, "still in use after waiting %.1f s "
 			    "(--wait)", p->r.elapsed_ms / 1000);
@@ -293,14 +293,14 @@ addresses(const struct ctx *c, const struct endpoint *ep,
 	int n = 0, rc;
 
 	if (ep->host[0] == '\0') {
-		if (c->family != AF_INET6) {
+		if (c->env.family != AF_INET6) {
 			sa_from_numeric("0.0.0.0", ep->port, &out[n++]);
 		}
-		if (c->family != AF_INET) {
+		if (c->env.family != AF_INET) {
 			/* skip :: quietly where the host has no IPv6 */
 			int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-			if (fd != -1 || c->family == AF_INET6)
+			if (fd != -1 || c->env.family == AF_INET6)
 				sa_from_numeric("::", ep->port, &out[n++]);
 			if (fd != -1)
 				close(fd);
@@ -308,14 +308,14 @@ addresses(const struct ctx *c, const struct endpoint *ep,
 		return n;
 	}
 	if (sa_from_numeric(ep->host, ep->port, &out[0]) == 0) {
-		if (c->family != AF_UNSPEC && out[0].ss_family != c->family) {
+		if (c->env.family != AF_UNSPEC && out[0].ss_family != c->env.family) {
 			fail->stage = ST_RESOLVE;
 			fail->dx = DX_NO_ADDRESS;
 			return -1;
 		}
 		return 1;
 	}
-	rc = rs_lookup(ep->host, c->family, c->timeout_ms, &res, &fail->err,
+	rc = rs_lookup(ep->host, c->env.family, c->env.timeout_ms, &res, &fail->err,
 	    waited_ms);
 	if (rc != 0) {
 		fail->stage = ST_RESOLVE;
@@ -350,7 +350,7 @@ probe_unix(const struct ctx *c, const struct bind_opts *o,
 	int fd, code, waited = 0;
 
 	(void)sa_from_unix(ep->host, &ss);
-	result_init(&r, c);
+	result_init(&r, c->cmd);
 	snprintf(r.target, sizeof(r.target), "%s", ep->host);
 	sa_fmt_host((struct sockaddr *)&ss, r.address, sizeof(r.address));
 	r.family = AF_UNIX;
@@ -366,7 +366,7 @@ probe_unix(const struct ctx *c, const struct bind_opts *o,
 	}
 	r.elapsed_ms = clock_since_ms(t0);
 	if (fd == -1) {
-		evunix_bind(c, (struct sockaddr *)&ss, bo.type, f.stage, f.err,
+		evunix_bind(&c->env, (struct sockaddr *)&ss, bo.type, f.stage, f.err,
 		    &r);
 		if (waited)
 			result_cause(&r, "still in use after waiting %.1f s "
@@ -432,7 +432,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	if (ep.is_unix)
 		return probe_unix(c, &o, &ep);
 
-	result_init(&fail, c);
+	result_init(&fail, c->cmd);
 	if (strchr(ep.host, ':') != NULL)
 		snprintf(fail.target, sizeof(fail.target), "[%s]:%s", ep.host,
 		    ep.port_str);
@@ -458,7 +458,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 			f.eai = fail.eai != 0 || f.cut ? fail.eai : EAI_SYSTEM;
 			f.err = f.cut ? 0 : fail.err;
 			f.naddr = -1;
-			evdns_explain(c, &f, &fail);
+			evdns_explain(&c->env, &f, &fail);
 		}
 		result_diagnose(&fail);
 		code = out_result(c, &fail);
@@ -473,7 +473,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		return reason_exit(RS_RESOURCE);
 	}
 	/* an explicit IPv6 address is bound as a default server binds it */
-	if (si_read_long(c->proc_root, "sys/net/ipv6/bindv6only", &sysv6) == -1)
+	if (si_read_long(c->env.proc_root, "sys/net/ipv6/bindv6only", &sysv6) == -1)
 		sysv6 = 0;
 	for (int i = 0; i < n; i++) {
 		p[i].ss = addrs[i];
@@ -481,7 +481,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 		p[i].bare = ep.host[0] == '\0';
 		/* a bare PORT's [::] is v6-only: 0.0.0.0 is its own result */
 		p[i].v6only = o.v6only || p[i].bare || sysv6 != 0;
-		result_init(&p[i].r, c);
+		result_init(&p[i].r, c->cmd);
 		probe_one(c, &o, &p[i]);
 		if (o.hold && p[i].fd != -1)
 			out_holding(c, proto_name(&o), (struct sockaddr *)&p[i].ss,

@@ -5,11 +5,11 @@
  * evidence this machine holds: the ICMP error and who sent it, the
  * listeners in /proc/net, the routes, the sysctls.
  *
- * Several targets run at once on one event loop (lib/loop), bounded by
- * -j; each is one dialer of lib/dial (names resolve on threads of their
- * own, so one slow resolver holds up no other target), and lib/evconn
- * explains its failures; lib/sched starts them and hands them back in
- * argument order, reading the targets (lib/targets) as it goes. This
+ * Several targets run at once on one event loop (lib/core/loop), bounded by
+ * -j; each is one dialer of lib/core/dial (names resolve on threads of their
+ * own, so one slow resolver holds up no other target), and lib/explain/evconn
+ * explains its failures; lib/core/sched starts them and hands them back in
+ * argument order, reading the targets (lib/core/targets) as it goes. This
  * file holds the options, a target's rounds and --wait, and the results.
  */
 #include <errno.h>
@@ -21,21 +21,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/dial.h"
-#include "../lib/errname.h"
-#include "../lib/esc.h"
-#include "../lib/evconn.h"
-#include "../lib/evdns.h"
-#include "../lib/evidence.h"
-#include "../lib/evunix.h"
-#include "../lib/expect.h"
-#include "../lib/loop.h"
-#include "../lib/opt.h"
-#include "../lib/sched.h"
-#include "../lib/targets.h"
+#include "addr.h"
+#include "clock.h"
 #include "cmds.h"
+#include "dial.h"
+#include "errname.h"
+#include "esc.h"
+#include "evconn.h"
+#include "evdns.h"
+#include "evidence.h"
+#include "evlimits.h"
+#include "evunix.h"
+#include "expect.h"
+#include "loop.h"
+#include "opt.h"
+#include "sched.h"
+#include "targets.h"
 
 static const struct cmd_help help = {
 	"probe-connect", "[OPTIONS] TARGET... | HOST PORT",
@@ -308,7 +309,7 @@ resolve_result(struct probe *p, struct result *r)
 	    clock_ns());
 	r->stage = ST_RESOLVE;
 	extra_keys(p, NULL, r);
-	evdns_round(p->rn->c, p->t.ep.host, &p->last, r);
+	evdns_round(&p->rn->c->env, p->t.ep.host, &p->last, r);
 }
 
 static void
@@ -322,8 +323,8 @@ build_results(struct probe *p, struct result **out, int *nout)
 	if (rd->naddr == 0 || rd->nstarted == 0) {
 		rs = malloc(sizeof(*rs));
 		if (rs == NULL)
-			out_nomem("results");
-		result_init(rs, rn->c);
+			nomem_exit("results");
+		result_init(rs, rn->c->cmd);
 		resolve_result(p, rs);
 		*out = rs;
 		*nout = 1;
@@ -333,13 +334,13 @@ build_results(struct probe *p, struct result **out, int *nout)
 	/* result_init() below sets what each result needs */
 	rs = reallocarray(NULL, (size_t)n, sizeof(*rs));
 	if (rs == NULL)
-		out_nomem("results");
+		nomem_exit("results");
 	for (int i = 0; i < n; i++) {
 		const struct dial_att *a = rn->all ? &rd->att[i] :
 		    rd->winner >= 0 ? &rd->att[rd->winner] :
 		    evconn_representative(rd);
 
-		result_init(&rs[i], rn->c);
+		result_init(&rs[i], rn->c->cmd);
 		att_result(p, a, &rs[i]);
 		evconn_round(rd, p->t.ep.host, a, !rn->all, &rs[i]);
 	}
@@ -575,7 +576,7 @@ static const struct sched_ops probe_ops = {
 
 /*
  * Starts what may start and prints what is done, in argument order
- * (lib/sched); the results of one pass leave in one write.
+ * (lib/core/sched); the results of one pass leave in one write.
  */
 static void
 kick(struct run *rn)
@@ -609,11 +610,11 @@ setup_failed(struct ctx *c, const char *what, int err)
 	struct result r;
 	int rc;
 
-	result_init(&r, c);
+	result_init(&r, c->cmd);
 	snprintf(r.target, sizeof(r.target), "%s", what);
 	r.err = err;
 	result_diagnose(&r);
-	ev_limits(c, &r, err);
+	evlimits_explain(&c->env, &r, err);
 	jb_knull(&r.extra, "resolve_ms");
 	jb_knull(&r.extra, "connect_ms");
 	jb_knull(&r.extra, "rtt_ms");
@@ -682,15 +683,15 @@ setup(struct ctx *c, struct run *rn, const struct args *av)
 		rn->have_re = 1;
 		rn->dc.re = &rn->re;
 	}
-	rn->dc.family = c->family;
-	rn->dc.timeout_ms = c->timeout_ms;
+	rn->dc.family = c->env.family;
+	rn->dc.timeout_ms = c->env.timeout_ms;
 	rn->dc.all = av->all;
-	rn->dc.proc_root = c->proc_root;
+	rn->dc.proc_root = c->env.proc_root;
 	rn->dc.trace = c->trace ? out_trace_cb : NULL;
 	rn->dc.trace_arg = c;
 	rn->dc.after = after_cb;
 	rn->dc.after_arg = rn;
-	rn->ev.c = c;
+	rn->ev.c = &c->env;
 	rn->ev.expect = av->expect;
 	rn->ev.sendlen = rn->dc.sendlen;
 	return 0;

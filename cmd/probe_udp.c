@@ -22,20 +22,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/diag.h"
-#include "../lib/esc.h"
-#include "../lib/evdns.h"
-#include "../lib/evidence.h"
-#include "../lib/evudp.h"
-#include "../lib/icmp.h"
-#include "../lib/errname.h"
-#include "../lib/opt.h"
-#include "../lib/resolve.h"
-#include "../lib/sock.h"
-#include "../lib/unixsock.h"
-#include "../lib/evunix.h"
+#include "addr.h"
+#include "clock.h"
+#include "diag.h"
+#include "esc.h"
+#include "evdns.h"
+#include "evidence.h"
+#include "evudp.h"
+#include "icmp.h"
+#include "errname.h"
+#include "opt.h"
+#include "resolve.h"
+#include "sock.h"
+#include "unixsock.h"
+#include "evunix.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -138,15 +138,15 @@ resolve(const struct ctx *c, const struct endpoint *ep,
 	memset(&f, 0, sizeof(f));
 	f.host = ep->host;
 	if (sa_from_numeric(ep->host, ep->port, ss) == 0) {
-		if (c->family == AF_UNSPEC || ss->ss_family == c->family)
+		if (c->env.family == AF_UNSPEC || ss->ss_family == c->env.family)
 			return 0;
 		f.numeric = 1;
-		evdns_explain(c, &f, r);
+		evdns_explain(&c->env, &f, r);
 		return -1;
 	}
 	out_trace(c, "resolve %s (at most %lld ms)", ep->host,
-	    (long long)c->timeout_ms);
-	rc = rs_lookup(ep->host, c->family, c->timeout_ms, &res, &err,
+	    (long long)c->env.timeout_ms);
+	rc = rs_lookup(ep->host, c->env.family, c->env.timeout_ms, &res, &err,
 	    &f.waited_ms);
 	if (rc != 0) {
 		out_trace(c, "resolve %s: %s", ep->host, rc == RS_CUT ?
@@ -155,7 +155,7 @@ resolve(const struct ctx *c, const struct endpoint *ep,
 		f.eai = rc == RS_CUT ? 0 : rc;
 		f.err = err;
 		f.naddr = -1;
-		evdns_explain(c, &f, r);
+		evdns_explain(&c->env, &f, r);
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
@@ -163,7 +163,7 @@ resolve(const struct ctx *c, const struct endpoint *ep,
 			break;
 	if (ai == NULL) {
 		freeaddrinfo(res);
-		evdns_explain(c, &f, r);
+		evdns_explain(&c->env, &f, r);
 		return -1;
 	}
 	memset(ss, 0, sizeof(*ss));
@@ -248,7 +248,7 @@ count_reply(struct xchg *x, struct stats *st, const char *reply, size_t m,
 	}
 	x->answered[k] = 1;
 	ms = (double)(now - x->ts[k]) / 1e6;
-	if (ms > (double)x->c->timeout_ms) {
+	if (ms > (double)x->c->env.timeout_ms) {
 		st->late++;
 		out_trace(x->c, "recv: %zu bytes (reply %lld), late: %.3f ms, "
 		    "past -t", m, k + 1, ms);
@@ -312,8 +312,8 @@ exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
 					out_trace(c, "send: %s: the receiver's "
 					    "queue is full; waiting up to %lld "
 					    "ms for room", errname(errno),
-					    (long long)c->timeout_ms);
-				} else if (now - full_since >= c->timeout_ms *
+					    (long long)c->env.timeout_ms);
+				} else if (now - full_since >= c->env.timeout_ms *
 				    1000000) {
 					r->stage = ST_SEND;
 					r->err = errno;
@@ -332,7 +332,7 @@ exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
 				x->ts[st->sent++] = now;
 				next = now + interval_ms * 1000000;
 				if (st->sent == n)
-					deadline = now + c->timeout_ms *
+					deadline = now + c->env.timeout_ms *
 					    1000000;
 			}
 		}
@@ -342,7 +342,7 @@ exchange(struct xchg *x, int fd, long long n, int64_t interval_ms,
 			break;
 		wait_ns = (st->sent < n ? next : deadline) - now;
 		if (full_since >= 0)
-			wait_ns = full_since + c->timeout_ms * 1000000 - now;
+			wait_ns = full_since + c->env.timeout_ms * 1000000 - now;
 		p.fd = fd;
 		p.events = POLLIN | (full_since >= 0 ? POLLOUT : 0);
 		p.revents = 0;
@@ -396,7 +396,7 @@ odd_replies(struct result *r, const struct xchg *x, const struct stats *st)
 	if (st->late > 0)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%lld came "
 		    "after -t (%lld ms) and %s not counted", n ? "; " : "",
-		    st->late, (long long)x->c->timeout_ms, st->late == 1 ?
+		    st->late, (long long)x->c->env.timeout_ms, st->late == 1 ?
 		    "is" : "are");
 	if (st->duplicate > 0 && n < (int)sizeof(buf))
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%lld %s a "
@@ -445,7 +445,7 @@ ok_message(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 	int has;
 
 	if (sa->sa_family == AF_UNIX) {
-		has = usock_bound_by(c->proc_root != NULL ? c->proc_root :
+		has = usock_bound_by(c->env.proc_root != NULL ? c->env.proc_root :
 		    "/proc", r->target, NULL, &o) == 1;
 		if (has)
 			snprintf(who, sizeof(who), " (pid %d, %s, user %s)",
@@ -477,9 +477,9 @@ unix_failed(const struct ctx *c, struct result *r, const struct xchg *x,
 	else if (r->stage == ST_RECV && r->dx == DX_UNIX_SILENCE)
 		result_cause(r, "sent %lld datagram%s to %s; no reply within "
 		    "%lld ms", st->sent, st->sent == 1 ? "" : "s", r->target,
-		    (long long)c->timeout_ms);
+		    (long long)c->env.timeout_ms);
 	if (r->dx != 0 && !c->quiet)
-		evunix_dgram(c, sa, r->dx, r->err, st->sent, r);
+		evunix_dgram(&c->env, sa, r->dx, r->err, st->sent, r);
 	result_diagnose(r);
 	odd_replies(r, x, st);
 	add_stats(r, st);
@@ -522,7 +522,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (a.send != NULL) {
 		payload = malloc(strlen(a.send) + 1);
 		if (payload == NULL) {
-			out_nomem("--send text");
+			nomem_exit("--send text");
 		}
 		dl = esc_decode(a.send, payload, err, sizeof(err));
 		if (dl < 0) {
@@ -544,7 +544,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		x.token = run_token();
 		plen = token_payload(&x, 1, err, sizeof(err));
 	}
-	result_init(&r, c);
+	result_init(&r, c->cmd);
 	x.is_unix = ep.is_unix;
 	if (ep.is_unix) {
 		(void)sa_from_unix(ep.host, &ss);	/* ep_parse checked it */
@@ -628,7 +628,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (st.received < st.sent)
 		result_fix(&r, "%lld of %lld datagrams got no reply within "
 		    "%lld ms", st.sent - st.received, st.sent,
-		    (long long)c->timeout_ms);
+		    (long long)c->env.timeout_ms);
 	if (x.noecho > 0)
 		result_fix(&r, "%lld repl%s no echo of what was sent, so "
 		    "replies were matched to requests in order of arrival (the "
@@ -649,7 +649,7 @@ fail:
 	if (r.dx == DX_UDP_SILENCE)
 		result_cause(&r, "sent %lld datagram%s of %zu bytes to %s; "
 		    "no reply within %lld ms", st.sent, st.sent == 1 ? "" :
-		    "s", plen, r.target, (long long)c->timeout_ms);
+		    "s", plen, r.target, (long long)c->env.timeout_ms);
 	if (r.dx == DX_UDP_NO_ECHO)
 		result_cause(&r, "sent %lld datagram%s to %s; %lld "
 		    "datagram%s came back, none of them an echo of a request",
@@ -666,7 +666,7 @@ fail:
 	ev.answered = st.received;
 	if (fd != -1 && r.err != 0)
 		(void)icmp_read(fd, &ev.icmp);
-	evudp_explain(c, &ev, &r);
+	evudp_explain(&c->env, &ev, &r);
 	add_stats(&r, &st);
 	rc = out_result(c, &r);
 done:

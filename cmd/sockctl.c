@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../lib/clock.h"
-#include "../lib/opt.h"
+#include "clock.h"
+#include "opt.h"
 #include "cmds.h"
 
 #ifndef SOCKCTL_VERSION
@@ -87,13 +87,13 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.werr = &werr;
 	c.t0_ns = clock_ns();
-	c.family = AF_UNSPEC;
-	c.timeout_ms = 5000;
+	c.env.family = AF_UNSPEC;
+	c.env.timeout_ms = 5000;
 	c.color = COLOR_AUTO;
 	c.out = stdout;
 	c.err = stderr;
 	root = getenv("SOCKCTL_PROC_ROOT");
-	c.proc_root = root != NULL && root[0] != '\0' ? root : "/proc";
+	c.env.proc_root = root != NULL && root[0] != '\0' ? root : "/proc";
 	/* a peer that closes must never kill us: EPIPE is reported instead */
 	signal(SIGPIPE, SIG_IGN);
 

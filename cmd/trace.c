@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "errname.h"
+#include "nomem.h"
 #include "opt.h"
 #include "ptrace.h"
 #include "traceout.h"
@@ -109,11 +110,11 @@ on_event(void *arg, const struct ts_event *e)
 		break;
 	case TSE_FAIL:
 	case TSE_PROBLEM:
-		result_init(&r, rn->c);
+		result_init(&r, rn->c->cmd);
 		if (e->kind == TSE_FAIL)
-			tx_fail(rn->c, e, &r);
+			tx_fail(&rn->c->env, e, &r);
 		else
-			tx_problem(rn->c, e, &r);
+			tx_problem(&rn->c->env, e, &r);
 		(void)out_result(rn->c, &r);
 		result_free(&r);
 		break;
@@ -204,8 +205,8 @@ run_attach(struct ctx *c, struct pt *pt, pid_t pid, int64_t dur_ms,
 	int rc, left;
 
 	if (pt_attach(pt, pid, &why) == -1) {
-		result_init(&r, c);
-		tx_attach(c, pid, &why, &r);
+		result_init(&r, c->cmd);
+		tx_attach(&c->env, pid, &why, &r);
 		rc = out_result(c, &r);
 		result_free(&r);
 		return -rc;
@@ -267,10 +268,10 @@ cmd_trace(struct ctx *c, int argc, char **argv)
 	c->t0_ns = clock_ns();
 	if ((ts = ts_new(on_event, &rn, a.slow_ms * 1000000, c->trace)) ==
 	    NULL)
-		out_nomem("the socket table");
+		nomem_exit("the socket table");
 	ts_hooks(ts, &h);
 	if ((pt = pt_new(&h)) == NULL)
-		out_nomem("the tracer");
+		nomem_exit("the tracer");
 	sigemptyset(&watch);
 	sigaddset(&watch, SIGINT);
 	sigaddset(&watch, SIGTERM);

@@ -4,7 +4,7 @@
  * once; a reply is the request itself (upper-cased with --upper), so it is
  * never larger. When the socket's send buffer is full the reply is
  * dropped and counted: the server never blocks on one client, nor on
- * a stdout or stderr nobody reads (lib/logq: lines dropped and counted).
+ * a stdout or stderr nobody reads (lib/cli/logq: lines dropped and counted).
  *
  * On a Unix path or @NAME (SOCK_DGRAM) it refuses a path that exists with
  * the bind diagnosis (--unlink takes a stale socket file, nothing else),
@@ -24,15 +24,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../lib/addr.h"
-#include "../lib/clock.h"
-#include "../lib/errname.h"
-#include "../lib/evidence.h"
-#include "../lib/logq.h"
-#include "../lib/loop.h"
-#include "../lib/opt.h"
-#include "../lib/serve.h"
-#include "../lib/srv.h"
+#include "addr.h"
+#include "clock.h"
+#include "errname.h"
+#include "evidence.h"
+#include "logq.h"
+#include "loop.h"
+#include "opt.h"
+#include "serve.h"
+#include "srv.h"
 #include "cmds.h"
 
 static const struct cmd_help help = {
@@ -293,7 +293,7 @@ cmd_udp_echo(struct ctx *c, int argc, char **argv)
 	u = calloc(1, sizeof(*u));
 	if (u == NULL || (u->bufs = malloc((size_t)BATCH * DGRAM_MAX)) ==
 	    NULL)
-		out_nomem("server's buffers");
+		nomem_exit("server's buffers");
 	u->c = c;
 	u->upper = a.upper;
 	u->is_unix = ss.ss_family == AF_UNIX;

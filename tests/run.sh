@@ -58,6 +58,16 @@ if ! ensure_bats; then
 	exit 1
 fi
 
+# The layering check (docs/HACKING.md): one test.
+if out=$(tests/layering.sh 2>&1); then
+	pass=$((pass + 1))
+	echo "ok   layering: $(tail -n 1 <<<"$out")"
+else
+	fail=$((fail + 1))
+	echo "FAIL layering"
+	sed 's/^/    /' <<<"$out"
+fi
+
 # C unit tests: each binary is one test.
 for t in "$B"/unit/test_*; do
 	[ -x "$t" ] || continue

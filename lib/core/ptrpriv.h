@@ -6,7 +6,7 @@
 #ifndef SOCKCTL_PTRPRIV_H
 #define SOCKCTL_PTRPRIV_H
 
-#include "ptrace.h"
+/* ptrace.h comes first: struct pt_sys, struct pt_hooks */
 
 #define PT_BUCKETS	1024
 

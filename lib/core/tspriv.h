@@ -6,7 +6,7 @@
 #ifndef SOCKCTL_TSPRIV_H
 #define SOCKCTL_TSPRIV_H
 
-#include "tsock.h"
+/* tsock.h comes first: the table's public types */
 
 #define TS_BUCKETS	256	/* processes */
 #define TS_FDB		64	/* descriptors of one process, grown */

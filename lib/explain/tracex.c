@@ -99,7 +99,7 @@ nofile(pid_t pid, struct result *r)
 }
 
 static void
-why_connect(const struct ctx *c, const struct ts_event *e, struct result *r)
+why_connect(const struct ev_env *c, const struct ts_event *e, struct result *r)
 {
 	struct dial_att a;
 	struct evconn ev;
@@ -154,7 +154,7 @@ why_io(const struct ts_event *e, struct result *r)
 }
 
 void
-tx_fail(const struct ctx *c, const struct ts_event *e, struct result *r)
+tx_fail(const struct ev_env *c, const struct ts_event *e, struct result *r)
 {
 	const struct sockaddr_storage *ss = &e->addr;
 	struct ev_how how;
@@ -206,7 +206,7 @@ tx_fail(const struct ctx *c, const struct ts_event *e, struct result *r)
 }
 
 void
-tx_problem(const struct ctx *c, const struct ts_event *e, struct result *r)
+tx_problem(const struct ev_env *c, const struct ts_event *e, struct result *r)
 {
 	const struct ts_sock *s = e->s;
 	const struct sockaddr_storage *ss = s ? &s->remote : &e->addr;
@@ -257,7 +257,7 @@ tx_problem(const struct ctx *c, const struct ts_event *e, struct result *r)
 }
 
 void
-tx_attach(const struct ctx *c, pid_t pid, const struct pt_why *w,
+tx_attach(const struct ev_env *c, pid_t pid, const struct pt_why *w,
     struct result *r)
 {
 	char u[64], me[64];

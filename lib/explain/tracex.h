@@ -10,7 +10,7 @@
 #ifndef SOCKCTL_TRACEX_H
 #define SOCKCTL_TRACEX_H
 
-#include "out.h"
+#include "result.h"
 #include "ptrace.h"
 #include "tsock.h"
 
@@ -22,18 +22,18 @@ enum stage	tx_stage(enum ts_stage st);
  * address, stage, errno, reason, cause and fix with this machine's
  * evidence, and "pid", "tid", "fd", "learned" in r->extra.
  */
-void	tx_fail(const struct ctx *c, const struct ts_event *e,
+void	tx_fail(const struct ev_env *c, const struct ts_event *e,
 	    struct result *r);
 
 /* Fills r for the lifecycle problem e (close-wait-leak, ...). */
-void	tx_problem(const struct ctx *c, const struct ts_event *e,
+void	tx_problem(const struct ev_env *c, const struct ts_event *e,
 	    struct result *r);
 
 /*
  * Fills r for an attach to pid that the kernel refused (permission-denied
  * with what stood in the way) or that found no process (error).
  */
-void	tx_attach(const struct ctx *c, pid_t pid, const struct pt_why *w,
+void	tx_attach(const struct ev_env *c, pid_t pid, const struct pt_why *w,
 	    struct result *r);
 
 /* "127.0.0.1:80", "/run/x.sock", "@name", or "" for no address. */

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/clock.h"
-#include "../../lib/expect.h"
+#include "clock.h"
+#include "expect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,11 +1,11 @@
-/* lib/addr's address predicates and sa_len() for every family. */
+/* lib/base/addr's address predicates and sa_len() for every family. */
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "../../lib/addr.h"
+#include "addr.h"
 #include "unit.h"
 
 static struct sockaddr_storage

@@ -1,5 +1,5 @@
 /*
- * lib/dial over a real event loop, on loopback only: a listener made
+ * lib/core/dial over a real event loop, on loopback only: a listener made
  * here (port 0) that answers "hello\n" (or a long reply) and closes, a
  * port that refuses, a family that does not fit, the trace of each stage
  * in order, and a long reply matched in a child that is cut off by the
@@ -15,11 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/diag.h"
-#include "../../lib/dial.h"
-#include "../../lib/expect.h"
-#include "../../lib/loop.h"
+#include "addr.h"
+#include "diag.h"
+#include "dial.h"
+#include "expect.h"
+#include "loop.h"
 #include "unit.h"
 
 static char tbuf[8192];

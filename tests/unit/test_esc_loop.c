@@ -1,10 +1,10 @@
-/* Unit tests: esc_decode() and the timers of lib/loop. */
+/* Unit tests: esc_decode() and the timers of lib/core/loop. */
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "../../lib/esc.h"
-#include "../../lib/loop.h"
+#include "esc.h"
+#include "loop.h"
 #include "unit.h"
 
 static int	fired[4];

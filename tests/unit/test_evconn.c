@@ -1,6 +1,6 @@
 /*
- * lib/evconn, lib/evdns and lib/listen against canned facts (attempts as
- * lib/dial leaves them) and the fixture trees tests/fixtures/evconn (listeners, an
+ * evconn, evdns and listen against canned facts (attempts as
+ * dial leaves them) and the fixture trees tests/fixtures/evconn (listeners, an
  * accept queue, connections, ARP, an IPv4-only routing table) and
  * routes-dual (FIXTURES overrides the directory).
  */
@@ -12,16 +12,17 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/diag.h"
-#include "../../lib/dial.h"
-#include "../../lib/evconn.h"
-#include "../../lib/evdns.h"
-#include "../../lib/listen.h"
+#include "addr.h"
+#include "diag.h"
+#include "dial.h"
+#include "evconn.h"
+#include "evdns.h"
+#include "listen.h"
 #include "unit.h"
 
 static char fx[1024], root_ev[1100], root_dual[1100];
-static struct ctx c;
+static struct ev_env c;
+static const char *cmd = "probe-connect";
 static struct evconn ev;
 
 static void
@@ -43,7 +44,7 @@ att(struct dial_att *a, const char *host, int port, enum stage st, int err,
 static void
 explain(const struct dial_att *a, struct result *r)
 {
-	result_init(r, &c);
+	result_init(r, cmd);
 	r->stage = a->stage;
 	r->err = a->err;
 	r->dx = a->dx;
@@ -282,7 +283,7 @@ test_dns(void)
 	rd.numeric = 1;
 	rd.winner = -1;
 	c.family = AF_INET;
-	result_init(&r, &c);
+	result_init(&r, cmd);
 	evdns_round(&c, "::1", &rd, &r);
 	CHECK(r.reason == RS_ADDRNA && r.stage == ST_RESOLVE);
 	HAS(&r, "::1 is an IPv6 address, but -4 was given");
@@ -291,7 +292,7 @@ test_dns(void)
 
 	memset(&rd, 0, sizeof(rd));
 	rd.rs_cut = 1;
-	result_init(&r, &c);
+	result_init(&r, cmd);
 	evdns_round(&c, "db.example", &rd, &r);
 	CHECK(r.reason == RS_DNS && r.eai == EAI_AGAIN);
 	HAS(&r, "the resolver gave no answer for db.example within");
@@ -301,7 +302,7 @@ test_dns(void)
 	memset(&rd, 0, sizeof(rd));
 	rd.eai = EAI_SYSTEM;
 	rd.eai_err = EMFILE;
-	result_init(&r, &c);
+	result_init(&r, cmd);
 	evdns_round(&c, "db.example", &rd, &r);
 	CHECK(r.reason == RS_RESOURCE && r.eai == 0 && r.err == EMFILE);
 	HAS(&r, "so db.example could not be looked up");
@@ -317,12 +318,9 @@ main(void)
 	    "tests/fixtures");
 	snprintf(root_ev, sizeof(root_ev), "%s/evconn", fx);
 	snprintf(root_dual, sizeof(root_dual), "%s/routes-dual", fx);
-	c.cmd = "probe-connect";
 	c.proc_root = root_ev;
 	c.timeout_ms = 500;
 	c.family = AF_UNSPEC;
-	c.out = stdout;
-	c.err = stderr;
 	ev.c = &c;
 	ev.expect = "^bye";
 	ev.jobs = 1;

@@ -1,5 +1,5 @@
 /*
- * Unit tests: lib/om, the OpenMetrics exposition. With a FILE argument it
+ * Unit tests: lib/cli/om, the OpenMetrics exposition. With a FILE argument it
  * also writes an exposition with hostile label values there, which
  * tests/openmetrics.bats hands to prometheus_client's parser (the CLI
  * refuses such hosts before they could reach a label).
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/om.h"
-#include "../../lib/out.h"
+#include "om.h"
+#include "out.h"
 #include "unit.h"
 
 /* the values that need escaping, and bytes that are no UTF-8 */
@@ -60,7 +60,7 @@ add(struct om *om, const char *target, enum reason rs, double ms)
 
 	memset(&c, 0, sizeof(c));
 	c.cmd = "probe-connect";
-	result_init(&r, &c);
+	result_init(&r, c.cmd);
 	snprintf(r.target, sizeof(r.target), "%s", target);
 	snprintf(r.address, sizeof(r.address), "127.0.0.1");
 	r.reason = rs;

@@ -1,6 +1,6 @@
 /*
- * The parsers and tables of the foundation: lib/dur, lib/addr, the JSON
- * writer of lib/out, the diagnosis table of lib/diag, lib/errname.
+ * The parsers and tables of the foundation: dur, addr, the JSON
+ * writer (json), the diagnosis table (diag), errname.
  */
 #include <errno.h>
 #include <math.h>
@@ -8,12 +8,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/diag.h"
-#include "../../lib/dur.h"
-#include "../../lib/errname.h"
-#include "../../lib/out.h"
-#include "../../lib/reason.h"
+#include "addr.h"
+#include "diag.h"
+#include "dur.h"
+#include "errname.h"
+#include "out.h"
+#include "reason.h"
 #include "unit.h"
 
 static int64_t
@@ -389,7 +389,7 @@ test_diag(void)
 		else if (t[i].kind == DK_ERRNO)
 			CHECK(errname(t[i].code) != NULL);
 		else
-			CHECK(diag_dx_name(t[i].code) != NULL);
+			CHECK(reason_dx_name(t[i].code) != NULL);
 		for (size_t j = i + 1; j < n; j++)
 			if (t[i].stage == t[j].stage &&
 			    t[i].kind == t[j].kind && t[i].code == t[j].code) {
@@ -445,11 +445,11 @@ test_diag(void)
 	d = diag_find(ST_NONE, DK_SOCKCTL, 999);
 	CHECK(d != NULL && d->reason == RS_ERROR);
 
-	CHECK_STR(diag_dx_name(DX_EXPECT_MISMATCH), "expect-mismatch");
-	CHECK_STR(diag_dx_name(DX_UDP_SILENCE), "udp-silence");
-	CHECK(diag_dx_name(0) == NULL);
-	CHECK(diag_dx_name(-1) == NULL);
-	CHECK(diag_dx_name(999) == NULL);
+	CHECK_STR(reason_dx_name(DX_EXPECT_MISMATCH), "expect-mismatch");
+	CHECK_STR(reason_dx_name(DX_UDP_SILENCE), "udp-silence");
+	CHECK(reason_dx_name(0) == NULL);
+	CHECK(reason_dx_name(-1) == NULL);
+	CHECK(reason_dx_name(999) == NULL);
 
 	/* reasons: the SPEC's exit codes */
 	CHECK(reason_exit(RS_OK) == 0);

@@ -1,5 +1,5 @@
 /*
- * lib/procnet against the fixture tree tests/fixtures/proc1 (FIXTURES
+ * lib/kernel/procnet against the fixture tree tests/fixtures/proc1 (FIXTURES
  * overrides the directory), and once against the real /proc.
  */
 #include <arpa/inet.h>
@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/procnet.h"
+#include "addr.h"
+#include "procnet.h"
 #include "unit.h"
 
 static char root1[1024], root2[1024], root5[1024];

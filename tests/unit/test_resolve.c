@@ -1,5 +1,5 @@
 /*
- * lib/resolve's address lists over addrinfo chains made here (no lookup):
+ * lib/core/resolve's address lists over addrinfo chains made here (no lookup):
  * IPv4/IPv6 only, each address once, the port set, and RFC 8305's
  * alternating order starting with the resolver's first family.
  */
@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/resolve.h"
+#include "addr.h"
+#include "resolve.h"
 #include "unit.h"
 
 #define NAI	8

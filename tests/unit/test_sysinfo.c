@@ -1,5 +1,5 @@
 /*
- * lib/sysinfo against the fixture trees tests/fixtures/proc[1-4] (FIXTURES
+ * sysinfo against the fixture trees tests/fixtures/proc[1-4] (FIXTURES
  * overrides the directory), and the local address checks against this
  * machine.
  */
@@ -11,8 +11,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "../../lib/addr.h"
-#include "../../lib/sysinfo.h"
+#include "addr.h"
+#include "sysinfo.h"
 #include "unit.h"
 
 static char fx[1024];

@@ -1,10 +1,10 @@
-/* Unit tests: the --targets reader (lib/targets) and --expect (lib/expect). */
+/* Unit tests: the --targets reader (targets) and --expect (expect). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/expect.h"
-#include "../../lib/targets.h"
+#include "expect.h"
+#include "targets.h"
 #include "unit.h"
 
 /* Reads text as a --targets file: returns what targets_next() returned last. */
