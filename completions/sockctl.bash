@@ -1,7 +1,7 @@
 # bash completion for sockctl                               -*- shell-script -*-
 # Installed as share/bash-completion/completions/sockctl; or source it.
 
-_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp inspect explain help"
+_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp inspect trace explain help"
 _sockctl_global_opts="--json --openmetrics -q --quiet -v --trace -4 -6 -t --timeout --color -h --help"
 
 # _sockctl_opts COMMAND: the options of COMMAND (without the global ones).
@@ -14,6 +14,7 @@ _sockctl_opts() {
 	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
 	inspect) echo "--pid --sample" ;;
+	trace) echo "-p --pid -o --output --duration --slow" ;;
 	explain) echo "-l --list" ;;
 	esac
 }
@@ -23,7 +24,7 @@ _sockctl_takes_value() {
 	case $1 in
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
 		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c | \
-		--pid | --sample)
+		--pid | --sample | -p | -o | --output | --duration | --slow)
 		return 0 ;;
 	esac
 	return 1
@@ -112,16 +113,33 @@ _sockctl() {
 	--color)
 		mapfile -t COMPREPLY < <(compgen -W "auto always never" -- "$cur")
 		return 0 ;;
-	--targets)
+	--targets | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0 ;;
-	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout)
+	-p | --pid)
+		mapfile -t COMPREPLY < <(compgen -W "$(cd /proc 2>/dev/null && printf '%s\n' [0-9]*)" -- "$cur")
+		return 0 ;;
+	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout | \
+		--duration | --slow)
 		mapfile -t COMPREPLY < <(compgen -W "250ms 1s 5s 30s 1m 5m" -- "$cur")
 		return 0 ;;
 	--send | --expect | -j | --jobs | --max-conns | --count | -c)
 		return 0 ;;
 	esac
 
+	# trace -- COMMAND [ARG...]: a command, then its own words (files)
+	if [[ $cmd == trace ]]; then
+		for ((i = 2; i < cword; i++)); do
+			[[ ${w[i]} == -- ]] || continue
+			if ((i == cword - 1)); then
+				mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+			else
+				compopt -o filenames 2>/dev/null
+				mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			fi
+			return 0
+		done
+	fi
 	if [[ $cur == -* ]]; then
 		if [[ -z $cmd ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "$_sockctl_global_opts --version" -- "$cur")
