@@ -111,9 +111,14 @@ to_stage(const struct ctx *c, const struct ts_event *e)
 		    e->eof ? " (end of stream: the peer closed)" : "");
 		break;
 	default:
-		put_addr(f, &s->local);
-		fputs(e->stage == TSK_ACCEPT ? " <- " : " -> ", f);
-		put_addr(f, &s->remote);
+		if (s->local.ss_family != 0)
+			put_addr(f, &s->local);
+		if (s->remote.ss_family != 0) {
+			fputs(s->local.ss_family == 0 ? "-> " :
+			    e->stage == TSK_ACCEPT || s->accepted ? " <- " :
+			    " -> ", f);
+			put_addr(f, &s->remote);
+		}
 		break;
 	}
 	if (e->stage == TSK_CONNECT && s->connecting)
@@ -168,12 +173,16 @@ to_summary(const struct ctx *c, const struct ts_event *e)
 		jb_free(&jb);
 		return;
 	}
-	fprintf(f, "socket pid %d fd %d %s %s ", (int)e->pid, s->fd,
+	fprintf(f, "socket pid %d fd %d %s %s", (int)e->pid, s->fd,
 	    family_name(s->family) ? family_name(s->family) : "?",
 	    type_word(s->type));
-	put_addr(f, &s->local);
+	if (s->local.ss_family != 0) {
+		fputc(' ', f);
+		put_addr(f, &s->local);
+	}
 	if (s->remote.ss_family != 0) {
-		fputs(s->accepted ? " <- " : " -> ", f);
+		fputs(s->local.ss_family == 0 ? " -> " : s->accepted ?
+		    " <- " : " -> ", f);
 		put_addr(f, &s->remote);
 	}
 	fprintf(f, ": %.1f ms, sent %llu bytes in %llu calls, received %llu "
