@@ -226,10 +226,10 @@ sock_end(struct ts *t, struct ts_sock *s, const struct pt_sys *sys, int fd,
 {
 	struct ts_event e;
 
-	if (how == TSE_CLOSED) {
-		if (s->failed)
-			how = TSE_FAILED;
-		else if (s->reset)
+	if (s->failed)
+		how = TSE_FAILED;
+	else if (how == TSE_CLOSED) {
+		if (s->reset)
 			how = TSE_RESET;
 		else if (s->peer_closed)
 			how = TSE_PEER_FIRST;
