@@ -106,6 +106,23 @@ serve() {
 	assert_success
 }
 
+@test "a receive that blocks longer than --slow with no SO_RCVTIMEO is blocked-recv; under it, none" {
+	serve late
+	sc 0 trace --slow 150ms -- "$TP" recv "$listen_port"
+	assert_stderr_contains "recv: blocked-recv"
+	assert_stderr_contains "no SO_RCVTIMEO on the socket"
+	sc 0 trace --slow 5s -- "$TP" recv "$listen_port"
+	[[ $stderr != *blocked-recv* ]]
+}
+
+@test "a Unix connect to a path that does not exist gets the probes' Unix evidence" {
+	local path=$BATS_TEST_TMPDIR/none/app.sock
+	sc 1 trace -- python3 -c 'import socket,sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$path"
+	assert_stderr_contains "connect: refused (ENOENT)"
+	assert_stderr_contains "no socket at $path"
+	assert_stderr_contains "unix stream"
+}
+
 @test "a program killed by SIGTERM ends sockctl by SIGTERM; one that exits 3 exits 3" {
 	sc 143 trace -- "$TP" signal
 	assert_stderr_contains "killed by SIGTERM"

@@ -18,9 +18,11 @@
  *   exit3            make a socket, then exit 3
  *   loop N PORT      N connect/close pairs (the bench)
  *   writes N         N writes of one byte to /dev/null (the bench)
- *   serve [close]    listen on 127.0.0.1:0, print "listening on A:P",
+ *   serve [close|late] listen on 127.0.0.1:0, print "listening on A:P",
  *                    answer each line with "ok\n" until killed (close:
- *                    close each connection at once instead)
+ *                    close each connection at once instead; late: send
+ *                    "late\n" 400 ms after the accept, then close)
+ *   recv PORT        connect and wait for what the server sends
  *   fail-stdout      write "out" to stdout (the program's own)
  */
 #include <arpa/inet.h>
@@ -99,7 +101,7 @@ thr_exec(void *arg)
 }
 
 static int
-serve(int shut)
+serve(int shut, int late)
 {
 	struct sockaddr_in a = lo(0);
 	socklen_t len = sizeof(a);
@@ -117,7 +119,11 @@ serve(int shut)
 	for (;;) {
 		if ((c = accept(l, NULL, NULL)) == -1)
 			continue;
-		while (!shut && recv(c, buf, sizeof(buf), 0) > 0)
+		if (late) {
+			usleep(400000);
+			(void)send(c, "late\n", 5, 0);
+		}
+		while (!shut && !late && recv(c, buf, sizeof(buf), 0) > 0)
 			if (send(c, "ok\n", 3, 0) != 3)
 				break;
 		close(c);
@@ -223,6 +229,14 @@ main(int argc, char **argv)
 		close(fd);	/* the reply unread: a reset goes */
 		return 0;
 	}
+	if (strcmp(m, "recv") == 0) {
+		if ((fd = dial(port)) == -1)
+			return 2;
+		if (recv(fd, buf, sizeof(buf), 0) <= 0)
+			return 3;
+		close(fd);
+		return 0;
+	}
 	if (strcmp(m, "signal") == 0) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		raise(SIGTERM);
@@ -255,7 +269,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(m, "serve") == 0)
-		return serve(argc > 2 && strcmp(argv[2], "close") == 0);
+		return serve(argc > 2 && strcmp(argv[2], "close") == 0,
+		    argc > 2 && strcmp(argv[2], "late") == 0);
 	if (strcmp(m, "fail-stdout") == 0) {
 		fputs("out\n", stdout);
 		return 0;
