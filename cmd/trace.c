@@ -126,6 +126,14 @@ on_event(void *arg, const struct ts_event *e)
 }
 
 static void
+flush_cb(void *arg)
+{
+	struct ctx *c = arg;
+
+	fflush(c->out);
+}
+
+static void
 pending_cb(void *arg, const struct pt_sys *s)
 {
 	ts_pending(arg, s);
@@ -252,24 +260,33 @@ cmd_trace(struct ctx *c, int argc, char **argv)
 	if (a.duration_ms > 0 && a.pid == 0)
 		return out_usage(c, "--duration is for -p PID (a command is "
 		    "traced until it exits)");
-	if (a.output != NULL) {
-		int fd = open(a.output, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0666);
+	/*
+	 * Results, stages and summaries all go to one buffered stream of
+	 * sockctl's own (stderr is unbuffered: a write per piece of a line),
+	 * flushed about every 100 ms and when the trace ends; the program
+	 * does not inherit it.
+	 */
+	{
+		int fd = a.output != NULL ? open(a.output, O_WRONLY | O_CREAT |
+		    O_TRUNC | O_CLOEXEC, 0666) : fcntl(STDERR_FILENO,
+		    F_DUPFD_CLOEXEC, 3);
 		if (fd == -1 || (out = fdopen(fd, "w")) == NULL) {
-			out_err(c, "cannot write '%s': %s", a.output,
-			    strerror(errno));
+			out_err(c, "cannot write '%s': %s", a.output ?
+			    a.output : "stderr", strerror(errno));
 			if (fd != -1)
 				close(fd);
 			return 1;
 		}
+		setvbuf(out, NULL, _IOFBF, 65536);
 	}
-	/* results, stages and summaries all go to one stream */
-	c->out = c->err = out != NULL ? out : se;
+	c->out = c->err = out;
 	c->t0_ns = clock_ns();
 	if ((ts = ts_new(on_event, &rn, a.slow_ms * 1000000, c->trace)) ==
 	    NULL)
 		nomem_exit("the socket table");
 	ts_hooks(ts, &h);
+	h.idle = flush_cb;
+	h.idle_arg = c;
 	if ((pt = pt_new(&h)) == NULL)
 		nomem_exit("the tracer");
 	sigemptyset(&watch);
@@ -299,8 +316,7 @@ cmd_trace(struct ctx *c, int argc, char **argv)
 	fflush(c->out);
 	c->out = so;
 	c->err = se;
-	if (out != NULL)
-		fclose(out);
+	fclose(out);
 	if (sig != 0) {
 		fflush(NULL);
 		die_by(sig);

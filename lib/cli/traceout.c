@@ -130,7 +130,6 @@ to_stage(const struct ctx *c, const struct ts_event *e)
 	if (s->state >= 0 && e->kind == TSE_STAGE)
 		fprintf(f, " %s", sock_state_name(s->state));
 	fputc('\n', f);
-	fflush(f);
 }
 
 static const char *
@@ -189,7 +188,6 @@ to_summary(const struct ctx *c, const struct ts_event *e)
 	    "bytes in %llu calls, %s\n", life, (unsigned long long)s->sent,
 	    (unsigned long long)s->nsend, (unsigned long long)s->rcvd,
 	    (unsigned long long)s->nrecv, end_words(e->end));
-	fflush(f);
 }
 
 /* "SIGTERM": the names a script compares (musl has no sigabbrev_np) */

@@ -33,8 +33,9 @@ struct pt_sys {
  * the thread (or process) it names is held in a ptrace stop.
  */
 struct pt_hooks {
-	/* a traced call is about to run */
-	void	(*entry)(void *arg, const struct pt_sys *s);
+	/* a traced call is about to run; returns 0 when its exit need not
+	 * be seen (the thread then runs on without stopping there) */
+	int	(*entry)(void *arg, const struct pt_sys *s);
 	/* a traced call returned; s carries its entry */
 	void	(*exit)(void *arg, const struct pt_sys *s);
 	/* a new process child of parent; files: it shares parent's fd table */
@@ -44,6 +45,9 @@ struct pt_hooks {
 	/* tgid's last thread is exiting: its descriptors are still open */
 	void	(*proc_exit)(void *arg, pid_t tgid);
 	void	*arg;
+	/* about every 100 ms and when pt_run() returns (flush output) */
+	void	(*idle)(void *idle_arg);
+	void	*idle_arg;
 };
 
 struct pt;
@@ -93,10 +97,12 @@ int		 pt_attach(struct pt *t, pid_t pid, struct pt_why *why);
 /*
  * Runs the traced programs: handles each stop (the hooks see the calls)
  * until every traced thread is gone (returns 0), a signal of watch
- * arrives (returns 1, *si says which and who sent it; they and
- * SIGCHLD are blocked from then on, so they wait for this), or the
- * deadline (a clock_ns() value, 0: none) passes (returns 2). Returns -1
- * with errno set when waiting failed.
+ * arrives (returns 1, *si says which and who sent it: its si_code; the
+ * watched signals are caught while it runs and blocked when it returns,
+ * so one that comes later waits for the next call), or the deadline (a
+ * clock_ns() value, 0: none) passes (returns 2). Uses SIGALRM (an
+ * interval timer) while it runs. Returns -1 with errno set when waiting
+ * failed.
  */
 int		 pt_run(struct pt *t, const sigset_t *watch, int64_t deadline_ns,
 		    siginfo_t *si);

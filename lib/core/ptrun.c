@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -132,8 +133,8 @@ on_call_stop(struct pt *t, struct pt_thread *th)
 		th->sys.nr = (long)nr;
 		memcpy(th->sys.args, a, sizeof(th->sys.args));
 		th->sys.entry_ns = clock_ns();
-		if (t->h.entry != NULL)
-			t->h.entry(t->h.arg, &th->sys);
+		if (t->h.entry != NULL && t->h.entry(t->h.arg, &th->sys) == 0)
+			th->in_call = 0;
 	} else if (si.op == OP_EXIT && th->in_call) {
 		th->in_call = 0;
 		th->sys.tgid = th->tgid;
@@ -337,47 +338,84 @@ on_report(struct pt *t, pid_t tid, int status)
 	}
 }
 
+/*
+ * The signals pt_run() watches, caught while it waits: a handler can only
+ * leave a mark, so this one mark is the tracer's only global state.
+ */
+static volatile sig_atomic_t caught_sig, caught_code;
+
+static void
+on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sig != SIGALRM && caught_sig == 0) {
+		caught_code = si != NULL ? si->si_code : SI_USER;
+		caught_sig = sig;
+	}
+}
+
+#define TICK_MS		100	/* waitpid() is interrupted this often */
+
 int
 pt_run(struct pt *t, const sigset_t *watch, int64_t deadline_ns,
     siginfo_t *si)
 {
-	struct timespec ts;
-	siginfo_t got;
-	sigset_t set;
-	int64_t now, wait_ns;
-	int status, s;
+	struct itimerval tick = { { 0, TICK_MS * 1000 }, { 0, TICK_MS * 1000 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa, old[NSIG];
+	int64_t last_idle = clock_ns(), now;
+	sigset_t set, mask;
+	int status, rc = 0, sig;
 	pid_t pid;
 
 	memset(si, 0, sizeof(*si));
 	set = *watch;
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaddset(&set, SIGALRM);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;	/* no SA_RESTART: waitpid() returns */
+	sigfillset(&sa.sa_mask);
+	caught_sig = 0;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(&set, sig) == 1)
+			sigaction(sig, &sa, &old[sig]);
+	sigprocmask(SIG_UNBLOCK, &set, &mask);
+	setitimer(ITIMER_REAL, &tick, NULL);
 	while (t->nthreads > 0) {
-		pid = waitpid(-1, &status, __WALL | WNOHANG);
+		if (caught_sig != 0) {
+			si->si_signo = caught_sig;
+			si->si_code = caught_code;
+			rc = 1;
+			break;
+		}
+		now = clock_ns();
+		if (deadline_ns != 0 && now >= deadline_ns) {
+			rc = 2;
+			break;
+		}
+		if (t->h.idle != NULL && now - last_idle >= TICK_MS * 1000000LL) {
+			t->h.idle(t->h.idle_arg);
+			last_idle = now;
+		}
+		pid = waitpid(-1, &status, __WALL);
 		if (pid > 0) {
 			on_report(t, pid, status);
 			continue;
 		}
-		if (pid == -1 && errno == ECHILD) {
-			/* nothing left to wait for: the records are stale */
-			return 0;
-		}
-		if (pid == -1 && errno != EINTR)
-			return -1;
-		now = clock_ns();
-		if (deadline_ns != 0 && now >= deadline_ns)
-			return 2;
-		/* SIGCHLD may not come for every stop: look again soon */
-		wait_ns = 100000000;
-		if (deadline_ns != 0 && deadline_ns - now < wait_ns)
-			wait_ns = deadline_ns - now;
-		ts.tv_sec = wait_ns / 1000000000;
-		ts.tv_nsec = wait_ns % 1000000000;
-		s = sigtimedwait(&set, &got, &ts);
-		if (s > 0 && s != SIGCHLD && sigismember(watch, s)) {
-			*si = got;
-			return 1;
-		}
+		if (errno == EINTR)
+			continue;
+		if (errno != ECHILD)
+			rc = -1;
+		/* ECHILD: nothing left to wait for, the records are stale */
+		break;
 	}
-	return 0;
+	setitimer(ITIMER_REAL, &off, NULL);
+	/* a watched signal that comes later waits for the next call */
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(&set, sig) == 1)
+			sigaction(sig, &old[sig], NULL);
+	if (t->h.idle != NULL)
+		t->h.idle(t->h.idle_arg);
+	return rc;
 }

@@ -457,29 +457,71 @@ on_close(struct ts *t, const struct pt_sys *sys, int fd)
 	tsp_fd_drop(t, p, fd, sys, TSE_CLOSED);
 }
 
-void
+/* Whether descriptor fd of sys's process is a socket followed. */
+static int
+tracked(struct ts *t, const struct pt_sys *sys, uint64_t fd)
+{
+	return tsp_fd(tsp_proc(t, sys->tgid, 0), (int)fd) != NULL;
+}
+
+/*
+ * At a call's entry: a close() of a socket is handled here, its facts
+ * read while the socket still exists (a close releases the descriptor
+ * whatever it returns), so neither it nor a close of anything else stops
+ * at its exit; nor do descriptor and option calls that cannot concern a
+ * socket the trace follows. Returns whether the exit must be seen.
+ */
+int
 tsp_on_entry(void *arg, const struct pt_sys *sys)
 {
 	struct ts *t = arg;
 	struct ts_proc *p;
 	struct ts_fd *e;
+	struct pt_sys x;
 	int fd = (int)sys->args[0], dfd, n = 0;
+	long nr = sys->nr;
 
-	if (sys->nr != SYS_close)
-		return;
+	if (nr == SYS_fcntl)
+		return (sys->args[1] == F_DUPFD || sys->args[1] ==
+		    F_DUPFD_CLOEXEC || sys->args[1] == F_SETFD) &&
+		    tracked(t, sys, sys->args[0]);
+	if (nr == SYS_dup)
+		return tracked(t, sys, sys->args[0]);
+	if (nr == SYS_dup3
+#ifdef SYS_dup2
+	    || nr == SYS_dup2
+#endif
+	    )
+		return tracked(t, sys, sys->args[0]) ||
+		    tracked(t, sys, sys->args[1]);
+	if (nr == SYS_getsockopt)
+		return sys->args[1] == SOL_SOCKET && sys->args[2] == SO_ERROR;
+	if (nr == SYS_setsockopt)
+		return sys->args[1] == SOL_SOCKET && (sys->args[2] ==
+		    SO_RCVTIMEO || sys->args[2] == SO_SNDTIMEO);
+	if (nr != SYS_close)
+		return 1;
 	t->close_have = 0;
 	p = tsp_proc(t, sys->tgid, 0);
-	if ((e = tsp_fd(p, fd)) == NULL || e->s->refs != 1 ||
-	    (dfd = tsp_getfd(t, p, fd)) == -1)
-		return;
-	t->close_acked = t->close_rcvd = 0;
-	t->close_state = tsp_state(dfd, &t->close_acked, &t->close_rcvd);
-	t->close_unread = ioctl(dfd, SIOCINQ, &n) == 0 && n > 0 ?
-	    (unsigned long)n : 0;
-	close(dfd);
-	t->close_tid = sys->tid;
-	t->close_fd = fd;
-	t->close_have = 1;
+	if ((e = tsp_fd(p, fd)) == NULL)
+		return 0;
+	if (e->s->refs == 1 && (dfd = tsp_getfd(t, p, fd)) != -1) {
+		t->close_acked = t->close_rcvd = 0;
+		t->close_state = tsp_state(dfd, &t->close_acked,
+		    &t->close_rcvd);
+		t->close_unread = ioctl(dfd, SIOCINQ, &n) == 0 && n > 0 ?
+		    (unsigned long)n : 0;
+		close(dfd);
+		t->close_tid = sys->tid;
+		t->close_fd = fd;
+		t->close_have = 1;
+	}
+	x = *sys;
+	x.rval = 0;
+	x.is_error = 0;
+	x.exit_ns = clock_ns();
+	on_close(t, &x, fd);
+	return 0;
 }
 
 /* dup(), dup2(), dup3(), fcntl(F_DUPFD...): newfd is oldfd's socket. */

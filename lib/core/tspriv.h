@@ -69,6 +69,6 @@ void		 tsp_problem(struct ts *t, struct ts_sock *s,
 		    int64_t wait_ns);
 struct ts_sock	*tsp_adopt(struct ts *t, struct ts_proc *p, int fd);
 void		 tsp_on_exit(void *arg, const struct pt_sys *sys);
-void		 tsp_on_entry(void *arg, const struct pt_sys *sys);
+int		 tsp_on_entry(void *arg, const struct pt_sys *sys);
 
 #endif

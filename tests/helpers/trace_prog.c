@@ -18,6 +18,7 @@
  *   exit3            make a socket, then exit 3
  *   loop N PORT      N connect/close pairs (the bench)
  *   writes N         N writes of one byte to /dev/null (the bench)
+ *   pingpong N PORT  one connection, N round trips of one line (bench)
  *   serve [close|late] listen on 127.0.0.1:0, print "listening on A:P",
  *                    answer each line with "ok\n" until killed (close:
  *                    close each connection at once instead; late: send
@@ -111,7 +112,7 @@ serve(int shut, int late)
 	signal(SIGPIPE, SIG_IGN);
 	l = socket(AF_INET, SOCK_STREAM, 0);
 	if (l == -1 || bind(l, (struct sockaddr *)&a, sizeof(a)) == -1 ||
-	    listen(l, 16) == -1 || getsockname(l, (struct sockaddr *)&a,
+	    listen(l, 4096) == -1 || getsockname(l, (struct sockaddr *)&a,
 	    &len) == -1)
 		return 1;
 	printf("listening on 127.0.0.1:%d\n", ntohs(a.sin_port));
@@ -257,6 +258,18 @@ main(int argc, char **argv)
 				return 2;
 			close(fd);
 		}
+		return 0;
+	}
+	if (strcmp(m, "pingpong") == 0) {
+		int n = atoi(argv[2]);
+
+		if ((fd = dial(argc > 3 ? atoi(argv[3]) : 0)) == -1)
+			return 2;
+		for (int i = 0; i < n; i++)
+			if (send(fd, "ping\n", 5, 0) != 5 ||
+			    recv(fd, buf, sizeof(buf), 0) <= 0)
+				return 3;
+		close(fd);
 		return 0;
 	}
 	if (strcmp(m, "writes") == 0) {
