@@ -253,15 +253,63 @@ pt_pending(const struct pt *t, pt_pending_fn *fn, void *arg)
 
 /* Starting a program */
 
+#if PT_AUDIT_ARCH != 0
+/* A search tree of n sorted call numbers: its instruction count. */
+static size_t
+bst_size(size_t n)
+{
+	return n <= 3 ? n + 1 : 1 + bst_size(n / 2) + bst_size(n - n / 2);
+}
+
+/*
+ * Emits at p[*k] the search for the accumulator among a[0..n-1]: a match
+ * jumps to the instruction trace_at, no match returns ALLOW. A tree, not
+ * a list: every call of the program runs the filter, and most are
+ * no socket call (a write() to a file meets about five tests, not 27).
+ */
+static void
+bst_emit(struct sock_filter *p, size_t *k, const uint32_t *a, size_t n,
+    size_t trace_at)
+{
+	size_t m = n / 2;
+
+	if (n <= 3) {
+		for (size_t i = 0; i < n; i++, (*k)++)
+			p[*k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+			    BPF_K, a[i], (uint8_t)(trace_at - *k - 1), 0);
+		p[(*k)++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ALLOW);
+		return;
+	}
+	p[*k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, a[m],
+	    (uint8_t)bst_size(m), 0);
+	(*k)++;
+	bst_emit(p, k, a, m, trace_at);
+	bst_emit(p, k, a + m, n - m, trace_at);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+#endif
+
 /* The filter: the native architecture's traced calls stop, the rest run. */
 static int
 install_filter(void)
 {
 #if PT_AUDIT_ARCH != 0
-	struct sock_filter prog[NTRACED + 6];
+	struct sock_filter prog[4 + 2 * NTRACED + 2];
 	struct sock_fprog fp;
-	size_t n = 0;
+	uint32_t nrs[NTRACED];
+	size_t n = 0, trace_at;
 
+	for (size_t i = 0; i < NTRACED; i++)
+		nrs[i] = (uint32_t)traced_nrs[i];
+	qsort(nrs, NTRACED, sizeof(nrs[0]), cmp_u32);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, arch));
 	/* another architecture's calls (a 32-bit program) are not followed */
@@ -271,11 +319,12 @@ install_filter(void)
 	    SECCOMP_RET_ALLOW);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, nr));
-	for (size_t i = 0; i < NTRACED; i++)
-		prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-		    BPF_K, (uint32_t)traced_nrs[i], (uint8_t)(NTRACED - i), 0);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    SECCOMP_RET_ALLOW);
+	trace_at = n + bst_size(NTRACED);
+	if (trace_at + 1 > sizeof(prog) / sizeof(prog[0])) {
+		errno = E2BIG;	/* the list outgrew the program's room */
+		return -1;
+	}
+	bst_emit(prog, &n, nrs, NTRACED, trace_at);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_TRACE);
 	fp.len = (unsigned short)n;
