@@ -111,6 +111,8 @@ to_stage(const struct ctx *c, const struct ts_event *e)
 		    e->eof ? " (end of stream: the peer closed)" : "");
 		break;
 	default:
+		if (s->local.ss_family == 0 && s->remote.ss_family == 0)
+			fputs("(no address)", f);
 		if (s->local.ss_family != 0)
 			put_addr(f, &s->local);
 		if (s->remote.ss_family != 0) {
