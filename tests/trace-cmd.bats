@@ -123,6 +123,12 @@ serve() {
 	assert_stderr_contains "unix stream"
 }
 
+@test "socket() at the program's descriptor limit is resource-limit (EMFILE) naming the program's own limit" {
+	sc 1 trace -- "$TP" emfile
+	assert_stderr_contains "socket: resource-limit (EMFILE)"
+	assert_stderr_contains "its open files limit: soft"
+}
+
 @test "a program killed by SIGTERM ends sockctl by SIGTERM; one that exits 3 exits 3" {
 	sc 143 trace -- "$TP" signal
 	assert_stderr_contains "killed by SIGTERM"

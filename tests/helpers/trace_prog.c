@@ -16,6 +16,8 @@
  *   unread PORT      connect, send, wait for the reply, close unread
  *   signal           make a socket, then die by SIGTERM
  *   exit3            make a socket, then exit 3
+ *   emfile           lower its descriptor limit to what it has open, then
+ *                    socket(): EMFILE; exit 1
  *   loop N PORT      N connect/close pairs (the bench)
  *   writes N         N writes of one byte to /dev/null (the bench)
  *   pingpong N PORT  one connection, N round trips of one line (bench)
@@ -36,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -242,6 +245,18 @@ main(int argc, char **argv)
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		raise(SIGTERM);
 		return 5;
+	}
+	if (strcmp(m, "emfile") == 0) {
+		struct rlimit rl;
+
+		fd = dup(0);	/* the lowest free descriptor, and then some */
+		if (fd == -1 || getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return 5;
+		rl.rlim_cur = (rlim_t)fd + 1;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return 5;
+		return socket(AF_INET, SOCK_STREAM, 0) == -1 && errno == EMFILE ?
+		    1 : 6;
 	}
 	if (strcmp(m, "exit3") == 0) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
