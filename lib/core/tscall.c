@@ -135,7 +135,23 @@ outcome(struct ts *t, struct ts_proc *p, struct ts_sock *s,
 		return;
 	}
 	s->connected = 1;
-	refresh(t, p, s, fd);
+	if (via == TSV_CALL && s->type == SOCK_STREAM && s->family != AF_UNIX) {
+		/* a blocking connect() that returned 0: ESTABLISHED, and
+		 * only the local port is news (one call fewer a connect) */
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int dfd = tsp_getfd(t, p, fd);
+
+		if (dfd != -1) {
+			memset(&ss, 0, sizeof(ss));
+			if (getsockname(dfd, (struct sockaddr *)&ss, &len) == 0)
+				s->local = ss;
+			close(dfd);
+		}
+		s->state = TCP_ESTABLISHED_ST;
+	} else {
+		refresh(t, p, s, fd);
+	}
 	stage(t, s, sys, fd, TSK_CONNECT, via);
 }
 
@@ -509,8 +525,12 @@ tsp_on_entry(void *arg, const struct pt_sys *sys)
 		t->close_acked = t->close_rcvd = 0;
 		t->close_state = tsp_state(dfd, &t->close_acked,
 		    &t->close_rcvd);
-		t->close_unread = ioctl(dfd, SIOCINQ, &n) == 0 && n > 0 ?
-		    (unsigned long)n : 0;
+		/* unread data matters for TCP (a reset goes), and only when
+		 * the kernel took in more than the program's receives got */
+		t->close_unread = 0;
+		if (t->close_state >= 0 && t->close_rcvd > e->s->rcvd &&
+		    ioctl(dfd, SIOCINQ, &n) == 0 && n > 0)
+			t->close_unread = (unsigned long)n;
 		close(dfd);
 		t->close_tid = sys->tid;
 		t->close_fd = fd;

@@ -287,7 +287,10 @@ tsp_getfd(struct ts *t, struct ts_proc *p, int fd)
 	return (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
 }
 
-/* The addresses of the socket dfd into s (what the kernel says now). */
+/*
+ * The addresses of the socket dfd into s (what the kernel says now; the
+ * peer only while s has none).
+ */
 void
 tsp_addrs(struct ts_sock *s, int dfd)
 {
@@ -300,6 +303,8 @@ tsp_addrs(struct ts_sock *s, int dfd)
 	    ss.ss_family != AF_UNSPEC && (ss.ss_family != AF_UNIX ||
 	    len > offsetof(struct sockaddr_un, sun_path)))
 		s->local = ss;
+	if (s->remote.ss_family != 0)
+		return;	/* connect()'s own address: the peer cannot change */
 	memset(&ss, 0, sizeof(ss));
 	len = sizeof(ss);
 	if (getpeername(dfd, (struct sockaddr *)&ss, &len) == 0 &&

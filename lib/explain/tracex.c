@@ -61,9 +61,11 @@ frame(const struct ts_event *e, const struct sockaddr_storage *ss,
 	if (a[0] != '\0')
 		snprintf(r->target, sizeof(r->target), "%s (pid %d fd %d)", a,
 		    (int)e->pid, e->fd);
-	else
+	else if (e->fd >= 0)
 		snprintf(r->target, sizeof(r->target), "pid %d fd %d",
 		    (int)e->pid, e->fd);
+	else
+		snprintf(r->target, sizeof(r->target), "pid %d", (int)e->pid);
 	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6) {
 		sa_fmt_host((const struct sockaddr *)ss, r->address,
 		    sizeof(r->address));
