@@ -6,7 +6,9 @@
  * counters twice, --sample apart, and reports what is wrong with them:
  * CLOSE_WAIT leaks, full accept queues, SYN floods, TIME_WAIT piles,
  * peers that do not read, retransmissions, processes near their fd
- * limit. The judging is lib/explain/findings; this file asks and prints.
+ * limit, threads blocked in recv() or connect() (with --pid), UDP
+ * sockets that drop. The judging is lib/explain/findings and findwait;
+ * this file asks and prints.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -21,6 +23,7 @@
 
 #include "addr.h"
 #include "findings.h"
+#include "findwait.h"
 #include "om.h"
 #include "opt.h"
 #include "resolve.h"
@@ -31,14 +34,17 @@ static const struct cmd_help help = {
 	"Diagnose the sockets that are already alive: the problems that\n"
 	"return no error to anyone (CLOSE_WAIT leaks, full accept queues,\n"
 	"SYN floods, TIME_WAIT piles, peers that do not read, retransmissions,\n"
-	"processes near their descriptor limit).",
+	"processes near their descriptor limit, threads blocked in recv() or\n"
+	"connect() with nothing to end the wait, UDP sockets that drop).",
 	"A PORT or ADDRESS:PORT takes the sockets that have it at either end\n"
 	"(a service's own sockets and this machine's clients of it); a PATH\n"
 	"(anything with a /, unix:PATH or @NAME) the Unix sockets bound to it.\n"
 	"No target and no --pid: the whole machine. The sockets and the\n"
 	"kernel's counters are read twice, --sample apart; a finding is a\n"
-	"result with cause and fix, exit 13. Run as root to name the processes\n"
-	"of other users.\n\n"
+	"result with cause and fix, exit 13. With --pid it also says what each\n"
+	"thread waits in (accept, recv, connect, poll, epoll_wait) and on which\n"
+	"socket. Run as root to name the processes of other users and see\n"
+	"their threads.\n\n"
 	"examples:\n"
 	"  sockctl inspect                      the whole machine\n"
 	"  sockctl inspect 8080                 a service and its clients\n"
@@ -61,7 +67,8 @@ opts_fill(struct opt o[NOPTS], struct in_args *v)
 {
 	const struct opt t[NOPTS] = {
 		{ "pid", 0, OT_INT, &v->pid, "PID",
-		    "only the sockets of process PID", 1, 4194304, NULL },
+		    "only the sockets of process PID, and what its threads wait "
+		    "on", 1, 4194304, NULL },
 		{ "sample", 0, OT_DUR, &v->sample, "DUR",
 		    "time between the two reads (default 1s; 0: one read)", 0,
 		    0, NULL },
@@ -93,6 +100,7 @@ struct run {
 	int			 pid;		/* --pid, 0: none */
 	struct findings		*f;
 	struct owners		*w;
+	struct waits		*wt;		/* threads' waits, udp-drops */
 	int			 failed;	/* ENOMEM in a callback */
 };
 
@@ -189,7 +197,7 @@ base_fn(const struct inetdiag_sock *d, void *arg)
 {
 	struct run *u = arg;
 
-	if (findings_base(u->f, d) == -1) {
+	if (findings_base(u->f, d) == -1 || waits_udp_base(u->wt, d) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -206,7 +214,8 @@ add_fn(const struct inetdiag_sock *d, void *arg)
 	p = owners_of(u->w, d->s.inode, &nshare);
 	if (!selected(u, d, p))
 		return 0;
-	if (findings_add(u->f, d, p, nshare) == -1) {
+	if (findings_add(u->f, d, p, nshare) == -1 ||
+	    waits_udp(u->wt, d, p) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -218,7 +227,8 @@ unix_base_fn(const struct unixdiag_sock *s, void *arg)
 {
 	struct run *u = arg;
 
-	if (findings_unix_base(u->f, s) == -1) {
+	if (findings_unix_base(u->f, s) == -1 ||
+	    waits_unix_base(u->wt, s) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -238,7 +248,39 @@ unix_fn(const struct unixdiag_sock *s, void *arg)
 		    u->t[i].dev, u->t[i].ino);
 	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
 		hit = 0;
-	if (findings_unix_sock(u->f, s, p, hit) == -1) {
+	if (findings_unix_sock(u->f, s, p, hit) == -1 || (hit &&
+	    waits_unix(u->wt, s, p) == -1)) {
+		u->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The datagram sockets' drops without PATH targets: --pid, the machine. */
+static int
+dgram_base_fn(const struct unixdiag_sock *s, void *arg)
+{
+	struct run *u = arg;
+
+	if (waits_unix_base(u->wt, s) == -1) {
+		u->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+dgram_fn(const struct unixdiag_sock *s, void *arg)
+{
+	struct run *u = arg;
+	struct owners_proc *p;
+
+	if (s->type != SOCK_DGRAM)
+		return 0;
+	p = owners_of(u->w, s->inode, NULL);
+	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
+		return 0;
+	if (waits_unix(u->wt, s, p) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -347,6 +389,91 @@ summary_text(struct run *u, int nf)
 	fprintf(o, "; %d finding%s\n", nf, nf == 1 ? "" : "s");
 }
 
+/* What the watched processes' threads wait in (SPEC "What the process
+ * waits on"): one line each, before the summary. */
+static void
+waits_text(struct run *u)
+{
+	const struct waits_proc *p;
+	char buf[2048];
+	size_t n;
+
+	p = waits_procs(u->wt, &n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(u->c->out, "pid %d waits: %s\n", p[i].pid,
+		    waits_proc_text(&p[i], buf, sizeof(buf)));
+}
+
+static void
+waits_json(struct run *u, struct jbuf *jb)
+{
+	const struct waits_proc *p;
+	char buf[2048];
+	size_t n;
+
+	p = waits_procs(u->wt, &n);
+	if (n == 0)
+		return;
+	jb_arr_open(jb, "waits");
+	for (size_t i = 0; i < n; i++) {
+		jb_obj_open(jb);
+		jb_kint(jb, "pid", p[i].pid);
+		jb_kint(jb, "threads", p[i].threads);
+		jb_kbool(jb, "denied", p[i].denied);
+		jb_kobj_open(jb, "syscalls");
+		for (int k = 0; k < p[i].ncount; k++)
+			jb_kint(jb, p[i].count[k].syscall,
+			    p[i].count[k].threads);
+		jb_obj_close(jb);
+		jb_kstr(jb, "text", waits_proc_text(&p[i], buf, sizeof(buf)));
+		jb_obj_close(jb);
+	}
+	jb_arr_close(jb);
+}
+
+/* A waits finding's sample: pid, tid, fd and the socket keep each series
+ * apart. */
+static void
+waits_om_finding(struct run *u, const struct result *r, int i)
+{
+	char pid[16] = "", tid[16] = "", fd[16] = "", sock[ADDRSTR_MAX];
+	struct om_label l[7] = { { "command", "inspect" },
+	    { "target", r->target }, { "reason", reason_slug(r->reason) },
+	    { "pid", pid }, { "tid", tid }, { "fd", fd }, { "socket", sock } };
+	int p, t, f;
+
+	waits_ids(u->wt, (size_t)i, &p, &t, &f, sock, sizeof(sock));
+	if (p > 0)
+		snprintf(pid, sizeof(pid), "%d", p);
+	if (t > 0)
+		snprintf(tid, sizeof(tid), "%d", t);
+	if (f >= 0)
+		snprintf(fd, sizeof(fd), "%d", f);
+	om_sample(u->c->om, OM_FINDING, l, 7, 1);
+}
+
+/* --openmetrics: the threads of each watched process by call. */
+static void
+waits_om(struct run *u, const char *target)
+{
+	const struct waits_proc *p;
+	char pid[16];
+	struct om_label l[4] = { { "command", "inspect" },
+	    { "target", target != NULL ? target : "" }, { "pid", pid },
+	    { "syscall", NULL } };
+	size_t n;
+
+	p = waits_procs(u->wt, &n);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%d", p[i].pid);
+		for (int k = 0; k < p[i].ncount; k++) {
+			l[3].value = p[i].count[k].syscall;
+			om_sample(u->c->om, OM_THREADS_WAITING, l, 4,
+			    (double)p[i].count[k].threads);
+		}
+	}
+}
+
 static void
 kcount(struct jbuf *jb, const char *k, long long v)
 {
@@ -412,6 +539,7 @@ summary_json(struct run *u, int nf, const char *target, int64_t sample)
 	kcount(&jb, "orphans", dl.orphans);
 	kcount(&jb, "time_wait", dl.tw);
 	jb_obj_close(&jb);
+	waits_json(u, &jb);
 	jb_obj_close(&jb);
 	out_json(u->c, &jb);
 	jb_free(&jb);
@@ -450,7 +578,7 @@ int
 cmd_inspect(struct ctx *c, int argc, char **argv)
 {
 	struct in_args a = { 0, 1000 };
-	int npos, rc, nf, code = 0;
+	int npos, rc, nf, nw = 0, code = 0;
 	struct opt opts[NOPTS];
 	struct findings_cfg cfg;
 	struct counters k1, k2;
@@ -491,7 +619,9 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	cfg.root = c->env.proc_root;
 	cfg.sample_ms = a.sample;
 	cfg.whole = u.nt == 0 && u.pid == 0;
-	if ((u.f = findings_new(&cfg)) == NULL)
+	if ((u.f = findings_new(&cfg)) == NULL ||
+	    (u.wt = waits_new(c->env.proc_root, a.sample)) == NULL ||
+	    (u.pid > 0 && waits_watch(u.wt, u.pid) == -1))
 		nomem_exit("inspect's tables");
 
 	/* the first read: what each socket looked like, and the counters */
@@ -507,10 +637,15 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 			return reason_exit(RS_ERROR);
 		}
 		findings_base_done(u.f);
+		/* the datagram sockets' drop counters (udp-drops) */
+		(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP,
+		    PN_ALL_STATES, base_fn, &u);
 		if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_base_fn,
 		    &u) == -1)
 			out_trace(c, "cannot read the Unix sockets: %s",
 			    strerror(errno));
+		else if (u.nunix == 0 && u.ninet == 0)
+			(void)unixdiag_scan(c->env.proc_root, dgram_base_fn, &u);
 		if (u.failed)
 			nomem_exit("inspect's tables");
 		out_trace(c, "first read done; next in %lld ms",
@@ -541,9 +676,18 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_fn, &u) == -1)
 		out_note(c, "cannot read the Unix sockets: %s",
 		    strerror(errno));
+	else if (u.nunix == 0 && u.ninet == 0 && a.sample > 0)
+		(void)unixdiag_scan(c->env.proc_root, dgram_fn, &u);
 	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0)
 		nomem_exit("inspect's findings");
-	out_trace(c, "%d finding%s", nf, nf == 1 ? "" : "s");
+	/* what the processes the findings name wait on (one read) */
+	for (int i = 0; i < nf; i++)
+		if (findings_pid(u.f, (size_t)i) > 0 && waits_also(u.wt,
+		    findings_pid(u.f, (size_t)i)) == -1)
+			nomem_exit("inspect's findings");
+	if ((nw = waits_judge(u.wt)) < 0)
+		nomem_exit("inspect's findings");
+	out_trace(c, "%d finding%s", nf + nw, nf + nw == 1 ? "" : "s");
 
 	for (int i = 0; i < nf; i++) {
 		struct result r;
@@ -563,12 +707,27 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 			code = x;
 		result_free(&r);
 	}
-	if (c->openmetrics && c->om != NULL)
+	for (int i = 0; i < nw; i++) {
+		struct result r;
+		int x;
+
+		result_init(&r, c->cmd);
+		waits_result(u.wt, u.w, (size_t)i, tj[0] ? tj : NULL, &r);
+		if (c->openmetrics && c->om != NULL)
+			waits_om_finding(&u, &r, i);
+		x = out_result(c, &r);
+		if (code == 0)
+			code = x;
+		result_free(&r);
+	}
+	if (c->openmetrics && c->om != NULL) {
 		summary_om(&u, tj[0] ? tj : NULL);
-	else if (c->json)
-		summary_json(&u, nf, tj[0] ? tj : NULL, a.sample);
+		waits_om(&u, tj[0] ? tj : NULL);
+	} else if (c->json)
+		summary_json(&u, nf + nw, tj[0] ? tj : NULL, a.sample);
 	else if (!c->quiet) {
-		summary_text(&u, nf);
+		waits_text(&u);
+		summary_text(&u, nf + nw);
 		fflush(c->out);
 	}
 	if (a.sample == 0 && !c->json && !c->quiet)
@@ -578,5 +737,6 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 done:
 	owners_free(u.w);
 	findings_free(u.f);
+	waits_free(u.wt);
 	return code;
 }

@@ -470,7 +470,7 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 
 	p = calloc((size_t)n, sizeof(*p));
 	if (p == NULL)
-		nomem_exit("bind attempts");
+		nomem_exit("results");
 	/* an explicit IPv6 address is bound as a default server binds it */
 	if (si_read_long(c->env.proc_root, "sys/net/ipv6/bindv6only", &sysv6) == -1)
 		sysv6 = 0;

@@ -9,7 +9,7 @@ _sockctl_opts() {
 	case $1 in
 	probe-bind) echo "-u --udp --reuseaddr --reuseport --v6only --hold -w --wait" ;;
 	probe-connect | connect)
-		echo "--wait --interval --send --expect --all --targets -j --jobs" ;;
+		echo "--wait --interval --send --expect --all --targets -j --jobs --proto --http-path --http-status --user" ;;
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count --unlink" ;;
 	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
@@ -24,7 +24,8 @@ _sockctl_takes_value() {
 	case $1 in
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
 		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c | \
-		--pid | --sample | -p | -o | --output | --duration | --slow)
+		--pid | --sample | --proto | --http-path | --http-status | --user | \
+		-p | -o | --output | --duration | --slow)
 		return 0 ;;
 	esac
 	return 1
@@ -47,8 +48,9 @@ _sockctl_services() {
 _sockctl_explain_words="ok error usage dns-failure refused timeout unreachable
 port-in-use permission-denied address-not-available expect-failed reset
 resource-limit unhealthy close-wait-leak accept-queue-full syn-flood
-time-wait-pile peer-not-reading retransmitting fd-limit unread-at-close blocked-connect blocked-recv
-expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence
+time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv
+blocked-connect udp-drops not-ready unread-at-close
+expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence proto-reply proto-silent
 ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN
 EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE
 ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET
@@ -119,8 +121,19 @@ _sockctl() {
 	-p | --pid)
 		mapfile -t COMPREPLY < <(compgen -W "$(cd /proc 2>/dev/null && printf '%s\n' [0-9]*)" -- "$cur")
 		return 0 ;;
-	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout | \
-		--duration | --slow)
+	--proto)
+		mapfile -t COMPREPLY < <(compgen -W "http redis postgres mysql smtp" -- "$cur")
+		return 0 ;;
+	--http-path)
+		mapfile -t COMPREPLY < <(compgen -W "/ /health /healthz /ready /readyz /status" -- "$cur")
+		return 0 ;;
+	--http-status)
+		mapfile -t COMPREPLY < <(compgen -W "200 200,204 200,204,401 200,301,302 401 404" -- "$cur")
+		return 0 ;;
+	--user)
+		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
+		return 0 ;;
+	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout)
 		mapfile -t COMPREPLY < <(compgen -W "250ms 1s 5s 30s 1m 5m" -- "$cur")
 		return 0 ;;
 	--send | --expect | -j | --jobs | --max-conns | --count | -c)

@@ -25,10 +25,13 @@
 	X(RS_PEER_NOT_READING, "peer-not-reading", 13)		\
 	X(RS_RETRANS,	"retransmitting",	13)		\
 	X(RS_FD_LIMIT,	"fd-limit",		13)		\
-	/* trace's lifecycle problems of a program's socket, exit 13 */	\
-	X(RS_UNREAD_CLOSE, "unread-at-close",	13)		\
+	X(RS_BLOCKED_RECV, "blocked-recv",	13)		\
 	X(RS_BLOCKED_CONNECT, "blocked-connect", 13)		\
-	X(RS_BLOCKED_RECV, "blocked-recv",	13)
+	X(RS_UDP_DROPS,	"udp-drops",		13)		\
+	/* trace: a program closed a socket with unread data, exit 13 */	\
+	X(RS_UNREAD_CLOSE, "unread-at-close",	13)		\
+	/* --proto: answered, but not ready (starting, too many clients) */ \
+	X(RS_NOT_READY,	"not-ready",		14)
 
 enum reason {
 #define X(id, slug, code) id,
@@ -126,12 +129,20 @@ const char	*stage_name(enum stage s);
 	X(DX_RETRANSMITTING, "retransmitting")				\
 	/* open descriptors near RLIMIT_NOFILE */			\
 	X(DX_FD_LIMIT, "fd-limit")					\
+	/* a receive no timeout or keepalive ends */			\
+	X(DX_BLOCKED_RECV, "blocked-recv")				\
+	/* connect() whose SYNs go unanswered */			\
+	X(DX_BLOCKED_CONNECT, "blocked-connect")			\
+	/* a datagram socket's drop counter rose */			\
+	X(DX_UDP_DROPS, "udp-drops")					\
 	/* trace: closed with unread data, a reset went */		\
 	X(DX_UNREAD_CLOSE, "unread-at-close")				\
-	/* trace: connect() blocked, no send timeout */			\
-	X(DX_BLOCKED_CONNECT, "blocked-connect")			\
-	/* trace: a receive blocked, no receive timeout */		\
-	X(DX_BLOCKED_RECV, "blocked-recv")
+	/* --proto (lib/core/proto): it answered, not ready yet */	\
+	X(DX_NOT_READY, "not-ready")					\
+	/* --proto: an answer waiting will not change */		\
+	X(DX_PROTO_REPLY, "proto-reply")				\
+	/* --proto: connected, and the server sent nothing */		\
+	X(DX_PROTO_SILENT, "proto-silent")
 
 enum {
 	DX_NONE,

@@ -224,7 +224,7 @@ established(struct dial_att *a)
 		loop_timer_cancel(cfg->lp, &d->tm);
 		abandon_others(d, a);
 	}
-	if (cfg->sendlen > 0 || cfg->re != NULL) {
+	if (cfg->sendlen > 0 || cfg->re != NULL || cfg->proto != PROTO_NONE) {
 		a->rbuf = malloc(DIAL_RECV_MAX + 1);
 		if (a->rbuf == NULL) {
 			dial_att_finish(a, 0, ST_RECV, ENOMEM, 0);
@@ -232,7 +232,9 @@ established(struct dial_att *a)
 		}
 		a->rbuf[0] = '\0';
 	}
-	if (cfg->sendlen > 0) {
+	if (cfg->proto != PROTO_NONE)
+		dialx_proto_start(a);
+	else if (cfg->sendlen > 0) {
 		a->ph = DA_SEND;
 		(void)loop_watch(cfg->lp, &a->io, LOOP_WRITE);
 		dial_att_arm(a, cfg->timeout_ms);
@@ -277,6 +279,7 @@ att_io(struct loop *lp, struct loop_io *io, int ev)
 		dialx_send(a);
 		break;
 	case DA_RECV:
+	case DA_BYE:
 		dialx_recv(a);
 		break;
 	default:
@@ -301,13 +304,18 @@ att_timer(struct loop *lp, struct loop_timer *t)
 		dial_att_finish(a, 0, ST_SEND, ETIMEDOUT, 0);
 		break;
 	case DA_RECV:
-		if (d->cfg->re != NULL)
+		if (d->cfg->proto != PROTO_NONE)
+			dialx_proto_timer(a);
+		else if (d->cfg->re != NULL)
 			dial_att_finish(a, 0, ST_EXPECT, 0, DX_EXPECT_MISMATCH);
 		else
 			dial_att_finish(a, 1, ST_NONE, 0, 0);
 		break;
 	case DA_MATCH:
 		dialx_cut(a);
+		break;
+	case DA_BYE:
+		dialx_proto_timer(a);
 		break;
 	default:
 		break;
@@ -680,6 +688,8 @@ dial_round_free(struct dial_round *rd)
 	for (int i = 0; i < rd->nstarted; i++) {
 		att_close(&rd->att[i]);
 		free(rd->att[i].rbuf);
+		free(rd->att[i].pr);
+		free(rd->att[i].req);
 	}
 	free(rd->att);
 	rd->att = NULL;

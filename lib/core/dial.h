@@ -20,6 +20,7 @@
 #include "icmp.h"
 #include "loop.h"
 #include "procnet.h"
+#include "proto.h"
 #include "reason.h"
 #include "sock.h"
 
@@ -28,6 +29,7 @@
 #define DIAL_RECV_MAX		65536	/* bytes of a reply read at most */
 #define DIAL_SEND_GRACE_MS	200	/* --send alone: wait this long for a
 					 * close */
+#define DIAL_BYE_MS		500	/* --proto: the goodbye's limit */
 
 struct dial;
 
@@ -41,6 +43,14 @@ struct dial_cfg {
 	size_t		 sendlen;	/* 0: none */
 	const regex_t	*re;		/* the reply must match; NULL: none */
 	int		 all;		/* every address, not the first win */
+	/* --proto: a readiness check after connecting (lib/core/proto);
+	 * PROTO_NONE: none. Not with send or re. */
+	enum proto	 proto;
+	const char	*http_path;	/* NULL: "/" */
+	const int	*http_status;	/* statuses ready beyond those below
+					 * 400, or NULL */
+	int		 nhttp_status;
+	const char	*user;		/* postgres, mysql; NULL: "sockctl" */
 	int		 rs_wfd;	/* resolver threads write a byte here */
 	int		 rs_abandoned;	/* set: a thread may still write it */
 	const char	*proc_root;	/* for the TIME_WAIT lookup of -v */
@@ -52,9 +62,12 @@ struct dial_cfg {
 	void		*after_arg;
 };
 
-/* DA_MATCH: a child matches the reply so far (the socket is not read) */
+/*
+ * DA_MATCH: a child matches the reply so far (the socket is not read);
+ * DA_BYE: --proto judged the reply, and the goodbye's answer is read
+ */
 enum dial_aphase { DA_IDLE, DA_CONNECT, DA_SEND, DA_RECV, DA_MATCH,
-	DA_DONE };
+	DA_BYE, DA_DONE };
 
 /* One connection attempt to one address: the facts evidence works from. */
 struct dial_att {
@@ -76,6 +89,11 @@ struct dial_att {
 	size_t			 sent;
 	char			*rbuf;		/* the reply, NUL-terminated */
 	size_t			 rlen;
+	struct proto_res	*pr;		/* --proto: the verdict and what
+						 * the server said; NULL:
+						 * none (yet) */
+	size_t			 jlen;		/* the reply judged (rlen grows
+						 * in DA_BYE) */
 	/* the dialer's own */
 	struct dial		*d;
 	int			 idx;
@@ -83,6 +101,9 @@ struct dial_att {
 	struct loop_timer	 tm;
 	struct expect_job	 xj;		/* DA_MATCH: the child */
 	struct loop_io		 xio;		/* its pipe */
+	char			*req;		/* --proto's request */
+	size_t			 reqlen;
+	int			 bye_step;	/* proto_bye()'s */
 	enum dial_aphase	 ph;
 	int			 cut_armed;
 };

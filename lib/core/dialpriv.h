@@ -45,4 +45,10 @@ void	dialx_recv(struct dial_att *a);
 /* dialx.c: the timer fired while a child matched: expect-cut-off. */
 void	dialx_cut(struct dial_att *a);
 
+/* dialx.c: connected with --proto: sends its request, or waits. */
+void	dialx_proto_start(struct dial_att *a);
+
+/* dialx.c: the timer fired in DA_RECV (--proto) or DA_BYE. */
+void	dialx_proto_timer(struct dial_att *a);
+
 #endif

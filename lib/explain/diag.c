@@ -305,7 +305,8 @@ static const struct diag table[] = {
 	    "is a reason of its own, with exit 13",
 	    "see the findings (sockctl explain close-wait-leak, "
 	    "accept-queue-full, syn-flood, time-wait-pile, peer-not-reading, "
-	    "retransmitting, fd-limit)"),
+	    "retransmitting, fd-limit, blocked-recv, blocked-connect, "
+	    "udp-drops)"),
 	X(ST_CLOSE, DX_CLOSE_WAIT_LEAK, RS_CLOSE_WAIT,
 	    "connections stayed in CLOSE_WAIT through the sample (or, on a "
 	    "Unix path, stayed connected to an end that is gone): the peer "
@@ -366,8 +367,37 @@ static const struct diag table[] = {
 	    "raise the process's limit (ulimit -n, LimitNOFILE= in systemd, "
 	    "prlimit --nofile) or find the descriptors it leaks "
 	    "(ls -l /proc/PID/fd)"),
-	/* trace's lifecycle problems (SPEC "trace"): what a program did to
-	 * its own socket, seen as it did it */
+	X(ST_RECV, DX_BLOCKED_RECV, RS_BLOCKED_RECV,
+	    "a thread waited in a receive (recv/read/recvmsg, or a poll, "
+	    "select or epoll_wait on that socket alone with no timeout) "
+	    "through the whole sample on a TCP connection where nothing "
+	    "arrived for longer, and nothing ends the wait: no receive "
+	    "timeout (SO_RCVTIMEO), and TCP keepalive off or slower than the "
+	    "wait; if the peer is gone without a reset, it waits forever",
+	    "give the receive a timeout (SO_RCVTIMEO, a poll() timeout; "
+	    "Python: sock.settimeout(30)), and turn on TCP keepalive "
+	    "(SO_KEEPALIVE with TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT) so a "
+	    "vanished peer ends it; sockctl inspect --pid PID names the "
+	    "thread, the descriptor and the connection"),
+	X(ST_CONNECT, DX_BLOCKED_CONNECT, RS_BLOCKED_CONNECT,
+	    "a thread waits in connect() on a socket in SYN_SENT whose SYNs "
+	    "are being retransmitted: the destination does not answer (a "
+	    "firewall that drops, a host that is down); the kernel gives up "
+	    "only after net.ipv4.tcp_syn_retries retries (6: about 127 s)",
+	    "give the connect a timeout (a non-blocking connect with poll(), "
+	    "SO_SNDTIMEO, TCP_USER_TIMEOUT or TCP_SYNCNT; Python: "
+	    "socket.create_connection(addr, timeout=5)); check the path to "
+	    "the destination (sockctl probe-connect HOST:PORT)"),
+	X(ST_RECV, DX_UDP_DROPS, RS_UDP_DROPS,
+	    "a UDP or Unix datagram socket dropped datagrams during the "
+	    "sample (its own drop counter rose): they arrive faster than the "
+	    "process reads them, or its receive buffer is too small",
+	    "read faster (more readers, less work per datagram) and give the "
+	    "socket a larger receive buffer: SO_RCVBUF up to "
+	    "net.core.rmem_max, and raise that first (sysctl -w "
+	    "net.core.rmem_max=8388608)"),
+	/* trace (SPEC "trace"): what a program did to its own socket, seen
+	 * as it did it */
 	X(ST_CLOSE, DX_UNREAD_CLOSE, RS_UNREAD_CLOSE,
 	    "the program closed a TCP socket whose receive queue still held "
 	    "data it never read: the kernel answers that with a reset "
@@ -376,19 +406,24 @@ static const struct diag table[] = {
 	    "read until recv() returns 0 (or shutdown(SHUT_WR) and drain) "
 	    "before close(); a protocol that pipelines requests must read "
 	    "them all"),
-	X(ST_CONNECT, DX_BLOCKED_CONNECT, RS_BLOCKED_CONNECT,
-	    "a blocking connect() waited longer than --slow with no time "
-	    "limit of the program's own (SO_SNDTIMEO): it waits for the "
-	    "kernel's SYN retries, about 2 minutes (net.ipv4.tcp_syn_retries)",
-	    "give the connect a time limit (a non-blocking connect with "
-	    "poll(), SO_SNDTIMEO, or the client library's connect timeout)"),
-	X(ST_RECV, DX_BLOCKED_RECV, RS_BLOCKED_RECV,
-	    "a receive waited longer than --slow with no time limit of the "
-	    "program's own (SO_RCVTIMEO): a peer that stopped sending, or "
-	    "vanished without a FIN or reset, holds it forever",
-	    "give the receive a time limit (SO_RCVTIMEO, poll() with a "
-	    "timeout, or the client library's read timeout); TCP keepalive "
-	    "(SO_KEEPALIVE) ends a connection whose peer is gone"),
+	/* --proto (SPEC probe-connect "Readiness") */
+	XH(ST_EXPECT, DX_NOT_READY, RS_NOT_READY,
+	    "the service accepted the connection and answered in its own "
+	    "protocol that it is not ready: starting up, shutting down, in "
+	    "recovery, loading its data, or out of client slots",
+	    "wait for it (sockctl connect --wait 60s ... --proto NAME), or "
+	    "see the server's words and its log", DH_EXCHANGE),
+	XH(ST_EXPECT, DX_PROTO_REPLY, RS_EXPECT,
+	    "the service answered in a way that waiting will not change: an "
+	    "error status, a refusal of this host, or not the protocol asked "
+	    "for at all (see what it said)",
+	    "check the port and --proto, and the server's configuration for "
+	    "what it said", DH_EXCHANGE),
+	XH(ST_RECV, DX_PROTO_SILENT, RS_TIMEOUT,
+	    "connected, but the server sent nothing within the time limit: a "
+	    "proxy with no backend, or a server that is stuck",
+	    "check the service behind the port (its log, its backend); "
+	    "raise -t if it is only slow", DH_EXCHANGE),
 };
 
 static const struct diag generic = {

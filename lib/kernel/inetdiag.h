@@ -19,6 +19,14 @@ struct inetdiag_sock {
 					 * listener's backlog */
 	uint64_t	cookie;		/* the kernel's socket cookie; 0 when
 					 * unknown (the files show none) */
+	uint32_t	timer_ms;	/* when the timer fires next */
+	int		has_mem;	/* INET_DIAG_SKMEMINFO: the fields
+					 * below are set */
+	uint32_t	rmem;		/* receive queue, bytes (truesize) */
+	uint32_t	rcvbuf;		/* SO_RCVBUF as the kernel keeps it */
+	uint32_t	drops;		/* packets the socket dropped
+					 * (SK_MEMINFO_DROPS): a full receive
+					 * buffer, a filter */
 	int		has_info;	/* the tcp_info fields below are set */
 	unsigned	retransmits;	/* RTO timeouts not yet recovered */
 	unsigned	probes;		/* zero-window (persist) probes out */
@@ -30,6 +38,15 @@ struct inetdiag_sock {
 	uint32_t	rto_ms;
 	int		has_snd_wnd;	/* kernel 6.2+: snd_wnd is set */
 	uint32_t	snd_wnd;	/* the peer's advertised window */
+	int		timer;		/* the timer running (idiag_timer):
+					 * INETDIAG_TIMER_* */
+};
+
+/* inet_diag's idiag_timer, as ss prints it (timer:(persist,...)) */
+enum {
+	INETDIAG_TIMER_NONE = 0, INETDIAG_TIMER_RTO = 1,
+	INETDIAG_TIMER_KEEPALIVE = 2, INETDIAG_TIMER_TW = 3,
+	INETDIAG_TIMER_PERSIST = 4
 };
 
 /*
