@@ -141,10 +141,12 @@ clean:
 	rm -rf build sockctl
 
 # make bench: sockctl's servers and probes side by side with the ceiling
-# loop, socat, ncat, nc and nmap (bench/run; BENCH_QUICK=1 for a short run).
+# loop, socat, ncat, nc and nmap (bench/run; BENCH_QUICK=1 for a short run),
+# then the exporter's /probe against blackbox_exporter (bench/exporter).
 # Not part of make test.
 bench: all
 	@B=$(B) SOCKCTL=$(CURDIR)/$(B)/sockctl bench/run
+	@B=$(B) SOCKCTL=$(CURDIR)/$(B)/sockctl bench/exporter
 
 # --- fuzzing: clang's libFuzzer over the parsers (tests/fuzz/fuzz_*.c) ---
 FUZZ_SECONDS ?= 60

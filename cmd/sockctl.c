@@ -36,6 +36,8 @@ static const struct command {
 	    "send UDP datagrams to HOST PORT and count the replies", NULL },
 	{ "inspect", cmd_inspect,
 	    "diagnose live sockets: CLOSE_WAIT leaks, full queues, ...", NULL },
+	{ "exporter", cmd_exporter,
+	    "Prometheus exporter: /probe and this machine's sockets", NULL },
 	{ "trace", cmd_trace,
 	    "follow a program's sockets through their life; explain failures",
 	    NULL },

@@ -1,7 +1,7 @@
 # bash completion for sockctl                               -*- shell-script -*-
 # Installed as share/bash-completion/completions/sockctl; or source it.
 
-_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp inspect trace explain help"
+_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp inspect exporter trace explain help"
 _sockctl_global_opts="--json --openmetrics -q --quiet -v --trace -4 -6 -t --timeout --color -h --help"
 
 # _sockctl_opts COMMAND: the options of COMMAND (without the global ones).
@@ -14,6 +14,7 @@ _sockctl_opts() {
 	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
 	inspect) echo "--pid --sample" ;;
+	exporter) echo "--listen --allow -j --jobs" ;;
 	trace) echo "-p --pid -o --output --duration --slow" ;;
 	explain) echo "-l --list" ;;
 	esac
@@ -25,7 +26,7 @@ _sockctl_takes_value() {
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
 		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c | \
 		--pid | --sample | --proto | --http-path | --http-status | --user | \
-		-p | -o | --output | --duration | --slow)
+		--listen | --allow | -p | -o | --output | --duration | --slow)
 		return 0 ;;
 	esac
 	return 1
@@ -132,6 +133,17 @@ _sockctl() {
 		return 0 ;;
 	--user)
 		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
+		return 0 ;;
+	--listen)
+		# ADDR:PORT (the exporter's 9812 by default), or a Unix path
+		if [[ $cur == */* ]]; then
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "127.0.0.1:9812 0.0.0.0:9812 [::]:9812" -- "$cur")
+		fi
+		return 0 ;;
+	--allow)
 		return 0 ;;
 	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout)
 		mapfile -t COMPREPLY < <(compgen -W "250ms 1s 5s 30s 1m 5m" -- "$cur")

@@ -1,7 +1,7 @@
 # fish completion for sockctl.
 # Installed as share/fish/vendor_completions.d/sockctl.fish.
 
-set -l __sockctl_commands probe-bind probe-connect connect echo-server udp-echo probe-udp inspect trace explain help
+set -l __sockctl_commands probe-bind probe-connect connect echo-server udp-echo probe-udp inspect exporter trace explain help
 
 # The command word, or nothing yet.
 function __sockctl_command
@@ -115,6 +115,7 @@ complete -c sockctl -n __sockctl_needs_command -a probe-connect -d 'connect to H
 complete -c sockctl -n __sockctl_needs_command -a connect -d 'alias of probe-connect'
 complete -c sockctl -n __sockctl_needs_command -a echo-server -d 'TCP echo server'
 complete -c sockctl -n __sockctl_needs_command -a udp-echo -d 'UDP echo server'
+complete -c sockctl -n __sockctl_needs_command -a exporter -d 'Prometheus exporter: /probe and /metrics'
 complete -c sockctl -n __sockctl_needs_command -a probe-udp -d 'send UDP datagrams and count the replies'
 complete -c sockctl -n __sockctl_needs_command -a inspect -d 'diagnose live sockets: CLOSE_WAIT leaks, full queues'
 complete -c sockctl -n __sockctl_needs_command -a trace -d 'follow a program'\''s sockets; explain failures'
@@ -197,3 +198,8 @@ complete -c sockctl -n '__sockctl_using explain' -a 'EAI_NONAME EAI_AGAIN EAI_FA
 # Service names where a port goes; file names where a Unix endpoint goes
 complete -c sockctl -n __sockctl_wants_port -a '(__sockctl_services)' -d service
 complete -c sockctl -n __sockctl_wants_path -a '(__sockctl_paths)'
+
+# exporter
+complete -c sockctl -n '__sockctl_using exporter' -l listen -r -a '127.0.0.1:9812 0.0.0.0:9812 [::]:9812' -d 'where to listen (ADDR:PORT or a Unix path)'
+complete -c sockctl -n '__sockctl_using exporter' -l allow -x -d 'probe only targets matching PATTERN (repeatable)'
+complete -c sockctl -n '__sockctl_using exporter' -s j -l jobs -x -d 'run at most N probes at once (default 64)'

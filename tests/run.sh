@@ -22,6 +22,9 @@ have_bats_libs() {
 # reason.
 ROOT_PKGS="nftables dnsmasq-base python3-jsonschema python3-prometheus-client"
 ROOT_PKGS+=" redis-server postgresql mariadb-server nginx python3-aiosmtpd"
+# the real Prometheus that tests/exporter.bats starts to scrape the
+# exporter (promtool comes with it)
+ROOT_PKGS+=" prometheus"
 
 # Several installs may run at once on one machine: each waits for the
 # dpkg lock (up to 10 minutes) instead of failing. (The tests start
@@ -88,10 +91,11 @@ for t in "$B"/unit/test_*; do
 done
 
 # Every bats file, as TAP. A hang is cut off after BATS_TIMEOUT seconds
-# (15 minutes unless set: a loaded machine may need more).
+# (30 minutes unless set: the suite takes about 10 on a quiet machine of
+# 2 cores, and a loaded one may need several times that).
 log=$(mktemp)
 files=(tests/*.bats)
-timeout --kill-after=10 "${BATS_TIMEOUT:-900}" bats --tap "${files[@]}" 3>&- | tee "$log"
+timeout --kill-after=10 "${BATS_TIMEOUT:-1800}" bats --tap "${files[@]}" 3>&- | tee "$log"
 rc=${PIPESTATUS[0]}
 while IFS= read -r line; do
 	case "$line" in

@@ -497,16 +497,25 @@ load_owner(int rootfd, const char *pid, unsigned fallback_uid,
 		snprintf(o->comm, sizeof(o->comm), "?");
 	o->comm[strcspn(o->comm, "\n")] = '\0';
 	o->uid = fallback_uid;
-	if (read_small(rootfd, pid, "status", buf, sizeof(buf)) == 0 &&
-	    (p = strstr(buf, "\nUid:")) != NULL) {
+	if (read_small(rootfd, pid, "status", buf, sizeof(buf)) == 0) {
 		struct tok t;
 
-		p += 5;
-		p += strspn(p, " \t");
-		t.s = p;
-		t.n = strspn(p, "0123456789");
-		if (dec_tok(&t, &uid) == 0 && uid <= 0xffffffffUL)
-			o->uid = (unsigned)uid;
+		if ((p = strstr(buf, "\nUid:")) != NULL) {
+			p += 5;
+			p += strspn(p, " \t");
+			t.s = p;
+			t.n = strspn(p, "0123456789");
+			if (dec_tok(&t, &uid) == 0 && uid <= 0xffffffffUL)
+				o->uid = (unsigned)uid;
+		}
+		if ((p = strstr(buf, "\nPPid:")) != NULL) {
+			p += 6;
+			p += strspn(p, " \t");
+			t.s = p;
+			t.n = strspn(p, "0123456789");
+			if (dec_tok(&t, &uid) == 0 && uid <= 0x7fffffffUL)
+				o->ppid = (int)uid;
+		}
 	}
 	pn_user(o->uid, o->user, sizeof(o->user));
 }
@@ -534,7 +543,7 @@ add_owner(int rootfd, const char *pid, unsigned long ino,
 {
 	for (int i = 0; i < n; i++) {
 		struct pn_holder *x = &h[i];
-		int dup = 0;
+		int dup = 0, parent = 0;
 
 		if (x->sock.inode != ino)
 			continue;
@@ -548,10 +557,27 @@ add_owner(int rootfd, const char *pid, unsigned long ino,
 		if (dup || x->last_pid == cache->pid)
 			continue;
 		x->last_pid = cache->pid;
-		if (x->nowners < PN_MAX_OWNERS)
+		/*
+		 * /proc lists processes in pid order, and pids wrap: a
+		 * master can come after its workers. The parent of an owner
+		 * already listed goes first, displacing the last listed
+		 * when the list is full, so the master is always named.
+		 */
+		for (int k = 0; k < x->nowners && !parent; k++)
+			parent = x->owners[k].ppid == cache->pid;
+		if (!parent && x->nowners < PN_MAX_OWNERS)
 			x->owners[x->nowners++] = *cache;
-		else
+		else if (!parent)
 			x->nmore++;
+		else {
+			if (x->nowners < PN_MAX_OWNERS)
+				x->nowners++;
+			else
+				x->nmore++;
+			memmove(&x->owners[1], &x->owners[0],
+			    (size_t)(x->nowners - 1) * sizeof(x->owners[0]));
+			x->owners[0] = *cache;
+		}
 	}
 }
 

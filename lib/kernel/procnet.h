@@ -47,6 +47,7 @@ struct pn_owner {
 	char		comm[64];	/* /proc/PID/comm */
 	unsigned	uid;		/* the process's real uid */
 	char		user[64];	/* name of uid, or the number */
+	int		ppid;		/* its parent, 0: unknown */
 };
 
 /* A pre-fork server's master and workers fit; the rest are counted. */

@@ -626,6 +626,72 @@ test_diag_v6only(void)
 	}
 }
 
+/* Writes s to dir/rel; returns 0 or -1. */
+static int
+put_file(const char *dir, const char *rel, const char *s)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(s, f);
+	return fclose(f);
+}
+
+/*
+ * A pre-fork server whose pids wrapped: 20 workers (pids 100-119) met
+ * before their master (pid 30000), as /proc lists pids in order; more than
+ * PN_MAX_OWNERS. The master is named first all the same.
+ */
+static void
+test_holders_master_first(void)
+{
+	char dir[] = "/tmp/sockctl-procnet.XXXXXX", rel[64], st[128];
+	struct pn_holder h[2];
+	int n, unr = -1, ok = 1;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(rel, sizeof(rel), "%s/net", dir);
+	ok &= mkdir(rel, 0755) == 0;
+	ok &= put_file(dir, "net/tcp", "  sl  local_address rem_address   st "
+	    "tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	    "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	    "00:00000000 00000000     0        0 4242 1 0000000000000000 "
+	    "100 0 0 10 0\n") == 0;
+	for (int i = 0; i <= 20; i++) {
+		int pid = i < 20 ? 100 + i : 30000;
+		char link[512];
+
+		snprintf(rel, sizeof(rel), "%s/%d", dir, pid);
+		ok &= mkdir(rel, 0755) == 0;
+		snprintf(rel, sizeof(rel), "%s/%d/fd", dir, pid);
+		ok &= mkdir(rel, 0755) == 0;
+		snprintf(rel, sizeof(rel), "%d/comm", pid);
+		ok &= put_file(dir, rel, i < 20 ? "worker\n" : "master\n") == 0;
+		snprintf(rel, sizeof(rel), "%d/status", pid);
+		snprintf(st, sizeof(st), "Name:\tx\nPPid:\t%d\nUid:\t0\t0\t0\t0\n",
+		    i < 20 ? 30000 : 1);
+		ok &= put_file(dir, rel, st) == 0;
+		snprintf(link, sizeof(link), "%s/%d/fd/3", dir, pid);
+		ok &= symlink("socket:[4242]", link) == 0;
+	}
+	CHECK(ok);
+	n = pn_port_holders(dir, IPPROTO_TCP, 8080, h, 2, &unr);
+	CHECK(n == 1);
+	CHECK(h[0].nowners == PN_MAX_OWNERS);
+	CHECK(h[0].nmore == 21 - PN_MAX_OWNERS);
+	CHECK(h[0].owners[0].pid == 30000);
+	CHECK_STR(h[0].owners[0].comm, "master");
+	CHECK(h[0].owners[1].ppid == 30000);	/* a worker */
+	snprintf(st, sizeof(st), "rm -rf '%s'", dir);
+	CHECK(system(st) == 0);
+}
+
 int
 main(void)
 {
@@ -640,6 +706,7 @@ main(void)
 	test_state_names();
 	test_scan();
 	test_holders();
+	test_holders_master_first();
 	test_user();
 	test_unreadable();
 	test_real_proc(AF_INET);
