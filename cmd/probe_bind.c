@@ -23,7 +23,6 @@
 #include "evdns.h"
 #include "evidence.h"
 #include "evunix.h"
-#include "nomem.h"
 #include "opt.h"
 #include "procnet.h"
 #include "resolve.h"
