@@ -78,14 +78,23 @@ sock_key(const struct inetdiag_sock *d)
 	return d->s.inode != 0 ? d->s.inode | 1ULL << 63 : 0;
 }
 
-/* The receiver's window is closed and data waits behind it. */
+/*
+ * The receiver's window is closed for all this sender can send, and data
+ * waits behind it. The persist timer says so (the kernel probes a window
+ * with no room for a segment); a receiver with a small SO_RCVBUF may go on
+ * advertising a few bytes (2048) rather than 0, so a window below one
+ * segment with nothing in flight counts as closed as well, not 0 alone.
+ */
 static int
 window_closed(const struct inetdiag_sock *d)
 {
 	if (!d->has_info || d->s.state != PN_ESTABLISHED || d->s.txq == 0)
 		return 0;
+	if (d->timer == INETDIAG_TIMER_PERSIST)
+		return 1;
 	if (d->has_snd_wnd)
-		return d->snd_wnd == 0;
+		return d->snd_wnd == 0 || (d->snd_mss > 0 &&
+		    d->snd_wnd < d->snd_mss && d->unacked == 0);
 	/* older kernels: the persist timer runs (backoff, nothing in flight) */
 	return d->backoff > 0 && d->retransmits == 0 && d->unacked == 0;
 }
@@ -388,13 +397,20 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		if (agg_add(f, GK_TW, d, NULL, 0, &s->remote, 1) == NULL)
 			return -1;
 	} else if (window_closed(d) && (one ? d->backoff > 0 ||
-	    d->probes > 0 : b != NULL && (b->flags & B_PNR))) {
+	    d->probes > 0 || d->timer == INETDIAG_TIMER_PERSIST : b != NULL &&
+	    (b->flags & B_PNR))) {
 		if ((a = agg_add(f, GK_PNR, d, p, nshare, &s->remote, 1)) ==
 		    NULL)
 			return -1;
 		a->sum += s->txq;
 		if (d->backoff > a->max)
 			a->max = d->backoff;
+		if (d->has_snd_wnd && (!a->has_wnd || d->snd_wnd > a->wnd)) {
+			a->has_wnd = 1;
+			a->wnd = d->snd_wnd;
+			a->mss = d->snd_mss;
+		}
+		a->persist |= d->timer == INETDIAG_TIMER_PERSIST;
 	}
 	if (d->has_info && (one ? d->retransmits > 0 : b != NULL &&
 	    (d->total_retrans > b->total_retrans || (d->retransmits > 0 &&

@@ -16,7 +16,7 @@ struct base {
 };
 
 #define B_CW		0x01	/* in CLOSE_WAIT */
-#define B_PNR		0x02	/* send queue waiting, the peer's window 0 */
+#define B_PNR		0x02	/* send queue waiting, the peer's window closed */
 #define B_RTX		0x04	/* RTO timeouts outstanding */
 #define B_FULL		0x08	/* a listener with a full accept queue */
 
@@ -35,6 +35,9 @@ struct agg {
 	long			 count;
 	uint64_t		 sum;		/* bytes queued, segments */
 	uint32_t		 max;		/* oldest age, largest RTO */
+	/* GK_PNR: the largest window the peer offers, and the segment */
+	int			 has_wnd, persist;
+	uint32_t		 wnd, mss;
 	/* GK_PNR, GK_RTX: the other end when it is a socket of this machine */
 	int			 peer;		/* found by findings_judge() */
 	struct owners_proc	*peer_proc;	/* its owner, NULL unseen */

@@ -107,7 +107,7 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
     struct result *r)
 {
 	const struct agg *a = x->a;
-	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], rd[64];
+	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], rd[64], win[96];
 	const char *l = NULL, *rm = NULL;
 	struct who o, po;
 	long long rs;
@@ -160,11 +160,19 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 		    "net.ipv4.ip_local_port_range=\"1024 65535\"");
 		break;
 	case GK_PNR:
+		if (!a->has_wnd || a->wnd == 0)
+			snprintf(win, sizeof(win), "0");
+		else
+			snprintf(win, sizeof(win), "%u bytes, less than one "
+			    "segment (MSS %u), so closed for all it can send",
+			    a->wnd, a->mss);
 		result_cause(r, "%s sends on %s to %s: %llu bytes wait in the "
-		    "send queue and the peer's receive window is 0 %s (the "
-		    "persist timer probes it, backoff %u): the peer does not "
-		    "read", o.text, l != NULL ? l : "several connections",
-		    re, (unsigned long long)a->sum, rd, a->max);
+		    "send queue and the peer's receive window is %s, %s (%s, "
+		    "backoff %u): the peer does not read", o.text,
+		    l != NULL ? l : "several connections", re,
+		    (unsigned long long)a->sum, win, rd, a->persist ?
+		    "the persist timer probes it" : "nothing in flight",
+		    a->max);
 		if (a->peer) {
 			result_cause(r, "the peer is %s on this machine: its "
 			    "receive queue holds %lu bytes it has not read",

@@ -68,6 +68,7 @@ take_info(const struct rtattr *a, struct inetdiag_sock *d)
 	d->last_data_recv = ti.tcpi_last_data_recv;
 	d->last_ack_recv = ti.tcpi_last_ack_recv;
 	d->rto_ms = ti.tcpi_rto / 1000;
+	d->snd_mss = ti.tcpi_snd_mss;
 	if (n >= offsetof(struct tcp_info, tcpi_snd_wnd) + 4) {
 		d->has_snd_wnd = 1;
 		d->snd_wnd = ti.tcpi_snd_wnd;
@@ -97,6 +98,7 @@ take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
 	d->s.uid = m->idiag_uid;
 	d->s.inode = m->idiag_inode;
 	d->s.rxq = m->idiag_rqueue;
+	d->timer = m->idiag_timer;
 	d->s.v6only = -1;
 	if (proto == IPPROTO_TCP && d->s.state == PN_LISTEN) {
 		d->s.backlog = m->idiag_wqueue;

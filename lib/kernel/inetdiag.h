@@ -28,8 +28,18 @@ struct inetdiag_sock {
 	uint32_t	last_data_recv;	/* ms since the peer's last data */
 	uint32_t	last_ack_recv;	/* ms since the peer's last segment */
 	uint32_t	rto_ms;
+	uint32_t	snd_mss;	/* the largest segment it sends */
 	int		has_snd_wnd;	/* kernel 6.2+: snd_wnd is set */
 	uint32_t	snd_wnd;	/* the peer's advertised window */
+	int		timer;		/* the timer running (idiag_timer):
+					 * INETDIAG_TIMER_* */
+};
+
+/* inet_diag's idiag_timer, as ss prints it (timer:(persist,...)) */
+enum {
+	INETDIAG_TIMER_NONE = 0, INETDIAG_TIMER_RTO = 1,
+	INETDIAG_TIMER_KEEPALIVE = 2, INETDIAG_TIMER_TW = 3,
+	INETDIAG_TIMER_PERSIST = 4
 };
 
 /*
