@@ -591,7 +591,7 @@ findings_judge(struct findings *f, struct owners *w)
 		if (f->a[i].kind == GK_RTX && add_finding(f, RS_RETRANS,
 		    DX_RETRANSMITTING, ST_SEND, &f->a[i], NULL, NULL) == -1)
 			return -1;
-	if (findings_judge_unix(f) == -1)
+	if (findunix_judge(f) == -1)
 		return -1;
 	for (size_t i = 0; w != NULL && i < owners_count(w); i++) {
 		struct owners_proc *p = owners_at(w, i);
@@ -607,6 +607,27 @@ findings_judge(struct findings *f, struct owners *w)
 			return -1;
 	}
 	return (int)f->nf;
+}
+
+int
+findings_unix_base(struct findings *f, const struct unixdiag_sock *u)
+{
+	return findunix_base(f, u);
+}
+
+int
+findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
+    struct owners_proc *p, int on)
+{
+	return findunix_sock(f, u, p, on);
+}
+
+void
+findings_result(struct findings *f, struct owners *w, size_t i,
+    const char *target, struct result *r)
+{
+	if (i < f->nf)
+		findtext_result(f, w, &f->f[i], target, r);
 }
 
 const struct findings_group *

@@ -12,36 +12,11 @@
 #include <sys/socket.h>
 
 #include "counters.h"
+#include "findtypes.h"
 #include "inetdiag.h"
 #include "result.h"
 #include "owners.h"
 #include "unixdiag.h"
-
-#define FINDINGS_NSTATES	(PN_NEW_SYN_RECV + 1)
-
-struct findings_cfg {
-	const char	*root;
-	int64_t		 sample_ms;	/* 0: one read */
-	int		 whole;		/* no target, no --pid: the machine */
-};
-
-/* A line of the summary: a listener and its port, or a process. */
-enum fg_kind { FG_LISTEN, FG_PROC, FG_NOPROC, FG_UNIX };
-
-struct findings_group {
-	enum fg_kind		 kind;
-	struct sockaddr_storage	 local;		/* FG_LISTEN */
-	char			 path[112];	/* FG_UNIX: the name */
-	unsigned long		 qlen, backlog;	/* FG_LISTEN, FG_UNIX */
-	int			 has_backlog;
-	struct owners_proc	*proc;		/* NULL: not seen */
-	unsigned		 uid;
-	long			 states[FINDINGS_NSTATES];
-	long			 synrecv;	/* FG_LISTEN: SYN_RECV */
-	struct sockaddr_storage	 syn_from;	/* the first one's peer */
-	int			 syn_many;	/* from several addresses */
-	uint64_t		 cookie;	/* FG_LISTEN */
-};
 
 struct findings;
 

@@ -5,7 +5,13 @@
 #ifndef SOCKCTL_FINDPRIV_H
 #define SOCKCTL_FINDPRIV_H
 
-#include "findings.h"
+#include "counters.h"
+#include "diag.h"
+#include "findtypes.h"
+#include "inetdiag.h"
+#include "owners.h"
+#include "result.h"
+#include "unixdiag.h"
 
 /* What the first read saw of a socket, by its cookie. */
 struct base {
@@ -121,12 +127,22 @@ int		findings_grow(void **v, size_t *cap, size_t n, size_t sz);
 struct findings_group *findings_group_new(struct findings *f,
 		    enum fg_kind k, struct owners_proc *p, unsigned uid);
 
-/* The Unix findings of the PATH targets (findunix.c); 0 or -1 (ENOMEM). */
-int		findings_judge_unix(struct findings *f);
+/*
+ * Unix sockets (findunix.c; called by findings.c alone): the first read,
+ * the last, and their findings. Each returns 0 or -1 (ENOMEM).
+ */
+int		findunix_base(struct findings *f, const struct unixdiag_sock *u);
+int		findunix_sock(struct findings *f, const struct unixdiag_sock *u,
+		    struct owners_proc *p, int on);
+int		findunix_judge(struct findings *f);
 
-/* The text of a Unix finding (findtext.c). */
-void		findings_unix_text(struct findings *f, struct owners *w,
-		    const struct finding *x, struct result *r);
+/*
+ * Fills r with the reason, cause, fix and keys of finding x (findtext.c;
+ * called by findings_result() alone).
+ */
+void		findtext_result(struct findings *f, struct owners *w,
+		    const struct finding *x, const char *target,
+		    struct result *r);
 
 /* b - a of a counter over the sample; -1 for one read or unknown. */
 long long	findings_delta(const struct findings *f, long long a,

@@ -400,7 +400,7 @@ text_fds(struct owners *w, const struct finding *x, struct result *r)
 	put_keys(r, &o, NULL, NULL, p->nfds, NULL);
 }
 
-void
+static void
 findings_unix_text(struct findings *f, struct owners *w,
     const struct finding *x, struct result *r)
 {
@@ -447,14 +447,9 @@ findings_unix_text(struct findings *f, struct owners *w,
 }
 
 void
-findings_result(struct findings *f, struct owners *w, size_t i,
-    const char *target, struct result *r)
+findtext_result(struct findings *f, struct owners *w,
+    const struct finding *x, const char *target, struct result *r)
 {
-	const struct finding *x;
-
-	if (i >= f->nf)
-		return;
-	x = &f->f[i];
 	r->reason = x->reason;
 	r->dx = x->dx;
 	r->stage = x->stage;

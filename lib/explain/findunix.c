@@ -42,7 +42,7 @@ take(struct usock *x, const struct unixdiag_sock *u)
 }
 
 int
-findings_unix_base(struct findings *f, const struct unixdiag_sock *u)
+findunix_base(struct findings *f, const struct unixdiag_sock *u)
 {
 	if (findings_grow((void **)&f->ub, &f->capub, f->nub,
 	    sizeof(*f->ub)) == -1)
@@ -81,7 +81,7 @@ unix_group(struct findings *f, const struct unixdiag_sock *u,
 }
 
 int
-findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
+findunix_sock(struct findings *f, const struct unixdiag_sock *u,
     struct owners_proc *p, int on)
 {
 	struct usock *x;
@@ -193,7 +193,7 @@ add(struct findings *f, struct uagg *a, enum reason r, int dx,
 }
 
 int
-findings_judge_unix(struct findings *f)
+findunix_judge(struct findings *f)
 {
 	size_t na0 = f->nua;
 

@@ -1,0 +1,41 @@
+/*
+ * The types lib/findings shares with the modules that judge and word its
+ * findings (findpriv.h) and with its callers (findings.h): the run's
+ * configuration and a line of the summary. Includes nothing of findings.
+ */
+#ifndef SOCKCTL_FINDTYPES_H
+#define SOCKCTL_FINDTYPES_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "owners.h"
+#include "procnet.h"
+
+#define FINDINGS_NSTATES	(PN_NEW_SYN_RECV + 1)
+
+struct findings_cfg {
+	const char	*root;
+	int64_t		 sample_ms;	/* 0: one read */
+	int		 whole;		/* no target, no --pid: the machine */
+};
+
+/* A line of the summary: a listener and its port, or a process. */
+enum fg_kind { FG_LISTEN, FG_PROC, FG_NOPROC, FG_UNIX };
+
+struct findings_group {
+	enum fg_kind		 kind;
+	struct sockaddr_storage	 local;		/* FG_LISTEN */
+	char			 path[112];	/* FG_UNIX: the name */
+	unsigned long		 qlen, backlog;	/* FG_LISTEN, FG_UNIX */
+	int			 has_backlog;
+	struct owners_proc	*proc;		/* NULL: not seen */
+	unsigned		 uid;
+	long			 states[FINDINGS_NSTATES];
+	long			 synrecv;	/* FG_LISTEN: SYN_RECV */
+	struct sockaddr_storage	 syn_from;	/* the first one's peer */
+	int			 syn_many;	/* from several addresses */
+	uint64_t		 cookie;	/* FG_LISTEN */
+};
+
+#endif
