@@ -67,6 +67,8 @@ findings_free(struct findings *f)
 	free(f->ub);
 	free(f->ul);
 	free(f->ua);
+	free(f->qb);
+	free(f->ql);
 	free(f);
 }
 
@@ -99,6 +101,18 @@ window_closed(const struct inetdiag_sock *d)
 	return d->backoff > 0 && d->retransmits == 0 && d->unacked == 0;
 }
 
+/*
+ * A connection in a listener's accept queue: established (or closed by
+ * its client since: CLOSE_WAIT) and held by no descriptor yet. A socket
+ * whose process closed it is in another state (FIN_WAIT1, LAST_ACK).
+ */
+static int
+in_queue(const struct inetdiag_sock *d)
+{
+	return d->s.proto == IPPROTO_TCP && d->s.inode == 0 &&
+	    (d->s.state == PN_ESTABLISHED || d->s.state == PN_CLOSE_WAIT);
+}
+
 static int
 listener_full(const struct pn_sock *s)
 {
@@ -124,14 +138,6 @@ to_listening_port(const struct findings *f, const struct pn_sock *s)
 
 	return port > 0 && port < 65536 &&
 	    (f->lports[port / 8] & (1u << (port % 8)));
-}
-
-/* A listener's accept queue is full now, or was at the first read. */
-static int
-group_full(const struct findings_group *g)
-{
-	return (g->has_backlog ? g->qlen > g->backlog : g->qlen > 0) ||
-	    g->cookie;
 }
 
 static int
@@ -166,7 +172,7 @@ local_loss(struct findings *f, const struct inetdiag_sock *d,
 
 		return b != NULL && d->total_retrans > b->total_retrans &&
 		    ovf == 0 && f->port_listen[port] != 0 &&
-		    !group_full(&f->g[f->port_listen[port] - 1]);
+		    !findlisten_full(&f->g[f->port_listen[port] - 1]);
 	}
 	if (d->retransmits == 0 || f->nlook >= FINDINGS_MAX_LOOKUPS)
 		return 0;
@@ -218,6 +224,8 @@ findings_base(struct findings *f, const struct inetdiag_sock *d)
 		x->flags |= B_RTX;
 	if (d->s.state == PN_LISTEN && listener_full(&d->s))
 		x->flags |= B_FULL;
+	if (in_queue(d))
+		x->flags |= B_QUEUED;
 	return 0;
 }
 
@@ -368,6 +376,8 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		g->has_backlog = s->has_backlog;
 		g->cookie = b != NULL && (b->flags & B_FULL) ? 1 : 0;
 		g->states[PN_LISTEN] = 1;
+		g->ino = s->inode;
+		g->nshare = nshare;
 		mark_lport(f, s);
 		if (port >= 0 && f->port_listen[port] == 0)
 			f->port_listen[port] = (int)f->ng;
@@ -378,6 +388,13 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	else if ((g = group_of(f, p, s->uid)) == NULL)
 		return -1;
 	g->states[s->state]++;
+	if (in_queue(d) && port >= 0 && f->port_listen[port] != 0) {
+		/* its listener's queue: never anyone's leak */
+		findlisten_queued(f, d, one ? d->has_info &&
+		    d->last_ack_recv >= 1000 : b != NULL &&
+		    (b->flags & B_QUEUED));
+		return 0;
+	}
 	if (is_synrecv(s->state)) {
 		if (g->synrecv == 0)
 			g->syn_from = s->remote;
@@ -435,8 +452,8 @@ findings_counters(struct findings *f, const struct counters *a,
 	f->k2 = *b;
 }
 
-static int
-add_finding(struct findings *f, enum reason r, int dx, enum stage st,
+int
+findings_note(struct findings *f, enum reason r, int dx, enum stage st,
     const struct agg *a, const struct findings_group *g,
     struct owners_proc *p)
 {
@@ -472,25 +489,6 @@ findings_sysctl(const struct findings *f, const char *rel)
 }
 
 /*
- * A listener's SYN queue is full: the kernel answers new SYNs with cookies
- * or drops them once its requests (SYN_RECV) outnumber the listen()
- * backlog, and, with net.ipv4.tcp_syncookies=0, once fewer than a quarter
- * of net.ipv4.tcp_max_syn_backlog is left (tcp_conn_request()).
- */
-static int
-syn_queue_full(const struct findings *f, const struct findings_group *g)
-{
-	long maxsyn = findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog");
-
-	if (g->synrecv < 2)
-		return 0;
-	if (g->has_backlog && g->synrecv > (long)g->backlog)
-		return 1;
-	return findings_sysctl(f, "sys/net/ipv4/tcp_syncookies") == 0 &&
-	    maxsyn > 0 && g->synrecv + (maxsyn >> 2) >= maxsyn;
-}
-
-/*
  * The other end of aggregate a's first connection, when it is a socket of
  * this machine (the kernel's exact lookup of the 4-tuple turned round).
  */
@@ -516,66 +514,17 @@ int
 findings_judge(struct findings *f, struct owners *w)
 {
 	long range = f->range_lo >= 0 ? f->range_hi - f->range_lo + 1 : -1;
-	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
-	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
-	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
-	/*
-	 * SYNs the kernel answered with a cookie, or dropped for a full SYN
-	 * queue (TCPReqQFullDrop, ListenDrops beyond the overflows). Not
-	 * TCPReqQFullDoCookies: it counts SYNs that a full accept queue then
-	 * drops as well.
-	 */
-	int syn_rose = ck > 0 || findings_delta(f, f->k1.reqq_full_drop,
-	    f->k2.reqq_full_drop) > 0 || drp > (ovf > 0 ? ovf : 0);
-	int nfull = 0, nsyn = 0;
 
 	/* in the SPEC table's order */
 	for (size_t i = 0; i < f->na; i++)
-		if (f->a[i].kind == GK_CW && add_finding(f, RS_CLOSE_WAIT,
+		if (f->a[i].kind == GK_CW && findings_note(f, RS_CLOSE_WAIT,
 		    DX_CLOSE_WAIT_LEAK, ST_CLOSE, &f->a[i], NULL, NULL) == -1)
 			return -1;
-	for (size_t i = 0; i < f->ng; i++) {
-		const struct findings_group *g = &f->g[i];
-
-		if ((g->kind != FG_LISTEN && g->kind != FG_UNIX) ||
-		    g->states[PN_LISTEN] == 0)
-			continue;
-		if ((g->has_backlog ? g->qlen > g->backlog : g->qlen > 0) ||
-		    g->cookie) {
-			if (add_finding(f, RS_ACCEPT_FULL, DX_ACCEPT_QUEUE_FULL,
-			    ST_ACCEPT, NULL, g, NULL) == -1)
-				return -1;
-			nfull++;
-		}
-	}
-	/* ListenDrops counts dropped SYNs too: only overflows are this */
-	if (nfull == 0 && f->cfg.whole && ovf > 0 &&
-	    add_finding(f, RS_ACCEPT_FULL, DX_ACCEPT_QUEUE_FULL, ST_ACCEPT,
-	    NULL, NULL, NULL) == -1)
-		return -1;
-	for (size_t i = 0; i < f->ng; i++) {
-		const struct findings_group *g = &f->g[i];
-
-		/*
-		 * A full accept queue leaves requests in SYN_RECV too (it
-		 * drops their last ACK): accept-queue-full, not this.
-		 */
-		if (g->kind == FG_LISTEN && !group_full(g) &&
-		    syn_queue_full(f, g) && (f->cfg.sample_ms == 0 ||
-		    syn_rose)) {
-			if (add_finding(f, RS_SYN_FLOOD, DX_SYN_FLOOD,
-			    ST_LISTEN, NULL, g, NULL) == -1)
-				return -1;
-			nsyn++;
-		}
-	}
-	if (nsyn == 0 && f->cfg.whole && (ck > 0 || findings_delta(f,
-	    f->k1.reqq_full_drop, f->k2.reqq_full_drop) > 0) && add_finding(f,
-	    RS_SYN_FLOOD, DX_SYN_FLOOD, ST_LISTEN, NULL, NULL, NULL) == -1)
+	if (findunix_queues(f) == -1 || findlisten_judge(f) == -1)
 		return -1;
 	for (size_t i = 0; i < f->na; i++)
 		if (f->a[i].kind == GK_TW && range > 0 &&
-		    f->a[i].count * 4 >= range * 3 && add_finding(f,
+		    f->a[i].count * 4 >= range * 3 && findings_note(f,
 		    RS_TIME_WAIT, DX_TIME_WAIT_PILE, ST_CONNECT, &f->a[i], NULL,
 		    NULL) == -1)
 			return -1;
@@ -583,12 +532,12 @@ findings_judge(struct findings *f, struct owners *w)
 		if (f->a[i].kind == GK_PNR || f->a[i].kind == GK_RTX)
 			find_peer(f, w, &f->a[i]);
 	for (size_t i = 0; i < f->na; i++)
-		if (f->a[i].kind == GK_PNR && add_finding(f,
+		if (f->a[i].kind == GK_PNR && findings_note(f,
 		    RS_PEER_NOT_READING, DX_PEER_NOT_READING, ST_SEND, &f->a[i],
 		    NULL, NULL) == -1)
 			return -1;
 	for (size_t i = 0; i < f->na; i++)
-		if (f->a[i].kind == GK_RTX && add_finding(f, RS_RETRANS,
+		if (f->a[i].kind == GK_RTX && findings_note(f, RS_RETRANS,
 		    DX_RETRANSMITTING, ST_SEND, &f->a[i], NULL, NULL) == -1)
 			return -1;
 	if (findunix_judge(f) == -1)
@@ -602,7 +551,7 @@ findings_judge(struct findings *f, struct owners *w)
 			continue;
 		soft = owners_limit(w, p);
 		if (soft > 0 && (long)p->nfds * 10 >= soft * 9 &&
-		    add_finding(f, RS_FD_LIMIT, DX_FD_LIMIT, ST_SOCKET, NULL,
+		    findings_note(f, RS_FD_LIMIT, DX_FD_LIMIT, ST_SOCKET, NULL,
 		    NULL, p) == -1)
 			return -1;
 	}

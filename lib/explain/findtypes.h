@@ -35,7 +35,18 @@ struct findings_group {
 	long			 synrecv;	/* FG_LISTEN: SYN_RECV */
 	struct sockaddr_storage	 syn_from;	/* the first one's peer */
 	int			 syn_many;	/* from several addresses */
-	uint64_t		 cookie;	/* FG_LISTEN */
+	uint64_t		 cookie;	/* FG_LISTEN: 1 when full at the
+						 * first read */
+	unsigned long		 ino;		/* the listener's inode */
+	int			 nshare;	/* processes that hold it */
+	/* the accept queue: connections no process holds yet */
+	long			 queued;	/* at the last read */
+	long			 stuck;		/* of them, queued at both */
+	long			 gaveup;	/* stuck, and the client closed */
+	uint32_t		 oldest_ms;	/* the longest a stuck one waited
+						 * (last ACK from it); 0 unknown */
+	/* FG_UNIX listener: its path no longer leads to it */
+	int			 file_gone;	/* 1 removed, 2 another file */
 };
 
 #endif

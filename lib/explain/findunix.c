@@ -41,9 +41,27 @@ take(struct usock *x, const struct unixdiag_sock *u)
 		x->flags |= U_FULL;
 }
 
+/* Keeps the accept queue of listener u in *v; 0 or -1 (ENOMEM). */
+static int
+keep_queue(struct upair **v, size_t *n, size_t *cap,
+    const struct unixdiag_sock *u)
+{
+	if (u->state != UNIXDIAG_LISTEN)
+		return 0;
+	for (size_t i = 0; i < u->nicons && i < FINDINGS_MAX_QUEUE; i++) {
+		if (findings_grow((void **)v, cap, *n, sizeof(**v)) == -1)
+			return -1;
+		(*v)[*n].lis = u->inode;
+		(*v)[(*n)++].cli = unixdiag_icon(u, i);
+	}
+	return 0;
+}
+
 int
 findunix_base(struct findings *f, const struct unixdiag_sock *u)
 {
+	if (keep_queue(&f->qb, &f->nqb, &f->capqb, u) == -1)
+		return -1;
 	if (findings_grow((void **)&f->ub, &f->capub, f->nub,
 	    sizeof(*f->ub)) == -1)
 		return -1;
@@ -96,6 +114,9 @@ findunix_sock(struct findings *f, const struct unixdiag_sock *u,
 		if ((g = unix_group(f, u, p)) == NULL)
 			return -1;
 		gi = (int)(g - f->g);
+		if (u->state == UNIXDIAG_LISTEN && (g->ino = u->inode,
+		    keep_queue(&f->ql, &f->nql, &f->capql, u) == -1))
+			return -1;
 	}
 	if (findings_grow((void **)&f->ul, &f->capul, f->nul,
 	    sizeof(*f->ul)) == -1)
@@ -172,6 +193,47 @@ not_reading(const struct findings *f, const struct usock *snd,
 	return (snd->flags & U_FULL) && rcv->rq > 0 && s0 != NULL &&
 	    r0 != NULL && (s0->flags & U_FULL) && s0->peer == snd->peer &&
 	    r0->rq == rcv->rq;
+}
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct upair *x = a, *y = b;
+
+	if (x->lis != y->lis)
+		return (x->lis > y->lis) - (x->lis < y->lis);
+	return (x->cli > y->cli) - (x->cli < y->cli);
+}
+
+int
+findunix_queues(struct findings *f)
+{
+	if (f->cfg.sample_ms == 0)
+		return 0;
+	qsort(f->qb, f->nqb, sizeof(*f->qb), cmp_pair);
+	for (size_t i = 0; i < f->ng; i++) {
+		struct findings_group *g = &f->g[i];
+		long zl = 0, zb = 0;
+
+		if (g->kind != FG_UNIX || g->ino == 0)
+			continue;
+		for (size_t k = 0; k < f->nql; k++) {
+			if (f->ql[k].lis != g->ino)
+				continue;
+			g->queued++;
+			if (f->ql[k].cli == 0)
+				zl++;
+			else if (bsearch(&f->ql[k], f->qb, f->nqb,
+			    sizeof(*f->qb), cmp_pair) != NULL)
+				g->stuck++;
+		}
+		for (size_t k = 0; k < f->nqb; k++)
+			zb += f->qb[k].lis == g->ino && f->qb[k].cli == 0;
+		/* clients that closed: as many at both reads stayed */
+		g->stuck += zl < zb ? zl : zb;
+		g->gaveup += zl < zb ? zl : zb;
+	}
+	return 0;
 }
 
 static int
