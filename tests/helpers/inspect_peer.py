@@ -6,7 +6,9 @@ inspect_peer.py leak [ADDR [BACKLOG]]
                                      backlog 128), accepts and never
                                      closes: a client that closes leaves
                                      CLOSE_WAIT behind
-inspect_peer.py nonaccept [ADDR]     listen(1) on ADDR:0, never accepts
+inspect_peer.py nonaccept [ADDR [BACKLOG]]
+                                     listen(BACKLOG, default 1) on ADDR:0,
+                                     never accepts
 inspect_peer.py noread [ADDR]        listens with a 4 KiB SO_RCVBUF, accepts,
                                      never reads
 inspect_peer.py clients HOST PORT N [close]
@@ -132,7 +134,8 @@ def main():
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
                        16, rcvbuf=4096), read=True)
     elif mode == "nonaccept":
-        s = listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1", 1)
+        s = listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
+                     int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 
         while not fixed:
             signal.pause()
