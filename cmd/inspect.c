@@ -90,6 +90,7 @@ struct run {
 	struct ctx		*c;
 	struct target		 t[MAX_TARGETS];
 	int			 nt, ninet, nunix;
+	int			 with_unix;	/* Unix sockets are read */
 	int			 pid;		/* --pid, 0: none */
 	struct findings		*f;
 	struct owners		*w;
@@ -231,11 +232,13 @@ unix_fn(const struct unixdiag_sock *s, void *arg)
 {
 	struct run *u = arg;
 	struct owners_proc *p = owners_of(u->w, s->inode, NULL);
-	int hit = 0;
+	int hit = u->nunix == 0;	/* --pid, or the whole machine */
 
+	/* a listener whose file was replaced keeps its name: it too */
 	for (int i = 0; i < u->nt && !hit; i++)
-		hit = u->t[i].unix_ && unixdiag_is_path(s, u->t[i].path,
-		    u->t[i].dev, u->t[i].ino);
+		hit = u->t[i].unix_ && (unixdiag_is_path(s, u->t[i].path,
+		    u->t[i].dev, u->t[i].ino) || (s->state == UNIXDIAG_LISTEN &&
+		    strcmp(s->name, u->t[i].path) == 0));
 	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
 		hit = 0;
 	if (findings_unix_sock(u->f, s, p, hit) == -1) {
@@ -306,6 +309,10 @@ summary_text(struct run *u, int nf)
 
 	g = findings_groups(u->f, &n);
 	for (size_t i = 0; i < n; i++, shown++) {
+		if (g[i].hide) {
+			shown--;
+			continue;
+		}
 		if (shown == MAX_LINES) {
 			fprintf(o, "... and %zu more (give a PORT or --pid)\n",
 			    n - i);
@@ -337,7 +344,7 @@ summary_text(struct run *u, int nf)
 	fprintf(o, "total: %ld tcp (LISTEN %ld, ", total, st[PN_LISTEN]);
 	put_states(o, st);
 	fprintf(o, "), %ld udp", findings_udp(u->f));
-	if (u->nunix > 0)
+	if (u->with_unix)
 		fprintf(o, ", %ld unix", findings_unix(u->f));
 	if (dl.listen_overflows >= 0)
 		fprintf(o, "; during the sample ListenOverflows +%lld, "
@@ -384,7 +391,7 @@ summary_json(struct run *u, int nf, const char *target, int64_t sample)
 	jb_kint(&jb, "unix", findings_unix(u->f));
 	jb_arr_open(&jb, "listeners");
 	for (size_t i = 0; i < n; i++) {
-		if (g[i].states[PN_LISTEN] == 0)
+		if (g[i].states[PN_LISTEN] == 0 || g[i].hide)
 			continue;
 		jb_obj_open(&jb);
 		jb_kstr(&jb, "local", g[i].kind == FG_UNIX ? g[i].path :
@@ -436,7 +443,7 @@ summary_om(struct run *u, const char *target)
 	g = findings_groups(u->f, &n);
 	l[2].name = "address";
 	for (size_t i = 0; i < n; i++) {
-		if (g[i].states[PN_LISTEN] == 0)
+		if (g[i].states[PN_LISTEN] == 0 || g[i].hide)
 			continue;
 		l[2].value = g[i].kind == FG_UNIX ? g[i].path : sa_fmt(
 		    (const struct sockaddr *)&g[i].local, lo, sizeof(lo));
@@ -491,6 +498,8 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	cfg.root = c->env.proc_root;
 	cfg.sample_ms = a.sample;
 	cfg.whole = u.nt == 0 && u.pid == 0;
+	/* Unix sockets: PATH targets, --pid, and the whole machine */
+	u.with_unix = u.nunix > 0 || u.ninet == 0;
 	if ((u.f = findings_new(&cfg)) == NULL)
 		nomem_exit("inspect's tables");
 
@@ -507,7 +516,7 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 			return reason_exit(RS_ERROR);
 		}
 		findings_base_done(u.f);
-		if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_base_fn,
+		if (u.with_unix && unixdiag_scan(c->env.proc_root, unix_base_fn,
 		    &u) == -1)
 			out_trace(c, "cannot read the Unix sockets: %s",
 			    strerror(errno));
@@ -538,7 +547,7 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP, PN_ALL_STATES,
 		    add_fn, &u);
 	}
-	if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_fn, &u) == -1)
+	if (u.with_unix && unixdiag_scan(c->env.proc_root, unix_fn, &u) == -1)
 		out_note(c, "cannot read the Unix sockets: %s",
 		    strerror(errno));
 	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0)

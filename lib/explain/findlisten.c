@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "addr.h"
 #include "findpriv.h"
@@ -219,6 +220,37 @@ state_causes(struct findings *f, struct owners *w, const int *pids, int n,
 	return stopped;
 }
 
+/* socket-file-gone: Unix listener g (of o) is no longer at its path. */
+static void
+text_gone(const struct findings_group *g, const struct who *o,
+    struct result *r)
+{
+	unsigned m = g->file_mode & S_IFMT;
+
+	if (g->file_gone == 1)
+		result_cause(r, "%s listens on unix %s, but nothing is at that "
+		    "path any more: its socket file was removed (or a "
+		    "directory above it), so clients get ENOENT while it runs",
+		    o->text, g->path);
+	else
+		result_cause(r, "%s listens on unix %s, but the file at that "
+		    "path now is another one (%s), not its socket: it was "
+		    "removed and replaced, so clients get ECONNREFUSED or "
+		    "reach whatever made the new one", o->text, g->path,
+		    m == S_IFSOCK ? "another socket" : m == S_IFREG ?
+		    "a regular file" : m == S_IFDIR ? "a directory" :
+		    "not a socket");
+	result_fix(r, "restart %s's service so it binds %s again (a socket "
+	    "file cannot be linked back); the process itself still runs",
+	    o->short_, g->path);
+	result_fix(r, "find what removed it: a temp-file cleaner "
+	    "(systemd-tmpfiles, tmpreaper), a second instance that took the "
+	    "path, a deploy that replaced the directory");
+	if (o->pid > 0)
+		result_fix(r, "see the socket it still holds: ss -xlp | grep "
+		    "'pid=%d,'", o->pid);
+}
+
 /* not-accepting on listener g: cause and fix. */
 static void
 text_stuck(struct findings *f, struct owners *w, const struct findings_group *g,
@@ -356,9 +388,10 @@ findlisten_text(struct findings *f, struct owners *w, const struct finding *x,
 		return;
 	}
 	findtext_who(w, g->proc, g->uid, 1, 1, &o);
-	if (g->kind == FG_UNIX)
+	if (g->kind == FG_UNIX) {
 		snprintf(lo, sizeof(lo), "%s", g->path);
-	else {
+		r->family = AF_UNIX;
+	} else {
 		sa_fmt((const struct sockaddr *)&g->local, lo, sizeof(lo));
 		findtext_set_end(r, &g->local);
 	}
@@ -368,12 +401,12 @@ findlisten_text(struct findings *f, struct owners *w, const struct finding *x,
 		int pids[MAX_HOLDERS], n;
 
 		holders_text(w, g, who, sizeof(who), pids, &n);
-		result_cause(r, "the listener on %s of %s has %lu connection%s "
+		result_cause(r, "the listener on %s%s of %s has %lu connection%s "
 		    "waiting to be accepted against a backlog of %lu: the "
 		    "queue is full, the kernel drops new connections (clients "
 		    "see a timeout), the application does not call accept() "
-		    "fast enough", lo, who, g->qlen, g->qlen == 1 ? "" :
-		    "s", g->backlog);
+		    "fast enough", g->kind == FG_UNIX ? "unix " : "", lo, who,
+		    g->qlen, g->qlen == 1 ? "" : "s", g->backlog);
 		if (state_causes(f, w, pids, n, r) > 0)
 			for (int i = 0; i < n; i++)
 				result_fix(r, "if pid %d was stopped by "
@@ -397,6 +430,11 @@ findlisten_text(struct findings *f, struct owners *w, const struct finding *x,
 			    "listen() was given %lu (net.core.somaxconn is %ld, "
 			    "the most it may ask for)", g->backlog, somax);
 		findtext_keys(r, &o, lo, NULL, (long)g->qlen, NULL);
+		return;
+	}
+	if (x->reason == RS_SOCKET_FILE_GONE) {
+		text_gone(g, &o, r);
+		findtext_keys(r, &o, lo, NULL, 1, NULL);
 		return;
 	}
 	if (x->reason == RS_NOT_ACCEPTING) {

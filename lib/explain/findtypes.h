@@ -45,8 +45,10 @@ struct findings_group {
 	long			 gaveup;	/* stuck, and the client closed */
 	uint32_t		 oldest_ms;	/* the longest a stuck one waited
 						 * (last ACK from it); 0 unknown */
+	int			 hide;		/* not a line of the summary */
 	/* FG_UNIX listener: its path no longer leads to it */
 	int			 file_gone;	/* 1 removed, 2 another file */
+	unsigned		 file_mode;	/* 2: that file's st_mode */
 };
 
 #endif

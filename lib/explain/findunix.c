@@ -6,10 +6,12 @@
  * kept (small: a Unix socket's inode, peer and queues) because the other
  * end of a connection on the path is a socket bound to nothing.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 #include "findpriv.h"
@@ -75,17 +77,21 @@ unix_group(struct findings *f, const struct unixdiag_sock *u,
     struct owners_proc *p)
 {
 	struct findings_group *g = NULL;
+	/* a socket bound to nothing: a client, or one of socketpair() */
+	const char *name = u->name[0] != '\0' ? u->name : "(unnamed)";
 
 	for (size_t i = 0; i < f->ng; i++)
 		if (f->g[i].kind == FG_UNIX &&
-		    strcmp(f->g[i].path, u->name) == 0 &&
+		    strcmp(f->g[i].path, name) == 0 &&
 		    (u->state != UNIXDIAG_LISTEN ||
 		    f->g[i].states[PN_LISTEN] == 0))
 			g = &f->g[i];
 	if (g == NULL && (g = findings_group_new(f, FG_UNIX, p,
 	    u->uid >= 0 ? (unsigned)u->uid : 0)) == NULL)
 		return NULL;
-	snprintf(g->path, sizeof(g->path), "%s", u->name);
+	snprintf(g->path, sizeof(g->path), "%s", name);
+	/* the whole machine: Unix lines only where a finding is */
+	g->hide = f->cfg.whole;
 	if (u->state == UNIXDIAG_LISTEN) {
 		g->states[PN_LISTEN]++;
 		g->proc = p;
@@ -96,6 +102,30 @@ unix_group(struct findings *f, const struct unixdiag_sock *u,
 		g->states[u->state == UNIXDIAG_ESTABLISHED ? PN_ESTABLISHED :
 		    PN_CLOSE]++;
 	return g;
+}
+
+/*
+ * Whether listener u's path still leads to it, looked up where its process
+ * sees files (ROOT/PID/root: a container's own mounts): 0 it does, or it
+ * cannot be told (no owner seen, a relative or abstract name, no VFS
+ * inode, a directory this user may not search); 1 nothing is there; 2
+ * another file is (its mode in *mode).
+ */
+static int
+file_gone(const struct findings *f, const struct unixdiag_sock *u,
+    const struct owners_proc *p, unsigned *mode)
+{
+	char path[4300];
+	struct stat st;
+
+	if (u->abstract || !u->has_vfs || u->name[0] != '/' || p == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%d/root%s", f->cfg.root, p->pid,
+	    u->name);
+	if (stat(path, &st) == -1)
+		return errno == ENOENT || errno == ENOTDIR ? 1 : 0;
+	*mode = (unsigned)st.st_mode;
+	return unixdiag_is_path(u, u->name, st.st_dev, st.st_ino) ? 0 : 2;
 }
 
 int
@@ -117,6 +147,8 @@ findunix_sock(struct findings *f, const struct unixdiag_sock *u,
 		if (u->state == UNIXDIAG_LISTEN && (g->ino = u->inode,
 		    keep_queue(&f->ql, &f->nql, &f->capql, u) == -1))
 			return -1;
+		if (u->state == UNIXDIAG_LISTEN)
+			g->file_gone = file_gone(f, u, p, &g->file_mode);
 	}
 	if (findings_grow((void **)&f->ul, &f->capul, f->nul,
 	    sizeof(*f->ul)) == -1)
@@ -259,6 +291,11 @@ findunix_judge(struct findings *f)
 {
 	size_t na0 = f->nua;
 
+	for (size_t i = 0; i < f->ng; i++)
+		if (f->g[i].kind == FG_UNIX && f->g[i].file_gone &&
+		    findings_note(f, RS_SOCKET_FILE_GONE, DX_SOCKET_FILE_GONE,
+		    ST_LISTEN, NULL, &f->g[i], NULL) == -1)
+			return -1;
 	/* one read cannot tell a leak or a stall from a moment */
 	if (f->cfg.sample_ms == 0 || f->nul == 0)
 		return 0;
