@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "evdns.h"
 #include "findings.h"
 #include "om.h"
 #include "opt.h"
@@ -134,13 +135,26 @@ parse_target(struct run *u, const char *a, struct target *t)
 	    &waited);
 	if (rc != 0 || (t->naddr = rs_addrs(res, ep.port, t->addr,
 	    MAX_ADDRS)) == 0) {
+		/* a name that does not resolve is dns-failure (3), as anywhere */
+		struct evdns_facts df;
+		struct result r;
+
 		if (res != NULL)
 			freeaddrinfo(res);
-		return out_usage(u->c, "cannot resolve '%.60s' in target "
-		    "'%.60s' (%s; give a numeric address)", ep.host, a,
-		    rc == RS_CUT ? "no answer within -t" : rc == 0 ?
-		    "no IPv4 or IPv6 address" : rc == EAI_SYSTEM ?
-		    strerror(e) : gai_strerror(rc));
+		memset(&df, 0, sizeof(df));
+		df.host = ep.host;
+		df.cut = rc == RS_CUT;
+		df.waited_ms = waited;
+		df.eai = rc == RS_CUT ? 0 : rc;
+		df.err = rc == EAI_SYSTEM ? e : 0;
+		df.naddr = rc == 0 ? 0 : -1;
+		result_init(&r, u->c->cmd);
+		snprintf(r.target, sizeof(r.target), "%s", a);
+		evdns_explain(&u->c->env, &df, &r);
+		result_diagnose(&r);
+		rc = out_result(u->c, &r);
+		result_free(&r);
+		return rc != 0 ? rc : reason_exit(RS_DNS);
 	}
 	freeaddrinfo(res);
 	return 0;
@@ -248,6 +262,50 @@ unix_fn(const struct unixdiag_sock *s, void *arg)
 	return 0;
 }
 
+/*
+ * --pid's process after the sample: 0 when its descriptors were read;
+ * else the failure said (hidden from this user: permission-denied; gone:
+ * error) and its exit code. Nothing was judged then, so never 0.
+ */
+static int
+pid_unseen(struct run *u)
+{
+	struct pn_owner o;
+	struct result r;
+	char path[64];
+	struct stat st;
+	int code;
+
+	if (owners_pid(u->w, u->pid) != NULL)
+		return 0;
+	result_init(&r, u->c->cmd);
+	snprintf(r.target, sizeof(r.target), "pid %d", u->pid);
+	snprintf(path, sizeof(path), "%s/%d", u->c->env.proc_root, u->pid);
+	if (stat(path, &st) == 0 && owners_unreadable(u->w) > 0) {
+		pn_owner_load(u->c->env.proc_root, u->pid, (unsigned)st.st_uid,
+		    &o);
+		r.reason = RS_PERM;
+		r.err = EACCES;
+		result_cause(&r, "the descriptors of pid %d (%s, user %s) may "
+		    "not be read by this user (uid %u): %s/fd is closed to it, "
+		    "so its sockets, their states and its descriptor count are "
+		    "hidden and nothing was judged", u->pid, o.comm, o.user,
+		    (unsigned)getuid(), path);
+		result_fix(&r, "run it as root, who sees every process: sudo "
+		    "sockctl inspect --pid %d", u->pid);
+	} else {
+		r.reason = RS_ERROR;
+		result_cause(&r, "pid %d exited during the sample: its sockets "
+		    "went with it, and nothing was judged", u->pid);
+		result_fix(&r, "find out why it exited (its log, journalctl, "
+		    "dmesg for the OOM killer), or give the pid of the process "
+		    "that runs now");
+	}
+	code = out_result(u->c, &r);
+	result_free(&r);
+	return code != 0 ? code : reason_exit(r.reason);
+}
+
 static void
 pause_ms(int64_t ms)
 {
@@ -273,11 +331,13 @@ owner_text(struct run *u, struct owners_proc *p, unsigned uid, char *buf,
 		return buf;
 	}
 	pn_user(uid, user, sizeof(user));
-	if (owners_unreadable(u->w) > 0 && getuid() != 0)
-		snprintf(buf, len, "uid %u (%s; run as root to name it)", uid,
-		    user);
+	/* our own processes are open to us: only another uid's hide */
+	if (owners_unreadable(u->w) > 0 && getuid() != 0 && uid != getuid())
+		snprintf(buf, len, "a process of uid %u (%s; hidden from this "
+		    "user, run as root to name it)", uid, user);
 	else
-		snprintf(buf, len, "no process");
+		snprintf(buf, len, "no process seen here (uid %u, %s: another "
+		    "namespace's, or passed on)", uid, user);
 	return buf;
 }
 
@@ -329,10 +389,8 @@ summary_text(struct run *u, int nf)
 		} else if (g[i].kind == FG_UNIX)
 			fprintf(o, "unix %s, %s: ", g[i].path, who);
 		else if (g[i].kind == FG_NOPROC)
-			fprintf(o, "%s: ", owners_unreadable(u->w) > 0 &&
-			    getuid() != 0 ? who : "no process (closed "
-			    "sockets the kernel finishes, or another "
-			    "namespace's)");
+			fprintf(o, "no process (closed sockets the kernel "
+			    "finishes): ");
 		else
 			fprintf(o, "%s: ", who);
 		put_states(o, g[i].states);
@@ -529,7 +587,9 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	/* one walk of /proc for the owners, then the last read */
 	if ((u.w = owners_walk(c->env.proc_root, u.pid)) == NULL)
 		nomem_exit("the owners' table");
-	if (u.pid > 0 && owners_pid(u.w, u.pid) != NULL)
+	if (u.pid > 0 && (code = pid_unseen(&u)) != 0)
+		goto done;
+	if (u.pid > 0)
 		owners_pid(u.w, u.pid)->mark = 1;	/* fd-limit looks at it */
 	if (counters_read(c->env.proc_root, &k2) == -1)
 		k2 = k1;

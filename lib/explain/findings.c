@@ -273,14 +273,14 @@ same_end(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
  */
 static struct agg *
 agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
-    const struct sockaddr_storage *key, int with_port)
+    const struct sockaddr_storage *key, int with_port, int orphan)
 {
 	struct agg *a;
 
 	for (size_t i = 0; i < f->na; i++) {
 		a = &f->a[i];
 		if (a->kind != k || a->proc != p || (p == NULL &&
-		    a->uid != uid))
+		    (a->uid != uid || a->orphan != orphan)))
 			continue;
 		if (key == NULL || (with_port ? same_end(&a->key, key) :
 		    same_host(&a->key, key)))
@@ -293,6 +293,7 @@ agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
 	a->kind = k;
 	a->proc = p;
 	a->uid = uid;
+	a->orphan = orphan;
 	if (key != NULL)
 		a->key = *key;
 	return a;
@@ -303,7 +304,9 @@ agg_add(struct findings *f, enum gk k, const struct inetdiag_sock *d,
     struct owners_proc *p, int nshare, const struct sockaddr_storage *key,
     int with_port)
 {
-	struct agg *a = agg_get(f, k, p, d->s.uid, key, with_port);
+	/* no descriptor: its process closed it (or it waits to be accepted) */
+	struct agg *a = agg_get(f, k, p, d->s.uid, key, with_port,
+	    p == NULL && d->s.inode == 0);
 
 	if (a == NULL)
 		return NULL;
@@ -338,13 +341,17 @@ findings_group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
 
 /* The summary line of a socket that no listener of ours takes. */
 static struct findings_group *
-group_of(struct findings *f, struct owners_proc *p, unsigned uid)
+group_of(struct findings *f, struct owners_proc *p, unsigned uid,
+    unsigned long ino)
 {
-	enum fg_kind k = p != NULL ? FG_PROC : FG_NOPROC;
+	/* no descriptor at all, or one in a process not seen here */
+	enum fg_kind k = p != NULL ? FG_PROC : ino == 0 ? FG_NOPROC :
+	    FG_UNSEEN;
 
 	/* from the end: a process's sockets tend to come together */
 	for (size_t i = f->ng; i-- > 0;)
-		if (f->g[i].kind == k && f->g[i].proc == p)
+		if (f->g[i].kind == k && f->g[i].proc == p &&
+		    (k != FG_UNSEEN || f->g[i].uid == uid))
 			return &f->g[i];
 	return findings_group_new(f, k, p, uid);
 }
@@ -385,7 +392,7 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	}
 	if (port >= 0 && f->port_listen[port] != 0)
 		g = &f->g[f->port_listen[port] - 1];
-	else if ((g = group_of(f, p, s->uid)) == NULL)
+	else if ((g = group_of(f, p, s->uid, s->inode)) == NULL)
 		return -1;
 	g->states[s->state]++;
 	if (in_queue(d) && port >= 0 && f->port_listen[port] != 0) {

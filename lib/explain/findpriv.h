@@ -39,6 +39,7 @@ struct agg {
 	struct sockaddr_storage	 local, remote;	/* of the first socket */
 	int			 many_local, many_remote;
 	int			 nshare;
+	int			 orphan;	/* no descriptor: no process */
 	long			 count;
 	uint64_t		 sum;		/* bytes queued, segments */
 	uint32_t		 max;		/* oldest age, largest RTO */

@@ -23,10 +23,22 @@ findtext_who(struct owners *w, struct owners_proc *p,
 		    x->comm);
 		return;
 	}
+	if (known_uid < 0) {
+		/* a socket with no descriptor: closed, or in an accept queue */
+		snprintf(o->text, sizeof(o->text), "no process (its owner "
+		    "closed it; the kernel finishes it)");
+		snprintf(o->short_, sizeof(o->short_), "the application that "
+		    "closed it");
+		return;
+	}
 	if (known_uid) {
 		pn_user(uid, o->user, sizeof(o->user));
-		/* another user's /proc/PID/fd is closed to us */
-		if (w != NULL && owners_unreadable(w) > 0 && getuid() != 0) {
+		/*
+		 * another user's /proc/PID/fd is closed to us; our own are
+		 * not, so a socket of our uid is held out of sight
+		 */
+		if (w != NULL && owners_unreadable(w) > 0 && getuid() != 0 &&
+		    uid != getuid()) {
 			o->hidden = 1;
 			snprintf(o->text, sizeof(o->text), "a process of uid %u "
 			    "(%s; run as root to name it)", uid, o->user);
@@ -102,7 +114,8 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 	struct who o, po;
 	long long rs;
 
-	findtext_who(w, a->proc, a->uid, a->kind != GK_TW, a->nshare, &o);
+	findtext_who(w, a->proc, a->uid, a->orphan && a->proc == NULL ? -1 :
+	    a->kind != GK_TW, a->nshare, &o);
 	if (a->peer)
 		findtext_who(w, a->peer_proc, a->peer_uid, 1, 1, &po);
 	sa_fmt((const struct sockaddr *)&a->local, lo, sizeof(lo));

@@ -20,8 +20,13 @@ struct findings_cfg {
 	int		 whole;		/* no target, no --pid: the machine */
 };
 
-/* A line of the summary: a listener and its port, or a process. */
-enum fg_kind { FG_LISTEN, FG_PROC, FG_NOPROC, FG_UNIX };
+/*
+ * A line of the summary: a listener and its port, a process, the sockets
+ * no process holds (closed, the kernel finishes them), those of a process
+ * not seen here (another user's, hidden from this one; another
+ * namespace's), or a Unix path.
+ */
+enum fg_kind { FG_LISTEN, FG_PROC, FG_NOPROC, FG_UNSEEN, FG_UNIX };
 
 struct findings_group {
 	enum fg_kind		 kind;
