@@ -289,7 +289,7 @@ pid_unseen(struct run *u)
 		result_cause(&r, "the descriptors of pid %d (%s, user %s) may "
 		    "not be read by this user (uid %u): %s/fd is closed to it, "
 		    "so its sockets, their states and its descriptor count are "
-		    "hidden and nothing was judged", u->pid, o.comm, o.user,
+		    "hidden and nothing was judged", u->pid, o.tcomm, o.user,
 		    (unsigned)getuid(), path);
 		result_fix(&r, "run it as root, who sees every process: sudo "
 		    "sockctl inspect --pid %d", u->pid);
@@ -326,7 +326,7 @@ owner_text(struct run *u, struct owners_proc *p, unsigned uid, char *buf,
 	if (p != NULL) {
 		const struct pn_owner *o = owners_who(u->w, p);
 
-		snprintf(buf, len, "pid %d (%s, user %s)", p->pid, o->comm,
+		snprintf(buf, len, "pid %d (%s, user %s)", p->pid, o->tcomm,
 		    o->user);
 		return buf;
 	}

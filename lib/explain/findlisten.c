@@ -188,7 +188,7 @@ state_causes(struct findings *f, struct owners *w, const int *pids, int n,
 	for (int i = 0; i < n; i++) {
 		struct owners_proc *p = w != NULL ? owners_pid(w, pids[i]) :
 		    NULL;
-		const char *comm = p != NULL ? owners_who(w, p)->comm : "?";
+		const char *comm = p != NULL ? owners_who(w, p)->tcomm : "?";
 		struct procstate ps;
 
 		if (procstate_read(f->cfg.root, pids[i], &ps) == -1) {
@@ -357,7 +357,7 @@ findlisten_text(struct findings *f, struct owners *w, const struct finding *x,
 	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
 	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
 	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
-	char lo[ADDRSTR_MAX + 40];
+	char lo[ESC_SIZE(UNIXDIAG_NAME_MAX)];
 	struct who o;
 
 	if (g == NULL) {
@@ -395,7 +395,8 @@ findlisten_text(struct findings *f, struct owners *w, const struct finding *x,
 		sa_fmt((const struct sockaddr *)&g->local, lo, sizeof(lo));
 		findtext_set_end(r, &g->local);
 	}
-	snprintf(r->target, sizeof(r->target), "%s", lo);
+	snprintf(r->target, sizeof(r->target), "%.*s", (int)sizeof(r->target) - 1,
+	    lo);
 	if (x->reason == RS_ACCEPT_FULL) {
 		char who[480];
 		int pids[MAX_HOLDERS], n;

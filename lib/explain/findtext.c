@@ -17,10 +17,10 @@ findtext_who(struct owners *w, struct owners_proc *p,
 		snprintf(o->process, sizeof(o->process), "%s", x->comm);
 		snprintf(o->user, sizeof(o->user), "%s", x->user);
 		snprintf(o->text, sizeof(o->text), "pid %d (%s, user %s%s)",
-		    p->pid, x->comm, x->user, nshare > 1 ?
+		    p->pid, x->tcomm, x->user, nshare > 1 ?
 		    ", shared with other processes" : "");
 		snprintf(o->short_, sizeof(o->short_), "pid %d (%s)", p->pid,
-		    x->comm);
+		    x->tcomm);
 		return;
 	}
 	if (known_uid < 0) {
@@ -278,7 +278,8 @@ findings_unix_text(struct findings *f, struct owners *w,
 	findtext_reads(f, rd, sizeof(rd));
 	findtext_who(w, a->proc, a->uid >= 0 ? (unsigned)a->uid : 0, a->uid >= 0,
 	    1, &o);
-	snprintf(r->target, sizeof(r->target), "%s", path);
+	snprintf(r->target, sizeof(r->target), "%.*s",
+	    (int)sizeof(r->target) - 1, path);
 	r->family = AF_UNIX;
 	if (a->kind == UK_GONE) {
 		result_cause(r, "%s holds %ld connection%s on unix %s whose "

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "esc.h"
 #include "owners.h"
+#include "unixdiag.h"
 #include "procnet.h"
 
 #define FINDINGS_NSTATES	(PN_NEW_SYN_RECV + 1)
@@ -31,7 +33,9 @@ enum fg_kind { FG_LISTEN, FG_PROC, FG_NOPROC, FG_UNSEEN, FG_UNIX };
 struct findings_group {
 	enum fg_kind		 kind;
 	struct sockaddr_storage	 local;		/* FG_LISTEN */
-	char			 path[112];	/* FG_UNIX: the name */
+	char			 path[ESC_SIZE(UNIXDIAG_NAME_MAX)];
+						/* FG_UNIX: the name, escaped
+						 * for text (esc_text()) */
 	unsigned long		 qlen, backlog;	/* FG_LISTEN, FG_UNIX */
 	int			 has_backlog;
 	struct owners_proc	*proc;		/* NULL: not seen */

@@ -77,8 +77,11 @@ unix_group(struct findings *f, const struct unixdiag_sock *u,
     struct owners_proc *p)
 {
 	struct findings_group *g = NULL;
+	char name[sizeof(g->path)];
+
 	/* a socket bound to nothing: a client, or one of socketpair() */
-	const char *name = u->name[0] != '\0' ? u->name : "(unnamed)";
+	esc_str(u->name[0] != '\0' ? u->name : "(unnamed)", name,
+	    sizeof(name));
 
 	for (size_t i = 0; i < f->ng; i++)
 		if (f->g[i].kind == FG_UNIX &&
