@@ -621,11 +621,19 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		result_init(&r, c->cmd);
 		findings_result(u.f, u.w, (size_t)i, tj[0] ? tj : NULL, &r);
 		if (c->openmetrics && c->om != NULL) {
-			struct om_label l[3] = { { "command", "inspect" },
+			/* a series per finding: pid and local tell them apart */
+			char pid[16] = "", local[ESC_SIZE(UNIXDIAG_NAME_MAX)];
+			struct om_label l[5] = { { "command", "inspect" },
 			    { "target", r.target }, { "reason",
-			    reason_slug(r.reason) } };
+			    reason_slug(r.reason) }, { "pid", pid },
+			    { "local", local } };
+			int fp;
 
-			om_sample(c->om, OM_FINDING, l, 3, 1);
+			findings_subject(u.f, (size_t)i, &fp, local,
+			    sizeof(local));
+			if (fp > 0)
+				snprintf(pid, sizeof(pid), "%d", fp);
+			om_sample(c->om, OM_FINDING, l, 5, 1);
 		}
 		x = out_result(c, &r);
 		if (code == 0)

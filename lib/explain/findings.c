@@ -586,6 +586,39 @@ findings_result(struct findings *f, struct owners *w, size_t i,
 		findtext_result(f, w, &f->f[i], target, r);
 }
 
+void
+findings_subject(const struct findings *f, size_t i, int *pid, char *local,
+    size_t len)
+{
+	const struct finding *x;
+	const struct owners_proc *p = NULL;
+
+	*pid = 0;
+	local[0] = '\0';
+	if (i >= f->nf)
+		return;
+	x = &f->f[i];
+	if (x->u != NULL) {
+		p = x->u->proc;
+		snprintf(local, len, "%s", f->g[x->u->group].path);
+	} else if (x->a != NULL) {
+		p = x->a->proc;
+		if (!x->a->many_local)
+			sa_fmt((const struct sockaddr *)&x->a->local, local,
+			    len);
+	} else if (x->g != NULL) {
+		p = x->g->proc;
+		if (x->g->kind == FG_UNIX)
+			snprintf(local, len, "%s", x->g->path);
+		else
+			sa_fmt((const struct sockaddr *)&x->g->local, local,
+			    len);
+	} else
+		p = x->proc;
+	if (p != NULL)
+		*pid = p->pid;
+}
+
 const struct findings_group *
 findings_groups(const struct findings *f, size_t *n)
 {

@@ -69,6 +69,14 @@ int	findings_judge(struct findings *f, struct owners *w);
 void	findings_result(struct findings *f, struct owners *w, size_t i,
 	    const char *target, struct result *r);
 
+/*
+ * What finding i concerns, for the labels of its series: the process
+ * (*pid, 0 unknown) and the local address or Unix path (local, "" when
+ * several).
+ */
+void	findings_subject(const struct findings *f, size_t i, int *pid,
+	    char *local, size_t len);
+
 /* The summary: its groups, and the counts per TCP state. */
 const struct findings_group *findings_groups(const struct findings *f,
 	    size_t *n);

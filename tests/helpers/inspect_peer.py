@@ -6,6 +6,9 @@ inspect_peer.py leak [ADDR [BACKLOG]]
                                      backlog 128), accepts and never
                                      closes: a client that closes leaves
                                      CLOSE_WAIT behind
+inspect_peer.py leakrp PORT           as leak on 127.0.0.1:PORT (0: any) with
+                                     SO_REUSEPORT, so a second one may share
+                                     the port
 inspect_peer.py nonaccept [ADDR [BACKLOG]]
                                      listen(BACKLOG, default 1) on ADDR:0,
                                      never accepts
@@ -73,6 +76,15 @@ def listener(addr, backlog, rcvbuf=0):
     return s
 
 
+def listener_rp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(128)
+    say("listening on " + fmt(s.getsockname()))
+    return s
+
+
 def dest(host, port):
     """A connect() address: a Unix path (PORT ignored) or (host, port)."""
     return host if "/" in host else (host, port)
@@ -130,6 +142,8 @@ def main():
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
                        int(sys.argv[3]) if len(sys.argv) > 3 else 128),
               read=False)
+    elif mode == "leakrp":
+        serve(listener_rp(int(sys.argv[2])), read=False)
     elif mode == "noread":
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
                        16, rcvbuf=4096), read=True)
