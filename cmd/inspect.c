@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "evdns.h"
 #include "findings.h"
+#include "listening.h"
 #include "om.h"
 #include "opt.h"
 #include "resolve.h"
@@ -52,9 +53,10 @@ static const struct cmd_help help = {
 struct in_args {
 	long long	 pid;
 	int64_t		 sample;
+	int		 listening;
 };
 
-#define NOPTS		3
+#define NOPTS		4
 
 /* The option table, pointing into v. */
 static void
@@ -66,6 +68,9 @@ opts_fill(struct opt o[NOPTS], struct in_args *v)
 		{ "sample", 0, OT_DUR, &v->sample, "DUR",
 		    "time between the two reads (default 1s; 0: one read)", 0,
 		    0, NULL },
+		{ "listening", 'l', OT_FLAG, &v->listening, NULL,
+		    "print what listens where (TCP, UDP, Unix: address, "
+		    "processes, queue) instead of judging", 0, 0, NULL },
 		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
 	};
 
@@ -341,6 +346,34 @@ owner_text(struct run *u, struct owners_proc *p, unsigned uid, char *buf,
 	return buf;
 }
 
+/*
+ * The holder line of listener g: every process that holds it (a pre-fork
+ * server's master and workers), as probe-bind names them; else as
+ * owner_text() says.
+ */
+static const char *
+holders_text(struct run *u, const struct findings_group *g, char *buf,
+    size_t len)
+{
+	struct owners_proc *hp[4];
+	size_t nh = g->ino != 0 ? owners_holders(u->w, g->ino, hp, 4) : 0;
+	size_t used = 0;
+
+	if (nh <= 1)
+		return owner_text(u, g->proc, g->uid, buf, len);
+	buf[0] = '\0';
+	for (size_t i = 0; i < nh && i < 4 && used < len; i++) {
+		const struct pn_owner *o = owners_who(u->w, hp[i]);
+
+		used += (size_t)snprintf(buf + used, len - used, "%spid %d (%s, "
+		    "user %s)", i == 0 ? "" : i + 1 == nh ? " and " : ", ",
+		    hp[i]->pid, o->tcomm, o->user);
+	}
+	if (nh > 4 && used < len)
+		snprintf(buf + used, len - used, " and %zu more", nh - 4);
+	return buf;
+}
+
 static void
 put_states(FILE *f, const long *st)
 {
@@ -362,7 +395,7 @@ summary_text(struct run *u, int nf)
 	const struct findings_group *g;
 	const long *st = findings_states(u->f);
 	struct findings_deltas dl;
-	char who[200], lo[ADDRSTR_MAX];
+	char who[600], lo[ADDRSTR_MAX];
 	size_t n, shown = 0;
 	long total = 0;
 	FILE *o = u->c->out;
@@ -378,7 +411,10 @@ summary_text(struct run *u, int nf)
 			    n - i);
 			break;
 		}
-		owner_text(u, g[i].proc, g[i].uid, who, sizeof(who));
+		if (g[i].kind == FG_LISTEN || g[i].kind == FG_UNIX)
+			holders_text(u, &g[i], who, sizeof(who));
+		else
+			owner_text(u, g[i].proc, g[i].uid, who, sizeof(who));
 		if (g[i].kind == FG_LISTEN || (g[i].kind == FG_UNIX &&
 		    g[i].states[PN_LISTEN] > 0)) {
 			fprintf(o, "%s %s listening, queue %lu/%lu, %s: ",
@@ -511,10 +547,28 @@ summary_om(struct run *u, const char *target)
 	}
 }
 
+/* --listening: the targets and --pid select what is listed. */
+static int
+run_listening(struct run *u, const char *tj)
+{
+	struct listening_sel sel;
+
+	memset(&sel, 0, sizeof(sel));
+	sel.pid = u->pid;
+	sel.target = tj[0] ? tj : NULL;
+	for (int i = 0; i < u->nt; i++) {
+		if (u->t[i].unix_)
+			sel.path[sel.npath++] = u->t[i].path;
+		else
+			sel.port[sel.nport++] = u->t[i].port;
+	}
+	return listening_run(u->c, &sel);
+}
+
 int
 cmd_inspect(struct ctx *c, int argc, char **argv)
 {
-	struct in_args a = { 0, 1000 };
+	struct in_args a = { 0, 1000, 0 };
 	int npos, rc, nf, code = 0;
 	struct opt opts[NOPTS];
 	struct findings_cfg cfg;
@@ -553,6 +607,8 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		if (tj[0] == '\0')
 			snprintf(tj, sizeof(tj), "pid %d", u.pid);
 	}
+	if (a.listening)
+		return run_listening(&u, tj);
 	cfg.root = c->env.proc_root;
 	cfg.sample_ms = a.sample;
 	cfg.whole = u.nt == 0 && u.pid == 0;

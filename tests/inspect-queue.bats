@@ -110,3 +110,31 @@ peer() {
 	assert_output --partial "ESTAB 8"
 	sc 0 inspect --sample 0 "$listen_port"
 }
+
+@test "a listener shared by a master and its worker is one holder line naming both, in inspect and --listening" {
+	require_python
+	start_bg mw timeout -k 5 60 python3 -c '
+import os, signal, socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+if os.fork() == 0:
+    signal.pause()
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True)
+signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+signal.pause()'
+	wait_line mw '^listening on' || return 1
+	local port=${wait_match##*:} master worker
+	master=$(child_of "$bg_pid")
+	worker=$(child_of "$master")
+	[ -n "$worker" ]
+	echo "$worker" >>"$BATS_TEST_TMPDIR/pids"
+	local me
+	me=$(id -un)
+	sc 0 inspect --sample 0 "$port"
+	assert_output --partial "queue 0/16, pid $master (python3, user $me) and pid $worker (python3, user $me):"
+	sc 0 inspect --listening "$port"
+	assert_output --partial "pid $master (python3, user $me) and pid $worker (python3, user $me)"
+	sc 0 --json inspect --listening "$port"
+	run jq -s -e --argjson m "$master" --argjson w "$worker" \
+		'.[0].holders | map(.pid) == [$m, $w]' <<<"$output"
+	[ "$status" -eq 0 ]
+}

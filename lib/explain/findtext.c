@@ -4,6 +4,7 @@
 
 #include "addr.h"
 #include "findpriv.h"
+#include "procstate.h"
 
 void
 findtext_who(struct owners *w, struct owners_proc *p,
@@ -104,6 +105,47 @@ findtext_reads(const struct findings *f, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The sender's side of peer-not-reading, worded by what the process does
+ * (lib/procstate): a thread blocked in send() hangs with the peer; an
+ * event loop does not hang, it queues what it cannot send, and its
+ * buffer grows.
+ */
+static void
+sender_words(struct findings *f, const struct who *o, struct result *r)
+{
+	struct procstate ps;
+
+	if (o->pid > 0 && procstate_read(f->cfg.root, o->pid, &ps) == 0) {
+		if (ps.in_send > 0) {
+			result_cause(r, "%s is blocked in send(): %d of its "
+			    "threads wait for room in the send buffer, and "
+			    "stay there as long as the peer does not read",
+			    o->short_, ps.in_send);
+			result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or "
+			    "poll() with a deadline) so a peer that stops "
+			    "reading cannot hang it", o->short_);
+			return;
+		}
+		if (ps.in_loop > 0) {
+			result_cause(r, "%s is an event loop (its threads wait "
+			    "in poll/epoll, none in send()): it does not hang, "
+			    "it keeps what it cannot send in its own output "
+			    "buffer, which grows while the peer does not read",
+			    o->short_);
+			result_fix(r, "bound what %s buffers per peer, and drop "
+			    "a peer that does not read (redis: "
+			    "client-output-buffer-limit; nginx: send_timeout)",
+			    o->short_);
+			return;
+		}
+	}
+	result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() with "
+	    "a deadline), or bound what it buffers for that peer, so a peer "
+	    "that stops reading can neither hang it nor grow its memory",
+	    o->short_);
+}
+
 static void
 text_agg(struct findings *f, struct owners *w, const struct finding *x,
     struct result *r)
@@ -192,9 +234,7 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 			result_fix(r, "find why %s stopped reading (blocked, "
 			    "overloaded, deadlocked: ss -tnp dst %s shows its "
 			    "queues)", re, re);
-		result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() "
-		    "with a deadline) so it does not hang on that peer",
-		    o.short_);
+		sender_words(f, &o, r);
 		break;
 	case GK_RTX:
 		sa_fmt_host((const struct sockaddr *)&a->remote, re,
@@ -308,8 +348,7 @@ findings_unix_text(struct findings *f, struct owners *w,
 	if (po.pid > 0)
 		result_fix(r, "see where it waits: cat /proc/%d/stack, or "
 		    "strace -p %d", po.pid, po.pid);
-	result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() with "
-	    "a deadline) so it does not hang on that peer", o.short_);
+	sender_words(f, &o, r);
 	findtext_keys(r, &o, path, NULL, a->count, &po);
 }
 

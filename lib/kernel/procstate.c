@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "procstate.h"
@@ -85,8 +86,102 @@ is_any(const char *w, const char *const *v)
 	return 0;
 }
 
+/* The number of the system call dir's thread is in, or -1. */
+static long
+read_syscall(const char *dir)
+{
+	char path[4200], buf[64];
+
+	snprintf(path, sizeof(path), "%s/syscall", dir);
+	/* "running", or the number and its arguments; closed to others */
+	if (slurp(path, buf, sizeof(buf)) <= 0 || buf[0] < '0' ||
+	    buf[0] > '9')
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+static int
+in_list(long nr, const long *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == nr)
+			return 1;
+	return 0;
+}
+
+/*
+ * What a thread in system call nr waits for: 1 room to send, 2 events
+ * (an event loop), 3 a connection to accept, 0 other. The numbers are the
+ * architecture's (<sys/syscall.h>); a call it lacks is left out.
+ */
+static int
+syscall_kind(long nr)
+{
+	static const long send[] = {
+#ifdef SYS_sendto
+		SYS_sendto,
+#endif
+#ifdef SYS_sendmsg
+		SYS_sendmsg,
+#endif
+#ifdef SYS_sendmmsg
+		SYS_sendmmsg,
+#endif
+#ifdef SYS_write
+		SYS_write,
+#endif
+#ifdef SYS_writev
+		SYS_writev,
+#endif
+#ifdef SYS_sendfile
+		SYS_sendfile,
+#endif
+		-2 };
+	static const long loop[] = {
+#ifdef SYS_epoll_wait
+		SYS_epoll_wait,
+#endif
+#ifdef SYS_epoll_pwait
+		SYS_epoll_pwait,
+#endif
+#ifdef SYS_epoll_pwait2
+		SYS_epoll_pwait2,
+#endif
+#ifdef SYS_poll
+		SYS_poll,
+#endif
+#ifdef SYS_ppoll
+		SYS_ppoll,
+#endif
+#ifdef SYS_select
+		SYS_select,
+#endif
+#ifdef SYS_pselect6
+		SYS_pselect6,
+#endif
+		-2 };
+	static const long acc[] = {
+#ifdef SYS_accept
+		SYS_accept,
+#endif
+#ifdef SYS_accept4
+		SYS_accept4,
+#endif
+		-2 };
+
+	if (nr < 0)
+		return 0;
+	if (in_list(nr, send, sizeof(send) / sizeof(send[0])))
+		return 1;
+	if (in_list(nr, loop, sizeof(loop) / sizeof(loop[0])))
+		return 2;
+	if (in_list(nr, acc, sizeof(acc) / sizeof(acc[0])))
+		return 3;
+	return 0;
+}
+
 static void
-judge_task(struct procstate *ps, char st, const char *w)
+judge_task(struct procstate *ps, char st, const char *w, long nr)
 {
 	static const char *const send[] = { "sk_stream_wait_memory",
 	    "sock_wait_for_wmem", "unix_wait_for_peer", "wait_for_wmem",
@@ -100,6 +195,21 @@ judge_task(struct procstate *ps, char st, const char *w)
 
 	if (st == 'T' || st == 't')
 		ps->stopped++;
+	/*
+	 * the system call says it where it is readable (the wchan of a send
+	 * is wait_woken, as of many other waits); the wchan otherwise
+	 */
+	switch (st == 'S' || st == 'D' ? syscall_kind(nr) : 0) {
+	case 1:
+		ps->in_send++;
+		return;
+	case 2:
+		ps->in_loop++;
+		return;
+	case 3:
+		ps->in_accept++;
+		return;
+	}
 	if (is_any(w, send))
 		ps->in_send++;
 	else if (is_any(w, loop))
@@ -127,7 +237,7 @@ procstate_read(const char *root, int pid, struct procstate *ps)
 	ps->wchan_hidden = read_wchan(dir, ps->wchan, sizeof(ps->wchan));
 	snprintf(tdir, sizeof(tdir), "%s/task", dir);
 	if ((d = opendir(tdir)) == NULL) {
-		judge_task(ps, ps->state, ps->wchan);
+		judge_task(ps, ps->state, ps->wchan, read_syscall(dir));
 		return 0;
 	}
 	while ((e = readdir(d)) != NULL && ntask < PROCSTATE_MAX_TASKS) {
@@ -140,7 +250,7 @@ procstate_read(const char *root, int pid, struct procstate *ps)
 			continue;
 		ntask++;
 		ps->wchan_hidden |= read_wchan(tdir, w, sizeof(w));
-		judge_task(ps, st, w);
+		judge_task(ps, st, w, read_syscall(tdir));
 	}
 	closedir(d);
 	return 0;

@@ -18,7 +18,10 @@ inspect_peer.py clients HOST PORT N [close]
                                      N connections that stay open, or that
                                      close at once ("close"; non-blocking
                                      connects: a full queue does not block)
-inspect_peer.py sender HOST PORT     one connection, written until EAGAIN
+inspect_peer.py sender HOST PORT [block|loop]
+                                     one connection, written until EAGAIN;
+                                     then it pauses, or blocks in send(),
+                                     or waits in select() to write more
 inspect_peer.py fds N                opens N descriptors and holds them
 inspect_peer.py synflood HOST PORT   a new non-blocking connection every
                                      50 ms (at most 800) held open; "ready"
@@ -191,6 +194,7 @@ def main():
         wait_fixed(lambda: [c.close() for c in conns])
     elif mode == "sender":
         host, port = sys.argv[2], int(sys.argv[3])
+        how = sys.argv[4] if len(sys.argv) > 4 else "pause"
         c = socket.socket(family(host), socket.SOCK_STREAM)
         c.connect(dest(host, port))
         c.setblocking(False)
@@ -201,6 +205,18 @@ def main():
             except BlockingIOError:
                 break
         say("ready %d" % sent)
+        if how == "block":
+            # a blocking send() that waits for room
+            c.setblocking(True)
+            c.sendall(b"y" * 65536)
+        elif how == "loop":
+            # an event loop that waits until it may write again
+            while True:
+                select.select([], [c], [])
+                try:
+                    c.send(b"z" * 65536)
+                except BlockingIOError:
+                    pass
         while True:
             signal.pause()
     elif mode == "synflood":
