@@ -32,8 +32,9 @@ static const struct cmd_help help = {
 	"inspect", "[OPTIONS] [PORT | ADDRESS:PORT | PATH]...",
 	"Diagnose the sockets that are already alive: the problems that\n"
 	"return no error to anyone (CLOSE_WAIT leaks, full accept queues,\n"
-	"SYN floods, TIME_WAIT piles, peers that do not read, retransmissions,\n"
-	"processes near their descriptor limit).",
+	"servers that do not accept, Unix socket files gone, SYN floods,\n"
+	"TIME_WAIT piles, peers that do not read, retransmissions, processes\n"
+	"near their descriptor limit); --listening: what listens where.",
 	"A PORT or ADDRESS:PORT takes the sockets that have it at either end\n"
 	"(a service's own sockets and this machine's clients of it); a PATH\n"
 	"(anything with a /, unix:PATH or @NAME) the Unix sockets bound to it.\n"
@@ -46,6 +47,7 @@ static const struct cmd_help help = {
 	"  sockctl inspect 8080                 a service and its clients\n"
 	"  sockctl inspect --pid 4242           one process's sockets\n"
 	"  sockctl inspect /run/app.sock        a Unix socket's listener\n"
+	"  sockctl inspect --listening          what listens where (ss -ltnpux)\n"
 	"  sockctl --json inspect --sample 5s   watch longer, JSON lines\n",
 };
 
@@ -430,6 +432,9 @@ summary_text(struct run *u, int nf)
 		else
 			fprintf(o, "%s: ", who);
 		put_states(o, g[i].states);
+		if (g[i].queued > 0)
+			fprintf(o, " (%ld of them in the accept queue)",
+			    g[i].queued);
 		fputc('\n', o);
 	}
 	for (int s = 1; s < FINDINGS_NSTATES; s++)

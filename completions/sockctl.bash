@@ -13,7 +13,7 @@ _sockctl_opts() {
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count --unlink" ;;
 	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
-	inspect) echo "--pid --sample" ;;
+	inspect) echo "--pid --sample -l --listening" ;;
 	explain) echo "-l --list" ;;
 	esac
 }

@@ -173,6 +173,7 @@ complete -c sockctl -n '__sockctl_using probe-udp; and test (count (__sockctl_po
 # inspect
 complete -c sockctl -n '__sockctl_using inspect' -l pid -x -a '(__fish_complete_pids)' -d 'only the sockets of process PID'
 complete -c sockctl -n '__sockctl_using inspect' -l sample -x -d 'time between the two reads (default 1s)'
+complete -c sockctl -n '__sockctl_using inspect' -s l -l listening -d 'print what listens where instead of judging'
 complete -c sockctl -n '__sockctl_using inspect' -F -d 'port, address:port or Unix path'
 
 # explain
