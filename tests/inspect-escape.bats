@@ -33,6 +33,9 @@ no_raw() {
 	sc 7 probe-bind "127.0.0.1:$port"
 	assert_stderr_contains "$SHOWN"
 	no_raw
+	sc 0 inspect --listening "$port"
+	assert_output --partial "($SHOWN, user"
+	no_raw
 	sc 0 --json inspect --sample 0 "$port"
 	# JSON keeps the name exact, escaped the JSON way
 	[[ $output == *'"process":"\u001b]0;x\u0007\u001b[2J'* ]]
