@@ -2,7 +2,7 @@
  * echo-server [OPTIONS] [ADDRESS:]PORT: a TCP echo server built to take
  * thousands of clients and to survive every one of them.
  *
- * The data path is lib/echo: each connection echoes straight from one
+ * The data path is lib/core/echo: each connection echoes straight from one
  * shared read buffer (64 KiB reads, up to 1 MiB while it streams and its
  * socket has the room); only what the client's socket cannot take at once
  * is kept in a buffer of its own (at most ECHO_BUF bytes, allocated when
@@ -10,7 +10,7 @@
  * connection is not read from, so a client that never reads costs at most
  * ECHO_BUF bytes here and TCP flow control stops it.
  *
- * The log lines go out through lib/logq: a stdout (or stderr) nobody reads
+ * The log lines go out through lib/cli/logq: a stdout (or stderr) nobody reads
  * costs lines, counted and said, never a wait, so the loop keeps serving
  * and a signal still stops it.
  */
@@ -405,7 +405,7 @@ trim_fired(struct loop *l, struct loop_timer *t)
 }
 
 /*
- * Reads what is there and echoes it (lib/echo). Returns 0, or -1 when k
+ * Reads what is there and echoes it (lib/core/echo). Returns 0, or -1 when k
  * was closed.
  */
 static int

@@ -6,7 +6,7 @@
  * counters twice, --sample apart, and reports what is wrong with them:
  * CLOSE_WAIT leaks, full accept queues, SYN floods, TIME_WAIT piles,
  * peers that do not read, retransmissions, processes near their fd
- * limit. The judging is lib/findings; this file asks and prints.
+ * limit. The judging is lib/explain/findings; this file asks and prints.
  */
 #include <errno.h>
 #include <netdb.h>

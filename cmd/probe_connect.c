@@ -5,11 +5,11 @@
  * evidence this machine holds: the ICMP error and who sent it, the
  * listeners in /proc/net, the routes, the sysctls.
  *
- * Several targets run at once on one event loop (lib/loop), bounded by
- * -j; each is one dialer of lib/dial (names resolve on threads of their
- * own, so one slow resolver holds up no other target), and lib/evconn
- * explains its failures; lib/sched starts them and hands them back in
- * argument order, reading the targets (lib/targets) as it goes. This
+ * Several targets run at once on one event loop (lib/core/loop), bounded by
+ * -j; each is one dialer of lib/core/dial (names resolve on threads of their
+ * own, so one slow resolver holds up no other target), and lib/explain/evconn
+ * explains its failures; lib/core/sched starts them and hands them back in
+ * argument order, reading the targets (lib/core/targets) as it goes. This
  * file holds the options, a target's rounds and --wait, and the results.
  */
 #include <errno.h>
@@ -576,7 +576,7 @@ static const struct sched_ops probe_ops = {
 
 /*
  * Starts what may start and prints what is done, in argument order
- * (lib/sched); the results of one pass leave in one write.
+ * (lib/core/sched); the results of one pass leave in one write.
  */
 static void
 kick(struct run *rn)

@@ -4,7 +4,7 @@
  * once; a reply is the request itself (upper-cased with --upper), so it is
  * never larger. When the socket's send buffer is full the reply is
  * dropped and counted: the server never blocks on one client, nor on
- * a stdout or stderr nobody reads (lib/logq: lines dropped and counted).
+ * a stdout or stderr nobody reads (lib/cli/logq: lines dropped and counted).
  *
  * On a Unix path or @NAME (SOCK_DGRAM) it refuses a path that exists with
  * the bind diagnosis (--unlink takes a stale socket file, nothing else),

@@ -1,7 +1,7 @@
 /*
  * OpenMetrics output (--openmetrics): the text exposition format that
  * Prometheus's node_exporter textfile collector reads. Part of the
- * printing tier with lib/out: out_result() hands each result to
+ * printing tier with lib/cli/out: out_result() hands each result to
  * om_result(), and out_finish() writes everything with om_write() at the
  * end, since OpenMetrics wants every sample of a family together and the
  * results of a command arrive one target at a time.

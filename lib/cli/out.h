@@ -42,7 +42,7 @@ struct ctx {
 					 * write to out (NULL: not kept) */
 	/* set while a server runs: the lines for stderr (trace, errors,
 	 * notes) go to errsink(errsink_arg, line, len), a queue that never
-	 * blocks (lib/logq), instead of through err */
+	 * blocks (lib/cli/logq), instead of through err */
 	void		(*errsink)(void *, const char *, size_t);
 	void		*errsink_arg;
 };
@@ -104,7 +104,7 @@ void	out_holding(const struct ctx *c, const char *proto,
 void	out_trace(const struct ctx *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* out_trace() as a sock_trace_fn (lib/sock.h): arg is the struct ctx. */
+/* out_trace() as a sock_trace_fn (lib/core/sock.h): arg is the struct ctx. */
 void	out_trace_cb(void *arg, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

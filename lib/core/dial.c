@@ -114,7 +114,7 @@ att_close(struct dial_att *a)
 	}
 }
 
-/* With a trace: close in the open (lib/sock), tracing each TCP state. */
+/* With a trace: close in the open (lib/core/sock), tracing each TCP state. */
 static void
 trace_close(struct dial_att *a)
 {

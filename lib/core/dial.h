@@ -1,10 +1,10 @@
 /*
  * The dialer, the mechanism tier of probe-connect: one round of a target
- * over the event loop (lib/loop) -- resolve (timed, on a thread of
- * lib/resolve), then connect to the addresses RFC 8305 style (the next
+ * over the event loop (lib/core/loop) -- resolve (timed, on a thread of
+ * lib/core/resolve), then connect to the addresses RFC 8305 style (the next
  * one starts DIAL_HE_DELAY_MS after the previous unless that failed
  * sooner; the first to connect wins), then the optional send/expect
- * exchange -- and the facts of each attempt, for lib/evconn to explain.
+ * exchange -- and the facts of each attempt, for lib/explain/evconn to explain.
  * It never prints: each lifecycle stage goes to a trace callback when one
  * is set.
  */

@@ -1,5 +1,5 @@
 /*
- * The private half of lib/dial: what the attempt's exchange (dialx.c:
+ * The private half of lib/core/dial: what the attempt's exchange (dialx.c:
  * send, recv, expect) and the dialer (dial.c) call of each other. Not
  * for other modules.
  */

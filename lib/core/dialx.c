@@ -1,5 +1,5 @@
 /*
- * The send/expect exchange of one attempt of lib/dial: send, read the
+ * The send/expect exchange of one attempt of lib/core/dial: send, read the
  * reply, and match it against --expect without holding up the loop.
  */
 #include <errno.h>
@@ -58,7 +58,7 @@ match_io(struct loop *lp, struct loop_io *io, int ev)
 
 /*
  * Matches the reply so far, bounded by the attempt's timer whatever the
- * pattern and the reply: a long one in a child (lib/expect) whose pipe the
+ * pattern and the reply: a long one in a child (lib/core/expect) whose pipe the
  * loop watches, so other attempts and targets go on meanwhile. The socket
  * is not watched until the child answers (an EOF, a reset or more bytes
  * wait for it). Returns 1 when the attempt ended or waits for the child.

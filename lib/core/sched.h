@@ -1,7 +1,7 @@
 /*
  * probe-connect's targets over one event loop: at most `jobs` in flight,
  * the results handed back in argument order. A target is read from its
- * source (lib/targets) only when it can start, and a finished one waits
+ * source (lib/core/targets) only when it can start, and a finished one waits
  * for those before it in a reorder window of SCHED_WIN_PER_JOB x jobs
  * slots: memory is flat in the number of targets, whatever their count.
  * Mechanism: never prints; the caller probes and prints a slot through

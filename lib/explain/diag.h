@@ -19,14 +19,14 @@ enum diag_kind {
 /* Evidence a command gathers on this machine for a row. */
 enum diag_hook {
 	DH_NONE,
-	DH_PORT_OWNERS,		/* who holds the port (lib/procnet) */
+	DH_PORT_OWNERS,		/* who holds the port (procnet) */
 	DH_PRIV_PORT,		/* the sysctl, uid and capability */
 	DH_LOCAL_ADDRS,		/* which addresses are local */
 	DH_FD_LIMIT,		/* RLIMIT_NOFILE and fs.file-max */
 	DH_EPHEMERAL,		/* ip_local_port_range, sockets in use */
 	DH_RESOLVER,		/* nameservers from /etc/resolv.conf */
 	DH_LOCAL_LISTENER,	/* is anything listening here on that port */
-	DH_UNIX_CONNECT,	/* the path, its file, its listener (lib/evunix) */
+	DH_UNIX_CONNECT,	/* the path, its file, its listener (evunix) */
 	DH_UNIX_BIND,		/* what holds the path, its directory */
 	DH_ACCEPT_QUEUE,	/* silence: a local listener's full accept
 				 * queue, else the path (no ICMP, no reset) */

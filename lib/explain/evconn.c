@@ -587,7 +587,7 @@ evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 		why_refused(ev, a, r);
 		break;
 	case DH_UNIX_CONNECT:
-		/* a path or an abstract name (lib/evunix) */
+		/* a path or an abstract name (lib/explain/evunix) */
 		evunix_connect(ev->c, (const struct sockaddr *)&a->sa,
 		    SOCK_STREAM, a->dx, a->err, r);
 		break;

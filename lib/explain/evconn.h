@@ -1,6 +1,6 @@
 /*
  * Evidence for a failed connect, the diagnosis tier of probe-connect: it
- * turns the facts lib/dial gathered (the errno, the ICMP error and who
+ * turns the facts lib/core/dial gathered (the errno, the ICMP error and who
  * sent it, the timings) and what this machine shows (its listeners and
  * their accept queues, routes, ARP, sysctls, resolv.conf) into the cause
  * and fix of a struct result. It never prints.

@@ -601,7 +601,7 @@ void
 ev_bind(const struct ev_env *c, struct result *r, const struct sockaddr *sa,
     int udp, enum stage st, int err)
 {
-	/* the servers bind [::] dual-stack (lib/srv.c) */
+	/* the servers bind [::] dual-stack (lib/core/srv.c) */
 	struct ev_how how = { udp, 0, 0 };
 
 	ev_bind_how(c, r, sa, &how, st, err);

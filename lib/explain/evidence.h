@@ -1,6 +1,6 @@
 /*
  * Evidence for a failed bind (probe-bind) and for a server that could not
- * start (ev_server). A shortage of descriptors or memory is lib/evlimits.
+ * start (ev_server). A shortage of descriptors or memory is evlimits.
  */
 #ifndef SOCKCTL_EVIDENCE_H
 #define SOCKCTL_EVIDENCE_H

@@ -1,7 +1,7 @@
 /*
- * inspect's diagnosis: the live sockets of two reads (lib/inetdiag,
- * lib/unixdiag), their owners (lib/owners) and the kernel's counters
- * (lib/counters) in; findings (SPEC "inspect": close-wait-leak,
+ * inspect's diagnosis: the live sockets of two reads (lib/kernel/inetdiag,
+ * unixdiag), their owners (owners) and the kernel's counters
+ * (lib/kernel/counters) in; findings (SPEC "inspect": close-wait-leak,
  * accept-queue-full, ...) and a summary per port or process out, each
  * finding as a struct result with its cause and fix. Never prints.
  */

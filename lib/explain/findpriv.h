@@ -1,5 +1,5 @@
 /*
- * The private half of lib/findings: what the judge (findings.c) keeps and
+ * The private half of findings: what the judge (findings.c) keeps and
  * the texts (findtext.c) read. Not for other modules.
  */
 #ifndef SOCKCTL_FINDPRIV_H

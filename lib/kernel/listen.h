@@ -1,5 +1,5 @@
 /*
- * The TCP listeners of this machine (lib/procnet) that take connections
+ * The TCP listeners of this machine (lib/kernel/procnet) that take connections
  * for a destination, with their accept queues: the lookup behind "nothing
  * listens", "listens only on ..." and "the application is not calling
  * accept()". Never prints.

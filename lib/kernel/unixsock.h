@@ -6,7 +6,7 @@
  * and the facts of a path (what the file is, the deepest directory that
  * exists). Never prints.
  *
- * The table comes from lib/unixdiag (inspect's reader); this file puts
+ * The table comes from lib/kernel/unixdiag (inspect's reader); this file puts
  * it the way the probes ask: by the file's dev/ino as stat() gives them,
  * or by name.
  */

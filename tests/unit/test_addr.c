@@ -1,4 +1,4 @@
-/* lib/addr's address predicates and sa_len() for every family. */
+/* lib/base/addr's address predicates and sa_len() for every family. */
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * lib/dial over a real event loop, on loopback only: a listener made
+ * lib/core/dial over a real event loop, on loopback only: a listener made
  * here (port 0) that answers "hello\n" (or a long reply) and closes, a
  * port that refuses, a family that does not fit, the trace of each stage
  * in order, and a long reply matched in a child that is cut off by the

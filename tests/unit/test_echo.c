@@ -1,5 +1,5 @@
 /*
- * Unit tests: lib/echo, the echo-server's data path. echo_upcase()
+ * Unit tests: lib/core/echo, the echo-server's data path. echo_upcase()
  * against the byte-at-a-time rule; echo_read() and echo_flush() over a
  * loopback TCP connection and a Unix stream socketpair whose client first
  * never reads (what the server keeps stays within ECHO_BUF, nothing over

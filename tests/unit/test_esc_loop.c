@@ -1,4 +1,4 @@
-/* Unit tests: esc_decode() and the timers of lib/loop. */
+/* Unit tests: esc_decode() and the timers of lib/core/loop. */
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * lib/evconn, lib/evdns and lib/listen against canned facts (attempts as
- * lib/dial leaves them) and the fixture trees tests/fixtures/evconn (listeners, an
+ * evconn, evdns and listen against canned facts (attempts as
+ * dial leaves them) and the fixture trees tests/fixtures/evconn (listeners, an
  * accept queue, connections, ARP, an IPv4-only routing table) and
  * routes-dual (FIXTURES overrides the directory).
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests: lib/om, the OpenMetrics exposition. With a FILE argument it
+ * Unit tests: lib/cli/om, the OpenMetrics exposition. With a FILE argument it
  * also writes an exposition with hostile label values there, which
  * tests/openmetrics.bats hands to prometheus_client's parser (the CLI
  * refuses such hosts before they could reach a label).

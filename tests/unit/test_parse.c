@@ -1,6 +1,6 @@
 /*
- * The parsers and tables of the foundation: lib/dur, lib/addr, the JSON
- * writer of lib/out, the diagnosis table of lib/diag, lib/errname.
+ * The parsers and tables of the foundation: dur, addr, the JSON
+ * writer (json), the diagnosis table (diag), errname.
  */
 #include <errno.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /*
- * lib/procnet against the fixture tree tests/fixtures/proc1 (FIXTURES
+ * lib/kernel/procnet against the fixture tree tests/fixtures/proc1 (FIXTURES
  * overrides the directory), and once against the real /proc.
  */
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /*
- * lib/resolve's address lists over addrinfo chains made here (no lookup):
+ * lib/core/resolve's address lists over addrinfo chains made here (no lookup):
  * IPv4/IPv6 only, each address once, the port set, and RFC 8305's
  * alternating order starting with the resolver's first family.
  */

@@ -1,5 +1,5 @@
 /*
- * lib/srv: a server's argument (srv_addr), and srv_start()/srv_stop() on
+ * lib/core/srv: a server's argument (srv_addr), and srv_start()/srv_stop() on
  * loopback and on Unix paths in a fresh temporary directory: the port
  * chosen for 0, a busy port as a bind failure in struct fail, the socket
  * file made and removed at the stop, never a file that replaced it, and

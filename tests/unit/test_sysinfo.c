@@ -1,5 +1,5 @@
 /*
- * lib/sysinfo against the fixture trees tests/fixtures/proc[1-4] (FIXTURES
+ * sysinfo against the fixture trees tests/fixtures/proc[1-4] (FIXTURES
  * overrides the directory), and the local address checks against this
  * machine.
  */

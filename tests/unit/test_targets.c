@@ -1,4 +1,4 @@
-/* Unit tests: the --targets reader (lib/targets) and --expect (lib/expect). */
+/* Unit tests: the --targets reader (targets) and --expect (expect). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
