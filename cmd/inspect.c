@@ -194,7 +194,9 @@ static int
 selected(const struct run *u, const struct inetdiag_sock *d,
     const struct owners_proc *p)
 {
-	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
+	/* a queued connection has no process yet: its listener's */
+	if (u->pid > 0 && (p == NULL || p->pid != u->pid) && (p != NULL ||
+	    !findings_in_queue(u->f, d)))
 		return 0;
 	if (u->ninet == 0)
 		return u->nunix == 0;

@@ -51,6 +51,10 @@ peer() {
 	assert_line --index 0 --partial '"reason":"not-accepting"'
 	assert_line --index 0 --partial "\"pid\":$srv,"
 	assert_line --index 0 --partial '"count":3'
+	# --pid of the server sees its queue too
+	sc 13 inspect --sample 300ms --pid "$srv"
+	assert_stderr_contains "accept: not-accepting"
+	assert_stderr_contains "has 3 connections waiting"
 }
 
 @test "clients that gave up while queued are counted in the queue, never a close-wait-leak" {

@@ -451,6 +451,14 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	return 0;
 }
 
+int
+findings_in_queue(const struct findings *f, const struct inetdiag_sock *d)
+{
+	int port = sa_port((const struct sockaddr *)&d->s.local);
+
+	return in_queue(d) && port >= 0 && f->port_listen[port] != 0;
+}
+
 void
 findings_counters(struct findings *f, const struct counters *a,
     const struct counters *b)

@@ -50,6 +50,13 @@ int	findings_unix_base(struct findings *f, const struct unixdiag_sock *u);
 int	findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
 	    struct owners_proc *p, int on);
 
+/*
+ * Whether d waits in the accept queue of a listener already added (no
+ * process holds it yet: --pid takes it with its listener's process).
+ */
+int	findings_in_queue(const struct findings *f,
+	    const struct inetdiag_sock *d);
+
 /* The counters of the first and last read (the same for one read). */
 void	findings_counters(struct findings *f, const struct counters *a,
 	    const struct counters *b);
