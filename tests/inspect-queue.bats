@@ -142,3 +142,22 @@ signal.pause()'
 		'.[0].holders | map(.pid) == [$m, $w]' <<<"$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "a server that accepts one connection a second while ten wait is not-accepting that says it accepts too slowly" {
+	require_python
+	start_bg slow timeout -k 5 60 python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True)
+kept = []
+while True:
+    time.sleep(1)
+    kept.append(s.accept()[0])'
+	wait_line slow '^listening on' || return 1
+	local port=${wait_match##*:}
+	peer cl clients 127.0.0.1 "$port" 10
+	sc 13 inspect --sample 1500ms "$port"
+	assert_stderr_contains "accept: not-accepting"
+	assert_stderr_contains "it calls accept(), but more slowly than connections arrive"
+	assert_stderr_contains "that waited at the first read, and left these"
+}

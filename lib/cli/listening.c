@@ -333,7 +333,8 @@ listening_run(struct ctx *c, const struct listening_sel *sel)
 		    strerror(errno));
 	if (r.failed)
 		nomem_exit("the listeners' table");
-	qsort(r.e, r.n, sizeof(*r.e), cmp_ent);
+	if (r.n > 1)
+		qsort(r.e, r.n, sizeof(*r.e), cmp_ent);
 	for (size_t i = 0; i < r.n; i++) {
 		char a[ESC_SIZE(UNIXDIAG_NAME_MAX) + 32];
 		int n;

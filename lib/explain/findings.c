@@ -240,7 +240,8 @@ cmp_base(const void *a, const void *b)
 void
 findings_base_done(struct findings *f)
 {
-	qsort(f->b, f->nb, sizeof(*f->b), cmp_base);
+	if (f->nb > 1)
+		qsort(f->b, f->nb, sizeof(*f->b), cmp_base);
 }
 
 static const struct base *
@@ -402,6 +403,10 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		    (b->flags & B_QUEUED));
 		return 0;
 	}
+	/* queued at the first read, accepted since */
+	if (b != NULL && (b->flags & B_QUEUED) && port >= 0 &&
+	    f->port_listen[port] != 0 && s->inode != 0)
+		findlisten_accepted(f, d);
 	if (is_synrecv(s->state)) {
 		if (g->synrecv == 0)
 			g->syn_from = s->remote;

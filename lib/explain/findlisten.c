@@ -86,6 +86,15 @@ findlisten_queued(struct findings *f, const struct inetdiag_sock *d,
 		g->oldest_ms = d->last_ack_recv;
 }
 
+void
+findlisten_accepted(struct findings *f, const struct inetdiag_sock *d)
+{
+	struct findings_group *g = queue_of(f, d);
+
+	if (g != NULL)
+		g->accepted++;
+}
+
 int
 findlisten_judge(struct findings *f)
 {
@@ -266,10 +275,16 @@ text_stuck(struct findings *f, struct owners *w, const struct findings_group *g,
 		    (double)g->oldest_ms / 1000);
 	result_cause(r, "the listener on %s%s of %s has %lu connection%s "
 	    "waiting in its accept queue (backlog %lu, not full), %ld of them "
-	    "the same %s%s: the process is not calling accept() (clients "
-	    "connect, then wait for an answer that does not come)",
-	    g->kind == FG_UNIX ? "unix " : "", lo, who, g->qlen,
-	    g->qlen == 1 ? "" : "s", g->backlog, g->stuck, rd, age);
+	    "the same %s%s: %s (clients connect, then wait for an answer "
+	    "that does not come)", g->kind == FG_UNIX ? "unix " : "", lo, who,
+	    g->qlen, g->qlen == 1 ? "" : "s", g->backlog, g->stuck, rd, age,
+	    g->accepted > 0 ? "it calls accept(), but more slowly than "
+	    "connections arrive" : "the process is not calling accept()");
+	if (g->accepted > 0)
+		result_cause(r, "it accepted %ld connection%s that waited at "
+		    "the first read, and left these: busy, or blocked between "
+		    "its accept() calls", g->accepted, g->accepted == 1 ? "" :
+		    "s");
 	if (g->gaveup > 0)
 		result_cause(r, "%ld of them were closed by their client while "
 		    "they waited (%s): those clients gave up; no process holds "

@@ -147,6 +147,8 @@ int		findings_note(struct findings *f, enum reason r, int dx,
 int		findlisten_full(const struct findings_group *g);
 void		findlisten_queued(struct findings *f,
 		    const struct inetdiag_sock *d, int stuck);
+void		findlisten_accepted(struct findings *f,
+		    const struct inetdiag_sock *d);
 int		findlisten_judge(struct findings *f);
 void		findlisten_text(struct findings *f, struct owners *w,
 		    const struct finding *x, struct result *r);

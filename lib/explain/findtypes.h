@@ -52,6 +52,8 @@ struct findings_group {
 	long			 queued;	/* at the last read */
 	long			 stuck;		/* of them, queued at both */
 	long			 gaveup;	/* stuck, and the client closed */
+	long			 accepted;	/* queued at the first read,
+						 * accepted by the last */
 	uint32_t		 oldest_ms;	/* the longest a stuck one waited
 						 * (last ACK from it); 0 unknown */
 	int			 hide;		/* not a line of the summary */

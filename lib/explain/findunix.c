@@ -245,7 +245,8 @@ findunix_queues(struct findings *f)
 {
 	if (f->cfg.sample_ms == 0)
 		return 0;
-	qsort(f->qb, f->nqb, sizeof(*f->qb), cmp_pair);
+	if (f->nqb > 1)
+		qsort(f->qb, f->nqb, sizeof(*f->qb), cmp_pair);
 	for (size_t i = 0; i < f->ng; i++) {
 		struct findings_group *g = &f->g[i];
 		long zl = 0, zb = 0;
@@ -258,7 +259,7 @@ findunix_queues(struct findings *f)
 			g->queued++;
 			if (f->ql[k].cli == 0)
 				zl++;
-			else if (bsearch(&f->ql[k], f->qb, f->nqb,
+			else if (f->nqb > 0 && bsearch(&f->ql[k], f->qb, f->nqb,
 			    sizeof(*f->qb), cmp_pair) != NULL)
 				g->stuck++;
 		}
@@ -302,8 +303,10 @@ findunix_judge(struct findings *f)
 	/* one read cannot tell a leak or a stall from a moment */
 	if (f->cfg.sample_ms == 0 || f->nul == 0)
 		return 0;
-	qsort(f->ub, f->nub, sizeof(*f->ub), cmp_ino);
-	qsort(f->ul, f->nul, sizeof(*f->ul), cmp_ino);
+	if (f->nub > 1)
+		qsort(f->ub, f->nub, sizeof(*f->ub), cmp_ino);
+	if (f->nul > 1)
+		qsort(f->ul, f->nul, sizeof(*f->ul), cmp_ino);
 	for (size_t i = 0; i < f->nul; i++) {
 		const struct usock *x = &f->ul[i], *y, *x0;
 		struct uagg *a = NULL;

@@ -233,7 +233,8 @@ owners_walk(const char *root, int only_pid)
 	closedir(d);
 	if (rc == -1)
 		goto nomem;
-	qsort(w->sh, w->nsh, sizeof(*w->sh), cmp_share);
+	if (w->nsh > 1)
+		qsort(w->sh, w->nsh, sizeof(*w->sh), cmp_share);
 	return w;
 nomem:
 	owners_free(w);
