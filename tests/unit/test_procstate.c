@@ -52,7 +52,7 @@ int
 main(void)
 {
 	struct procstate ps;
-	char sc[64];
+	char sc[128];
 
 	snprintf(root, sizeof(root), "/tmp/sockctl-ps.XXXXXX");
 	if (mkdtemp(root) == NULL)
