@@ -65,6 +65,18 @@ as_nobody() {
 	run ! grep -E 'uid 0 .*FIN_WAIT2' <<<"$output"
 }
 
+@test "as nobody, root's server that does not accept is not-accepting, its process and state hidden, root named as who would see them" {
+	require_root
+	require_python
+	peer srv nonaccept 127.0.0.1 64
+	peer cl clients 127.0.0.1 "$listen_port" 2
+	as_nobody 13 inspect --sample 300ms "$listen_port"
+	assert_stderr_contains "accept: not-accepting"
+	assert_stderr_contains "a process of uid 0 (root; run as root to name it)"
+	assert_stderr_contains "its state is too: root would see both"
+	assert_stderr_contains "sudo sockctl inspect 127.0.0.1:$listen_port"
+}
+
 @test "--pid of a process that exits during the sample says so and exits 1" {
 	require_python
 	peer srv leak

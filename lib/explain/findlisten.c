@@ -292,6 +292,9 @@ text_stuck(struct findings *f, struct owners *w, const struct findings_group *g,
 		    g->kind == FG_UNIX ? "not yet accepted" :
 		    "CLOSE_WAIT, not yet accepted");
 	stopped = state_causes(f, w, pids, n, r);
+	if (n == 0)
+		result_cause(r, "which process holds it is hidden from this "
+		    "user, so its state is too: root would see both");
 	for (int i = 0; i < n && stopped > 0; i++)
 		result_fix(r, "if pid %d was stopped by mistake, resume it: "
 		    "kill -CONT %d", pids[i], pids[i]);
@@ -299,6 +302,9 @@ text_stuck(struct findings *f, struct owners *w, const struct findings_group *g,
 		result_fix(r, "see what it does instead of accept(): cat "
 		    "/proc/%d/stack (as root); py-spy dump --pid %d (Python); "
 		    "strace -p %d", pids[i], pids[i], pids[i]);
+	if (n == 0)
+		result_fix(r, "see the process and what it does: sudo sockctl "
+		    "inspect %s", lo);
 	result_fix(r, "make it call accept() on a thread or event loop that "
 	    "nothing else blocks; ss -%cl shows the queue (Recv-Q)",
 	    g->kind == FG_UNIX ? 'x' : 't');
