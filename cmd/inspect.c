@@ -6,7 +6,9 @@
  * counters twice, --sample apart, and reports what is wrong with them:
  * CLOSE_WAIT leaks, full accept queues, SYN floods, TIME_WAIT piles,
  * peers that do not read, retransmissions, processes near their fd
- * limit. The judging is lib/explain/findings; this file asks and prints.
+ * limit, threads blocked in recv() or connect() (with --pid), UDP
+ * sockets that drop. The judging is lib/explain/findings and findwait;
+ * this file asks and prints.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -22,6 +24,8 @@
 #include "addr.h"
 #include "evdns.h"
 #include "findings.h"
+#include "findwait.h"
+#include "inspout.h"
 #include "listening.h"
 #include "om.h"
 #include "opt.h"
@@ -34,14 +38,18 @@ static const struct cmd_help help = {
 	"return no error to anyone (CLOSE_WAIT leaks, full accept queues,\n"
 	"servers that do not accept, Unix socket files gone, SYN floods,\n"
 	"TIME_WAIT piles, peers that do not read, retransmissions, processes\n"
-	"near their descriptor limit); --listening: what listens where.",
+	"near their descriptor limit, threads blocked in recv() or connect()\n"
+	"with nothing to end the wait, UDP sockets that drop); --listening:\n"
+	"what listens where.",
 	"A PORT or ADDRESS:PORT takes the sockets that have it at either end\n"
 	"(a service's own sockets and this machine's clients of it); a PATH\n"
 	"(anything with a /, unix:PATH or @NAME) the Unix sockets bound to it.\n"
 	"No target and no --pid: the whole machine. The sockets and the\n"
 	"kernel's counters are read twice, --sample apart; a finding is a\n"
-	"result with cause and fix, exit 13. Run as root to name the processes\n"
-	"of other users.\n\n"
+	"result with cause and fix, exit 13. With --pid it also says what each\n"
+	"thread waits in (accept, recv, connect, poll, epoll_wait) and on which\n"
+	"socket. Run as root to name the processes of other users and see\n"
+	"their threads.\n\n"
 	"examples:\n"
 	"  sockctl inspect                      the whole machine\n"
 	"  sockctl inspect 8080                 a service and its clients\n"
@@ -66,7 +74,8 @@ opts_fill(struct opt o[NOPTS], struct in_args *v)
 {
 	const struct opt t[NOPTS] = {
 		{ "pid", 0, OT_INT, &v->pid, "PID",
-		    "only the sockets of process PID", 1, 4194304, NULL },
+		    "only the sockets of process PID, and what its threads wait "
+		    "on", 1, 4194304, NULL },
 		{ "sample", 0, OT_DUR, &v->sample, "DUR",
 		    "time between the two reads (default 1s; 0: one read)", 0,
 		    0, NULL },
@@ -81,7 +90,6 @@ opts_fill(struct opt o[NOPTS], struct in_args *v)
 
 #define MAX_TARGETS	32
 #define MAX_ADDRS	8
-#define MAX_LINES	50	/* summary lines for a whole machine */
 
 struct target {
 	const char		*arg;
@@ -102,6 +110,7 @@ struct run {
 	int			 pid;		/* --pid, 0: none */
 	struct findings		*f;
 	struct owners		*w;
+	struct waits		*wt;		/* threads' waits, udp-drops */
 	int			 failed;	/* ENOMEM in a callback */
 };
 
@@ -213,7 +222,7 @@ base_fn(const struct inetdiag_sock *d, void *arg)
 {
 	struct run *u = arg;
 
-	if (findings_base(u->f, d) == -1) {
+	if (findings_base(u->f, d) == -1 || waits_udp_base(u->wt, d) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -230,7 +239,8 @@ add_fn(const struct inetdiag_sock *d, void *arg)
 	p = owners_of(u->w, d->s.inode, &nshare);
 	if (!selected(u, d, p))
 		return 0;
-	if (findings_add(u->f, d, p, nshare) == -1) {
+	if (findings_add(u->f, d, p, nshare) == -1 ||
+	    waits_udp(u->wt, d, p) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -242,7 +252,8 @@ unix_base_fn(const struct unixdiag_sock *s, void *arg)
 {
 	struct run *u = arg;
 
-	if (findings_unix_base(u->f, s) == -1) {
+	if (findings_unix_base(u->f, s) == -1 ||
+	    waits_unix_base(u->wt, s) == -1) {
 		u->failed = 1;
 		return 1;
 	}
@@ -264,7 +275,8 @@ unix_fn(const struct unixdiag_sock *s, void *arg)
 		    strcmp(s->name, u->t[i].path) == 0));
 	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
 		hit = 0;
-	if (findings_unix_sock(u->f, s, p, hit) == -1) {
+	if (findings_unix_sock(u->f, s, p, hit) == -1 || (hit &&
+	    waits_unix(u->wt, s, p) == -1)) {
 		u->failed = 1;
 		return 1;
 	}
@@ -325,235 +337,6 @@ pause_ms(int64_t ms)
 		;
 }
 
-/* "pid 42 (nginx, user www)", or whose it is when hidden. */
-static const char *
-owner_text(struct run *u, struct owners_proc *p, unsigned uid, char *buf,
-    size_t len)
-{
-	char user[64];
-
-	if (p != NULL) {
-		const struct pn_owner *o = owners_who(u->w, p);
-
-		snprintf(buf, len, "pid %d (%s, user %s)", p->pid, o->tcomm,
-		    o->user);
-		return buf;
-	}
-	pn_user(uid, user, sizeof(user));
-	/* our own processes are open to us: only another uid's hide */
-	if (owners_unreadable(u->w) > 0 && getuid() != 0 && uid != getuid())
-		snprintf(buf, len, "a process of uid %u (%s; hidden from this "
-		    "user, run as root to name it)", uid, user);
-	else
-		snprintf(buf, len, "no process seen here (uid %u, %s: another "
-		    "namespace's, or passed on)", uid, user);
-	return buf;
-}
-
-/*
- * The holder line of listener g: every process that holds it (a pre-fork
- * server's master and workers), as probe-bind names them; else as
- * owner_text() says.
- */
-static const char *
-holders_text(struct run *u, const struct findings_group *g, char *buf,
-    size_t len)
-{
-	struct owners_proc *hp[4];
-	size_t nh = g->ino != 0 ? owners_holders(u->w, g->ino, hp, 4) : 0;
-	size_t used = 0;
-
-	if (nh <= 1)
-		return owner_text(u, g->proc, g->uid, buf, len);
-	buf[0] = '\0';
-	for (size_t i = 0; i < nh && i < 4 && used < len; i++) {
-		const struct pn_owner *o = owners_who(u->w, hp[i]);
-
-		used += (size_t)snprintf(buf + used, len - used, "%spid %d (%s, "
-		    "user %s)", i == 0 ? "" : i + 1 == nh ? " and " : ", ",
-		    hp[i]->pid, o->tcomm, o->user);
-	}
-	if (nh > 4 && used < len)
-		snprintf(buf + used, len - used, " and %zu more", nh - 4);
-	return buf;
-}
-
-static void
-put_states(FILE *f, const long *st)
-{
-	const char *sep = "";
-
-	for (int s = 1; s < FINDINGS_NSTATES; s++)
-		if (st[s] > 0 && s != PN_LISTEN) {
-			fprintf(f, "%s%s %ld", sep,
-			    pn_state_name(IPPROTO_TCP, s), st[s]);
-			sep = ", ";
-		}
-	if (sep[0] == '\0')
-		fprintf(f, "no connections");
-}
-
-static void
-summary_text(struct run *u, int nf)
-{
-	const struct findings_group *g;
-	const long *st = findings_states(u->f);
-	struct findings_deltas dl;
-	char who[600], lo[ADDRSTR_MAX];
-	size_t n, shown = 0;
-	long total = 0;
-	FILE *o = u->c->out;
-
-	g = findings_groups(u->f, &n);
-	for (size_t i = 0; i < n; i++, shown++) {
-		if (g[i].hide) {
-			shown--;
-			continue;
-		}
-		if (shown == MAX_LINES) {
-			fprintf(o, "... and %zu more (give a PORT or --pid)\n",
-			    n - i);
-			break;
-		}
-		if (g[i].kind == FG_LISTEN || g[i].kind == FG_UNIX)
-			holders_text(u, &g[i], who, sizeof(who));
-		else
-			owner_text(u, g[i].proc, g[i].uid, who, sizeof(who));
-		if (g[i].kind == FG_LISTEN || (g[i].kind == FG_UNIX &&
-		    g[i].states[PN_LISTEN] > 0)) {
-			fprintf(o, "%s %s listening, queue %lu/%lu, %s: ",
-			    g[i].kind == FG_UNIX ? "unix" : "tcp",
-			    g[i].kind == FG_UNIX ? g[i].path : sa_fmt(
-			    (const struct sockaddr *)&g[i].local, lo,
-			    sizeof(lo)), g[i].qlen, g[i].backlog, who);
-		} else if (g[i].kind == FG_UNIX)
-			fprintf(o, "unix %s, %s: ", g[i].path, who);
-		else if (g[i].kind == FG_NOPROC)
-			fprintf(o, "no process (closed sockets the kernel "
-			    "finishes): ");
-		else
-			fprintf(o, "%s: ", who);
-		put_states(o, g[i].states);
-		if (g[i].queued > 0)
-			fprintf(o, " (%ld of them in the accept queue)",
-			    g[i].queued);
-		fputc('\n', o);
-	}
-	for (int s = 1; s < FINDINGS_NSTATES; s++)
-		total += st[s];
-	findings_deltas(u->f, &dl);
-	fprintf(o, "total: %ld tcp (LISTEN %ld, ", total, st[PN_LISTEN]);
-	put_states(o, st);
-	fprintf(o, "), %ld udp", findings_udp(u->f));
-	if (u->with_unix)
-		fprintf(o, ", %ld unix", findings_unix(u->f));
-	if (dl.listen_overflows >= 0)
-		fprintf(o, "; during the sample ListenOverflows +%lld, "
-		    "ListenDrops +%lld, SyncookiesSent +%lld, RetransSegs "
-		    "+%lld", dl.listen_overflows, dl.listen_drops,
-		    dl.syncookies_sent, dl.retrans_segs);
-	fprintf(o, "; %d finding%s\n", nf, nf == 1 ? "" : "s");
-}
-
-static void
-kcount(struct jbuf *jb, const char *k, long long v)
-{
-	if (v >= 0)
-		jb_kint(jb, k, v);
-	else
-		jb_knull(jb, k);
-}
-
-static void
-summary_json(struct run *u, int nf, const char *target, int64_t sample)
-{
-	const struct findings_group *g;
-	const long *st = findings_states(u->f);
-	struct findings_deltas dl;
-	struct jbuf jb;
-	char lo[ADDRSTR_MAX];
-	size_t n;
-
-	g = findings_groups(u->f, &n);
-	findings_deltas(u->f, &dl);
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "summary");
-	jb_kstr(&jb, "command", "inspect");
-	jb_kstr(&jb, "target", target);
-	jb_kint(&jb, "sample_ms", sample);
-	jb_kint(&jb, "findings", nf);
-	jb_kobj_open(&jb, "states");
-	for (int s = 1; s < FINDINGS_NSTATES; s++)
-		if (st[s] > 0)
-			jb_kint(&jb, pn_state_name(IPPROTO_TCP, s), st[s]);
-	jb_obj_close(&jb);
-	jb_kint(&jb, "udp", findings_udp(u->f));
-	jb_kint(&jb, "unix", findings_unix(u->f));
-	jb_arr_open(&jb, "listeners");
-	for (size_t i = 0; i < n; i++) {
-		if (g[i].states[PN_LISTEN] == 0 || g[i].hide)
-			continue;
-		jb_obj_open(&jb);
-		jb_kstr(&jb, "local", g[i].kind == FG_UNIX ? g[i].path :
-		    sa_fmt((const struct sockaddr *)&g[i].local, lo,
-		    sizeof(lo)));
-		jb_kint(&jb, "queue", (long long)g[i].qlen);
-		jb_kint(&jb, "backlog", (long long)g[i].backlog);
-		if (g[i].proc != NULL) {
-			const struct pn_owner *o = owners_who(u->w, g[i].proc);
-
-			jb_kint(&jb, "pid", g[i].proc->pid);
-			jb_kstr(&jb, "process", o->comm);
-		} else {
-			jb_knull(&jb, "pid");
-			jb_knull(&jb, "process");
-		}
-		jb_obj_close(&jb);
-	}
-	jb_arr_close(&jb);
-	jb_kobj_open(&jb, "counters");
-	kcount(&jb, "listen_overflows", dl.listen_overflows);
-	kcount(&jb, "listen_drops", dl.listen_drops);
-	kcount(&jb, "syncookies_sent", dl.syncookies_sent);
-	kcount(&jb, "retrans_segs", dl.retrans_segs);
-	kcount(&jb, "orphans", dl.orphans);
-	kcount(&jb, "time_wait", dl.tw);
-	jb_obj_close(&jb);
-	jb_obj_close(&jb);
-	out_json(u->c, &jb);
-	jb_free(&jb);
-}
-
-/* --openmetrics: the sockets per state and the listeners' queues. */
-static void
-summary_om(struct run *u, const char *target)
-{
-	const struct findings_group *g;
-	const long *st = findings_states(u->f);
-	struct om_label l[3] = { { "command", "inspect" },
-	    { "target", target != NULL ? target : "" }, { "state", NULL } };
-	char lo[ADDRSTR_MAX];
-	size_t n;
-
-	for (int s = 1; s < FINDINGS_NSTATES; s++) {
-		l[2].value = pn_state_name(IPPROTO_TCP, s);
-		if (st[s] > 0 || s == PN_ESTABLISHED)
-			om_sample(u->c->om, OM_SOCKETS, l, 3, (double)st[s]);
-	}
-	g = findings_groups(u->f, &n);
-	l[2].name = "address";
-	for (size_t i = 0; i < n; i++) {
-		if (g[i].states[PN_LISTEN] == 0 || g[i].hide)
-			continue;
-		l[2].value = g[i].kind == FG_UNIX ? g[i].path : sa_fmt(
-		    (const struct sockaddr *)&g[i].local, lo, sizeof(lo));
-		om_sample(u->c->om, OM_LISTEN_QLEN, l, 3, (double)g[i].qlen);
-		om_sample(u->c->om, OM_LISTEN_BACKLOG, l, 3,
-		    (double)g[i].backlog);
-	}
-}
-
 /* --listening: the targets and --pid select what is listed. */
 static int
 run_listening(struct run *u, const char *tj)
@@ -576,10 +359,11 @@ int
 cmd_inspect(struct ctx *c, int argc, char **argv)
 {
 	struct in_args a = { 0, 1000, 0 };
-	int npos, rc, nf, code = 0;
+	int npos, rc, nf, nw = 0, code = 0;
 	struct opt opts[NOPTS];
 	struct findings_cfg cfg;
 	struct counters k1, k2;
+	struct inspout o;
 	struct run u;
 	char tj[512] = "", path[64];
 	struct stat st;
@@ -621,7 +405,9 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	cfg.whole = u.nt == 0 && u.pid == 0;
 	/* Unix sockets: PATH targets, --pid, and the whole machine */
 	u.with_unix = u.nunix > 0 || u.ninet == 0;
-	if ((u.f = findings_new(&cfg)) == NULL)
+	if ((u.f = findings_new(&cfg)) == NULL ||
+	    (u.wt = waits_new(c->env.proc_root, a.sample)) == NULL ||
+	    (u.pid > 0 && waits_watch(u.wt, u.pid) == -1))
 		nomem_exit("inspect's tables");
 
 	/* the first read: what each socket looked like, and the counters */
@@ -637,6 +423,9 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 			return reason_exit(RS_ERROR);
 		}
 		findings_base_done(u.f);
+		/* the datagram sockets' drop counters (udp-drops) */
+		(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP,
+		    PN_ALL_STATES, base_fn, &u);
 		if (u.with_unix && unixdiag_scan(c->env.proc_root, unix_base_fn,
 		    &u) == -1)
 			out_trace(c, "cannot read the Unix sockets: %s",
@@ -675,7 +464,19 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		    strerror(errno));
 	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0)
 		nomem_exit("inspect's findings");
-	out_trace(c, "%d finding%s", nf, nf == 1 ? "" : "s");
+	/* what the processes the findings name wait on (one read) */
+	for (int i = 0; i < nf; i++)
+		if (findings_pid(u.f, (size_t)i) > 0 && waits_also(u.wt,
+		    findings_pid(u.f, (size_t)i)) == -1)
+			nomem_exit("inspect's findings");
+	if ((nw = waits_judge(u.wt)) < 0)
+		nomem_exit("inspect's findings");
+	out_trace(c, "%d finding%s", nf + nw, nf + nw == 1 ? "" : "s");
+	o.c = c;
+	o.f = u.f;
+	o.w = u.w;
+	o.wt = u.wt;
+	o.with_unix = u.with_unix;
 
 	for (int i = 0; i < nf; i++) {
 		struct result r;
@@ -683,32 +484,32 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 
 		result_init(&r, c->cmd);
 		findings_result(u.f, u.w, (size_t)i, tj[0] ? tj : NULL, &r);
-		if (c->openmetrics && c->om != NULL) {
-			/* a series per finding: pid and local tell them apart */
-			char pid[16] = "", local[ESC_SIZE(UNIXDIAG_NAME_MAX)];
-			struct om_label l[5] = { { "command", "inspect" },
-			    { "target", r.target }, { "reason",
-			    reason_slug(r.reason) }, { "pid", pid },
-			    { "local", local } };
-			int fp;
+		if (c->openmetrics && c->om != NULL)
+			inspout_om_finding(&o, &r, (size_t)i);
+		x = out_result(c, &r);
+		if (code == 0)
+			code = x;
+		result_free(&r);
+	}
+	for (int i = 0; i < nw; i++) {
+		struct result r;
+		int x;
 
-			findings_subject(u.f, (size_t)i, &fp, local,
-			    sizeof(local));
-			if (fp > 0)
-				snprintf(pid, sizeof(pid), "%d", fp);
-			om_sample(c->om, OM_FINDING, l, 5, 1);
-		}
+		result_init(&r, c->cmd);
+		waits_result(u.wt, u.w, (size_t)i, tj[0] ? tj : NULL, &r);
+		if (c->openmetrics && c->om != NULL)
+			inspout_om_wait(&o, &r, i);
 		x = out_result(c, &r);
 		if (code == 0)
 			code = x;
 		result_free(&r);
 	}
 	if (c->openmetrics && c->om != NULL)
-		summary_om(&u, tj[0] ? tj : NULL);
+		inspout_om(&o, tj[0] ? tj : NULL);
 	else if (c->json)
-		summary_json(&u, nf, tj[0] ? tj : NULL, a.sample);
+		inspout_json(&o, nf + nw, tj[0] ? tj : NULL, a.sample);
 	else if (!c->quiet) {
-		summary_text(&u, nf);
+		inspout_text(&o, nf + nw);
 		fflush(c->out);
 	}
 	if (a.sample == 0 && !c->json && !c->quiet)
@@ -718,5 +519,6 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 done:
 	owners_free(u.w);
 	findings_free(u.f);
+	waits_free(u.wt);
 	return code;
 }

@@ -468,10 +468,8 @@ cmd_probe_bind(struct ctx *c, int argc, char **argv)
 	result_free(&fail);
 
 	p = calloc((size_t)n, sizeof(*p));
-	if (p == NULL) {
-		out_err(c, "out of memory");
-		return reason_exit(RS_RESOURCE);
-	}
+	if (p == NULL)
+		nomem_exit("results");
 	/* an explicit IPv6 address is bound as a default server binds it */
 	if (si_read_long(c->env.proc_root, "sys/net/ipv6/bindv6only", &sysv6) == -1)
 		sysv6 = 0;

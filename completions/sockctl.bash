@@ -46,7 +46,8 @@ _sockctl_services() {
 _sockctl_explain_words="ok error usage dns-failure refused timeout unreachable
 port-in-use permission-denied address-not-available expect-failed reset
 resource-limit unhealthy close-wait-leak accept-queue-full not-accepting socket-file-gone syn-flood
-time-wait-pile peer-not-reading retransmitting fd-limit
+time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv
+blocked-connect udp-drops
 expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence
 ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN
 EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE

@@ -26,7 +26,10 @@
 	X(RS_TIME_WAIT,	"time-wait-pile",	13)		\
 	X(RS_PEER_NOT_READING, "peer-not-reading", 13)		\
 	X(RS_RETRANS,	"retransmitting",	13)		\
-	X(RS_FD_LIMIT,	"fd-limit",		13)
+	X(RS_FD_LIMIT,	"fd-limit",		13)		\
+	X(RS_BLOCKED_RECV, "blocked-recv",	13)		\
+	X(RS_BLOCKED_CONNECT, "blocked-connect", 13)		\
+	X(RS_UDP_DROPS,	"udp-drops",		13)
 
 enum reason {
 #define X(id, slug, code) id,
@@ -127,7 +130,13 @@ const char	*stage_name(enum stage s);
 	/* retransmission counters rose */				\
 	X(DX_RETRANSMITTING, "retransmitting")				\
 	/* open descriptors near RLIMIT_NOFILE */			\
-	X(DX_FD_LIMIT, "fd-limit")
+	X(DX_FD_LIMIT, "fd-limit")					\
+	/* a receive no timeout or keepalive ends */			\
+	X(DX_BLOCKED_RECV, "blocked-recv")				\
+	/* connect() whose SYNs go unanswered */			\
+	X(DX_BLOCKED_CONNECT, "blocked-connect")			\
+	/* a datagram socket's drop counter rose */			\
+	X(DX_UDP_DROPS, "udp-drops")
 
 enum {
 	DX_NONE,

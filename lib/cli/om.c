@@ -37,6 +37,9 @@ static const struct om_desc {
 	    "the accept queue size a listener asked for (its backlog)" },
 	[OM_FINDING] = { "sockctl_finding", NULL,
 	    "1 per finding of sockctl inspect, with its reason" },
+	[OM_THREADS_WAITING] = { "sockctl_threads_waiting", NULL,
+	    "threads of a process inspect watches, by the system call they "
+	    "wait in (running: none)" },
 };
 
 struct buf {

@@ -33,6 +33,7 @@ enum om_family {
 	OM_LISTEN_QLEN,		/* sockctl_listen_queue_length per listener */
 	OM_LISTEN_BACKLOG,	/* sockctl_listen_backlog per listener */
 	OM_FINDING,		/* sockctl_finding{reason} 1 per finding */
+	OM_THREADS_WAITING,	/* sockctl_threads_waiting{pid,syscall} */
 	OM__COUNT
 };
 

@@ -304,8 +304,9 @@ static const struct diag table[] = {
 	    "inspect found a problem with sockets that are alive: each finding "
 	    "is a reason of its own, with exit 13",
 	    "see the findings (sockctl explain close-wait-leak, "
-	    "accept-queue-full, not-accepting, socket-file-gone, syn-flood, time-wait-pile, peer-not-reading, "
-	    "retransmitting, fd-limit)"),
+	    "accept-queue-full, not-accepting, socket-file-gone, syn-flood, "
+	    "time-wait-pile, peer-not-reading, retransmitting, fd-limit, "
+	    "blocked-recv, blocked-connect, udp-drops)"),
 	X(ST_CLOSE, DX_CLOSE_WAIT_LEAK, RS_CLOSE_WAIT,
 	    "connections stayed in CLOSE_WAIT through the sample (or, on a "
 	    "Unix path, stayed connected to an end that is gone): the peer "
@@ -384,6 +385,35 @@ static const struct diag table[] = {
 	    "raise the process's limit (ulimit -n, LimitNOFILE= in systemd, "
 	    "prlimit --nofile) or find the descriptors it leaks "
 	    "(ls -l /proc/PID/fd)"),
+	X(ST_RECV, DX_BLOCKED_RECV, RS_BLOCKED_RECV,
+	    "a thread waited in a receive (recv/read/recvmsg, or a poll, "
+	    "select or epoll_wait on that socket alone with no timeout) "
+	    "through the whole sample on a TCP connection where nothing "
+	    "arrived for longer, and nothing ends the wait: no receive "
+	    "timeout (SO_RCVTIMEO), and TCP keepalive off or slower than the "
+	    "wait; if the peer is gone without a reset, it waits forever",
+	    "give the receive a timeout (SO_RCVTIMEO, a poll() timeout; "
+	    "Python: sock.settimeout(30)), and turn on TCP keepalive "
+	    "(SO_KEEPALIVE with TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT) so a "
+	    "vanished peer ends it; sockctl inspect --pid PID names the "
+	    "thread, the descriptor and the connection"),
+	X(ST_CONNECT, DX_BLOCKED_CONNECT, RS_BLOCKED_CONNECT,
+	    "a thread waits in connect() on a socket in SYN_SENT whose SYNs "
+	    "are being retransmitted: the destination does not answer (a "
+	    "firewall that drops, a host that is down); the kernel gives up "
+	    "only after net.ipv4.tcp_syn_retries retries (6: about 127 s)",
+	    "give the connect a timeout (a non-blocking connect with poll(), "
+	    "SO_SNDTIMEO, TCP_USER_TIMEOUT or TCP_SYNCNT; Python: "
+	    "socket.create_connection(addr, timeout=5)); check the path to "
+	    "the destination (sockctl probe-connect HOST:PORT)"),
+	X(ST_RECV, DX_UDP_DROPS, RS_UDP_DROPS,
+	    "a UDP or Unix datagram socket dropped datagrams during the "
+	    "sample (its own drop counter rose): they arrive faster than the "
+	    "process reads them, or its receive buffer is too small",
+	    "read faster (more readers, less work per datagram) and give the "
+	    "socket a larger receive buffer: SO_RCVBUF up to "
+	    "net.core.rmem_max, and raise that first (sysctl -w "
+	    "net.core.rmem_max=8388608)"),
 
 };
 

@@ -669,3 +669,23 @@ findings_deltas(const struct findings *f, struct findings_deltas *d)
 	d->orphans = f->k2.orphans;
 	d->tw = f->k2.tw;
 }
+
+int
+findings_pid(const struct findings *f, size_t i)
+{
+	const struct finding *x;
+	const struct owners_proc *p = NULL;
+
+	if (i >= f->nf)
+		return 0;
+	x = &f->f[i];
+	if (x->u != NULL)
+		p = x->u->proc;
+	else if (x->a != NULL)
+		p = x->a->proc;
+	else if (x->g != NULL)
+		p = x->g->proc;
+	else
+		p = x->proc;
+	return p != NULL ? p->pid : 0;
+}

@@ -84,6 +84,9 @@ void	findings_result(struct findings *f, struct owners *w, size_t i,
 void	findings_subject(const struct findings *f, size_t i, int *pid,
 	    char *local, size_t len);
 
+/* The pid of the process finding i names, or 0 (none, or not seen). */
+int	findings_pid(const struct findings *f, size_t i);
+
 /* The summary: its groups, and the counts per TCP state. */
 const struct findings_group *findings_groups(const struct findings *f,
 	    size_t *n);

@@ -109,6 +109,7 @@ take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
 	    m->id.idiag_cookie[1] != INET_DIAG_NOCOOKIE)
 		d->cookie = (uint64_t)m->id.idiag_cookie[1] << 32 |
 		    m->id.idiag_cookie[0];
+	d->timer_ms = m->idiag_expires;
 	if (h->nlmsg_len <= off)
 		return 0;
 	len = (int)(h->nlmsg_len - off);
@@ -116,6 +117,16 @@ take_msg(const struct nlmsghdr *h, int proto, struct inetdiag_sock *d)
 	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == INET_DIAG_INFO && proto == IPPROTO_TCP)
 			take_info(a, d);
+		else if (a->rta_type == INET_DIAG_SKMEMINFO &&
+		    RTA_PAYLOAD(a) >= (SK_MEMINFO_DROPS + 1) * 4) {
+			uint32_t mi[SK_MEMINFO_DROPS + 1];
+
+			memcpy(mi, RTA_DATA(a), sizeof(mi));
+			d->has_mem = 1;
+			d->rmem = mi[SK_MEMINFO_RMEM_ALLOC];
+			d->rcvbuf = mi[SK_MEMINFO_RCVBUF];
+			d->drops = mi[SK_MEMINFO_DROPS];
+		}
 		else if (a->rta_type == INET_DIAG_SKV6ONLY &&
 		    RTA_PAYLOAD(a) >= 1 && m->idiag_family == AF_INET6)
 			d->s.v6only = *(const unsigned char *)RTA_DATA(a) != 0;
@@ -160,8 +171,10 @@ dump(int fd, char *buf, int family, int proto, unsigned states,
 	req.r.sdiag_family = (unsigned char)family;
 	req.r.sdiag_protocol = (unsigned char)proto;
 	req.r.idiag_states = states;
+	/* the socket's memory and drop counter (udp-drops), for both */
+	req.r.idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1);
 	if (proto == IPPROTO_TCP)
-		req.r.idiag_ext = 1 << (INET_DIAG_INFO - 1);
+		req.r.idiag_ext |= 1 << (INET_DIAG_INFO - 1);
 	rc = nld_dump(fd, &req, sizeof(req), buf, ID_BUF, dump_fn, &da, &got);
 	return rc != -1 || got == 0 ? rc : got == 2;
 }

@@ -19,6 +19,14 @@ struct inetdiag_sock {
 					 * listener's backlog */
 	uint64_t	cookie;		/* the kernel's socket cookie; 0 when
 					 * unknown (the files show none) */
+	uint32_t	timer_ms;	/* when the timer fires next */
+	int		has_mem;	/* INET_DIAG_SKMEMINFO: the fields
+					 * below are set */
+	uint32_t	rmem;		/* receive queue, bytes (truesize) */
+	uint32_t	rcvbuf;		/* SO_RCVBUF as the kernel keeps it */
+	uint32_t	drops;		/* packets the socket dropped
+					 * (SK_MEMINFO_DROPS): a full receive
+					 * buffer, a filter */
 	int		has_info;	/* the tcp_info fields below are set */
 	unsigned	retransmits;	/* RTO timeouts not yet recovered */
 	unsigned	probes;		/* zero-window (persist) probes out */

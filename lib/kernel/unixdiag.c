@@ -126,6 +126,15 @@ take_msg(const struct nlmsghdr *h, struct unixdiag_sock *u)
 				u->has_mem = 1;
 				u->wmem = mi[SK_MEMINFO_WMEM_ALLOC];
 				u->sndbuf = mi[SK_MEMINFO_SNDBUF];
+				u->rcvbuf = mi[SK_MEMINFO_RCVBUF];
+			}
+			if (RTA_PAYLOAD(a) >= (SK_MEMINFO_DROPS + 1) * 4) {
+				uint32_t dr;
+
+				memcpy(&dr, (const char *)RTA_DATA(a) +
+				    SK_MEMINFO_DROPS * 4, 4);
+				u->has_drops = 1;
+				u->drops = dr;
 			}
 			break;
 		case UNIX_DIAG_UID:

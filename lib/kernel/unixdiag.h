@@ -39,6 +39,9 @@ struct unixdiag_sock {
 	int		shutdown;	/* 1 no more receives, 2 no more
 					 * sends, 3 both: what shutdown() or
 					 * the peer's close left */
+	int		has_drops;	/* drops is set */
+	uint32_t	drops;		/* SK_MEMINFO_DROPS: what it dropped */
+	uint32_t	rcvbuf;		/* SO_RCVBUF (with has_mem) */
 	int		has_mem;	/* wmem, sndbuf are set */
 	uint32_t	wmem;		/* bytes it sent that the peer has not
 					 * read (their truesize) */

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# inspect: what a process waits on (SPEC "What the process waits on"):
+# threads blocked in recv() and connect(), a UDP socket that drops, and
+# the normal waits (accept, an event loop) that are only summarised. The
+# waiting threads are tests/helpers/waiter.py's, on loopback or inside a
+# namespace the test makes.
+load helpers/common
+load helpers/connect
+load helpers/py
+
+WAITER=$BATS_TEST_DIRNAME/helpers/waiter.py
+
+teardown() {
+	stop_all_bg
+	ns_cleanup
+}
+
+# waiter NAME ARGS...: the helper in the background, up (bounded); its
+# "ready ..." line split into $r1 $r2 $r3 $r4 (pid first).
+waiter() {
+	local name=$1
+	shift
+	start_bg "$name" timeout -k 5 60 python3 "$WAITER" "$@"
+	wait_line "$name" '^ready' 20 || return 1
+	read -r _ r1 r2 r3 r4 <<<"$wait_match"
+}
+
+# in_wait PID TID: waits (bounded) until the thread sleeps in the kernel
+# on a socket (wchan wait_woken: recv and connect both show it).
+in_wait() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat "/proc/$1/task/$2/wchan" 2>/dev/null)" = wait_woken ] &&
+			return 0
+		sleep 0.05
+	done
+	echo "thread $2 of pid $1 never waited on a socket" >&2
+	return 1
+}
+
+@test "a thread blocked in recv() on a silent loopback peer is blocked-recv with pid, tid, fd and the connection, exit 13" {
+	require_python
+	waiter w recv
+	local pid=$r1 tid=$r2 fd=$r3 port=$r4
+	in_wait "$pid" "$tid"
+	sc 13 inspect --pid "$pid" --sample 1s
+	assert_stderr_contains "recv: blocked-recv"
+	assert_stderr_contains "thread $tid of pid $pid (python3"
+	assert_stderr_contains "waits in recvfrom() on fd $fd"
+	assert_stderr_contains "-> 127.0.0.1:$port"
+	assert_stderr_contains "no receive timeout (SO_RCVTIMEO 0)"
+	assert_stderr_contains "TCP keepalive off"
+	assert_stderr_contains "SO_RCVTIMEO"
+	assert_stderr_contains "SO_KEEPALIVE 1"
+	[[ $output == *"pid $pid waits: "*"recvfrom() on tcp "*"(blocked-recv)"* ]]
+	sc 13 --json inspect --pid "$pid" --sample 500ms
+	assert_line --index 0 --partial '"reason":"blocked-recv"'
+	assert_line --index 0 --partial "\"tid\":$tid,\"fd\":$fd,\"syscall\":\"recvfrom\""
+	assert_line --index 0 --partial "\"remote\":\"127.0.0.1:$port\""
+	[[ ${lines[-1]} == *'"event":"summary"'*'"waits":[{"pid":'$pid* ]]
+}
+
+@test "the same recv() with SO_RCVTIMEO set is no finding: the summary says its timeout, exit 0" {
+	require_python
+	waiter w recv 30
+	local pid=$r1 tid=$r2
+	in_wait "$pid" "$tid"
+	sc 0 inspect --pid "$pid" --sample 1s
+	[[ $stderr != *blocked-recv* ]]
+	[[ $output == *"pid $pid waits: 1 thread waits in recvfrom() on tcp "*", receive timeout 30 s"* ]]
+}
+
+@test "a thread in poll() on that socket alone with no timeout is blocked-recv too, with syscall poll" {
+	require_python
+	waiter w recv 0 poll
+	local pid=$r1 tid=$r2 fd=$r3 i
+	# poll's wchan is not wait_woken: wait until the call is the poll
+	for ((i = 0; i < 100; i++)); do
+		sc 0 inspect --pid "$pid" --sample 0
+		[[ $output == *"poll() on tcp"* ]] && break
+		sleep 0.1
+	done
+	sc 13 --json inspect --pid "$pid" --sample 1s
+	assert_line --index 0 --partial '"reason":"blocked-recv"'
+	assert_line --index 0 --partial "\"tid\":$tid,\"fd\":$fd,\"syscall\":\"poll\""
+	[[ ${lines[0]} == *"the poll has no timeout (SO_RCVTIMEO does not bound a poll)"* ]]
+}
+
+@test "threads in accept() and an epoll_wait() loop are only summarised, exit 0" {
+	require_python
+	waiter w accept
+	local pid=$r1 port=$r2 i
+	# the three threads reach their calls (bounded)
+	for ((i = 0; i < 100; i++)); do
+		sc 0 inspect --pid "$pid" --sample 0
+		[[ $output == *"2 threads wait in accept"*"epoll_wait() on 3 descriptors"* ]] && break
+		sleep 0.1
+	done
+	sc 0 inspect --pid "$pid" --sample 300ms
+	[[ $output == *"pid $pid waits: 2 threads wait in accept"*"() on tcp 127.0.0.1:$port"* ]]
+	[[ $output == *"1 thread waits in epoll_wait() on 3 descriptors"* ]]
+	[[ $stderr != *blocked-* ]]
+	sc 0 --json inspect --pid "$pid" --sample 0
+	[[ ${lines[-1]} == *'"syscalls":{'*'"epoll_wait":1'* ]]
+}
+
+@test "a UDP receiver that never reads while the test floods it is udp-drops with a count and SO_RCVBUF/rmem_max in the fix, and it goes once it reads" {
+	require_python
+	waiter u udp 2048
+	local pid=$r1 port=$r2
+	start_bg f timeout -k 5 30 python3 "$WAITER" flood "$port" 6000
+	local flood=$bg_pid
+	wait_line f '^sending' 20
+	sc 13 inspect --pid "$pid" --sample 500ms
+	assert_stderr_contains "recv: udp-drops"
+	assert_stderr_contains "pid $pid (python3"
+	assert_stderr_contains "UDP socket 127.0.0.1:$port dropped"
+	assert_stderr_contains "net.core.rmem_max is "
+	assert_stderr_contains "SO_RCVBUF"
+	assert_stderr_contains "sysctl -w net.core.rmem_max="
+	[[ $stderr =~ dropped\ ([0-9]+)\ datagram ]]
+	((BASH_REMATCH[1] > 0))
+	sc 13 --json inspect --pid "$pid" --sample 300ms
+	assert_line --index 0 --partial '"reason":"udp-drops"'
+	assert_line --index 0 --partial "\"local\":\"127.0.0.1:$port\""
+		kill -USR1 "$pid"
+	wait_line u '^fixed'
+	sc 0 inspect --pid "$pid" --sample 300ms
+	[[ $stderr != *udp-drops* ]]
+	# still flooded: the drops stopped because it reads
+	kill -0 "$flood"
+}
+
+@test "json: the new findings and the summary's waits match the schema" {
+	require_python
+	require_py jsonschema python3-jsonschema
+	waiter w recv
+	in_wait "$r1" "$r2"
+	sc 13 --json inspect --pid "$r1" --sample 1s
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.json"
+	schema_ok "$BATS_TEST_TMPDIR/out.json"
+}
+
+@test "openmetrics: threads waiting per call and the finding, each series once" {
+	require_python
+	require_py prometheus_client python3-prometheus-client
+	waiter w recv
+	in_wait "$r1" "$r2"
+	sc 13 --openmetrics inspect --pid "$r1" --sample 1s
+	local om=$output
+	om_parse "$om"
+	[ "$status" -eq 0 ]
+	[[ $om == *"sockctl_threads_waiting{command=\"inspect\",target=\"pid $r1\",pid=\"$r1\",syscall=\"recvfrom\"} 1"* ]]
+	[[ $om == *'sockctl_finding{'*'reason="blocked-recv"'*"tid=\"$r2\""* ]]
+}
+
+@test "root: connect() to an address whose SYNs a DROP rule eats is blocked-connect with the retries and tcp_syn_retries" {
+	require_root
+	require_python
+	command -v nft >/dev/null || skip "needs nft"
+	ns_new bc
+	ip -n "$ns" addr add 198.51.100.7/32 dev lo
+	ip netns exec "$ns" nft add table inet scw
+	ip netns exec "$ns" nft add chain inet scw in '{ type filter hook input priority 0; }'
+	ip netns exec "$ns" nft add rule inet scw in ip daddr 198.51.100.7 tcp dport 9 drop
+	start_bg c ip netns exec "$ns" timeout -k 5 60 python3 "$WAITER" connect 198.51.100.7 9
+	wait_line c '^ready' 20
+	read -r _ pid tid fd <<<"$wait_match"
+	in_wait "$pid" "$tid"
+	in_ns "$ns" 13 inspect --pid "$pid" --sample 1500ms
+	[[ $stderr == *"connect: blocked-connect"* ]]
+	[[ $stderr == *"thread $tid of pid $pid (python3"* ]]
+	[[ $stderr == *"waits in connect() on fd $fd to 198.51.100.7:9"* ]]
+	[[ $stderr == *"SYN was retransmitted"* ]]
+	[[ $stderr == *"net.ipv4.tcp_syn_retries"* ]]
+	[[ $stderr == *"give the connect a timeout"* ]]
+	in_ns "$ns" 13 --json inspect --pid "$pid" --sample 0
+	assert_line --partial '"reason":"blocked-connect"'
+	assert_line --partial "\"tid\":$tid,\"fd\":$fd,\"syscall\":\"connect\""
+	assert_line --partial '"remote":"198.51.100.7:9"'
+}
+
+@test "root: as a non-root user against root's blocked process: says what needs root, no finding claimed" {
+	require_root
+	require_python
+	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+	local bin=$SOCKCTL d=
+	if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$bin"; then
+		# the build may sit below a directory closed to others
+		d=$(mktemp -d /tmp/sockctl-nobody.XXXXXX)
+		chmod 755 "$d"
+		cp "$SOCKCTL" "$d/sockctl"
+		chmod 755 "$d/sockctl"
+		bin=$d/sockctl
+	fi
+	waiter w recv
+	in_wait "$r1" "$r2"
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$bin" inspect --pid "$r1" --sample 300ms
+	[ -z "$d" ] || rm -rf "$d"
+	[ "$status" -eq 0 ]
+	[[ $output == *"run as root to see what pid $r1 waits on"* ]]
+	[[ $stderr != *blocked-recv* ]]
+}
