@@ -215,10 +215,13 @@ state_causes(struct findings *f, struct owners *w, const int *pids, int n,
 		} else if (ps.wchan[0] != '\0')
 			result_cause(r, "pid %d (%s) is %s, its main thread in "
 			    "%s (wchan)%s", pids[i], comm,
-			    procstate_word(ps.state), ps.wchan, ps.in_loop > 0 ?
+			    procstate_word(ps.state), ps.wchan,
+			    ps.nthreads <= 1 && ps.in_loop > 0 ?
 			    ": an event loop that does not take the queued "
 			    "connections (the listener left out of its poll "
-			    "set, or a connection limit reached)" : "");
+			    "set, or a connection limit reached)" :
+			    ps.nthreads > 1 && ps.in_accept == 0 ?
+			    "; none of its threads waits in accept()" : "");
 		else
 			result_cause(r, "pid %d (%s) is %s%s", pids[i], comm,
 			    procstate_word(ps.state), ps.state == 'R' ?
