@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +36,13 @@
 #include "expect.h"
 #include "loop.h"
 #include "opt.h"
+#include "probe_connect.h"
+#include "proto.h"
 #include "sched.h"
 #include "targets.h"
 
 static const struct cmd_help help = {
-	"probe-connect", "[OPTIONS] TARGET... | HOST PORT",
+	"probe-connect", "[OPTIONS] TARGET... | HOST PORT [-- COMMAND [ARG...]]",
 	"Connect to each TARGET, report the address used, connect time and "
 	"TCP RTT;\nwhen that fails, name the cause.",
 	"TARGET is HOST:PORT, [IPV6]:PORT or the pair HOST PORT, or a Unix\n"
@@ -57,6 +60,15 @@ static const struct cmd_help help = {
 	"also match at line breaks), the timeout, or EOF. -t bounds each\n"
 	"connect, each wait for a reply and each name lookup. \"attempts\"\n"
 	"counts connect() calls, every address and retry included.\n\n"
+	"--proto NAME checks that the service is ready, not only open: it\n"
+	"speaks the protocol's first exchange without credentials and judges\n"
+	"the answer. \"Starting up\", -LOADING, too many clients, HTTP 503 are\n"
+	"not-ready (exit 14, retried by --wait); an answer waiting will not\n"
+	"change (HTTP 404, MySQL's host blocked, another protocol) fails at\n"
+	"once (expect-failed); silence within -t is a timeout.\n\n"
+	"-- COMMAND [ARG...] after the targets runs COMMAND in sockctl's place\n"
+	"(exec: its pid and exit code) once every target succeeded; never when\n"
+	"one failed. 127: COMMAND not found, 126: it cannot be run.\n\n"
 	"examples:\n"
 	"  sockctl connect db 5432\n"
 	"  sockctl connect --wait 60s db:5432 cache:6379\n"
@@ -64,7 +76,9 @@ static const struct cmd_help help = {
 	"127.0.0.1:6379\n"
 	"  sockctl connect --targets hosts.txt -j 64 -t 2s\n"
 	"  sockctl connect --all localhost:8080\n"
-	"  sockctl connect /var/run/docker.sock\n",
+	"  sockctl connect /var/run/docker.sock\n"
+	"  sockctl connect --wait 60s db:5432 --proto postgres -- ./app\n"
+	"  sockctl connect --proto http --http-path /readyz api:8080\n",
 };
 
 /* Where the options land. */
@@ -77,9 +91,13 @@ struct args {
 	const char	*targets;
 	int		 all;
 	int		 wait_set;
+	const char	*proto;
+	const char	*http_path;
+	const char	*http_status;
+	const char	*user;
 };
 
-#define NOPTS		8
+#define NOPTS		12
 
 /* The option table, pointing into v. */
 static void
@@ -104,66 +122,25 @@ opts_fill(struct opt o[NOPTS], struct args *v)
 		{ "jobs", 'j', OT_INT, &v->jobs, "N",
 		    "probe at most N targets at once (default 64)", 1, 4096,
 		    NULL },
+		{ "proto", 0, OT_STR, &v->proto, "NAME",
+		    "after connecting, check readiness: http, redis, "
+		    "postgres, mysql, smtp", 0, 0, NULL },
+		{ "http-path", 0, OT_STR, &v->http_path, "PATH",
+		    "--proto http: the path to GET (default /)", 0, 0, NULL },
+		{ "http-status", 0, OT_STR, &v->http_status, "LIST",
+		    "--proto http: statuses that are ready too (200,204,401)",
+		    0, 0, NULL },
+		{ "user", 0, OT_STR, &v->user, "NAME",
+		    "--proto postgres/mysql: the user named (default sockctl)",
+		    0, 0, NULL },
 		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
 	};
 
 	memcpy(o, t, sizeof(t));
 }
 
-#define MIN_INTERVAL_MS	10
-
-enum pstate { PS_QUEUED, PS_DIALING, PS_SLEEP, PS_DONE };
-
-/* One target, over every round of --wait. */
-struct probe {
-	struct target		 t;		/* first: sched reads into it */
-	struct run		*rn;
-	enum pstate		 st;
-	struct loop_timer	 tm;		/* the pause between rounds */
-	struct dial		 d;
-	int64_t			 t0_ns;
-	int64_t			 end_ns;
-	int			 rounds;
-	struct dial_round	 last;		/* the last round that counts */
-	int			 have_last;
-	int			 ok;		/* that round succeeded */
-	int			 retry;		/* that round may be retried */
-	char			 why[128];	/* its cause, for progress */
-};
-
-struct run {
-	struct ctx		*c;
-	struct loop		*lp;
-	struct tsrc		 src;
-	struct sched		 sc;
-	size_t			 nready;	/* done and ok */
-	long long		 jobs;
-	long long		 jobs_asked;	/* -j, before the fd limit */
-	long			 fd_limit;
-	int			 wait_set;
-	int64_t			 interval_ms;
-	char			*send;
-	regex_t			 re;
-	int			 have_re;
-	int			 all;
-	int			 rfd[2];	/* resolver threads' wake-ups */
-	struct loop_io		 rio;
-	int64_t			 t0_ns;
-	int			 tty;
-	int			 progress;	/* a progress line is showing */
-	int			 exit_code;
-	struct dial_cfg		 dc;		/* what every dialer shares */
-	struct evconn		 ev;		/* what the evidence needs */
-};
-
 static void	round_begin(struct probe *);
 static void	kick(struct run *);
-
-static char *
-host_of(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	return sa_fmt_host((const struct sockaddr *)ss, buf, len);
-}
 
 static void
 after_cb(void *arg)
@@ -171,235 +148,7 @@ after_cb(void *arg)
 	kick(arg);
 }
 
-/* Results */
-
-static void
-extra_keys(struct probe *p, const struct dial_att *a, struct result *r)
-{
-	const struct dial_round *rd = &p->last;
-	struct jbuf *x = &r->extra;
-	char h[ADDRSTR_MAX], buf[EXPECT_SHOW_LEN];
-
-	jb_knum(x, "resolve_ms", rd->resolve_ms);
-	if (a != NULL && (a->est_ns != 0 || (a->stage == ST_CONNECT &&
-	    !a->abandoned)))
-		jb_knum(x, "connect_ms", clock_between_ms(a->start_ns,
-		    a->est_ns ? a->est_ns : a->end_ns));
-	else
-		jb_knull(x, "connect_ms");
-	jb_knum(x, "rtt_ms", a != NULL && a->est_ns ? a->rtt_ms : NAN);
-	jb_kint(x, "attempts", p->d.connects);
-	evunix_peer_json(x, a != NULL && a->ok && a->has_peer, a != NULL ?
-	    a->peer.pid : 0, a != NULL ? a->peer.comm : NULL, a != NULL ?
-	    a->peer.user : NULL);
-	if (a != NULL && a->rbuf != NULL) {
-		expect_show(a->rbuf, a->rlen, buf, sizeof(buf));
-		jb_kstr(x, "received", buf);
-	}
-	if (a != NULL && a->icmp.origin != 0) {
-		jb_kobj_open(x, "icmp");
-		jb_kint(x, "type", a->icmp.type);
-		jb_kint(x, "code", a->icmp.code);
-		jb_kstr(x, "from", a->icmp.has_offender ? host_of(
-		    &a->icmp.offender, h, sizeof(h)) : NULL);
-		jb_obj_close(x);
-	}
-	if (!p->rn->all && rd->naddr > 1) {
-		jb_arr_open(x, "tried");
-		for (int i = 0; i < rd->nstarted; i++) {
-			struct dial_att *t = &rd->att[i];
-			jb_obj_open(x);
-			jb_kstr(x, "address", host_of(&t->sa, h, sizeof(h)));
-			if (t->ok)
-				jb_kstr(x, "reason", "ok");
-			else if (t->abandoned)
-				jb_kstr(x, "reason", "abandoned");
-			else
-				jb_kstr(x, "reason",
-				    reason_slug(evconn_reason(t)));
-			jb_kstr(x, "errno", t->err && !t->abandoned ?
-			    errname(t->err) : NULL);
-			jb_obj_close(x);
-		}
-		jb_arr_close(x);
-	}
-}
-
-/* "connected to /run/x.sock (pid 42, postgres, user postgres) in 0.10 ms" */
-static void
-unix_message(const struct dial_att *a, const char *hp, const char *more,
-    struct result *r)
-{
-	double ms = (double)(a->est_ns - a->start_ns) / 1e6;
-
-	if (a->has_peer)
-		snprintf(r->message, sizeof(r->message), "connected to %s (pid "
-		    "%d, %s, user %s) in %.2f ms%s", hp, a->peer.pid,
-		    a->peer.tcomm, a->peer.user, ms, more);
-	else
-		snprintf(r->message, sizeof(r->message), "connected to %s in "
-		    "%.2f ms%s", hp, ms, more);
-}
-
-static void
-att_result(struct probe *p, const struct dial_att *a, struct result *r)
-{
-	const struct dial_round *rd = &p->last;
-	struct run *rn = p->rn;
-	char hp[ADDRSTR_MAX];
-
-	snprintf(r->target, sizeof(r->target), "%s", p->t.disp);
-	host_of(&a->sa, r->address, sizeof(r->address));
-	r->port = sa_port((struct sockaddr *)&a->sa);
-	r->family = a->sa.ss_family;
-	r->elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns ? p->end_ns :
-	    clock_ns());
-	extra_keys(p, a, r);
-	if (a->ok) {
-		char more[256] = "";
-		size_t n = 0;
-
-		sa_fmt((struct sockaddr *)&a->sa, hp, sizeof(hp));
-		if (!isnan(rd->resolve_ms) && !rd->numeric)
-			n += (size_t)snprintf(more + n, sizeof(more) - n,
-			    ", resolve %.2f ms", rd->resolve_ms);
-		if (p->d.connects > 1 && n < sizeof(more))
-			n += (size_t)snprintf(more + n, sizeof(more) - n,
-			    ", %d attempts", p->d.connects);
-		if (rn->have_re && n < sizeof(more))
-			n += (size_t)snprintf(more + n, sizeof(more) - n,
-			    ", reply matched after %zu bytes", a->rlen);
-		else if (rn->dc.sendlen > 0 && n < sizeof(more))
-			n += (size_t)snprintf(more + n, sizeof(more) - n,
-			    ", sent %zu bytes, %zu received", a->sent,
-			    a->rlen);
-		if (rn->wait_set && p->rounds > 1 && n < sizeof(more))
-			snprintf(more + n, sizeof(more) - n, ", ready after "
-			    "%.1f s", r->elapsed_ms / 1000);
-		if (a->sa.ss_family == AF_UNIX)
-			unix_message(a, hp, more, r);
-		else if (rd->numeric)
-			snprintf(r->message, sizeof(r->message), "connected "
-			    "to %s in %.2f ms (rtt %.2f ms%s)", hp,
-			    clock_between_ms(a->start_ns, a->est_ns), a->rtt_ms,
-			    more);
-		else
-			snprintf(r->message, sizeof(r->message), "connected "
-			    "to %s via %s in %.2f ms (rtt %.2f ms%s)",
-			    p->t.disp, hp, clock_between_ms(a->start_ns, a->est_ns),
-			    a->rtt_ms, more);
-		return;
-	}
-	r->stage = a->stage;
-	r->err = a->err;
-	r->dx = a->dx;
-	/* -q shows the slug and the errno name, never the cause: the
-	 * evidence (listener tables, routes) is not worth looking up */
-	if (!rn->c->quiet)
-		evconn_explain(&rn->ev, a, r);
-	result_diagnose(r);
-}
-
-static void
-resolve_result(struct probe *p, struct result *r)
-{
-	snprintf(r->target, sizeof(r->target), "%s", p->t.disp);
-	r->port = p->t.ep.port;
-	r->elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns ? p->end_ns :
-	    clock_ns());
-	r->stage = ST_RESOLVE;
-	extra_keys(p, NULL, r);
-	evdns_round(&p->rn->c->env, p->t.ep.host, &p->last, r);
-}
-
-static void
-build_results(struct probe *p, struct result **out, int *nout)
-{
-	const struct dial_round *rd = &p->last;
-	struct run *rn = p->rn;
-	struct result *rs;
-	int n;
-
-	if (rd->naddr == 0 || rd->nstarted == 0) {
-		rs = malloc(sizeof(*rs));
-		if (rs == NULL)
-			nomem_exit("results");
-		result_init(rs, rn->c->cmd);
-		resolve_result(p, rs);
-		*out = rs;
-		*nout = 1;
-		return;
-	}
-	n = rn->all ? rd->nstarted : 1;
-	/* result_init() below sets what each result needs */
-	rs = reallocarray(NULL, (size_t)n, sizeof(*rs));
-	if (rs == NULL)
-		nomem_exit("results");
-	for (int i = 0; i < n; i++) {
-		const struct dial_att *a = rn->all ? &rd->att[i] :
-		    rd->winner >= 0 ? &rd->att[rd->winner] :
-		    evconn_representative(rd);
-
-		result_init(&rs[i], rn->c->cmd);
-		att_result(p, a, &rs[i]);
-		evconn_round(rd, p->t.ep.host, a, !rn->all, &rs[i]);
-	}
-	*out = rs;
-	*nout = n;
-}
-
-static void
-free_results(struct result *rs, int n)
-{
-	for (int i = 0; i < n; i++)
-		result_free(&rs[i]);
-	free(rs);
-}
-
 /* Rounds and --wait */
-
-/* The first probe not done that has a cause to show. */
-static void
-first_waiting(void *arg, void *slot)
-{
-	struct probe **first = arg, *p = slot;
-
-	if (*first == NULL && p->st != PS_DONE && p->why[0] != '\0')
-		*first = p;
-}
-
-static void
-progress(struct run *rn)
-{
-	struct probe *p = NULL;
-	double el;
-
-	if (!rn->tty || !rn->wait_set || rn->c->quiet)
-		return;
-	sched_each(&rn->sc, first_waiting, &p);
-	if (p == NULL)
-		return;
-	el = clock_between_ms(rn->t0_ns, clock_ns()) / 1000;
-	if (rn->src.count == 1 && rn->sc.src_done)
-		fprintf(rn->c->err, "\r\033[Kwaiting for %s: %.1f s, try %d, "
-		    "last: %s", p->t.disp, el, p->rounds, p->why);
-	else
-		fprintf(rn->c->err, "\r\033[Kwaiting: %zu of %zu%s ready, "
-		    "%.1f s; %s: %s", rn->nready, rn->src.count,
-		    rn->sc.src_done ? "" : "+", el, p->t.disp, p->why);
-	fflush(rn->c->err);
-	rn->progress = 1;
-}
-
-static void
-progress_clear(struct run *rn)
-{
-	if (!rn->progress)
-		return;
-	fprintf(rn->c->err, "\r\033[K");
-	fflush(rn->c->err);
-	rn->progress = 0;
-}
 
 static void
 probe_done(struct probe *p)
@@ -473,8 +222,23 @@ round_done(struct dial *d, void *arg)
 
 	for (int i = 0; i < d->r.nstarted; i++)
 		cut |= d->r.att[i].cut && !d->r.att[i].ok;
-	ok = evconn_outcome(&d->r, rn->all, rn->dc.sendlen > 0 || rn->have_re,
-	    &retry, why, sizeof(why));
+	ok = evconn_outcome(&d->r, rn->all, rn->dc.sendlen > 0 ||
+	    rn->have_re || rn->dc.proto != PROTO_NONE, &retry, why,
+	    sizeof(why));
+	/* --proto: an answer that waiting will not change fails at once */
+	for (int i = 0; i < d->r.nstarted && !ok; i++) {
+		const struct dial_att *a = &d->r.att[i];
+		size_t n = strlen(why);
+
+		if (a->dx == DX_PROTO_REPLY)
+			retry = 0;
+		/* the progress line quotes the server: "not-ready ('the
+		 * database system is starting up')" */
+		if (a->pr != NULL && a->pr->said[0] != '\0' && !a->ok &&
+		    strchr(why, '\'') == NULL)
+			snprintf(why + n, sizeof(why) - n, " ('%.60s')",
+			    a->pr->said);
+	}
 	if (cut && !ok && p->have_last) {
 		/* a round the deadline cut short says less than the last */
 		dial_round_free(&d->r);
@@ -500,33 +264,7 @@ round_done(struct dial *d, void *arg)
 	p->tm.fn = sleep_timer;
 	p->tm.arg = p;
 	(void)loop_timer_set(rn->lp, &p->tm, left);
-	progress(rn);
-}
-
-static void
-print_probe(void *arg, void *slot)
-{
-	struct run *rn = arg;
-	struct probe *p = slot;
-	struct result *rs;
-	int n, rc;
-
-	progress_clear(rn);
-	build_results(p, &rs, &n);
-	if (rn->wait_set && !p->ok && p->retry)
-		for (int i = 0; i < n; i++) {
-			rs[i].elapsed_ms = clock_between_ms(p->t0_ns, p->end_ns);
-			result_cause(&rs[i], "still failing when --wait ran out "
-			    "after %.1f s and %d tries; this was the last "
-			    "cause", rs[i].elapsed_ms / 1000, p->rounds);
-		}
-	for (int i = 0; i < n; i++) {
-		rc = out_result(rn->c, &rs[i]);
-		if (rc != 0 && rn->exit_code == 0)
-			rn->exit_code = rc;
-	}
-	free_results(rs, n);
-	dial_round_free(&p->last);
+	pc_progress(rn);
 }
 
 /* The scheduler's side of a probe (struct sched_ops). */
@@ -571,7 +309,7 @@ slot_busy(const void *slot)
 }
 
 static const struct sched_ops probe_ops = {
-	slot_target, slot_start, slot_done, slot_busy, print_probe,
+	slot_target, slot_start, slot_done, slot_busy, pc_print_probe,
 };
 
 /*
@@ -619,6 +357,8 @@ setup_failed(struct ctx *c, const char *what, int err)
 	jb_knull(&r.extra, "connect_ms");
 	jb_knull(&r.extra, "rtt_ms");
 	jb_kint(&r.extra, "attempts", 0);
+	jb_knull(&r.extra, "proto");
+	jb_knull(&r.extra, "server_said");
 	if (err == ENOMEM)
 		result_fix(&r, "or probe fewer targets per run");
 	rc = out_result(c, &r);
@@ -652,13 +392,71 @@ fd_jobs(struct run *rn, long long jobs, int several)
 	return fit;
 }
 
+/* Whether s may be sent as an HTTP path: printable, no space, from '/'. */
+static int
+good_path(const char *s)
+{
+	if (s[0] != '/' || strlen(s) > 512)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* --proto and its options into rn->dc; 0 or an exit code. */
+static int
+setup_proto(struct ctx *c, struct run *rn, const struct args *av)
+{
+	char err[256];
+	int p = PROTO_NONE, n;
+
+	if (av->proto != NULL && (p = proto_lookup(av->proto)) == -1)
+		return out_usage(c, "unknown protocol '%.60s' for --proto "
+		    "(expected %s)", av->proto, PROTO_NAMES);
+	if (p != PROTO_NONE && (av->send != NULL || av->expect != NULL))
+		return out_usage(c, "--proto does not mix with --send or "
+		    "--expect: it sends the protocol's own request and judges "
+		    "the reply itself");
+	if ((av->http_path != NULL || av->http_status != NULL) &&
+	    p != PROTO_HTTP)
+		return out_usage(c, "%s needs --proto http",
+		    av->http_path != NULL ? "--http-path" : "--http-status");
+	if (av->user != NULL && p != PROTO_POSTGRES && p != PROTO_MYSQL)
+		return out_usage(c, "--user needs --proto postgres or --proto "
+		    "mysql");
+	if (av->user != NULL && (av->user[0] == '\0' ||
+	    strlen(av->user) > 63))
+		return out_usage(c, "invalid --user '%.60s' (expected a "
+		    "name of 1 to 63 bytes)", av->user);
+	if (av->http_path != NULL && !good_path(av->http_path))
+		return out_usage(c, "invalid --http-path '%.60s' (expected a "
+		    "path from '/', without spaces or control characters, at "
+		    "most 512 bytes)", av->http_path);
+	if (av->http_status != NULL) {
+		n = proto_status_list(av->http_status, rn->http_status,
+		    PROTO_STATUS_MAX, err, sizeof(err));
+		if (n < 0)
+			return out_usage(c, "%s", err);
+		rn->dc.http_status = rn->http_status;
+		rn->dc.nhttp_status = n;
+	}
+	rn->dc.proto = (enum proto)p;
+	rn->dc.http_path = av->http_path;
+	rn->dc.user = av->user;
+	return 0;
+}
+
 /* --send, --expect and the rest of the options into rn; 0 or an exit code. */
 static int
 setup(struct ctx *c, struct run *rn, const struct args *av)
 {
 	char err[256];
 	long n;
+	int rc;
 
+	if ((rc = setup_proto(c, rn, av)) != 0)
+		return rc;
 	rn->c = c;
 	rn->jobs = av->jobs;
 	rn->all = av->all;
@@ -697,19 +495,96 @@ setup(struct ctx *c, struct run *rn, const struct args *av)
 	return 0;
 }
 
+/* Then run a command */
+
+/* Whether argv[i] is the value of the option before it. */
+static int
+is_value(const struct opt *o, char **argv, int i)
+{
+	const char *prev = argv[i - 1];
+
+	if (i < 2 || prev[0] != '-' || strchr(prev, '=') != NULL)
+		return 0;
+	if (strcmp(prev, "-t") == 0 || strcmp(prev, "-j") == 0 ||
+	    strcmp(prev, "--timeout") == 0 || strcmp(prev, "--color") == 0)
+		return 1;
+	for (; o->lng != NULL; o++)
+		if (prev[1] == '-' && strcmp(prev + 2, o->lng) == 0)
+			return o->type != OT_FLAG;
+	return 0;
+}
+
+/*
+ * Cuts "-- COMMAND [ARG...]" off argv: returns COMMAND's argv (NULL when
+ * there is none) and sets *argc to what is left for the options.
+ */
+static char **
+cut_command(const struct opt *o, int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--") != 0 || is_value(o, argv, i))
+			continue;
+		*argc = i;
+		return argv + i + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Every target succeeded: COMMAND takes sockctl's place (the same pid, its
+ * own signals and exit code), after the results are written. Returns only
+ * when it cannot be run: 126 or 127, as a shell does, with the reason.
+ */
+static int
+run_command(struct ctx *c, char **cmdv)
+{
+	int rc, e;
+
+	rc = out_finish(c, 0);
+	c->om = NULL;		/* written and freed */
+	if (rc != 0)
+		return rc;	/* the results were lost: say so, run nothing */
+	fflush(c->err);
+	out_trace(c, "exec %s: every target is ready", cmdv[0]);
+	signal(SIGPIPE, SIG_DFL);	/* sockctl's choice, not COMMAND's */
+	execvp(cmdv[0], cmdv);
+	e = errno;
+	signal(SIGPIPE, SIG_IGN);
+	if (e == ENOENT)
+		out_err(c, "cannot run '%.200s': %s (ENOENT)\n  cause: %s\n"
+		    "  fix:   check the name, or give its path (./%.200s)",
+		    cmdv[0], strerror(e), strchr(cmdv[0], '/') != NULL ?
+		    "there is no file at that path" : "no file of that name "
+		    "in any directory of $PATH", cmdv[0]);
+	else
+		out_err(c, "cannot run '%.200s': %s (%s)\n  cause: %s\n"
+		    "  fix:   %s", cmdv[0], strerror(e), errname(e) ?
+		    errname(e) : "error", e == EACCES ? "it is not an "
+		    "executable file (its mode, a directory, or a noexec "
+		    "mount)" : "exec() refused it",
+		    e == EACCES ? "chmod +x it, or run it through its "
+		    "interpreter (-- sh FILE)" : "check the file");
+	return e == ENOENT ? 127 : 126;
+}
+
 int
 cmd_probe_connect(struct ctx *c, int argc, char **argv)
 {
-	struct args av = { 0, 1000, 64, NULL, NULL, NULL, 0, 0 };
+	struct args av = { 0, 1000, 64, NULL, NULL, NULL, 0, 0, NULL, NULL,
+	    NULL, NULL };
 	struct opt opts[NOPTS];
 	struct run rn;
 	int npos, rc;
-	char err[TARGETS_ERR_MAX];
+	char err[TARGETS_ERR_MAX], **cmdv;
 
 	opts_fill(opts, &av);
+	cmdv = cut_command(opts, &argc, argv);
 	rc = opt_parse(c, &help, opts, argc, argv, &npos);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
+	if (cmdv != NULL && cmdv[0] == NULL)
+		return out_usage(c, "'--' needs a COMMAND after it (sockctl "
+		    "connect --wait 60s db:5432 -- ./start-app)");
 	memset(&rn, 0, sizeof(rn));
 	rn.rfd[0] = rn.rfd[1] = -1;
 	rn.src.fd = -1;
@@ -765,7 +640,7 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 		rc = reason_exit(RS_ERROR);
 		goto out;
 	}
-	progress_clear(&rn);
+	pc_progress_clear(&rn);
 	rc = rn.exit_code;
 	/* a bad line far down a stream: the targets before it were probed
 	 * and printed; the run is still a usage error (exit 2) */
@@ -795,5 +670,7 @@ out:
 		regfree(&rn.re);
 	evconn_free(&rn.ev);
 	free(rn.send);
+	if (rc == 0 && cmdv != NULL)
+		return run_command(c, cmdv);
 	return rc;
 }

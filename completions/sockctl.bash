@@ -9,7 +9,7 @@ _sockctl_opts() {
 	case $1 in
 	probe-bind) echo "-u --udp --reuseaddr --reuseport --v6only --hold -w --wait" ;;
 	probe-connect | connect)
-		echo "--wait --interval --send --expect --all --targets -j --jobs" ;;
+		echo "--wait --interval --send --expect --all --targets -j --jobs --proto --http-path --http-status --user" ;;
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count --unlink" ;;
 	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
@@ -23,7 +23,7 @@ _sockctl_takes_value() {
 	case $1 in
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
 		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c | \
-		--pid | --sample)
+		--pid | --sample | --proto | --http-path | --http-status | --user)
 		return 0 ;;
 	esac
 	return 1
@@ -47,8 +47,8 @@ _sockctl_explain_words="ok error usage dns-failure refused timeout unreachable
 port-in-use permission-denied address-not-available expect-failed reset
 resource-limit unhealthy close-wait-leak accept-queue-full not-accepting socket-file-gone syn-flood
 time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv
-blocked-connect udp-drops
-expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence
+blocked-connect udp-drops not-ready
+expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence proto-reply proto-silent
 ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN
 EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE
 ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET
@@ -115,6 +115,18 @@ _sockctl() {
 		return 0 ;;
 	--targets)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0 ;;
+	--proto)
+		mapfile -t COMPREPLY < <(compgen -W "http redis postgres mysql smtp" -- "$cur")
+		return 0 ;;
+	--http-path)
+		mapfile -t COMPREPLY < <(compgen -W "/ /health /healthz /ready /readyz /status" -- "$cur")
+		return 0 ;;
+	--http-status)
+		mapfile -t COMPREPLY < <(compgen -W "200 200,204 200,204,401 200,301,302 401 404" -- "$cur")
+		return 0 ;;
+	--user)
+		mapfile -t COMPREPLY < <(compgen -u -- "$cur")
 		return 0 ;;
 	-t | --timeout | --hold | -w | --wait | --interval | --idle-timeout)
 		mapfile -t COMPREPLY < <(compgen -W "250ms 1s 5s 30s 1m 5m" -- "$cur")

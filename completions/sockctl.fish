@@ -48,7 +48,7 @@ function __sockctl_positionals
             continue
         end
         switch $w
-            case -t --timeout --color --hold -w --wait --interval --send --expect --targets -j --jobs --max-conns --idle-timeout --count -c
+            case -t --timeout --color --hold -w --wait --interval --send --expect --targets -j --jobs --max-conns --idle-timeout --count -c --proto --http-path --http-status --user
                 set skip 1
             case '-*'
             case '*'
@@ -149,6 +149,10 @@ complete -c sockctl -n '__sockctl_using probe-connect connect' -l expect -x -d '
 complete -c sockctl -n '__sockctl_using probe-connect connect' -l all -d 'try and report every resolved address'
 complete -c sockctl -n '__sockctl_using probe-connect connect' -l targets -r -F -d 'read targets from FILE (- for stdin)'
 complete -c sockctl -n '__sockctl_using probe-connect connect' -s j -l jobs -x -d 'probe at most N targets at once (default 32)'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l proto -x -a 'http redis postgres mysql smtp' -d 'after connecting, check that the service is ready'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l http-path -x -a '/ /health /healthz /ready /readyz /status' -d '--proto http: the path to GET (default /)'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l http-status -x -a '200 200,204 200,204,401 401 404' -d '--proto http: statuses that are ready too'
+complete -c sockctl -n '__sockctl_using probe-connect connect' -l user -x -a '(__fish_complete_users)' -d '--proto postgres/mysql: the user named (default sockctl)'
 complete -c sockctl -n '__sockctl_using probe-connect connect; and not __sockctl_wants_port; and not __sockctl_wants_path' -a '(__fish_print_hostnames)'
 
 # echo-server
@@ -178,8 +182,8 @@ complete -c sockctl -n '__sockctl_using inspect' -F -d 'port, address:port or Un
 
 # explain
 complete -c sockctl -n '__sockctl_using explain' -s l -l list -d 'list every error sockctl explains'
-complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit unhealthy close-wait-leak accept-queue-full not-accepting socket-file-gone syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv blocked-connect udp-drops' -d 'reason slug'
-complete -c sockctl -n '__sockctl_using explain' -a 'expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence' -d 'condition'
+complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit unhealthy close-wait-leak accept-queue-full not-accepting socket-file-gone syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv blocked-connect udp-drops not-ready' -d 'reason slug'
+complete -c sockctl -n '__sockctl_using explain' -a 'expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence proto-reply proto-silent' -d 'condition'
 complete -c sockctl -n '__sockctl_using explain' -a 'ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET EMSGSIZE' -d errno
 complete -c sockctl -n '__sockctl_using explain' -a 'EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE EAI_FAMILY EAI_MEMORY EAI_SYSTEM' -d 'getaddrinfo error'
 

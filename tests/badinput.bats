@@ -100,7 +100,9 @@ table_done() {
 	row 2 "missing TARGET"			connect
 	row 2 "empty endpoint"			connect ''
 	row 2 "'99999999999999999999'"		connect 127.0.0.1:99999999999999999999
-	row 2 "port '-1'"			probe-connect 127.0.0.1 -- -1
+	# for probe-connect, -- starts COMMAND: 127.0.0.1 is a target without a port
+	row 2 "missing port in '127.0.0.1'"	probe-connect 127.0.0.1 -- -1
+	row 2 "missing TARGET"			probe-connect -- -1
 	row 2 "port 'abc'"			connect 127.0.0.1:abc
 	row 2 "port '70000'"			connect 127.0.0.1:70000
 	row 2 "port '65536'"			connect 127.0.0.1 65536

@@ -17,14 +17,20 @@ have_bats_libs() {
 }
 
 # What the root-only tests use (network namespaces with firewall rules, a
-# local DNS server); as root they are installed when missing, elsewhere
-# those tests skip with a reason.
+# local DNS server) and the real servers of tests/proto.bats (--proto); as
+# root they are installed when missing, elsewhere those tests skip with a
+# reason.
 ROOT_PKGS="nftables dnsmasq-base python3-jsonschema python3-prometheus-client"
+ROOT_PKGS+=" redis-server postgresql mariadb-server nginx python3-aiosmtpd"
 
+# Several installs may run at once on one machine: each waits for the
+# dpkg lock (up to 10 minutes) instead of failing. (The tests start
+# servers of their own, on free ports, whatever the packages start.)
 apt_install() {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
-	{ apt-get update -qq >/dev/null 2>&1 &&
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }
+	local lock=(-o DPkg::Lock::Timeout=600)
+	DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -qq "$@" >/dev/null 2>&1 ||
+	{ apt-get "${lock[@]}" update -qq >/dev/null 2>&1 &&
+	  DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -qq "$@" >/dev/null 2>&1; }
 }
 
 ensure_bats() {
@@ -82,10 +88,11 @@ for t in "$B"/unit/test_*; do
 done
 
 # Every bats file, as TAP. A hang is cut off after BATS_TIMEOUT seconds
-# (15 minutes unless set: a loaded machine may need more).
+# (30 minutes unless set: the suite takes about 10 on a quiet machine of
+# 2 cores, and a loaded one may need several times that).
 log=$(mktemp)
 files=(tests/*.bats)
-timeout --kill-after=10 "${BATS_TIMEOUT:-900}" bats --tap "${files[@]}" 3>&- | tee "$log"
+timeout --kill-after=10 "${BATS_TIMEOUT:-1800}" bats --tap "${files[@]}" 3>&- | tee "$log"
 rc=${PIPESTATUS[0]}
 while IFS= read -r line; do
 	case "$line" in

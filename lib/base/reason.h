@@ -29,7 +29,9 @@
 	X(RS_FD_LIMIT,	"fd-limit",		13)		\
 	X(RS_BLOCKED_RECV, "blocked-recv",	13)		\
 	X(RS_BLOCKED_CONNECT, "blocked-connect", 13)		\
-	X(RS_UDP_DROPS,	"udp-drops",		13)
+	X(RS_UDP_DROPS,	"udp-drops",		13)		\
+	/* --proto: answered, but not ready (starting, too many clients) */ \
+	X(RS_NOT_READY,	"not-ready",		14)
 
 enum reason {
 #define X(id, slug, code) id,
@@ -136,7 +138,13 @@ const char	*stage_name(enum stage s);
 	/* connect() whose SYNs go unanswered */			\
 	X(DX_BLOCKED_CONNECT, "blocked-connect")			\
 	/* a datagram socket's drop counter rose */			\
-	X(DX_UDP_DROPS, "udp-drops")
+	X(DX_UDP_DROPS, "udp-drops")					\
+	/* --proto (lib/core/proto): it answered, not ready yet */	\
+	X(DX_NOT_READY, "not-ready")					\
+	/* --proto: an answer waiting will not change */		\
+	X(DX_PROTO_REPLY, "proto-reply")				\
+	/* --proto: connected, and the server sent nothing */		\
+	X(DX_PROTO_SILENT, "proto-silent")
 
 enum {
 	DX_NONE,

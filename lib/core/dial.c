@@ -11,21 +11,28 @@
 
 #include "addr.h"
 #include "clock.h"
-#include "reason.h"
 #include "dial.h"
-#include "dialpriv.h"
 #include "errname.h"
 #include "expect.h"
 #include "procnet.h"
+#include "reason.h"
 #include "resolve.h"
 #include "sock.h"
 #include "unixsock.h"
 
+#define TRACE(d, ...) do {						\
+	if ((d)->cfg->trace != NULL)					\
+		dial_trace((d), __VA_ARGS__);				\
+} while (0)
+
 static void	round_check(struct dial *);
 static void	start_next(struct dial *);
 static void	att_timer(struct loop *, struct loop_timer *);
+static void	dial_trace(const struct dial *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
-void
+/* One trace line, "LABEL: ...", to the run's trace callback. */
+static void
 dial_trace(const struct dial *d, const char *fmt, ...)
 {
 	char buf[1024];
@@ -43,28 +50,14 @@ ms_between(int64_t a, int64_t b)
 	return (double)(b - a) / 1e6;
 }
 
-const char *
-dial_state_of(int fd)
-{
-	static char buf[48];
-	socklen_t len = sizeof(int);
-	int dom = 0;
-
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
-	    dom == AF_UNIX)
-		return "";
-	snprintf(buf, sizeof(buf), ", TCP state %s",
-	    sock_state_name(sock_tcp_state(fd, NULL)));
-	return buf;
-}
-
 static const char *
 err_word(int err)
 {
 	return errname(err) ? errname(err) : strerror(err);
 }
 
-void
+/* Calls the run's after callback: an event of d's was handled. */
+static void
 dial_after(struct dial *d)
 {
 	if (d->cfg->after != NULL)
@@ -133,7 +126,8 @@ trace_close(struct dial_att *a)
 	    d->cfg->trace_arg, d->label);
 }
 
-void
+/* The attempt is over: ok, or failed at stage st with err (or dx). */
+static void
 dial_att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 {
 	struct dial *d = a->d;
@@ -153,7 +147,7 @@ dial_att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 		    st == ST_CONNECT ? h : "", st == ST_CONNECT ? ")" : "",
 		    err ? (errname(err) ? errname(err) : "error") :
 		    reason_dx_name(dx), ms_between(a->start_ns, a->end_ns),
-		    dial_state_of(a->io.fd));
+		    dialx_state_of(a->io.fd));
 		TRACE(d, "close(fd %d)", a->io.fd);
 	}
 	if (ok && d->cfg->trace != NULL && a->io.fd != -1)
@@ -163,7 +157,8 @@ dial_att_finish(struct dial_att *a, int ok, enum stage st, int err, int dx)
 		round_check(d);
 }
 
-void
+/* Arms the attempt's timer for ms, or what is left of the deadline. */
+static void
 dial_att_arm(struct dial_att *a, int64_t ms)
 {
 	struct dial_cfg *cfg = a->d->cfg;
@@ -224,7 +219,7 @@ established(struct dial_att *a)
 		loop_timer_cancel(cfg->lp, &d->tm);
 		abandon_others(d, a);
 	}
-	if (cfg->sendlen > 0 || cfg->re != NULL) {
+	if (cfg->sendlen > 0 || cfg->re != NULL || cfg->proto != PROTO_NONE) {
 		a->rbuf = malloc(DIAL_RECV_MAX + 1);
 		if (a->rbuf == NULL) {
 			dial_att_finish(a, 0, ST_RECV, ENOMEM, 0);
@@ -232,7 +227,9 @@ established(struct dial_att *a)
 		}
 		a->rbuf[0] = '\0';
 	}
-	if (cfg->sendlen > 0) {
+	if (cfg->proto != PROTO_NONE)
+		dialx_proto_start(a);
+	else if (cfg->sendlen > 0) {
 		a->ph = DA_SEND;
 		(void)loop_watch(cfg->lp, &a->io, LOOP_WRITE);
 		dial_att_arm(a, cfg->timeout_ms);
@@ -277,6 +274,7 @@ att_io(struct loop *lp, struct loop_io *io, int ev)
 		dialx_send(a);
 		break;
 	case DA_RECV:
+	case DA_BYE:
 		dialx_recv(a);
 		break;
 	default:
@@ -301,13 +299,18 @@ att_timer(struct loop *lp, struct loop_timer *t)
 		dial_att_finish(a, 0, ST_SEND, ETIMEDOUT, 0);
 		break;
 	case DA_RECV:
-		if (d->cfg->re != NULL)
+		if (d->cfg->proto != PROTO_NONE)
+			dialx_proto_timer(a);
+		else if (d->cfg->re != NULL)
 			dial_att_finish(a, 0, ST_EXPECT, 0, DX_EXPECT_MISMATCH);
 		else
 			dial_att_finish(a, 1, ST_NONE, 0, 0);
 		break;
 	case DA_MATCH:
 		dialx_cut(a);
+		break;
+	case DA_BYE:
+		dialx_proto_timer(a);
 		break;
 	default:
 		break;
@@ -327,6 +330,7 @@ att_start(struct dial *d, int i)
 
 	memset(a, 0, sizeof(*a));
 	a->d = d;
+	a->x = &d->x;
 	a->idx = i;
 	a->io.fd = -1;
 	a->xj.fd = -1;
@@ -349,7 +353,7 @@ att_start(struct dial *d, int i)
 	}
 	a->io.fd = fd;
 	TRACE(d, "socket(%s, SOCK_STREAM) = fd %d%s",
-	    sock_family_name(a->sa.ss_family), fd, dial_state_of(fd));
+	    sock_family_name(a->sa.ss_family), fd, dialx_state_of(fd));
 	if (a->sa.ss_family == AF_UNIX)
 		goto dial;
 	rc = icmp_enable(fd, a->sa.ss_family);
@@ -357,7 +361,7 @@ att_start(struct dial *d, int i)
 	TRACE(d, "setsockopt(%s, on): %s%s",
 	    a->sa.ss_family == AF_INET6 ? "IPV6_RECVERR" : "IP_RECVERR",
 	    rc == 0 ? "ok (ICMP errors are queued)" : err_word(err),
-	    dial_state_of(fd));
+	    dialx_state_of(fd));
 dial:
 	err = 0;
 	d->connects++;
@@ -570,12 +574,19 @@ dial_init(struct dial *d, struct dial_cfg *cfg, const char *host, int port,
 	d->r.winner = -1;
 	d->tm.fn = dial_timer;
 	d->tm.arg = d;
+	d->x.cfg = cfg;
+	d->x.label = label;
+	d->x.host = host;
+	d->x.port = port;
+	d->x.finish = dial_att_finish;
+	d->x.arm = dial_att_arm;
 }
 
 void
 dial_set_unix(struct dial *d, const struct sockaddr_storage *un)
 {
 	d->un = un;
+	d->x.host = NULL;	/* no host name to send (HTTP's Host) */
 }
 
 void
@@ -680,6 +691,8 @@ dial_round_free(struct dial_round *rd)
 	for (int i = 0; i < rd->nstarted; i++) {
 		att_close(&rd->att[i]);
 		free(rd->att[i].rbuf);
+		free(rd->att[i].pr);
+		free(rd->att[i].req);
 	}
 	free(rd->att);
 	rd->att = NULL;

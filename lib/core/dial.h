@@ -16,77 +16,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "expect.h"
-#include "icmp.h"
+#include "dialx.h"
 #include "loop.h"
-#include "procnet.h"
 #include "reason.h"
-#include "sock.h"
 
 #define DIAL_HE_DELAY_MS	250	/* RFC 8305 connection attempt delay */
 #define DIAL_MAX_ADDRS		16
-#define DIAL_RECV_MAX		65536	/* bytes of a reply read at most */
-#define DIAL_SEND_GRACE_MS	200	/* --send alone: wait this long for a
-					 * close */
-
-struct dial;
-
-/* The settings shared by every dialer of a run. */
-struct dial_cfg {
-	struct loop	*lp;
-	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
-	int64_t		 timeout_ms;	/* each connect, reply and lookup */
-	int64_t		 deadline_ns;	/* clock_ns() limit; 0: none */
-	const char	*send;		/* bytes sent after connecting */
-	size_t		 sendlen;	/* 0: none */
-	const regex_t	*re;		/* the reply must match; NULL: none */
-	int		 all;		/* every address, not the first win */
-	int		 rs_wfd;	/* resolver threads write a byte here */
-	int		 rs_abandoned;	/* set: a thread may still write it */
-	const char	*proc_root;	/* for the TIME_WAIT lookup of -v */
-	sock_trace_fn	 trace;		/* NULL: no trace (and no TCP_INFO
-					 * asked for it) */
-	void		*trace_arg;
-	/* called after each event a dialer handled, round over or not */
-	void		(*after)(void *arg);
-	void		*after_arg;
-};
-
-/* DA_MATCH: a child matches the reply so far (the socket is not read) */
-enum dial_aphase { DA_IDLE, DA_CONNECT, DA_SEND, DA_RECV, DA_MATCH,
-	DA_DONE };
-
-/* One connection attempt to one address: the facts evidence works from. */
-struct dial_att {
-	struct sockaddr_storage	 sa;
-	int64_t			 start_ns;
-	int64_t			 est_ns;	/* connected at; 0: never */
-	int64_t			 end_ns;
-	int			 ok;
-	enum stage		 stage;		/* where it failed */
-	int			 err;		/* errno, or 0 */
-	int			 dx;		/* a DX_ condition, or 0 */
-	int			 immediate;	/* connect() failed at once */
-	int			 abandoned;	/* another address won first */
-	int			 cut;		/* the deadline cut it */
-	double			 rtt_ms;	/* NaN: unknown */
-	int			 has_peer;	/* AF_UNIX: peer is known */
-	struct pn_owner		 peer;		/* SO_PEERCRED's process */
-	struct icmp_ev		 icmp;
-	size_t			 sent;
-	char			*rbuf;		/* the reply, NUL-terminated */
-	size_t			 rlen;
-	/* the dialer's own */
-	struct dial		*d;
-	int			 idx;
-	struct loop_io		 io;
-	struct loop_timer	 tm;
-	struct expect_job	 xj;		/* DA_MATCH: the child */
-	struct loop_io		 xio;		/* its pipe */
-	enum dial_aphase	 ph;
-	int			 cut_armed;
-};
-
 /* One round: a resolution and the attempts to the addresses it gave. */
 struct dial_round {
 	int64_t			 rs_ns;		/* resolving started */
@@ -124,6 +59,8 @@ struct dial {
 	struct dial_round	 r;
 	dial_done_fn		*done;
 	void			*done_arg;
+	struct dialx_dialer	 x;		/* what its attempts' exchange
+						 * needs of it */
 };
 
 /* Sets d up for host and port; done is called when a round is over. */

@@ -414,7 +414,24 @@ static const struct diag table[] = {
 	    "socket a larger receive buffer: SO_RCVBUF up to "
 	    "net.core.rmem_max, and raise that first (sysctl -w "
 	    "net.core.rmem_max=8388608)"),
-
+	/* --proto (SPEC probe-connect "Readiness") */
+	XH(ST_EXPECT, DX_NOT_READY, RS_NOT_READY,
+	    "the service accepted the connection and answered in its own "
+	    "protocol that it is not ready: starting up, shutting down, in "
+	    "recovery, loading its data, or out of client slots",
+	    "wait for it (sockctl connect --wait 60s ... --proto NAME), or "
+	    "see the server's words and its log", DH_EXCHANGE),
+	XH(ST_EXPECT, DX_PROTO_REPLY, RS_EXPECT,
+	    "the service answered in a way that waiting will not change: an "
+	    "error status, a refusal of this host, or not the protocol asked "
+	    "for at all (see what it said)",
+	    "check the port and --proto, and the server's configuration for "
+	    "what it said", DH_EXCHANGE),
+	XH(ST_RECV, DX_PROTO_SILENT, RS_TIMEOUT,
+	    "connected, but the server sent nothing within the time limit: a "
+	    "proxy with no backend, or a server that is stuck",
+	    "check the service behind the port (its log, its backend); "
+	    "raise -t if it is only slow", DH_EXCHANGE),
 };
 
 static const struct diag generic = {

@@ -740,7 +740,8 @@ evconn_round(const struct dial_round *rd, const char *host,
 static int
 retryable(int exchange, enum reason r)
 {
-	if (r == RS_REFUSED || r == RS_TIMEOUT || r == RS_UNREACH)
+	if (r == RS_REFUSED || r == RS_TIMEOUT || r == RS_UNREACH ||
+	    r == RS_NOT_READY)
 		return 1;
 	return exchange && (r == RS_RESET || r == RS_EXPECT);
 }

@@ -84,7 +84,9 @@ def main(argv):
                 nlines += 1
                 known = per[cmd] if cmd else glob
                 for w in words:
-                    if w == "--" or not w.startswith("-") or w == "-":
+                    if w == "--":
+                        break	# what follows is COMMAND's (connect -- COMMAND)
+                    if not w.startswith("-") or w == "-":
                         continue
                     if w[1:2].isdigit() and not re.match(r"^-[46]$", w):
                         continue	# a negative number, not an option

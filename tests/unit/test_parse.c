@@ -455,10 +455,13 @@ test_diag(void)
 	CHECK(reason_exit(RS_OK) == 0);
 	CHECK(reason_exit(RS_INUSE) == 7);
 	CHECK(reason_exit(RS_RESOURCE) == 12);
-	/* one exit per reason up to unhealthy; inspect's findings share 13 */
+	/* one exit per reason up to unhealthy; inspect's findings share 13;
+	 * --proto's not-ready is 14 */
 	CHECK(reason_exit(RS_UNHEALTHY) == 13);
+	CHECK(reason_exit(RS_NOT_READY) == 14);
 	for (int r = 0; r < RS__COUNT; r++) {
-		CHECK(reason_exit(r) == (r <= RS_UNHEALTHY ? r : 13));
+		CHECK(reason_exit(r) == (r <= RS_UNHEALTHY ? r :
+		    r == RS_NOT_READY ? 14 : 13));
 		CHECK(reason_by_slug(reason_slug(r)) == r);
 	}
 	CHECK(reason_by_slug("nope") == -1);
