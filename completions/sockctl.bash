@@ -13,7 +13,7 @@ _sockctl_opts() {
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count --unlink" ;;
 	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
-	inspect) echo "--pid --sample" ;;
+	inspect) echo "--pid --sample -l --listening" ;;
 	exporter) echo "--listen --allow -j --jobs" ;;
 	trace) echo "-p --pid -o --output --duration --slow" ;;
 	explain) echo "-l --list" ;;
@@ -48,8 +48,8 @@ _sockctl_services() {
 
 _sockctl_explain_words="ok error usage dns-failure refused timeout unreachable
 port-in-use permission-denied address-not-available expect-failed reset
-resource-limit unhealthy close-wait-leak accept-queue-full syn-flood
-time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv
+resource-limit unhealthy close-wait-leak accept-queue-full not-accepting
+socket-file-gone syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv
 blocked-connect udp-drops not-ready unread-at-close
 expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence proto-reply proto-silent
 ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN

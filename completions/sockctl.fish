@@ -179,6 +179,7 @@ complete -c sockctl -n '__sockctl_using probe-udp; and test (count (__sockctl_po
 # inspect
 complete -c sockctl -n '__sockctl_using inspect' -l pid -x -a '(__fish_complete_pids)' -d 'only the sockets of process PID'
 complete -c sockctl -n '__sockctl_using inspect' -l sample -x -d 'time between the two reads (default 1s)'
+complete -c sockctl -n '__sockctl_using inspect' -s l -l listening -d 'print what listens where instead of judging'
 complete -c sockctl -n '__sockctl_using inspect' -F -d 'port, address:port or Unix path'
 
 # trace
@@ -190,7 +191,7 @@ complete -c sockctl -n '__sockctl_using trace' -a '(__fish_complete_subcommand -
 
 # explain
 complete -c sockctl -n '__sockctl_using explain' -s l -l list -d 'list every error sockctl explains'
-complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit unhealthy close-wait-leak accept-queue-full syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv blocked-connect udp-drops not-ready unread-at-close' -d 'reason slug'
+complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit unhealthy close-wait-leak accept-queue-full not-accepting socket-file-gone syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv blocked-connect udp-drops not-ready unread-at-close' -d 'reason slug'
 complete -c sockctl -n '__sockctl_using explain' -a 'expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence proto-reply proto-silent' -d 'condition'
 complete -c sockctl -n '__sockctl_using explain' -a 'ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET EMSGSIZE' -d errno
 complete -c sockctl -n '__sockctl_using explain' -a 'EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE EAI_FAMILY EAI_MEMORY EAI_SYSTEM' -d 'getaddrinfo error'

@@ -20,6 +20,8 @@
 	/* inspect's findings: each a reason of its own, exit 13 */	\
 	X(RS_CLOSE_WAIT, "close-wait-leak",	13)		\
 	X(RS_ACCEPT_FULL, "accept-queue-full",	13)		\
+	X(RS_NOT_ACCEPTING, "not-accepting",	13)		\
+	X(RS_SOCKET_FILE_GONE, "socket-file-gone", 13)		\
 	X(RS_SYN_FLOOD,	"syn-flood",		13)		\
 	X(RS_TIME_WAIT,	"time-wait-pile",	13)		\
 	X(RS_PEER_NOT_READING, "peer-not-reading", 13)		\
@@ -119,6 +121,10 @@ const char	*stage_name(enum stage s);
 	X(DX_CLOSE_WAIT_LEAK, "close-wait-leak")			\
 	/* a listener's accept queue is full */				\
 	X(DX_ACCEPT_QUEUE_FULL, "accept-queue-full")			\
+	/* the same connections queued at both reads, queue not full */	\
+	X(DX_NOT_ACCEPTING, "not-accepting")				\
+	/* a Unix listener's path leads elsewhere, or nowhere */	\
+	X(DX_SOCKET_FILE_GONE, "socket-file-gone")			\
 	/* half-open connections, SYN cookies */			\
 	X(DX_SYN_FLOOD, "syn-flood")					\
 	/* TIME_WAIT near the ephemeral range */			\
