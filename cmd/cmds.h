@@ -17,5 +17,6 @@ int	cmd_probe_udp(struct ctx *c, int argc, char **argv);
 int	cmd_explain(struct ctx *c, int argc, char **argv);
 int	cmd_inspect(struct ctx *c, int argc, char **argv);
 int	cmd_exporter(struct ctx *c, int argc, char **argv);
+int	cmd_trace(struct ctx *c, int argc, char **argv);
 
 #endif

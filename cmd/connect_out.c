@@ -93,7 +93,7 @@ unix_message(const struct dial_att *a, const char *hp, const char *more,
 	if (a->has_peer)
 		snprintf(r->message, sizeof(r->message), "connected to %s (pid "
 		    "%d, %s, user %s) in %.2f ms%s", hp, a->peer.pid,
-		    a->peer.comm, a->peer.user, ms, more);
+		    a->peer.tcomm, a->peer.user, ms, more);
 	else
 		snprintf(r->message, sizeof(r->message), "connected to %s in "
 		    "%.2f ms%s", hp, ms, more);

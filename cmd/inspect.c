@@ -22,8 +22,11 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "evdns.h"
 #include "findings.h"
 #include "findwait.h"
+#include "inspout.h"
+#include "listening.h"
 #include "om.h"
 #include "opt.h"
 #include "resolve.h"
@@ -33,9 +36,11 @@ static const struct cmd_help help = {
 	"inspect", "[OPTIONS] [PORT | ADDRESS:PORT | PATH]...",
 	"Diagnose the sockets that are already alive: the problems that\n"
 	"return no error to anyone (CLOSE_WAIT leaks, full accept queues,\n"
-	"SYN floods, TIME_WAIT piles, peers that do not read, retransmissions,\n"
-	"processes near their descriptor limit, threads blocked in recv() or\n"
-	"connect() with nothing to end the wait, UDP sockets that drop).",
+	"servers that do not accept, Unix socket files gone, SYN floods,\n"
+	"TIME_WAIT piles, peers that do not read, retransmissions, processes\n"
+	"near their descriptor limit, threads blocked in recv() or connect()\n"
+	"with nothing to end the wait, UDP sockets that drop); --listening:\n"
+	"what listens where.",
 	"A PORT or ADDRESS:PORT takes the sockets that have it at either end\n"
 	"(a service's own sockets and this machine's clients of it); a PATH\n"
 	"(anything with a /, unix:PATH or @NAME) the Unix sockets bound to it.\n"
@@ -50,6 +55,7 @@ static const struct cmd_help help = {
 	"  sockctl inspect 8080                 a service and its clients\n"
 	"  sockctl inspect --pid 4242           one process's sockets\n"
 	"  sockctl inspect /run/app.sock        a Unix socket's listener\n"
+	"  sockctl inspect --listening          what listens where (ss -ltnpux)\n"
 	"  sockctl --json inspect --sample 5s   watch longer, JSON lines\n",
 };
 
@@ -57,9 +63,10 @@ static const struct cmd_help help = {
 struct in_args {
 	long long	 pid;
 	int64_t		 sample;
+	int		 listening;
 };
 
-#define NOPTS		3
+#define NOPTS		4
 
 /* The option table, pointing into v. */
 static void
@@ -72,6 +79,9 @@ opts_fill(struct opt o[NOPTS], struct in_args *v)
 		{ "sample", 0, OT_DUR, &v->sample, "DUR",
 		    "time between the two reads (default 1s; 0: one read)", 0,
 		    0, NULL },
+		{ "listening", 'l', OT_FLAG, &v->listening, NULL,
+		    "print what listens where (TCP, UDP, Unix: address, "
+		    "processes, queue) instead of judging", 0, 0, NULL },
 		{ NULL, 0, OT_END, NULL, NULL, NULL, 0, 0, NULL },
 	};
 
@@ -80,7 +90,6 @@ opts_fill(struct opt o[NOPTS], struct in_args *v)
 
 #define MAX_TARGETS	32
 #define MAX_ADDRS	8
-#define MAX_LINES	50	/* summary lines for a whole machine */
 
 struct target {
 	const char		*arg;
@@ -97,6 +106,7 @@ struct run {
 	struct ctx		*c;
 	struct target		 t[MAX_TARGETS];
 	int			 nt, ninet, nunix;
+	int			 with_unix;	/* Unix sockets are read */
 	int			 pid;		/* --pid, 0: none */
 	struct findings		*f;
 	struct owners		*w;
@@ -141,13 +151,26 @@ parse_target(struct run *u, const char *a, struct target *t)
 	    &waited);
 	if (rc != 0 || (t->naddr = rs_addrs(res, ep.port, t->addr,
 	    MAX_ADDRS)) == 0) {
+		/* a name that does not resolve is dns-failure (3), as anywhere */
+		struct evdns_facts df;
+		struct result r;
+
 		if (res != NULL)
 			freeaddrinfo(res);
-		return out_usage(u->c, "cannot resolve '%.60s' in target "
-		    "'%.60s' (%s; give a numeric address)", ep.host, a,
-		    rc == RS_CUT ? "no answer within -t" : rc == 0 ?
-		    "no IPv4 or IPv6 address" : rc == EAI_SYSTEM ?
-		    strerror(e) : gai_strerror(rc));
+		memset(&df, 0, sizeof(df));
+		df.host = ep.host;
+		df.cut = rc == RS_CUT;
+		df.waited_ms = waited;
+		df.eai = rc == RS_CUT ? 0 : rc;
+		df.err = rc == EAI_SYSTEM ? e : 0;
+		df.naddr = rc == 0 ? 0 : -1;
+		result_init(&r, u->c->cmd);
+		snprintf(r.target, sizeof(r.target), "%s", a);
+		evdns_explain(&u->c->env, &df, &r);
+		result_diagnose(&r);
+		rc = out_result(u->c, &r);
+		result_free(&r);
+		return rc != 0 ? rc : reason_exit(RS_DNS);
 	}
 	freeaddrinfo(res);
 	return 0;
@@ -180,7 +203,9 @@ static int
 selected(const struct run *u, const struct inetdiag_sock *d,
     const struct owners_proc *p)
 {
-	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
+	/* a queued connection has no process yet: its listener's */
+	if (u->pid > 0 && (p == NULL || p->pid != u->pid) && (p != NULL ||
+	    !findings_in_queue(u->f, d)))
 		return 0;
 	if (u->ninet == 0)
 		return u->nunix == 0;
@@ -241,11 +266,13 @@ unix_fn(const struct unixdiag_sock *s, void *arg)
 {
 	struct run *u = arg;
 	struct owners_proc *p = owners_of(u->w, s->inode, NULL);
-	int hit = 0;
+	int hit = u->nunix == 0;	/* --pid, or the whole machine */
 
+	/* a listener whose file was replaced keeps its name: it too */
 	for (int i = 0; i < u->nt && !hit; i++)
-		hit = u->t[i].unix_ && unixdiag_is_path(s, u->t[i].path,
-		    u->t[i].dev, u->t[i].ino);
+		hit = u->t[i].unix_ && (unixdiag_is_path(s, u->t[i].path,
+		    u->t[i].dev, u->t[i].ino) || (s->state == UNIXDIAG_LISTEN &&
+		    strcmp(s->name, u->t[i].path) == 0));
 	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
 		hit = 0;
 	if (findings_unix_sock(u->f, s, p, hit) == -1 || (hit &&
@@ -256,35 +283,48 @@ unix_fn(const struct unixdiag_sock *s, void *arg)
 	return 0;
 }
 
-/* The datagram sockets' drops without PATH targets: --pid, the machine. */
+/*
+ * --pid's process after the sample: 0 when its descriptors were read;
+ * else the failure said (hidden from this user: permission-denied; gone:
+ * error) and its exit code. Nothing was judged then, so never 0.
+ */
 static int
-dgram_base_fn(const struct unixdiag_sock *s, void *arg)
+pid_unseen(struct run *u)
 {
-	struct run *u = arg;
+	struct pn_owner o;
+	struct result r;
+	char path[64];
+	struct stat st;
+	int code;
 
-	if (waits_unix_base(u->wt, s) == -1) {
-		u->failed = 1;
-		return 1;
-	}
-	return 0;
-}
-
-static int
-dgram_fn(const struct unixdiag_sock *s, void *arg)
-{
-	struct run *u = arg;
-	struct owners_proc *p;
-
-	if (s->type != SOCK_DGRAM)
+	if (owners_pid(u->w, u->pid) != NULL)
 		return 0;
-	p = owners_of(u->w, s->inode, NULL);
-	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
-		return 0;
-	if (waits_unix(u->wt, s, p) == -1) {
-		u->failed = 1;
-		return 1;
+	result_init(&r, u->c->cmd);
+	snprintf(r.target, sizeof(r.target), "pid %d", u->pid);
+	snprintf(path, sizeof(path), "%s/%d", u->c->env.proc_root, u->pid);
+	if (stat(path, &st) == 0 && owners_unreadable(u->w) > 0) {
+		pn_owner_load(u->c->env.proc_root, u->pid, (unsigned)st.st_uid,
+		    &o);
+		r.reason = RS_PERM;
+		r.err = EACCES;
+		result_cause(&r, "the descriptors of pid %d (%s, user %s) may "
+		    "not be read by this user (uid %u): %s/fd is closed to it, "
+		    "so its sockets, their states and its descriptor count are "
+		    "hidden and nothing was judged", u->pid, o.tcomm, o.user,
+		    (unsigned)getuid(), path);
+		result_fix(&r, "run it as root, who sees every process: sudo "
+		    "sockctl inspect --pid %d", u->pid);
+	} else {
+		r.reason = RS_ERROR;
+		result_cause(&r, "pid %d exited during the sample: its sockets "
+		    "went with it, and nothing was judged", u->pid);
+		result_fix(&r, "find out why it exited (its log, journalctl, "
+		    "dmesg for the OOM killer), or give the pid of the process "
+		    "that runs now");
 	}
-	return 0;
+	code = out_result(u->c, &r);
+	result_free(&r);
+	return code != 0 ? code : reason_exit(r.reason);
 }
 
 static void
@@ -297,291 +337,33 @@ pause_ms(int64_t ms)
 		;
 }
 
-/* "pid 42 (nginx, user www)", or whose it is when hidden. */
-static const char *
-owner_text(struct run *u, struct owners_proc *p, unsigned uid, char *buf,
-    size_t len)
+/* --listening: the targets and --pid select what is listed. */
+static int
+run_listening(struct run *u, const char *tj)
 {
-	char user[64];
+	struct listening_sel sel;
 
-	if (p != NULL) {
-		const struct pn_owner *o = owners_who(u->w, p);
-
-		snprintf(buf, len, "pid %d (%s, user %s)", p->pid, o->comm,
-		    o->user);
-		return buf;
-	}
-	pn_user(uid, user, sizeof(user));
-	if (owners_unreadable(u->w) > 0 && getuid() != 0)
-		snprintf(buf, len, "uid %u (%s; run as root to name it)", uid,
-		    user);
-	else
-		snprintf(buf, len, "no process");
-	return buf;
-}
-
-static void
-put_states(FILE *f, const long *st)
-{
-	const char *sep = "";
-
-	for (int s = 1; s < FINDINGS_NSTATES; s++)
-		if (st[s] > 0 && s != PN_LISTEN) {
-			fprintf(f, "%s%s %ld", sep,
-			    pn_state_name(IPPROTO_TCP, s), st[s]);
-			sep = ", ";
-		}
-	if (sep[0] == '\0')
-		fprintf(f, "no connections");
-}
-
-static void
-summary_text(struct run *u, int nf)
-{
-	const struct findings_group *g;
-	const long *st = findings_states(u->f);
-	struct findings_deltas dl;
-	char who[200], lo[ADDRSTR_MAX];
-	size_t n, shown = 0;
-	long total = 0;
-	FILE *o = u->c->out;
-
-	g = findings_groups(u->f, &n);
-	for (size_t i = 0; i < n; i++, shown++) {
-		if (shown == MAX_LINES) {
-			fprintf(o, "... and %zu more (give a PORT or --pid)\n",
-			    n - i);
-			break;
-		}
-		owner_text(u, g[i].proc, g[i].uid, who, sizeof(who));
-		if (g[i].kind == FG_LISTEN || (g[i].kind == FG_UNIX &&
-		    g[i].states[PN_LISTEN] > 0)) {
-			fprintf(o, "%s %s listening, queue %lu/%lu, %s: ",
-			    g[i].kind == FG_UNIX ? "unix" : "tcp",
-			    g[i].kind == FG_UNIX ? g[i].path : sa_fmt(
-			    (const struct sockaddr *)&g[i].local, lo,
-			    sizeof(lo)), g[i].qlen, g[i].backlog, who);
-		} else if (g[i].kind == FG_UNIX)
-			fprintf(o, "unix %s, %s: ", g[i].path, who);
-		else if (g[i].kind == FG_NOPROC)
-			fprintf(o, "%s: ", owners_unreadable(u->w) > 0 &&
-			    getuid() != 0 ? who : "no process (closed "
-			    "sockets the kernel finishes, or another "
-			    "namespace's)");
+	memset(&sel, 0, sizeof(sel));
+	sel.pid = u->pid;
+	sel.target = tj[0] ? tj : NULL;
+	for (int i = 0; i < u->nt; i++) {
+		if (u->t[i].unix_)
+			sel.path[sel.npath++] = u->t[i].path;
 		else
-			fprintf(o, "%s: ", who);
-		put_states(o, g[i].states);
-		fputc('\n', o);
+			sel.port[sel.nport++] = u->t[i].port;
 	}
-	for (int s = 1; s < FINDINGS_NSTATES; s++)
-		total += st[s];
-	findings_deltas(u->f, &dl);
-	fprintf(o, "total: %ld tcp (LISTEN %ld, ", total, st[PN_LISTEN]);
-	put_states(o, st);
-	fprintf(o, "), %ld udp", findings_udp(u->f));
-	if (u->nunix > 0)
-		fprintf(o, ", %ld unix", findings_unix(u->f));
-	if (dl.listen_overflows >= 0)
-		fprintf(o, "; during the sample ListenOverflows +%lld, "
-		    "ListenDrops +%lld, SyncookiesSent +%lld, RetransSegs "
-		    "+%lld", dl.listen_overflows, dl.listen_drops,
-		    dl.syncookies_sent, dl.retrans_segs);
-	fprintf(o, "; %d finding%s\n", nf, nf == 1 ? "" : "s");
-}
-
-/* What the watched processes' threads wait in (SPEC "What the process
- * waits on"): one line each, before the summary. */
-static void
-waits_text(struct run *u)
-{
-	const struct waits_proc *p;
-	char buf[2048];
-	size_t n;
-
-	p = waits_procs(u->wt, &n);
-	for (size_t i = 0; i < n; i++)
-		fprintf(u->c->out, "pid %d waits: %s\n", p[i].pid,
-		    waits_proc_text(&p[i], buf, sizeof(buf)));
-}
-
-static void
-waits_json(struct run *u, struct jbuf *jb)
-{
-	const struct waits_proc *p;
-	char buf[2048];
-	size_t n;
-
-	p = waits_procs(u->wt, &n);
-	if (n == 0)
-		return;
-	jb_arr_open(jb, "waits");
-	for (size_t i = 0; i < n; i++) {
-		jb_obj_open(jb);
-		jb_kint(jb, "pid", p[i].pid);
-		jb_kint(jb, "threads", p[i].threads);
-		jb_kbool(jb, "denied", p[i].denied);
-		jb_kobj_open(jb, "syscalls");
-		for (int k = 0; k < p[i].ncount; k++)
-			jb_kint(jb, p[i].count[k].syscall,
-			    p[i].count[k].threads);
-		jb_obj_close(jb);
-		jb_kstr(jb, "text", waits_proc_text(&p[i], buf, sizeof(buf)));
-		jb_obj_close(jb);
-	}
-	jb_arr_close(jb);
-}
-
-/* A waits finding's sample: pid, tid, fd and the socket keep each series
- * apart. */
-static void
-waits_om_finding(struct run *u, const struct result *r, int i)
-{
-	char pid[16] = "", tid[16] = "", fd[16] = "", sock[ADDRSTR_MAX];
-	struct om_label l[7] = { { "command", "inspect" },
-	    { "target", r->target }, { "reason", reason_slug(r->reason) },
-	    { "pid", pid }, { "tid", tid }, { "fd", fd }, { "socket", sock } };
-	int p, t, f;
-
-	waits_ids(u->wt, (size_t)i, &p, &t, &f, sock, sizeof(sock));
-	if (p > 0)
-		snprintf(pid, sizeof(pid), "%d", p);
-	if (t > 0)
-		snprintf(tid, sizeof(tid), "%d", t);
-	if (f >= 0)
-		snprintf(fd, sizeof(fd), "%d", f);
-	om_sample(u->c->om, OM_FINDING, l, 7, 1);
-}
-
-/* --openmetrics: the threads of each watched process by call. */
-static void
-waits_om(struct run *u, const char *target)
-{
-	const struct waits_proc *p;
-	char pid[16];
-	struct om_label l[4] = { { "command", "inspect" },
-	    { "target", target != NULL ? target : "" }, { "pid", pid },
-	    { "syscall", NULL } };
-	size_t n;
-
-	p = waits_procs(u->wt, &n);
-	for (size_t i = 0; i < n; i++) {
-		snprintf(pid, sizeof(pid), "%d", p[i].pid);
-		for (int k = 0; k < p[i].ncount; k++) {
-			l[3].value = p[i].count[k].syscall;
-			om_sample(u->c->om, OM_THREADS_WAITING, l, 4,
-			    (double)p[i].count[k].threads);
-		}
-	}
-}
-
-static void
-kcount(struct jbuf *jb, const char *k, long long v)
-{
-	if (v >= 0)
-		jb_kint(jb, k, v);
-	else
-		jb_knull(jb, k);
-}
-
-static void
-summary_json(struct run *u, int nf, const char *target, int64_t sample)
-{
-	const struct findings_group *g;
-	const long *st = findings_states(u->f);
-	struct findings_deltas dl;
-	struct jbuf jb;
-	char lo[ADDRSTR_MAX];
-	size_t n;
-
-	g = findings_groups(u->f, &n);
-	findings_deltas(u->f, &dl);
-	jb_init(&jb);
-	jb_obj_open(&jb);
-	jb_kstr(&jb, "event", "summary");
-	jb_kstr(&jb, "command", "inspect");
-	jb_kstr(&jb, "target", target);
-	jb_kint(&jb, "sample_ms", sample);
-	jb_kint(&jb, "findings", nf);
-	jb_kobj_open(&jb, "states");
-	for (int s = 1; s < FINDINGS_NSTATES; s++)
-		if (st[s] > 0)
-			jb_kint(&jb, pn_state_name(IPPROTO_TCP, s), st[s]);
-	jb_obj_close(&jb);
-	jb_kint(&jb, "udp", findings_udp(u->f));
-	jb_kint(&jb, "unix", findings_unix(u->f));
-	jb_arr_open(&jb, "listeners");
-	for (size_t i = 0; i < n; i++) {
-		if (g[i].states[PN_LISTEN] == 0)
-			continue;
-		jb_obj_open(&jb);
-		jb_kstr(&jb, "local", g[i].kind == FG_UNIX ? g[i].path :
-		    sa_fmt((const struct sockaddr *)&g[i].local, lo,
-		    sizeof(lo)));
-		jb_kint(&jb, "queue", (long long)g[i].qlen);
-		jb_kint(&jb, "backlog", (long long)g[i].backlog);
-		if (g[i].proc != NULL) {
-			const struct pn_owner *o = owners_who(u->w, g[i].proc);
-
-			jb_kint(&jb, "pid", g[i].proc->pid);
-			jb_kstr(&jb, "process", o->comm);
-		} else {
-			jb_knull(&jb, "pid");
-			jb_knull(&jb, "process");
-		}
-		jb_obj_close(&jb);
-	}
-	jb_arr_close(&jb);
-	jb_kobj_open(&jb, "counters");
-	kcount(&jb, "listen_overflows", dl.listen_overflows);
-	kcount(&jb, "listen_drops", dl.listen_drops);
-	kcount(&jb, "syncookies_sent", dl.syncookies_sent);
-	kcount(&jb, "retrans_segs", dl.retrans_segs);
-	kcount(&jb, "orphans", dl.orphans);
-	kcount(&jb, "time_wait", dl.tw);
-	jb_obj_close(&jb);
-	waits_json(u, &jb);
-	jb_obj_close(&jb);
-	out_json(u->c, &jb);
-	jb_free(&jb);
-}
-
-/* --openmetrics: the sockets per state and the listeners' queues. */
-static void
-summary_om(struct run *u, const char *target)
-{
-	const struct findings_group *g;
-	const long *st = findings_states(u->f);
-	struct om_label l[3] = { { "command", "inspect" },
-	    { "target", target != NULL ? target : "" }, { "state", NULL } };
-	char lo[ADDRSTR_MAX];
-	size_t n;
-
-	for (int s = 1; s < FINDINGS_NSTATES; s++) {
-		l[2].value = pn_state_name(IPPROTO_TCP, s);
-		if (st[s] > 0 || s == PN_ESTABLISHED)
-			om_sample(u->c->om, OM_SOCKETS, l, 3, (double)st[s]);
-	}
-	g = findings_groups(u->f, &n);
-	l[2].name = "address";
-	for (size_t i = 0; i < n; i++) {
-		if (g[i].states[PN_LISTEN] == 0)
-			continue;
-		l[2].value = g[i].kind == FG_UNIX ? g[i].path : sa_fmt(
-		    (const struct sockaddr *)&g[i].local, lo, sizeof(lo));
-		om_sample(u->c->om, OM_LISTEN_QLEN, l, 3, (double)g[i].qlen);
-		om_sample(u->c->om, OM_LISTEN_BACKLOG, l, 3,
-		    (double)g[i].backlog);
-	}
+	return listening_run(u->c, &sel);
 }
 
 int
 cmd_inspect(struct ctx *c, int argc, char **argv)
 {
-	struct in_args a = { 0, 1000 };
+	struct in_args a = { 0, 1000, 0 };
 	int npos, rc, nf, nw = 0, code = 0;
 	struct opt opts[NOPTS];
 	struct findings_cfg cfg;
 	struct counters k1, k2;
+	struct inspout o;
 	struct run u;
 	char tj[512] = "", path[64];
 	struct stat st;
@@ -616,9 +398,13 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		if (tj[0] == '\0')
 			snprintf(tj, sizeof(tj), "pid %d", u.pid);
 	}
+	if (a.listening)
+		return run_listening(&u, tj);
 	cfg.root = c->env.proc_root;
 	cfg.sample_ms = a.sample;
 	cfg.whole = u.nt == 0 && u.pid == 0;
+	/* Unix sockets: PATH targets, --pid, and the whole machine */
+	u.with_unix = u.nunix > 0 || u.ninet == 0;
 	if ((u.f = findings_new(&cfg)) == NULL ||
 	    (u.wt = waits_new(c->env.proc_root, a.sample)) == NULL ||
 	    (u.pid > 0 && waits_watch(u.wt, u.pid) == -1))
@@ -640,12 +426,10 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		/* the datagram sockets' drop counters (udp-drops) */
 		(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP,
 		    PN_ALL_STATES, base_fn, &u);
-		if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_base_fn,
+		if (u.with_unix && unixdiag_scan(c->env.proc_root, unix_base_fn,
 		    &u) == -1)
 			out_trace(c, "cannot read the Unix sockets: %s",
 			    strerror(errno));
-		else if (u.nunix == 0 && u.ninet == 0)
-			(void)unixdiag_scan(c->env.proc_root, dgram_base_fn, &u);
 		if (u.failed)
 			nomem_exit("inspect's tables");
 		out_trace(c, "first read done; next in %lld ms",
@@ -655,7 +439,9 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	/* one walk of /proc for the owners, then the last read */
 	if ((u.w = owners_walk(c->env.proc_root, u.pid)) == NULL)
 		nomem_exit("the owners' table");
-	if (u.pid > 0 && owners_pid(u.w, u.pid) != NULL)
+	if (u.pid > 0 && (code = pid_unseen(&u)) != 0)
+		goto done;
+	if (u.pid > 0)
 		owners_pid(u.w, u.pid)->mark = 1;	/* fd-limit looks at it */
 	if (counters_read(c->env.proc_root, &k2) == -1)
 		k2 = k1;
@@ -673,11 +459,9 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP, PN_ALL_STATES,
 		    add_fn, &u);
 	}
-	if (u.nunix > 0 && unixdiag_scan(c->env.proc_root, unix_fn, &u) == -1)
+	if (u.with_unix && unixdiag_scan(c->env.proc_root, unix_fn, &u) == -1)
 		out_note(c, "cannot read the Unix sockets: %s",
 		    strerror(errno));
-	else if (u.nunix == 0 && u.ninet == 0 && a.sample > 0)
-		(void)unixdiag_scan(c->env.proc_root, dgram_fn, &u);
 	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0)
 		nomem_exit("inspect's findings");
 	/* what the processes the findings name wait on (one read) */
@@ -688,6 +472,11 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	if ((nw = waits_judge(u.wt)) < 0)
 		nomem_exit("inspect's findings");
 	out_trace(c, "%d finding%s", nf + nw, nf + nw == 1 ? "" : "s");
+	o.c = c;
+	o.f = u.f;
+	o.w = u.w;
+	o.wt = u.wt;
+	o.with_unix = u.with_unix;
 
 	for (int i = 0; i < nf; i++) {
 		struct result r;
@@ -695,13 +484,8 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 
 		result_init(&r, c->cmd);
 		findings_result(u.f, u.w, (size_t)i, tj[0] ? tj : NULL, &r);
-		if (c->openmetrics && c->om != NULL) {
-			struct om_label l[3] = { { "command", "inspect" },
-			    { "target", r.target }, { "reason",
-			    reason_slug(r.reason) } };
-
-			om_sample(c->om, OM_FINDING, l, 3, 1);
-		}
+		if (c->openmetrics && c->om != NULL)
+			inspout_om_finding(&o, &r, (size_t)i);
 		x = out_result(c, &r);
 		if (code == 0)
 			code = x;
@@ -714,20 +498,18 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		result_init(&r, c->cmd);
 		waits_result(u.wt, u.w, (size_t)i, tj[0] ? tj : NULL, &r);
 		if (c->openmetrics && c->om != NULL)
-			waits_om_finding(&u, &r, i);
+			inspout_om_wait(&o, &r, i);
 		x = out_result(c, &r);
 		if (code == 0)
 			code = x;
 		result_free(&r);
 	}
-	if (c->openmetrics && c->om != NULL) {
-		summary_om(&u, tj[0] ? tj : NULL);
-		waits_om(&u, tj[0] ? tj : NULL);
-	} else if (c->json)
-		summary_json(&u, nf + nw, tj[0] ? tj : NULL, a.sample);
+	if (c->openmetrics && c->om != NULL)
+		inspout_om(&o, tj[0] ? tj : NULL);
+	else if (c->json)
+		inspout_json(&o, nf + nw, tj[0] ? tj : NULL, a.sample);
 	else if (!c->quiet) {
-		waits_text(&u);
-		summary_text(&u, nf + nw);
+		inspout_text(&o, nf + nw);
 		fflush(c->out);
 	}
 	if (a.sample == 0 && !c->json && !c->quiet)

@@ -459,7 +459,7 @@ ok_message(const struct ctx *c, struct result *r, const struct sockaddr *sa,
 		    "/proc", r->target, NULL, &o) == 1;
 		if (has)
 			snprintf(who, sizeof(who), " (pid %d, %s, user %s)",
-			    o.pid, o.comm, o.user);
+			    o.pid, o.tcomm, o.user);
 		evunix_peer_json(&r->extra, has, o.pid, o.comm, o.user);
 	} else {
 		if (strcmp(sa_fmt(sa, as, sizeof(as)), r->target) != 0)

@@ -38,6 +38,9 @@ static const struct command {
 	    "diagnose live sockets: CLOSE_WAIT leaks, full queues, ...", NULL },
 	{ "exporter", cmd_exporter,
 	    "Prometheus exporter: /probe and this machine's sockets", NULL },
+	{ "trace", cmd_trace,
+	    "follow a program's sockets through their life; explain failures",
+	    NULL },
 	{ "explain", cmd_explain,
 	    "explain an errno or getaddrinfo error: cause and fix", NULL },
 };

@@ -1,7 +1,7 @@
 # bash completion for sockctl                               -*- shell-script -*-
 # Installed as share/bash-completion/completions/sockctl; or source it.
 
-_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp inspect exporter explain help"
+_sockctl_commands="probe-bind probe-connect connect echo-server udp-echo probe-udp inspect exporter trace explain help"
 _sockctl_global_opts="--json --openmetrics -q --quiet -v --trace -4 -6 -t --timeout --color -h --help"
 
 # _sockctl_opts COMMAND: the options of COMMAND (without the global ones).
@@ -13,8 +13,9 @@ _sockctl_opts() {
 	echo-server) echo "--upper --max-conns --idle-timeout --once --count --unlink" ;;
 	udp-echo) echo "--upper --count --unlink" ;;
 	probe-udp) echo "-c --count --interval --send" ;;
-	inspect) echo "--pid --sample" ;;
+	inspect) echo "--pid --sample -l --listening" ;;
 	exporter) echo "--listen --allow -j --jobs" ;;
+	trace) echo "-p --pid -o --output --duration --slow" ;;
 	explain) echo "-l --list" ;;
 	esac
 }
@@ -25,7 +26,7 @@ _sockctl_takes_value() {
 	-t | --timeout | --color | --hold | -w | --wait | --interval | --send | \
 		--expect | --targets | -j | --jobs | --max-conns | --idle-timeout | --count | -c | \
 		--pid | --sample | --proto | --http-path | --http-status | --user | \
-		--listen | --allow)
+		--listen | --allow | -p | -o | --output | --duration | --slow)
 		return 0 ;;
 	esac
 	return 1
@@ -47,9 +48,9 @@ _sockctl_services() {
 
 _sockctl_explain_words="ok error usage dns-failure refused timeout unreachable
 port-in-use permission-denied address-not-available expect-failed reset
-resource-limit unhealthy close-wait-leak accept-queue-full syn-flood
-time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv
-blocked-connect udp-drops not-ready
+resource-limit unhealthy close-wait-leak accept-queue-full not-accepting
+socket-file-gone syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv
+blocked-connect udp-drops not-ready unread-at-close
 expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence proto-reply proto-silent
 ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN
 EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE
@@ -115,8 +116,11 @@ _sockctl() {
 	--color)
 		mapfile -t COMPREPLY < <(compgen -W "auto always never" -- "$cur")
 		return 0 ;;
-	--targets)
+	--targets | -o | --output)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0 ;;
+	-p | --pid)
+		mapfile -t COMPREPLY < <(compgen -W "$(cd /proc 2>/dev/null && printf '%s\n' [0-9]*)" -- "$cur")
 		return 0 ;;
 	--proto)
 		mapfile -t COMPREPLY < <(compgen -W "http redis postgres mysql smtp" -- "$cur")
@@ -148,6 +152,19 @@ _sockctl() {
 		return 0 ;;
 	esac
 
+	# trace -- COMMAND [ARG...]: a command, then its own words (files)
+	if [[ $cmd == trace ]]; then
+		for ((i = 2; i < cword; i++)); do
+			[[ ${w[i]} == -- ]] || continue
+			if ((i == cword - 1)); then
+				mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+			else
+				compopt -o filenames 2>/dev/null
+				mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+			fi
+			return 0
+		done
+	fi
 	if [[ $cur == -* ]]; then
 		if [[ -z $cmd ]]; then
 			mapfile -t COMPREPLY < <(compgen -W "$_sockctl_global_opts --version" -- "$cur")

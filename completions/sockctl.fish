@@ -1,7 +1,7 @@
 # fish completion for sockctl.
 # Installed as share/fish/vendor_completions.d/sockctl.fish.
 
-set -l __sockctl_commands probe-bind probe-connect connect echo-server udp-echo probe-udp inspect exporter explain help
+set -l __sockctl_commands probe-bind probe-connect connect echo-server udp-echo probe-udp inspect exporter trace explain help
 
 # The command word, or nothing yet.
 function __sockctl_command
@@ -118,6 +118,7 @@ complete -c sockctl -n __sockctl_needs_command -a udp-echo -d 'UDP echo server'
 complete -c sockctl -n __sockctl_needs_command -a exporter -d 'Prometheus exporter: /probe and /metrics'
 complete -c sockctl -n __sockctl_needs_command -a probe-udp -d 'send UDP datagrams and count the replies'
 complete -c sockctl -n __sockctl_needs_command -a inspect -d 'diagnose live sockets: CLOSE_WAIT leaks, full queues'
+complete -c sockctl -n __sockctl_needs_command -a trace -d 'follow a program'\''s sockets; explain failures'
 complete -c sockctl -n __sockctl_needs_command -a explain -d 'explain an errno or getaddrinfo error'
 complete -c sockctl -n __sockctl_needs_command -a help -d 'show the help of a command'
 complete -c sockctl -n '__sockctl_using help' -a "$__sockctl_commands"
@@ -178,11 +179,19 @@ complete -c sockctl -n '__sockctl_using probe-udp; and test (count (__sockctl_po
 # inspect
 complete -c sockctl -n '__sockctl_using inspect' -l pid -x -a '(__fish_complete_pids)' -d 'only the sockets of process PID'
 complete -c sockctl -n '__sockctl_using inspect' -l sample -x -d 'time between the two reads (default 1s)'
+complete -c sockctl -n '__sockctl_using inspect' -s l -l listening -d 'print what listens where instead of judging'
 complete -c sockctl -n '__sockctl_using inspect' -F -d 'port, address:port or Unix path'
+
+# trace
+complete -c sockctl -n '__sockctl_using trace' -s p -l pid -x -a '(__fish_complete_pids)' -d 'attach to the running process PID (stops it at every system call)'
+complete -c sockctl -n '__sockctl_using trace' -s o -l output -r -F -d 'write the trace to FILE instead of stderr'
+complete -c sockctl -n '__sockctl_using trace' -l duration -x -d 'with -p: detach after DUR'
+complete -c sockctl -n '__sockctl_using trace' -l slow -x -d 'a connect or receive blocked longer is a problem (default 5s)'
+complete -c sockctl -n '__sockctl_using trace' -a '(__fish_complete_subcommand --fcs-skip=2)' -d command
 
 # explain
 complete -c sockctl -n '__sockctl_using explain' -s l -l list -d 'list every error sockctl explains'
-complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit unhealthy close-wait-leak accept-queue-full syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv blocked-connect udp-drops not-ready' -d 'reason slug'
+complete -c sockctl -n '__sockctl_using explain' -a 'ok error usage dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit unhealthy close-wait-leak accept-queue-full not-accepting socket-file-gone syn-flood time-wait-pile peer-not-reading retransmitting fd-limit blocked-recv blocked-connect udp-drops not-ready unread-at-close' -d 'reason slug'
 complete -c sockctl -n '__sockctl_using explain' -a 'expect-mismatch expect-closed expect-cut-off peer-closed no-address udp-silence udp-no-echo unix-missing unix-refused unix-queue-full unix-denied unix-wrong-type unix-in-use unix-no-dir unix-dir-denied unix-dgram-full unix-silence proto-reply proto-silent' -d 'condition'
 complete -c sockctl -n '__sockctl_using explain' -a 'ECONNREFUSED ETIMEDOUT ENETUNREACH EHOSTUNREACH ENETDOWN EHOSTDOWN EADDRINUSE EACCES EPERM EADDRNOTAVAIL EAFNOSUPPORT ECONNRESET EPIPE ECONNABORTED EMFILE ENFILE ENOBUFS ENOMEM EPROTONOSUPPORT EINVAL ENETRESET EMSGSIZE' -d errno
 complete -c sockctl -n '__sockctl_using explain' -a 'EAI_NONAME EAI_AGAIN EAI_FAIL EAI_NODATA EAI_ADDRFAMILY EAI_SERVICE EAI_FAMILY EAI_MEMORY EAI_SYSTEM' -d 'getaddrinfo error'

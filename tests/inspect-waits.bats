@@ -81,7 +81,10 @@ in_wait() {
 		sleep 0.1
 	done
 	sc 13 --json inspect --pid "$pid" --sample 1s
-	assert_line --index 0 --partial '"reason":"blocked-recv"'
+	# (a stray connection to its listener, which accepts once, may come
+	# first as not-accepting on a shared machine)
+	run grep '"reason":"blocked-recv"' <<<"$output"
+	[ "${#lines[@]}" -eq 1 ]
 	assert_line --index 0 --partial "\"tid\":$tid,\"fd\":$fd,\"syscall\":\"poll\""
 	[[ ${lines[0]} == *"the poll has no timeout (SO_RCVTIMEO does not bound a poll)"* ]]
 }
@@ -180,7 +183,7 @@ in_wait() {
 	assert_line --partial '"remote":"198.51.100.7:9"'
 }
 
-@test "root: as a non-root user against root's blocked process: says what needs root, no finding claimed" {
+@test "root: as a non-root user against root's blocked process: says what needs root, no finding claimed, never exit 0" {
 	require_root
 	require_python
 	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
@@ -198,7 +201,9 @@ in_wait() {
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$bin" inspect --pid "$r1" --sample 300ms
 	[ -z "$d" ] || rm -rf "$d"
-	[ "$status" -eq 0 ]
-	[[ $output == *"run as root to see what pid $r1 waits on"* ]]
+	# nothing could be judged: permission-denied (issue 22), not a 0
+	[ "$status" -eq 8 ]
+	[[ $stderr == *"may not be read by this user"* ]]
+	[[ $stderr == *"sudo sockctl inspect --pid $r1"* ]]
 	[[ $stderr != *blocked-recv* ]]
 }

@@ -102,7 +102,8 @@ for n, l in enumerate(sys.stdin, 1):
 	sc 13 inspect --sample 500ms "$listen_port"
 	assert_stderr_contains "send: peer-not-reading"
 	assert_stderr_contains "pid $snd (python3"
-	assert_stderr_contains "receive window is 0"
+	assert_stderr_contains "receive window is "
+	[[ $stderr == *"receive window is 0"* || $stderr == *"less than one segment"* ]]
 	# the receiver is a process here: named, with what it has not read
 	assert_stderr_contains "the peer is pid $srv (python3, user"
 	assert_stderr_contains "on this machine: its receive queue holds"

@@ -200,3 +200,22 @@ free_port() {
 	om_parse "$output"
 	assert_line --regexp '^sockctl_finding \{.*"reason":"close-wait-leak".*\} 1\.0$'
 }
+
+@test "inspect: two SO_REUSEPORT processes leaking on one port are two sockctl_finding series, told apart by pid" {
+	local peer=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
+	start_bg rp1 timeout -k 5 60 python3 "$peer" leakrp 0
+	wait_line rp1 '^listening on'
+	local port=${wait_match##*:}
+	start_bg rp2 timeout -k 5 60 python3 "$peer" leakrp "$port"
+	wait_line rp2 '^listening on'
+	# 16 connections: the kernel's hash gives each listener some
+	start_bg cl timeout -k 5 60 python3 "$peer" clients 127.0.0.1 "$port" 16 close
+	wait_line cl '^ready'
+	sc 13 --json inspect --sample 200ms "$port"
+	run jq -s -e '[.[] | select(.reason == "close-wait-leak") | .pid] | unique | length == 2' <<<"$output"
+	[ "$status" -eq 0 ]
+	sc 13 --openmetrics inspect --sample 200ms "$port"
+	om_parse "$output"
+	run grep -c '^sockctl_finding {.*"reason":"close-wait-leak"' <<<"$output"
+	[ "$output" = 2 ]
+}

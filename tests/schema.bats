@@ -141,6 +141,29 @@ free_port() {
 	schema_ok "$J"
 }
 
+@test "inspect: not-accepting, --listening's listener events, and what it could not judge" {
+	local peer=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
+	start_bg srv timeout -k 5 60 python3 "$peer" nonaccept 127.0.0.1 64
+	wait_line srv '^listening on'
+	local port=${wait_match##*:}
+	start_bg cl timeout -k 5 60 python3 "$peer" clients 127.0.0.1 "$port" 2
+	wait_line cl '^ready'
+	keep 13 --json inspect --sample 200ms "$port"
+	grep -q '"reason":"not-accepting"' "$J"
+	start_bg u timeout -k 5 60 python3 "$peer" leak "$BATS_TEST_TMPDIR/l.sock"
+	wait_line u '^listening on'
+	keep 0 --json inspect --listening "$port" "$BATS_TEST_TMPDIR/l.sock"
+	grep -q '"event":"listener","command":"inspect","proto":"unix"' "$J"
+	# a --pid that is gone by the last read
+	start_bg gone sleep 60
+	local gone=$bg_pid
+	( sleep 0.2; kill "$gone" ) 3>&- &
+	echo $! >>"$BATS_TEST_TMPDIR/pids"
+	keep 1 --json inspect --sample 1s --pid "$gone"
+	grep -q '"reason":"error"' "$J"
+	schema_ok "$J"
+}
+
 @test "a usage error prints no JSON: stdout stays empty" {
 	sc 2 --json probe-bind 99999
 	[ -z "$output" ]

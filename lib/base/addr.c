@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include "addr.h"
+#include "esc.h"
 
 int
 port_parse(const char *s, int udp, int *port, char *err, size_t errlen)
@@ -441,8 +442,11 @@ sa_fmt(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char host[ADDRSTR_MAX];
 
-	if (sa->sa_family == AF_UNIX)
-		return sa_fmt_host(sa, buf, len);
+	if (sa->sa_family == AF_UNIX) {
+		/* a name from outside: escaped (sa_fmt_host() is the raw one) */
+		sa_fmt_host(sa, host, sizeof(host));
+		return esc_str(host, buf, len);
+	}
 	sa_fmt_host(sa, host, sizeof(host));
 	if (sa->sa_family == AF_INET6)
 		snprintf(buf, len, "[%s]:%d", host, sa_port(sa));

@@ -75,7 +75,8 @@ int	port_parse(const char *s, int udp, int *port, char *err,
 /*
  * Formats sa as "127.0.0.1:80" or "[::1]:80" into buf (ADDRSTR_MAX bytes
  * suffice) and returns buf; sa_fmt_host() leaves out the port. An AF_UNIX
- * address is its path, or "@NAME", either way.
+ * address is its path, or "@NAME": sa_fmt() escapes it for text
+ * (esc_text(), cut to len), sa_fmt_host() gives it raw (for stat, unlink).
  */
 char	*sa_fmt(const struct sockaddr *sa, char *buf, size_t len);
 char	*sa_fmt_host(const struct sockaddr *sa, char *buf, size_t len);

@@ -115,6 +115,77 @@ utf8_len(const unsigned char *p, size_t n, unsigned long *cpp)
 	return k;
 }
 
+/*
+ * Unicode format characters that reorder or hide text on a terminal: the
+ * Arabic letter mark, zero-width spaces and joiners, LRM and RLM, the line
+ * and paragraph separators, the bidi embeddings and overrides, word joiner
+ * to the invisible operators and the isolates, the BOM, interlinear
+ * annotation marks.
+ */
+static int
+is_format(unsigned long cp)
+{
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) ||
+	    cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+/* Whether code point cp (of k bytes) is written as it is. */
+static int
+plain(unsigned long cp, int keep_nl)
+{
+	if (cp == '\n')
+		return keep_nl;
+	return cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f) &&
+	    !is_format(cp);
+}
+
+char *
+esc_text(const char *in, size_t len, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	unsigned long cp;
+	size_t i = 0, o = 0, k;
+
+	if (outlen == 0)
+		return out;
+	while (i < len) {
+		k = utf8_len(p + i, len - i, &cp);
+		if (k != 0 && cp == '\\') {
+			if (o + 3 > outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = '\\';
+			i++;
+			continue;
+		}
+		if (k != 0 && plain(cp, 0)) {
+			if (o + k + 1 > outlen)
+				break;
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+			continue;
+		}
+		if (o + ESC_TERM_GROWTH + 1 > outlen)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[p[i] >> 4];
+		out[o++] = hex[p[i] & 0xf];
+		i++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
+esc_str(const char *s, char *out, size_t outlen)
+{
+	return esc_text(s, strlen(s), out, outlen);
+}
+
 size_t
 esc_term(const char *in, size_t len, char *out, size_t outlen, size_t *used)
 {
@@ -125,8 +196,7 @@ esc_term(const char *in, size_t len, char *out, size_t outlen, size_t *used)
 
 	while (i < len) {
 		k = utf8_len(p + i, len - i, &cp);
-		if (k != 0 && (cp == '\n' || (cp >= 0x20 && cp != 0x7f &&
-		    !(cp >= 0x80 && cp <= 0x9f) && cp != 0xfeff))) {
+		if (k != 0 && plain(cp, 1)) {
 			if (o + k + 1 > outlen)
 				break;
 			memcpy(out + o, p + i, k);

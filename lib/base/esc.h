@@ -17,11 +17,29 @@ long	esc_decode(const char *s, char *out, char *err, size_t errlen);
 #define ESC_TERM_GROWTH	4
 
 /*
- * Escapes in[0..len-1] for a terminal into out: printable ASCII, '\n' and
- * valid UTF-8 stay as they are; control bytes, DEL, C1 controls, a BOM
- * (U+FEFF) and each byte of invalid UTF-8 become \xNN. Stops before what
- * no longer fits in outlen (with a NUL after it) and sets *used to the
- * bytes of in consumed. Returns the length written to out.
+ * THE rule for every byte from outside (a process name, a socket path or
+ * abstract name, a peer's reply) in text output: printable ASCII and
+ * printable UTF-8 stay as they are; a backslash becomes "\\", so an
+ * escape in the output is never the input's own text; every other byte
+ * becomes \xNN: control bytes (ESC, newline, tab), DEL, C1 controls,
+ * Unicode format characters that reorder or hide text (bidi overrides and
+ * isolates such as U+202E, LRM/RLM, zero-width characters, U+2028/U+2029,
+ * the BOM) and each byte of invalid UTF-8. esc_text() escapes
+ * in[0..len-1] into out (at most outlen - 1 bytes and a NUL, cut at a
+ * whole character); esc_str() a NUL-ended s. Both return out.
+ */
+char	*esc_text(const char *in, size_t len, char *out, size_t outlen);
+char	*esc_str(const char *s, char *out, size_t outlen);
+
+/* Room esc_text() needs for an input of n bytes (and its NUL). */
+#define ESC_SIZE(n)	((n) * ESC_TERM_GROWTH + 1)
+
+/*
+ * The last net, for whole lines of output (the message templates are
+ * ours, the values in them esc_text()ed): as esc_text() but '\n' and
+ * backslashes stay. Stops before what no longer fits in outlen (with a
+ * NUL after it) and sets *used to the bytes of in consumed. Returns the
+ * length written to out.
  */
 size_t	esc_term(const char *in, size_t len, char *out, size_t outlen,
 	    size_t *used);

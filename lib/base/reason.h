@@ -20,6 +20,8 @@
 	/* inspect's findings: each a reason of its own, exit 13 */	\
 	X(RS_CLOSE_WAIT, "close-wait-leak",	13)		\
 	X(RS_ACCEPT_FULL, "accept-queue-full",	13)		\
+	X(RS_NOT_ACCEPTING, "not-accepting",	13)		\
+	X(RS_SOCKET_FILE_GONE, "socket-file-gone", 13)		\
 	X(RS_SYN_FLOOD,	"syn-flood",		13)		\
 	X(RS_TIME_WAIT,	"time-wait-pile",	13)		\
 	X(RS_PEER_NOT_READING, "peer-not-reading", 13)		\
@@ -28,6 +30,8 @@
 	X(RS_BLOCKED_RECV, "blocked-recv",	13)		\
 	X(RS_BLOCKED_CONNECT, "blocked-connect", 13)		\
 	X(RS_UDP_DROPS,	"udp-drops",		13)		\
+	/* trace: a program closed a socket with unread data, exit 13 */	\
+	X(RS_UNREAD_CLOSE, "unread-at-close",	13)		\
 	/* --proto: answered, but not ready (starting, too many clients) */ \
 	X(RS_NOT_READY,	"not-ready",		14)
 
@@ -117,6 +121,10 @@ const char	*stage_name(enum stage s);
 	X(DX_CLOSE_WAIT_LEAK, "close-wait-leak")			\
 	/* a listener's accept queue is full */				\
 	X(DX_ACCEPT_QUEUE_FULL, "accept-queue-full")			\
+	/* the same connections queued at both reads, queue not full */	\
+	X(DX_NOT_ACCEPTING, "not-accepting")				\
+	/* a Unix listener's path leads elsewhere, or nowhere */	\
+	X(DX_SOCKET_FILE_GONE, "socket-file-gone")			\
 	/* half-open connections, SYN cookies */			\
 	X(DX_SYN_FLOOD, "syn-flood")					\
 	/* TIME_WAIT near the ephemeral range */			\
@@ -133,6 +141,8 @@ const char	*stage_name(enum stage s);
 	X(DX_BLOCKED_CONNECT, "blocked-connect")			\
 	/* a datagram socket's drop counter rose */			\
 	X(DX_UDP_DROPS, "udp-drops")					\
+	/* trace: closed with unread data, a reset went */		\
+	X(DX_UNREAD_CLOSE, "unread-at-close")				\
 	/* --proto (lib/core/proto): it answered, not ready yet */	\
 	X(DX_NOT_READY, "not-ready")					\
 	/* --proto: an answer waiting will not change */		\

@@ -76,11 +76,19 @@ put_safe(FILE *f, const char *s, size_t n)
 static void
 put_vsafe(FILE *f, const char *fmt, va_list ap)
 {
-	char *s;
+	char *s, line[512];
+	va_list again;
 	int n;
 
-	if ((n = vasprintf(&s, fmt, ap)) == -1)
+	va_copy(again, ap);
+	if ((n = vasprintf(&s, fmt, ap)) == -1) {
+		/* no memory: what fits a line still gets out */
+		if (vsnprintf(line, sizeof(line), fmt, again) > 0)
+			put_safe(f, line, strlen(line));
+		va_end(again);
 		return;
+	}
+	va_end(again);
 	put_safe(f, s, (size_t)n);
 	free(s);
 }

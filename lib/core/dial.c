@@ -205,7 +205,7 @@ established(struct dial_att *a)
 		    "user %s)", sa_fmt((struct sockaddr *)&a->sa, h,
 		    sizeof(h)), ms_between(a->start_ns, a->est_ns),
 		    a->has_peer ? a->peer.pid : 0, a->has_peer ?
-		    a->peer.comm : "?", a->has_peer ? a->peer.user : "?");
+		    a->peer.tcomm : "?", a->has_peer ? a->peer.user : "?");
 	} else {
 		st = sock_tcp_state(a->io.fd, &a->rtt_ms);
 		TRACE(d, "connect(%s): %s in %.3f ms, rtt %.3f ms",

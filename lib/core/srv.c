@@ -124,7 +124,7 @@ srv_bind(const struct sockaddr *sa, const struct srv_bind_opt *o,
 	int fd;
 
 	fd = sock_open(sa, &so, NULL, f, tr, arg);
-	sa_fmt(sa, as, sizeof(as));
+	sa_fmt_host(sa, as, sizeof(as));
 	if (fd != -1 && sa->sa_family == AF_UNIX && as[0] != '@' &&
 	    stat(as, &sb) == 0) {
 		if (dev != NULL)

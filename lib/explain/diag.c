@@ -311,9 +311,9 @@ static const struct diag table[] = {
 	    "inspect found a problem with sockets that are alive: each finding "
 	    "is a reason of its own, with exit 13",
 	    "see the findings (sockctl explain close-wait-leak, "
-	    "accept-queue-full, syn-flood, time-wait-pile, peer-not-reading, "
-	    "retransmitting, fd-limit, blocked-recv, blocked-connect, "
-	    "udp-drops)"),
+	    "accept-queue-full, not-accepting, socket-file-gone, syn-flood, "
+	    "time-wait-pile, peer-not-reading, retransmitting, fd-limit, "
+	    "blocked-recv, blocked-connect, udp-drops)"),
 	X(ST_CLOSE, DX_CLOSE_WAIT_LEAK, RS_CLOSE_WAIT,
 	    "connections stayed in CLOSE_WAIT through the sample (or, on a "
 	    "Unix path, stayed connected to an end that is gone): the peer "
@@ -330,6 +330,24 @@ static const struct diag table[] = {
 	    "make the application accept faster (more workers, no blocking "
 	    "work before accept()); a larger listen() backlog, with "
 	    "net.core.somaxconn at least as large, absorbs bursts"),
+	X(ST_ACCEPT, DX_NOT_ACCEPTING, RS_NOT_ACCEPTING,
+	    "connections waited in a listener's accept queue through the "
+	    "whole sample (the same ones at both reads), though the queue is "
+	    "not full: the process that owns the listener is not calling "
+	    "accept() (stopped, blocked elsewhere, or busy); clients connect "
+	    "and then wait for an answer that does not come",
+	    "see what the process is doing (cat /proc/PID/stack; py-spy dump "
+	    "--pid PID; strace -p PID); a stopped one resumes with kill -CONT "
+	    "PID; make it accept() on its own thread or event loop, never "
+	    "behind blocking work"),
+	X(ST_LISTEN, DX_SOCKET_FILE_GONE, RS_SOCKET_FILE_GONE,
+	    "a Unix listener's path no longer leads to it: its socket file "
+	    "was removed, or replaced by another file; clients get ENOENT or "
+	    "ECONNREFUSED while the server runs and listens",
+	    "restart the server so it binds its path again (a socket file "
+	    "cannot be re-linked), and find what removes it (a tmp cleaner "
+	    "such as systemd-tmpfiles, a second instance, a deploy that "
+	    "replaces the directory)"),
 	X(ST_LISTEN, DX_SYN_FLOOD, RS_SYN_FLOOD,
 	    "half-open connections (SYN_RECV) fill a listener's SYN queue (more "
 	    "than its listen() backlog; with SYN cookies off, 3/4 of "
@@ -403,6 +421,16 @@ static const struct diag table[] = {
 	    "socket a larger receive buffer: SO_RCVBUF up to "
 	    "net.core.rmem_max, and raise that first (sysctl -w "
 	    "net.core.rmem_max=8388608)"),
+	/* trace (SPEC "trace"): what a program did to its own socket, seen
+	 * as it did it */
+	X(ST_CLOSE, DX_UNREAD_CLOSE, RS_UNREAD_CLOSE,
+	    "the program closed a TCP socket whose receive queue still held "
+	    "data it never read: the kernel answers that with a reset "
+	    "instead of a FIN, so the peer sees ECONNRESET and may lose what "
+	    "it sent last",
+	    "read until recv() returns 0 (or shutdown(SHUT_WR) and drain) "
+	    "before close(); a protocol that pipelines requests must read "
+	    "them all"),
 	/* --proto (SPEC probe-connect "Readiness") */
 	XH(ST_EXPECT, DX_NOT_READY, RS_NOT_READY,
 	    "the service accepted the connection and answered in its own "

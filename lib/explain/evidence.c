@@ -214,7 +214,7 @@ owners_text(const struct pn_holder *x, char *buf, size_t len)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	bprintf(buf, len, &used, "pid %d (%s, user %s)", o0->pid, o0->comm,
+	bprintf(buf, len, &used, "pid %d (%s, user %s)", o0->pid, o0->tcomm,
 	    o0->user);
 	if (rest == 0)
 		return;
@@ -238,7 +238,7 @@ owners_text(const struct pn_holder *x, char *buf, size_t len)
 		if (strcmp(oi->comm, o0->comm) == 0)
 			bprintf(buf, len, &used, " (user %s)", oi->user);
 		else
-			bprintf(buf, len, &used, " (%s, user %s)", oi->comm,
+			bprintf(buf, len, &used, " (%s, user %s)", oi->tcomm,
 			    oi->user);
 	}
 	if (x->nmore > 0)

@@ -79,7 +79,7 @@ owners_text(const struct pn_owner *o, int n, char *buf, size_t len)
 	buf[0] = '\0';
 	for (int i = 0; i < n && i < 3 && m < len; i++)
 		m += (size_t)snprintf(buf + m, len - m, "%spid %d (%s, user %s)",
-		    i ? ", " : "", o[i].pid, o[i].comm, o[i].user);
+		    i ? ", " : "", o[i].pid, o[i].tcomm, o[i].user);
 	if (n > 3 && m < len)
 		snprintf(buf + m, len - m, " and %d more", n - 3);
 }

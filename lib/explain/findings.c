@@ -67,6 +67,8 @@ findings_free(struct findings *f)
 	free(f->ub);
 	free(f->ul);
 	free(f->ua);
+	free(f->qb);
+	free(f->ql);
 	free(f);
 }
 
@@ -78,16 +80,37 @@ sock_key(const struct inetdiag_sock *d)
 	return d->s.inode != 0 ? d->s.inode | 1ULL << 63 : 0;
 }
 
-/* The receiver's window is closed and data waits behind it. */
+/*
+ * The receiver's window is closed for all this sender can send, and data
+ * waits behind it. The persist timer says so (the kernel probes a window
+ * with no room for a segment); a receiver with a small SO_RCVBUF may go on
+ * advertising a few bytes (2048) rather than 0, so a window below one
+ * segment with nothing in flight counts as closed as well, not 0 alone.
+ */
 static int
 window_closed(const struct inetdiag_sock *d)
 {
 	if (!d->has_info || d->s.state != PN_ESTABLISHED || d->s.txq == 0)
 		return 0;
+	if (d->timer == INETDIAG_TIMER_PERSIST)
+		return 1;
 	if (d->has_snd_wnd)
-		return d->snd_wnd == 0;
+		return d->snd_wnd == 0 || (d->snd_mss > 0 &&
+		    d->snd_wnd < d->snd_mss && d->unacked == 0);
 	/* older kernels: the persist timer runs (backoff, nothing in flight) */
 	return d->backoff > 0 && d->retransmits == 0 && d->unacked == 0;
+}
+
+/*
+ * A connection in a listener's accept queue: established (or closed by
+ * its client since: CLOSE_WAIT) and held by no descriptor yet. A socket
+ * whose process closed it is in another state (FIN_WAIT1, LAST_ACK).
+ */
+static int
+in_queue(const struct inetdiag_sock *d)
+{
+	return d->s.proto == IPPROTO_TCP && d->s.inode == 0 &&
+	    (d->s.state == PN_ESTABLISHED || d->s.state == PN_CLOSE_WAIT);
 }
 
 static int
@@ -115,14 +138,6 @@ to_listening_port(const struct findings *f, const struct pn_sock *s)
 
 	return port > 0 && port < 65536 &&
 	    (f->lports[port / 8] & (1u << (port % 8)));
-}
-
-/* A listener's accept queue is full now, or was at the first read. */
-static int
-group_full(const struct findings_group *g)
-{
-	return (g->has_backlog ? g->qlen > g->backlog : g->qlen > 0) ||
-	    g->cookie;
 }
 
 static int
@@ -157,7 +172,7 @@ local_loss(struct findings *f, const struct inetdiag_sock *d,
 
 		return b != NULL && d->total_retrans > b->total_retrans &&
 		    ovf == 0 && f->port_listen[port] != 0 &&
-		    !group_full(&f->g[f->port_listen[port] - 1]);
+		    !findlisten_full(&f->g[f->port_listen[port] - 1]);
 	}
 	if (d->retransmits == 0 || f->nlook >= FINDINGS_MAX_LOOKUPS)
 		return 0;
@@ -209,6 +224,8 @@ findings_base(struct findings *f, const struct inetdiag_sock *d)
 		x->flags |= B_RTX;
 	if (d->s.state == PN_LISTEN && listener_full(&d->s))
 		x->flags |= B_FULL;
+	if (in_queue(d))
+		x->flags |= B_QUEUED;
 	return 0;
 }
 
@@ -223,7 +240,8 @@ cmp_base(const void *a, const void *b)
 void
 findings_base_done(struct findings *f)
 {
-	qsort(f->b, f->nb, sizeof(*f->b), cmp_base);
+	if (f->nb > 1)
+		qsort(f->b, f->nb, sizeof(*f->b), cmp_base);
 }
 
 static const struct base *
@@ -256,14 +274,14 @@ same_end(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
  */
 static struct agg *
 agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
-    const struct sockaddr_storage *key, int with_port)
+    const struct sockaddr_storage *key, int with_port, int orphan)
 {
 	struct agg *a;
 
 	for (size_t i = 0; i < f->na; i++) {
 		a = &f->a[i];
 		if (a->kind != k || a->proc != p || (p == NULL &&
-		    a->uid != uid))
+		    (a->uid != uid || a->orphan != orphan)))
 			continue;
 		if (key == NULL || (with_port ? same_end(&a->key, key) :
 		    same_host(&a->key, key)))
@@ -276,6 +294,7 @@ agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
 	a->kind = k;
 	a->proc = p;
 	a->uid = uid;
+	a->orphan = orphan;
 	if (key != NULL)
 		a->key = *key;
 	return a;
@@ -286,7 +305,9 @@ agg_add(struct findings *f, enum gk k, const struct inetdiag_sock *d,
     struct owners_proc *p, int nshare, const struct sockaddr_storage *key,
     int with_port)
 {
-	struct agg *a = agg_get(f, k, p, d->s.uid, key, with_port);
+	/* no descriptor: its process closed it (or it waits to be accepted) */
+	struct agg *a = agg_get(f, k, p, d->s.uid, key, with_port,
+	    p == NULL && d->s.inode == 0);
 
 	if (a == NULL)
 		return NULL;
@@ -321,13 +342,17 @@ findings_group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
 
 /* The summary line of a socket that no listener of ours takes. */
 static struct findings_group *
-group_of(struct findings *f, struct owners_proc *p, unsigned uid)
+group_of(struct findings *f, struct owners_proc *p, unsigned uid,
+    unsigned long ino)
 {
-	enum fg_kind k = p != NULL ? FG_PROC : FG_NOPROC;
+	/* no descriptor at all, or one in a process not seen here */
+	enum fg_kind k = p != NULL ? FG_PROC : ino == 0 ? FG_NOPROC :
+	    FG_UNSEEN;
 
 	/* from the end: a process's sockets tend to come together */
 	for (size_t i = f->ng; i-- > 0;)
-		if (f->g[i].kind == k && f->g[i].proc == p)
+		if (f->g[i].kind == k && f->g[i].proc == p &&
+		    (k != FG_UNSEEN || f->g[i].uid == uid))
 			return &f->g[i];
 	return findings_group_new(f, k, p, uid);
 }
@@ -359,6 +384,8 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		g->has_backlog = s->has_backlog;
 		g->cookie = b != NULL && (b->flags & B_FULL) ? 1 : 0;
 		g->states[PN_LISTEN] = 1;
+		g->ino = s->inode;
+		g->nshare = nshare;
 		mark_lport(f, s);
 		if (port >= 0 && f->port_listen[port] == 0)
 			f->port_listen[port] = (int)f->ng;
@@ -366,9 +393,20 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	}
 	if (port >= 0 && f->port_listen[port] != 0)
 		g = &f->g[f->port_listen[port] - 1];
-	else if ((g = group_of(f, p, s->uid)) == NULL)
+	else if ((g = group_of(f, p, s->uid, s->inode)) == NULL)
 		return -1;
 	g->states[s->state]++;
+	if (in_queue(d) && port >= 0 && f->port_listen[port] != 0) {
+		/* its listener's queue: never anyone's leak */
+		findlisten_queued(f, d, one ? d->has_info &&
+		    d->last_ack_recv >= 1000 : b != NULL &&
+		    (b->flags & B_QUEUED));
+		return 0;
+	}
+	/* queued at the first read, accepted since */
+	if (b != NULL && (b->flags & B_QUEUED) && port >= 0 &&
+	    f->port_listen[port] != 0 && s->inode != 0)
+		findlisten_accepted(f, d);
 	if (is_synrecv(s->state)) {
 		if (g->synrecv == 0)
 			g->syn_from = s->remote;
@@ -388,13 +426,20 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 		if (agg_add(f, GK_TW, d, NULL, 0, &s->remote, 1) == NULL)
 			return -1;
 	} else if (window_closed(d) && (one ? d->backoff > 0 ||
-	    d->probes > 0 : b != NULL && (b->flags & B_PNR))) {
+	    d->probes > 0 || d->timer == INETDIAG_TIMER_PERSIST : b != NULL &&
+	    (b->flags & B_PNR))) {
 		if ((a = agg_add(f, GK_PNR, d, p, nshare, &s->remote, 1)) ==
 		    NULL)
 			return -1;
 		a->sum += s->txq;
 		if (d->backoff > a->max)
 			a->max = d->backoff;
+		if (d->has_snd_wnd && (!a->has_wnd || d->snd_wnd > a->wnd)) {
+			a->has_wnd = 1;
+			a->wnd = d->snd_wnd;
+			a->mss = d->snd_mss;
+		}
+		a->persist |= d->timer == INETDIAG_TIMER_PERSIST;
 	}
 	if (d->has_info && (one ? d->retransmits > 0 : b != NULL &&
 	    (d->total_retrans > b->total_retrans || (d->retransmits > 0 &&
@@ -411,6 +456,14 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 	return 0;
 }
 
+int
+findings_in_queue(const struct findings *f, const struct inetdiag_sock *d)
+{
+	int port = sa_port((const struct sockaddr *)&d->s.local);
+
+	return in_queue(d) && port >= 0 && f->port_listen[port] != 0;
+}
+
 void
 findings_counters(struct findings *f, const struct counters *a,
     const struct counters *b)
@@ -419,8 +472,8 @@ findings_counters(struct findings *f, const struct counters *a,
 	f->k2 = *b;
 }
 
-static int
-add_finding(struct findings *f, enum reason r, int dx, enum stage st,
+int
+findings_note(struct findings *f, enum reason r, int dx, enum stage st,
     const struct agg *a, const struct findings_group *g,
     struct owners_proc *p)
 {
@@ -456,25 +509,6 @@ findings_sysctl(const struct findings *f, const char *rel)
 }
 
 /*
- * A listener's SYN queue is full: the kernel answers new SYNs with cookies
- * or drops them once its requests (SYN_RECV) outnumber the listen()
- * backlog, and, with net.ipv4.tcp_syncookies=0, once fewer than a quarter
- * of net.ipv4.tcp_max_syn_backlog is left (tcp_conn_request()).
- */
-static int
-syn_queue_full(const struct findings *f, const struct findings_group *g)
-{
-	long maxsyn = findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog");
-
-	if (g->synrecv < 2)
-		return 0;
-	if (g->has_backlog && g->synrecv > (long)g->backlog)
-		return 1;
-	return findings_sysctl(f, "sys/net/ipv4/tcp_syncookies") == 0 &&
-	    maxsyn > 0 && g->synrecv + (maxsyn >> 2) >= maxsyn;
-}
-
-/*
  * The other end of aggregate a's first connection, when it is a socket of
  * this machine (the kernel's exact lookup of the 4-tuple turned round).
  */
@@ -500,66 +534,17 @@ int
 findings_judge(struct findings *f, struct owners *w)
 {
 	long range = f->range_lo >= 0 ? f->range_hi - f->range_lo + 1 : -1;
-	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
-	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
-	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
-	/*
-	 * SYNs the kernel answered with a cookie, or dropped for a full SYN
-	 * queue (TCPReqQFullDrop, ListenDrops beyond the overflows). Not
-	 * TCPReqQFullDoCookies: it counts SYNs that a full accept queue then
-	 * drops as well.
-	 */
-	int syn_rose = ck > 0 || findings_delta(f, f->k1.reqq_full_drop,
-	    f->k2.reqq_full_drop) > 0 || drp > (ovf > 0 ? ovf : 0);
-	int nfull = 0, nsyn = 0;
 
 	/* in the SPEC table's order */
 	for (size_t i = 0; i < f->na; i++)
-		if (f->a[i].kind == GK_CW && add_finding(f, RS_CLOSE_WAIT,
+		if (f->a[i].kind == GK_CW && findings_note(f, RS_CLOSE_WAIT,
 		    DX_CLOSE_WAIT_LEAK, ST_CLOSE, &f->a[i], NULL, NULL) == -1)
 			return -1;
-	for (size_t i = 0; i < f->ng; i++) {
-		const struct findings_group *g = &f->g[i];
-
-		if ((g->kind != FG_LISTEN && g->kind != FG_UNIX) ||
-		    g->states[PN_LISTEN] == 0)
-			continue;
-		if ((g->has_backlog ? g->qlen > g->backlog : g->qlen > 0) ||
-		    g->cookie) {
-			if (add_finding(f, RS_ACCEPT_FULL, DX_ACCEPT_QUEUE_FULL,
-			    ST_ACCEPT, NULL, g, NULL) == -1)
-				return -1;
-			nfull++;
-		}
-	}
-	/* ListenDrops counts dropped SYNs too: only overflows are this */
-	if (nfull == 0 && f->cfg.whole && ovf > 0 &&
-	    add_finding(f, RS_ACCEPT_FULL, DX_ACCEPT_QUEUE_FULL, ST_ACCEPT,
-	    NULL, NULL, NULL) == -1)
-		return -1;
-	for (size_t i = 0; i < f->ng; i++) {
-		const struct findings_group *g = &f->g[i];
-
-		/*
-		 * A full accept queue leaves requests in SYN_RECV too (it
-		 * drops their last ACK): accept-queue-full, not this.
-		 */
-		if (g->kind == FG_LISTEN && !group_full(g) &&
-		    syn_queue_full(f, g) && (f->cfg.sample_ms == 0 ||
-		    syn_rose)) {
-			if (add_finding(f, RS_SYN_FLOOD, DX_SYN_FLOOD,
-			    ST_LISTEN, NULL, g, NULL) == -1)
-				return -1;
-			nsyn++;
-		}
-	}
-	if (nsyn == 0 && f->cfg.whole && (ck > 0 || findings_delta(f,
-	    f->k1.reqq_full_drop, f->k2.reqq_full_drop) > 0) && add_finding(f,
-	    RS_SYN_FLOOD, DX_SYN_FLOOD, ST_LISTEN, NULL, NULL, NULL) == -1)
+	if (findunix_queues(f) == -1 || findlisten_judge(f) == -1)
 		return -1;
 	for (size_t i = 0; i < f->na; i++)
 		if (f->a[i].kind == GK_TW && range > 0 &&
-		    f->a[i].count * 4 >= range * 3 && add_finding(f,
+		    f->a[i].count * 4 >= range * 3 && findings_note(f,
 		    RS_TIME_WAIT, DX_TIME_WAIT_PILE, ST_CONNECT, &f->a[i], NULL,
 		    NULL) == -1)
 			return -1;
@@ -567,15 +552,15 @@ findings_judge(struct findings *f, struct owners *w)
 		if (f->a[i].kind == GK_PNR || f->a[i].kind == GK_RTX)
 			find_peer(f, w, &f->a[i]);
 	for (size_t i = 0; i < f->na; i++)
-		if (f->a[i].kind == GK_PNR && add_finding(f,
+		if (f->a[i].kind == GK_PNR && findings_note(f,
 		    RS_PEER_NOT_READING, DX_PEER_NOT_READING, ST_SEND, &f->a[i],
 		    NULL, NULL) == -1)
 			return -1;
 	for (size_t i = 0; i < f->na; i++)
-		if (f->a[i].kind == GK_RTX && add_finding(f, RS_RETRANS,
+		if (f->a[i].kind == GK_RTX && findings_note(f, RS_RETRANS,
 		    DX_RETRANSMITTING, ST_SEND, &f->a[i], NULL, NULL) == -1)
 			return -1;
-	if (findings_judge_unix(f) == -1)
+	if (findunix_judge(f) == -1)
 		return -1;
 	for (size_t i = 0; w != NULL && i < owners_count(w); i++) {
 		struct owners_proc *p = owners_at(w, i);
@@ -586,11 +571,65 @@ findings_judge(struct findings *f, struct owners *w)
 			continue;
 		soft = owners_limit(w, p);
 		if (soft > 0 && (long)p->nfds * 10 >= soft * 9 &&
-		    add_finding(f, RS_FD_LIMIT, DX_FD_LIMIT, ST_SOCKET, NULL,
+		    findings_note(f, RS_FD_LIMIT, DX_FD_LIMIT, ST_SOCKET, NULL,
 		    NULL, p) == -1)
 			return -1;
 	}
 	return (int)f->nf;
+}
+
+int
+findings_unix_base(struct findings *f, const struct unixdiag_sock *u)
+{
+	return findunix_base(f, u);
+}
+
+int
+findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
+    struct owners_proc *p, int on)
+{
+	return findunix_sock(f, u, p, on);
+}
+
+void
+findings_result(struct findings *f, struct owners *w, size_t i,
+    const char *target, struct result *r)
+{
+	if (i < f->nf)
+		findtext_result(f, w, &f->f[i], target, r);
+}
+
+void
+findings_subject(const struct findings *f, size_t i, int *pid, char *local,
+    size_t len)
+{
+	const struct finding *x;
+	const struct owners_proc *p = NULL;
+
+	*pid = 0;
+	local[0] = '\0';
+	if (i >= f->nf)
+		return;
+	x = &f->f[i];
+	if (x->u != NULL) {
+		p = x->u->proc;
+		snprintf(local, len, "%s", f->g[x->u->group].path);
+	} else if (x->a != NULL) {
+		p = x->a->proc;
+		if (!x->a->many_local)
+			sa_fmt((const struct sockaddr *)&x->a->local, local,
+			    len);
+	} else if (x->g != NULL) {
+		p = x->g->proc;
+		if (x->g->kind == FG_UNIX)
+			snprintf(local, len, "%s", x->g->path);
+		else
+			sa_fmt((const struct sockaddr *)&x->g->local, local,
+			    len);
+	} else
+		p = x->proc;
+	if (p != NULL)
+		*pid = p->pid;
 }
 
 const struct findings_group *

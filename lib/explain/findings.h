@@ -12,36 +12,11 @@
 #include <sys/socket.h>
 
 #include "counters.h"
+#include "findtypes.h"
 #include "inetdiag.h"
 #include "result.h"
 #include "owners.h"
 #include "unixdiag.h"
-
-#define FINDINGS_NSTATES	(PN_NEW_SYN_RECV + 1)
-
-struct findings_cfg {
-	const char	*root;
-	int64_t		 sample_ms;	/* 0: one read */
-	int		 whole;		/* no target, no --pid: the machine */
-};
-
-/* A line of the summary: a listener and its port, or a process. */
-enum fg_kind { FG_LISTEN, FG_PROC, FG_NOPROC, FG_UNIX };
-
-struct findings_group {
-	enum fg_kind		 kind;
-	struct sockaddr_storage	 local;		/* FG_LISTEN */
-	char			 path[112];	/* FG_UNIX: the name */
-	unsigned long		 qlen, backlog;	/* FG_LISTEN, FG_UNIX */
-	int			 has_backlog;
-	struct owners_proc	*proc;		/* NULL: not seen */
-	unsigned		 uid;
-	long			 states[FINDINGS_NSTATES];
-	long			 synrecv;	/* FG_LISTEN: SYN_RECV */
-	struct sockaddr_storage	 syn_from;	/* the first one's peer */
-	int			 syn_many;	/* from several addresses */
-	uint64_t		 cookie;	/* FG_LISTEN */
-};
 
 struct findings;
 
@@ -75,6 +50,13 @@ int	findings_unix_base(struct findings *f, const struct unixdiag_sock *u);
 int	findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
 	    struct owners_proc *p, int on);
 
+/*
+ * Whether d waits in the accept queue of a listener already added (no
+ * process holds it yet: --pid takes it with its listener's process).
+ */
+int	findings_in_queue(const struct findings *f,
+	    const struct inetdiag_sock *d);
+
 /* The counters of the first and last read (the same for one read). */
 void	findings_counters(struct findings *f, const struct counters *a,
 	    const struct counters *b);
@@ -93,6 +75,14 @@ int	findings_judge(struct findings *f, struct owners *w);
  */
 void	findings_result(struct findings *f, struct owners *w, size_t i,
 	    const char *target, struct result *r);
+
+/*
+ * What finding i concerns, for the labels of its series: the process
+ * (*pid, 0 unknown) and the local address or Unix path (local, "" when
+ * several).
+ */
+void	findings_subject(const struct findings *f, size_t i, int *pid,
+	    char *local, size_t len);
 
 /* The pid of the process finding i names, or 0 (none, or not seen). */
 int	findings_pid(const struct findings *f, size_t i);

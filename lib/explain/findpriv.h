@@ -5,7 +5,13 @@
 #ifndef SOCKCTL_FINDPRIV_H
 #define SOCKCTL_FINDPRIV_H
 
-#include "findings.h"
+#include "counters.h"
+#include "diag.h"
+#include "findtypes.h"
+#include "inetdiag.h"
+#include "owners.h"
+#include "result.h"
+#include "unixdiag.h"
 
 /* What the first read saw of a socket, by its cookie. */
 struct base {
@@ -16,9 +22,10 @@ struct base {
 };
 
 #define B_CW		0x01	/* in CLOSE_WAIT */
-#define B_PNR		0x02	/* send queue waiting, the peer's window 0 */
+#define B_PNR		0x02	/* send queue waiting, the peer's window closed */
 #define B_RTX		0x04	/* RTO timeouts outstanding */
 #define B_FULL		0x08	/* a listener with a full accept queue */
+#define B_QUEUED	0x10	/* in an accept queue (no descriptor yet) */
 
 /* Sockets that share a finding: by kind, owner and one address. */
 enum gk { GK_CW, GK_TW, GK_PNR, GK_RTX };
@@ -32,9 +39,13 @@ struct agg {
 	struct sockaddr_storage	 local, remote;	/* of the first socket */
 	int			 many_local, many_remote;
 	int			 nshare;
+	int			 orphan;	/* no descriptor: no process */
 	long			 count;
 	uint64_t		 sum;		/* bytes queued, segments */
 	uint32_t		 max;		/* oldest age, largest RTO */
+	/* GK_PNR: the largest window the peer offers, and the segment */
+	int			 has_wnd, persist;
+	uint32_t		 wnd, mss;
 	/* GK_PNR, GK_RTX: the other end when it is a socket of this machine */
 	int			 peer;		/* found by findings_judge() */
 	struct owners_proc	*peer_proc;	/* its owner, NULL unseen */
@@ -74,6 +85,14 @@ struct uagg {
 	uint32_t		 sndbuf;
 };
 
+/* A connection in a Unix listener's accept queue: (listener, client). */
+struct upair {
+	unsigned long	lis, cli;	/* cli 0: its client closed */
+};
+
+/* At most this many of one listener's queue are kept per read. */
+#define FINDINGS_MAX_QUEUE	4096
+
 struct finding {
 	enum reason		 reason;
 	int			 dx;
@@ -106,10 +125,53 @@ struct findings {
 	size_t			 nub, capub, nul, capul;
 	struct uagg		*ua;
 	size_t			 nua, capua;
+	struct upair		*qb, *ql;	/* Unix queues: first, last */
+	size_t			 nqb, capqb, nql, capql;
 };
 
 /* At most this many exact lookups of a socket's other end per run. */
 #define FINDINGS_MAX_LOOKUPS	64
+
+/* Adds a finding of reason r (the other arguments as struct finding's). */
+int		findings_note(struct findings *f, enum reason r, int dx,
+		    enum stage st, const struct agg *a,
+		    const struct findings_group *g, struct owners_proc *p);
+
+/*
+ * The listeners (findlisten.c; called by findings.c alone):
+ * findlisten_queued() counts a connection d of an accept queue (stuck: it
+ * was there at both reads) on its listener; findlisten_judge() adds
+ * accept-queue-full, not-accepting and syn-flood (0, or -1: ENOMEM);
+ * findlisten_text() words a finding of theirs.
+ */
+int		findlisten_full(const struct findings_group *g);
+void		findlisten_queued(struct findings *f,
+		    const struct inetdiag_sock *d, int stuck);
+void		findlisten_accepted(struct findings *f,
+		    const struct inetdiag_sock *d);
+int		findlisten_judge(struct findings *f);
+void		findlisten_text(struct findings *f, struct owners *w,
+		    const struct finding *x, struct result *r);
+
+/* The words and keys of one finding's owner (findtext.c). */
+struct who {
+	char	text[200];	/* "pid 42 (nginx, user www)" */
+	char	short_[96];	/* "pid 42 (nginx)" */
+	int	pid;		/* 0: unknown */
+	char	process[64];
+	char	user[64];
+	int	hidden;		/* the uid is known, the process not */
+};
+
+void		findtext_who(struct owners *w, struct owners_proc *p,
+		    unsigned uid, int known_uid, int nshare, struct who *o);
+void		findtext_keys(struct result *r, const struct who *o,
+		    const char *local, const char *remote, long count,
+		    const struct who *peer);
+void		findtext_set_end(struct result *r,
+		    const struct sockaddr_storage *ss);
+const char	*findtext_reads(const struct findings *f, char *buf,
+		    size_t len);
 
 /* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
 int		findings_grow(void **v, size_t *cap, size_t n, size_t sz);
@@ -118,12 +180,23 @@ int		findings_grow(void **v, size_t *cap, size_t n, size_t sz);
 struct findings_group *findings_group_new(struct findings *f,
 		    enum fg_kind k, struct owners_proc *p, unsigned uid);
 
-/* The Unix findings of the PATH targets (findunix.c); 0 or -1 (ENOMEM). */
-int		findings_judge_unix(struct findings *f);
+/*
+ * Unix sockets (findunix.c; called by findings.c alone): the first read,
+ * the last, and their findings. Each returns 0 or -1 (ENOMEM).
+ */
+int		findunix_base(struct findings *f, const struct unixdiag_sock *u);
+int		findunix_sock(struct findings *f, const struct unixdiag_sock *u,
+		    struct owners_proc *p, int on);
+int		findunix_judge(struct findings *f);
+int		findunix_queues(struct findings *f);
 
-/* The text of a Unix finding (findtext.c). */
-void		findings_unix_text(struct findings *f, struct owners *w,
-		    const struct finding *x, struct result *r);
+/*
+ * Fills r with the reason, cause, fix and keys of finding x (findtext.c;
+ * called by findings_result() alone).
+ */
+void		findtext_result(struct findings *f, struct owners *w,
+		    const struct finding *x, const char *target,
+		    struct result *r);
 
 /* b - a of a counter over the sample; -1 for one read or unknown. */
 long long	findings_delta(const struct findings *f, long long a,

@@ -4,19 +4,10 @@
 
 #include "addr.h"
 #include "findpriv.h"
+#include "procstate.h"
 
-/* The words and keys of one finding's owner. */
-struct who {
-	char	text[200];	/* "pid 42 (nginx, user www)" */
-	char	short_[96];	/* "pid 42 (nginx)" */
-	int	pid;		/* 0: unknown */
-	char	process[64];
-	char	user[64];
-	int	hidden;		/* the uid is known, the process not */
-};
-
-static void
-who_of(struct owners *w, struct owners_proc *p,
+void
+findtext_who(struct owners *w, struct owners_proc *p,
     unsigned uid, int known_uid, int nshare, struct who *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -27,16 +18,28 @@ who_of(struct owners *w, struct owners_proc *p,
 		snprintf(o->process, sizeof(o->process), "%s", x->comm);
 		snprintf(o->user, sizeof(o->user), "%s", x->user);
 		snprintf(o->text, sizeof(o->text), "pid %d (%s, user %s%s)",
-		    p->pid, x->comm, x->user, nshare > 1 ?
+		    p->pid, x->tcomm, x->user, nshare > 1 ?
 		    ", shared with other processes" : "");
 		snprintf(o->short_, sizeof(o->short_), "pid %d (%s)", p->pid,
-		    x->comm);
+		    x->tcomm);
+		return;
+	}
+	if (known_uid < 0) {
+		/* a socket with no descriptor: closed, or in an accept queue */
+		snprintf(o->text, sizeof(o->text), "no process (its owner "
+		    "closed it; the kernel finishes it)");
+		snprintf(o->short_, sizeof(o->short_), "the application that "
+		    "closed it");
 		return;
 	}
 	if (known_uid) {
 		pn_user(uid, o->user, sizeof(o->user));
-		/* another user's /proc/PID/fd is closed to us */
-		if (w != NULL && owners_unreadable(w) > 0 && getuid() != 0) {
+		/*
+		 * another user's /proc/PID/fd is closed to us; our own are
+		 * not, so a socket of our uid is held out of sight
+		 */
+		if (w != NULL && owners_unreadable(w) > 0 && getuid() != 0 &&
+		    uid != getuid()) {
 			o->hidden = 1;
 			snprintf(o->text, sizeof(o->text), "a process of uid %u "
 			    "(%s; run as root to name it)", uid, o->user);
@@ -52,8 +55,8 @@ who_of(struct owners *w, struct owners_proc *p,
 	snprintf(o->short_, sizeof(o->short_), "the application");
 }
 
-static void
-put_keys(struct result *r, const struct who *o, const char *local,
+void
+findtext_keys(struct result *r, const struct who *o, const char *local,
     const char *remote, long count, const struct who *peer)
 {
 	if (o->pid > 0)
@@ -82,8 +85,8 @@ put_keys(struct result *r, const struct who *o, const char *local,
 }
 
 /* address, port and family of the result from one end */
-static void
-set_end(struct result *r, const struct sockaddr_storage *ss)
+void
+findtext_set_end(struct result *r, const struct sockaddr_storage *ss)
 {
 	sa_fmt_host((const struct sockaddr *)ss, r->address,
 	    sizeof(r->address));
@@ -91,8 +94,8 @@ set_end(struct result *r, const struct sockaddr_storage *ss)
 	r->family = ss->ss_family;
 }
 
-static const char *
-reads_text(const struct findings *f, char *buf, size_t len)
+const char *
+findtext_reads(const struct findings *f, char *buf, size_t len)
 {
 	if (f->cfg.sample_ms == 0)
 		snprintf(buf, len, "at this one read (--sample 0)");
@@ -102,28 +105,70 @@ reads_text(const struct findings *f, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The sender's side of peer-not-reading, worded by what the process does
+ * (lib/procstate): a thread blocked in send() hangs with the peer; an
+ * event loop does not hang, it queues what it cannot send, and its
+ * buffer grows.
+ */
+static void
+sender_words(struct findings *f, const struct who *o, struct result *r)
+{
+	struct procstate ps;
+
+	if (o->pid > 0 && procstate_read(f->cfg.root, o->pid, &ps) == 0) {
+		if (ps.in_send > 0) {
+			result_cause(r, "%s is blocked in send(): %d of its "
+			    "threads wait for room in the send buffer, and "
+			    "stay there as long as the peer does not read",
+			    o->short_, ps.in_send);
+			result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or "
+			    "poll() with a deadline) so a peer that stops "
+			    "reading cannot hang it", o->short_);
+			return;
+		}
+		if (ps.in_loop > 0) {
+			result_cause(r, "%s is an event loop (its threads wait "
+			    "in poll/epoll, none in send()): it does not hang, "
+			    "it keeps what it cannot send in its own output "
+			    "buffer, which grows while the peer does not read",
+			    o->short_);
+			result_fix(r, "bound what %s buffers per peer, and drop "
+			    "a peer that does not read (redis: "
+			    "client-output-buffer-limit; nginx: send_timeout)",
+			    o->short_);
+			return;
+		}
+	}
+	result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() with "
+	    "a deadline), or bound what it buffers for that peer, so a peer "
+	    "that stops reading can neither hang it nor grow its memory",
+	    o->short_);
+}
+
 static void
 text_agg(struct findings *f, struct owners *w, const struct finding *x,
     struct result *r)
 {
 	const struct agg *a = x->a;
-	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], rd[64];
+	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], rd[64], win[96];
 	const char *l = NULL, *rm = NULL;
 	struct who o, po;
 	long long rs;
 
-	who_of(w, a->proc, a->uid, a->kind != GK_TW, a->nshare, &o);
+	findtext_who(w, a->proc, a->uid, a->orphan && a->proc == NULL ? -1 :
+	    a->kind != GK_TW, a->nshare, &o);
 	if (a->peer)
-		who_of(w, a->peer_proc, a->peer_uid, 1, 1, &po);
+		findtext_who(w, a->peer_proc, a->peer_uid, 1, 1, &po);
 	sa_fmt((const struct sockaddr *)&a->local, lo, sizeof(lo));
 	sa_fmt((const struct sockaddr *)&a->remote, re, sizeof(re));
 	if (!a->many_local) {
 		l = lo;
-		set_end(r, &a->local);
+		findtext_set_end(r, &a->local);
 	}
 	if (!a->many_remote)
 		rm = re;
-	reads_text(f, rd, sizeof(rd));
+	findtext_reads(f, rd, sizeof(rd));
 	switch (a->kind) {
 	case GK_CW:
 		result_cause(r, "%s holds %ld connection%s in CLOSE_WAIT on %s"
@@ -143,7 +188,7 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 		break;
 	case GK_TW:
 		snprintf(r->target, sizeof(r->target), "%s", re);
-		set_end(r, &a->remote);
+		findtext_set_end(r, &a->remote);
 		l = NULL;
 		result_cause(r, "%ld sockets in TIME_WAIT to %s, against %ld "
 		    "local ports in net.ipv4.ip_local_port_range (%ld-%ld): "
@@ -160,11 +205,19 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 		    "net.ipv4.ip_local_port_range=\"1024 65535\"");
 		break;
 	case GK_PNR:
+		if (!a->has_wnd || a->wnd == 0)
+			snprintf(win, sizeof(win), "0");
+		else
+			snprintf(win, sizeof(win), "%u bytes, less than one "
+			    "segment (MSS %u), so closed for all it can send",
+			    a->wnd, a->mss);
 		result_cause(r, "%s sends on %s to %s: %llu bytes wait in the "
-		    "send queue and the peer's receive window is 0 %s (the "
-		    "persist timer probes it, backoff %u): the peer does not "
-		    "read", o.text, l != NULL ? l : "several connections",
-		    re, (unsigned long long)a->sum, rd, a->max);
+		    "send queue and the peer's receive window is %s, %s (%s, "
+		    "backoff %u): the peer does not read", o.text,
+		    l != NULL ? l : "several connections", re,
+		    (unsigned long long)a->sum, win, rd, a->persist ?
+		    "the persist timer probes it" : "nothing in flight",
+		    a->max);
 		if (a->peer) {
 			result_cause(r, "the peer is %s on this machine: its "
 			    "receive queue holds %lu bytes it has not read",
@@ -181,9 +234,7 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 			result_fix(r, "find why %s stopped reading (blocked, "
 			    "overloaded, deadlocked: ss -tnp dst %s shows its "
 			    "queues)", re, re);
-		result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() "
-		    "with a deadline) so it does not hang on that peer",
-		    o.short_);
+		sender_words(f, &o, r);
 		break;
 	case GK_RTX:
 		sa_fmt_host((const struct sockaddr *)&a->remote, re,
@@ -226,144 +277,7 @@ text_agg(struct findings *f, struct owners *w, const struct finding *x,
 	if (r->target[0] == '\0')
 		snprintf(r->target, sizeof(r->target), "%s",
 		    l != NULL ? l : o.pid > 0 ? o.short_ : "machine");
-	put_keys(r, &o, l, rm, a->count, a->peer ? &po : NULL);
-}
-
-/* syn-flood on listener g (on lo, owned by o): cause and fix. */
-static void
-text_syn(struct findings *f, const struct findings_group *g,
-    const struct who *o, const char *lo, struct result *r)
-{
-	long somax = findings_sysctl(f, "sys/net/core/somaxconn");
-	long maxsyn = findings_sysctl(f, "sys/net/ipv4/tcp_max_syn_backlog");
-	long cookies = findings_sysctl(f, "sys/net/ipv4/tcp_syncookies");
-	long long ck = findings_delta(f, f->k1.syncookies_sent,
-	    f->k2.syncookies_sent);
-	long long qd = findings_delta(f, f->k1.reqq_full_drop,
-	    f->k2.reqq_full_drop);
-	long long drp = findings_delta(f, f->k1.listen_drops,
-	    f->k2.listen_drops);
-	char from[ADDRSTR_MAX];
-
-	sa_fmt_host((const struct sockaddr *)&g->syn_from, from, sizeof(from));
-	result_cause(r, "the listener on %s of %s has %ld half-open "
-	    "connections (SYN_RECV: the SYN came, the client's ACK of the "
-	    "SYN-ACK did not) against a listen() backlog of %lu: its SYN "
-	    "queue is full%s", lo, o->text, g->synrecv, g->backlog,
-	    cookies == 0 ? " (with SYN cookies off it also ends at 3/4 of "
-	    "net.ipv4.tcp_max_syn_backlog)" : "");
-	if (ck > 0)
-		result_cause(r, "the kernel answered %lld SYNs with a SYN "
-		    "cookie during the sample (SyncookiesSent)", ck);
-	if (qd > 0 || drp > 0)
-		result_cause(r, "it dropped new SYNs during the sample "
-		    "(TCPReqQFullDrop +%lld, ListenDrops +%lld): clients see "
-		    "connect() time out", qd > 0 ? qd : 0, drp > 0 ? drp : 0);
-	if (g->syn_many)
-		result_cause(r, "they come from several addresses (the first "
-		    "%s): a SYN flood (an attack), or many clients whose "
-		    "handshakes cannot complete", from);
-	else
-		result_cause(r, "all come from %s: one client that cannot "
-		    "complete the handshake (the SYN-ACKs do not reach it: a "
-		    "firewall or an asymmetric route on its side) or that "
-		    "sends SYNs on purpose", from);
-	if (cookies != 1)
-		result_fix(r, "turn SYN cookies on, so the connections of "
-		    "real clients get through while the queue is full: sysctl "
-		    "-w net.ipv4.tcp_syncookies=1 (now %ld)", cookies);
-	else
-		result_fix(r, "keep net.ipv4.tcp_syncookies=1: the kernel "
-		    "answers with cookies while the queue is full, so real "
-		    "clients still connect");
-	result_fix(r, "the SYN queue holds the listen() backlog (%lu; "
-	    "net.core.somaxconn %ld caps it, net.ipv4.tcp_max_syn_backlog "
-	    "%ld when cookies are off): give listen() a larger one%s",
-	    g->backlog, somax, maxsyn, somax > 0 && (long)g->backlog >= somax ?
-	    " and raise net.core.somaxconn" : "");
-	result_fix(r, "see who sends them: ss -tn state syn-recv sport = "
-	    ":%d; if it is an attack, filter or rate-limit SYNs from those "
-	    "sources upstream; if it is one client, find why its SYN-ACKs "
-	    "do not arrive (tcpdump -ni any host %s)",
-	    sa_port((const struct sockaddr *)&g->local), from);
-}
-
-static void
-text_listener(struct findings *f, struct owners *w, const struct finding *x,
-    struct result *r)
-{
-	const struct findings_group *g = x->g;
-	long somax = findings_sysctl(f, "sys/net/core/somaxconn");
-	long long ovf = findings_delta(f, f->k1.listen_overflows, f->k2.listen_overflows);
-	long long drp = findings_delta(f, f->k1.listen_drops, f->k2.listen_drops);
-	long long ck = findings_delta(f, f->k1.syncookies_sent, f->k2.syncookies_sent);
-	char lo[ADDRSTR_MAX + 40];
-	struct who o;
-
-	if (g == NULL) {
-		/* the counters rose, and no listener shows it now */
-		who_of(w, NULL, 0, 0, 0, &o);
-		snprintf(r->target, sizeof(r->target), "machine");
-		if (x->reason == RS_ACCEPT_FULL) {
-			result_cause(r, "the kernel's ListenOverflows rose by "
-			    "%lld and ListenDrops by %lld during the sample, "
-			    "though no listener's queue is full at the reads: "
-			    "bursts overflow an accept queue", ovf > 0 ? ovf :
-			    0, drp > 0 ? drp : 0);
-			result_fix(r, "find the listener: sockctl inspect "
-			    "--sample 10s, or ss -ltn (Recv-Q against "
-			    "Send-Q); then make it accept faster or give it a "
-			    "larger backlog (net.core.somaxconn is %ld)",
-			    somax);
-		} else {
-			result_cause(r, "the kernel sent %lld SYN cookies "
-			    "during the sample: a listener's SYN queue "
-			    "overflowed", ck);
-			result_fix(r, "keep net.ipv4.tcp_syncookies=1; raise "
-			    "net.ipv4.tcp_max_syn_backlog and the listen() "
-			    "backlog; filter the sources upstream if it is an "
-			    "attack");
-		}
-		put_keys(r, &o, NULL, NULL, ovf > 0 ? ovf : ck > 0 ? ck : 0, NULL);
-		return;
-	}
-	who_of(w, g->proc, g->uid, 1, 1, &o);
-	if (g->kind == FG_UNIX)
-		snprintf(lo, sizeof(lo), "%s", g->path);
-	else {
-		sa_fmt((const struct sockaddr *)&g->local, lo, sizeof(lo));
-		set_end(r, &g->local);
-	}
-	snprintf(r->target, sizeof(r->target), "%s", lo);
-	if (x->reason == RS_ACCEPT_FULL) {
-		result_cause(r, "the listener on %s of %s has %lu connection%s "
-		    "waiting to be accepted against a backlog of %lu: the "
-		    "queue is full, the kernel drops new connections (clients "
-		    "see a timeout), the application does not call accept() "
-		    "fast enough", lo, o.text, g->qlen, g->qlen == 1 ? "" :
-		    "s", g->backlog);
-		if (ovf > 0 || drp > 0)
-			result_cause(r, "ListenOverflows rose by %lld and "
-			    "ListenDrops by %lld during the sample",
-			    ovf > 0 ? ovf : 0, drp > 0 ? drp : 0);
-		result_fix(r, "make %s call accept() faster (more workers, no "
-		    "blocking work before accept())", o.short_);
-		if (g->kind == FG_UNIX)
-			;
-		else if (somax > 0 && (long)g->backlog >= somax)
-			result_fix(r, "the backlog is capped by "
-			    "net.core.somaxconn (%ld): raise both, e.g. sysctl "
-			    "-w net.core.somaxconn=%ld and listen(fd, %ld)",
-			    somax, somax * 4, somax * 4);
-		else
-			result_fix(r, "a larger backlog absorbs bursts: "
-			    "listen() was given %lu (net.core.somaxconn is %ld, "
-			    "the most it may ask for)", g->backlog, somax);
-		put_keys(r, &o, lo, NULL, (long)g->qlen, NULL);
-		return;
-	}
-	text_syn(f, g, &o, lo, r);
-	put_keys(r, &o, lo, NULL, g->synrecv, NULL);
+	findtext_keys(r, &o, l, rm, a->count, a->peer ? &po : NULL);
 }
 
 static void
@@ -372,7 +286,7 @@ text_fds(struct owners *w, const struct finding *x, struct result *r)
 	struct owners_proc *p = x->proc;
 	struct who o;
 
-	who_of(w, p, 0, 0, 1, &o);
+	findtext_who(w, p, 0, 0, 1, &o);
 	snprintf(r->target, sizeof(r->target), "pid %d", p->pid);
 	result_cause(r, "%s has %d descriptors open (%d of them sockets) "
 	    "against its RLIMIT_NOFILE soft limit of %ld (hard %ld, "
@@ -389,10 +303,10 @@ text_fds(struct owners *w, const struct finding *x, struct result *r)
 		    "prlimit --pid %d --nofile=N:N as root", p->pid);
 	result_fix(r, "or find the descriptors it leaks: ls -l /proc/%d/fd",
 	    p->pid);
-	put_keys(r, &o, NULL, NULL, p->nfds, NULL);
+	findtext_keys(r, &o, NULL, NULL, p->nfds, NULL);
 }
 
-void
+static void
 findings_unix_text(struct findings *f, struct owners *w,
     const struct finding *x, struct result *r)
 {
@@ -401,10 +315,11 @@ findings_unix_text(struct findings *f, struct owners *w,
 	struct who o, po;
 	char rd[64];
 
-	reads_text(f, rd, sizeof(rd));
-	who_of(w, a->proc, a->uid >= 0 ? (unsigned)a->uid : 0, a->uid >= 0,
+	findtext_reads(f, rd, sizeof(rd));
+	findtext_who(w, a->proc, a->uid >= 0 ? (unsigned)a->uid : 0, a->uid >= 0,
 	    1, &o);
-	snprintf(r->target, sizeof(r->target), "%s", path);
+	snprintf(r->target, sizeof(r->target), "%.*s",
+	    (int)sizeof(r->target) - 1, path);
 	r->family = AF_UNIX;
 	if (a->kind == UK_GONE) {
 		result_cause(r, "%s holds %ld connection%s on unix %s whose "
@@ -417,10 +332,10 @@ findings_unix_text(struct findings *f, struct owners *w,
 		if (o.pid > 0)
 			result_fix(r, "see them: ls -l /proc/%d/fd; ss -xp src "
 			    "%s", o.pid, path);
-		put_keys(r, &o, path, NULL, a->count, NULL);
+		findtext_keys(r, &o, path, NULL, a->count, NULL);
 		return;
 	}
-	who_of(w, a->peer_proc, a->peer_uid >= 0 ? (unsigned)a->peer_uid : 0,
+	findtext_who(w, a->peer_proc, a->peer_uid >= 0 ? (unsigned)a->peer_uid : 0,
 	    a->peer_uid >= 0, 1, &po);
 	result_cause(r, "%s writes on unix %s to its %s, %s: %llu bytes "
 	    "wait unread in the receiver's queue and the sender's buffer is "
@@ -433,20 +348,14 @@ findings_unix_text(struct findings *f, struct owners *w,
 	if (po.pid > 0)
 		result_fix(r, "see where it waits: cat /proc/%d/stack, or "
 		    "strace -p %d", po.pid, po.pid);
-	result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or poll() with "
-	    "a deadline) so it does not hang on that peer", o.short_);
-	put_keys(r, &o, path, NULL, a->count, &po);
+	sender_words(f, &o, r);
+	findtext_keys(r, &o, path, NULL, a->count, &po);
 }
 
 void
-findings_result(struct findings *f, struct owners *w, size_t i,
-    const char *target, struct result *r)
+findtext_result(struct findings *f, struct owners *w,
+    const struct finding *x, const char *target, struct result *r)
 {
-	const struct finding *x;
-
-	if (i >= f->nf)
-		return;
-	x = &f->f[i];
 	r->reason = x->reason;
 	r->dx = x->dx;
 	r->stage = x->stage;
@@ -457,7 +366,7 @@ findings_result(struct findings *f, struct owners *w, size_t i,
 	else if (x->proc != NULL)
 		text_fds(w, x, r);
 	else
-		text_listener(f, w, x, r);
+		findlisten_text(f, w, x, r);
 	if (target != NULL)
 		snprintf(r->target, sizeof(r->target), "%s", target);
 	/* the table's general words, after the evidence */

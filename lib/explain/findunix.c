@@ -6,10 +6,12 @@
  * kept (small: a Unix socket's inode, peer and queues) because the other
  * end of a connection on the path is a socket bound to nothing.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 #include "findpriv.h"
@@ -41,9 +43,27 @@ take(struct usock *x, const struct unixdiag_sock *u)
 		x->flags |= U_FULL;
 }
 
-int
-findings_unix_base(struct findings *f, const struct unixdiag_sock *u)
+/* Keeps the accept queue of listener u in *v; 0 or -1 (ENOMEM). */
+static int
+keep_queue(struct upair **v, size_t *n, size_t *cap,
+    const struct unixdiag_sock *u)
 {
+	if (u->state != UNIXDIAG_LISTEN)
+		return 0;
+	for (size_t i = 0; i < u->nicons && i < FINDINGS_MAX_QUEUE; i++) {
+		if (findings_grow((void **)v, cap, *n, sizeof(**v)) == -1)
+			return -1;
+		(*v)[*n].lis = u->inode;
+		(*v)[(*n)++].cli = unixdiag_icon(u, i);
+	}
+	return 0;
+}
+
+int
+findunix_base(struct findings *f, const struct unixdiag_sock *u)
+{
+	if (keep_queue(&f->qb, &f->nqb, &f->capqb, u) == -1)
+		return -1;
 	if (findings_grow((void **)&f->ub, &f->capub, f->nub,
 	    sizeof(*f->ub)) == -1)
 		return -1;
@@ -57,17 +77,24 @@ unix_group(struct findings *f, const struct unixdiag_sock *u,
     struct owners_proc *p)
 {
 	struct findings_group *g = NULL;
+	char name[sizeof(g->path)];
+
+	/* a socket bound to nothing: a client, or one of socketpair() */
+	esc_str(u->name[0] != '\0' ? u->name : "(unnamed)", name,
+	    sizeof(name));
 
 	for (size_t i = 0; i < f->ng; i++)
 		if (f->g[i].kind == FG_UNIX &&
-		    strcmp(f->g[i].path, u->name) == 0 &&
+		    strcmp(f->g[i].path, name) == 0 &&
 		    (u->state != UNIXDIAG_LISTEN ||
 		    f->g[i].states[PN_LISTEN] == 0))
 			g = &f->g[i];
 	if (g == NULL && (g = findings_group_new(f, FG_UNIX, p,
 	    u->uid >= 0 ? (unsigned)u->uid : 0)) == NULL)
 		return NULL;
-	snprintf(g->path, sizeof(g->path), "%s", u->name);
+	snprintf(g->path, sizeof(g->path), "%s", name);
+	/* the whole machine: Unix lines only where a finding is */
+	g->hide = f->cfg.whole;
 	if (u->state == UNIXDIAG_LISTEN) {
 		g->states[PN_LISTEN]++;
 		g->proc = p;
@@ -80,8 +107,32 @@ unix_group(struct findings *f, const struct unixdiag_sock *u,
 	return g;
 }
 
+/*
+ * Whether listener u's path still leads to it, looked up where its process
+ * sees files (ROOT/PID/root: a container's own mounts): 0 it does, or it
+ * cannot be told (no owner seen, a relative or abstract name, no VFS
+ * inode, a directory this user may not search); 1 nothing is there; 2
+ * another file is (its mode in *mode).
+ */
+static int
+file_gone(const struct findings *f, const struct unixdiag_sock *u,
+    const struct owners_proc *p, unsigned *mode)
+{
+	char path[4300];
+	struct stat st;
+
+	if (u->abstract || !u->has_vfs || u->name[0] != '/' || p == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%d/root%s", f->cfg.root, p->pid,
+	    u->name);
+	if (stat(path, &st) == -1)
+		return errno == ENOENT || errno == ENOTDIR ? 1 : 0;
+	*mode = (unsigned)st.st_mode;
+	return unixdiag_is_path(u, u->name, st.st_dev, st.st_ino) ? 0 : 2;
+}
+
 int
-findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
+findunix_sock(struct findings *f, const struct unixdiag_sock *u,
     struct owners_proc *p, int on)
 {
 	struct usock *x;
@@ -96,6 +147,11 @@ findings_unix_sock(struct findings *f, const struct unixdiag_sock *u,
 		if ((g = unix_group(f, u, p)) == NULL)
 			return -1;
 		gi = (int)(g - f->g);
+		if (u->state == UNIXDIAG_LISTEN && (g->ino = u->inode,
+		    keep_queue(&f->ql, &f->nql, &f->capql, u) == -1))
+			return -1;
+		if (u->state == UNIXDIAG_LISTEN)
+			g->file_gone = file_gone(f, u, p, &g->file_mode);
 	}
 	if (findings_grow((void **)&f->ul, &f->capul, f->nul,
 	    sizeof(*f->ul)) == -1)
@@ -175,6 +231,48 @@ not_reading(const struct findings *f, const struct usock *snd,
 }
 
 static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct upair *x = a, *y = b;
+
+	if (x->lis != y->lis)
+		return (x->lis > y->lis) - (x->lis < y->lis);
+	return (x->cli > y->cli) - (x->cli < y->cli);
+}
+
+int
+findunix_queues(struct findings *f)
+{
+	if (f->cfg.sample_ms == 0)
+		return 0;
+	if (f->nqb > 1)
+		qsort(f->qb, f->nqb, sizeof(*f->qb), cmp_pair);
+	for (size_t i = 0; i < f->ng; i++) {
+		struct findings_group *g = &f->g[i];
+		long zl = 0, zb = 0;
+
+		if (g->kind != FG_UNIX || g->ino == 0)
+			continue;
+		for (size_t k = 0; k < f->nql; k++) {
+			if (f->ql[k].lis != g->ino)
+				continue;
+			g->queued++;
+			if (f->ql[k].cli == 0)
+				zl++;
+			else if (f->nqb > 0 && bsearch(&f->ql[k], f->qb, f->nqb,
+			    sizeof(*f->qb), cmp_pair) != NULL)
+				g->stuck++;
+		}
+		for (size_t k = 0; k < f->nqb; k++)
+			zb += f->qb[k].lis == g->ino && f->qb[k].cli == 0;
+		/* clients that closed: as many at both reads stayed */
+		g->stuck += zl < zb ? zl : zb;
+		g->gaveup += zl < zb ? zl : zb;
+	}
+	return 0;
+}
+
+static int
 add(struct findings *f, struct uagg *a, enum reason r, int dx,
     enum stage st)
 {
@@ -193,15 +291,22 @@ add(struct findings *f, struct uagg *a, enum reason r, int dx,
 }
 
 int
-findings_judge_unix(struct findings *f)
+findunix_judge(struct findings *f)
 {
 	size_t na0 = f->nua;
 
+	for (size_t i = 0; i < f->ng; i++)
+		if (f->g[i].kind == FG_UNIX && f->g[i].file_gone &&
+		    findings_note(f, RS_SOCKET_FILE_GONE, DX_SOCKET_FILE_GONE,
+		    ST_LISTEN, NULL, &f->g[i], NULL) == -1)
+			return -1;
 	/* one read cannot tell a leak or a stall from a moment */
 	if (f->cfg.sample_ms == 0 || f->nul == 0)
 		return 0;
-	qsort(f->ub, f->nub, sizeof(*f->ub), cmp_ino);
-	qsort(f->ul, f->nul, sizeof(*f->ul), cmp_ino);
+	if (f->nub > 1)
+		qsort(f->ub, f->nub, sizeof(*f->ub), cmp_ino);
+	if (f->nul > 1)
+		qsort(f->ul, f->nul, sizeof(*f->ul), cmp_ino);
 	for (size_t i = 0; i < f->nul; i++) {
 		const struct usock *x = &f->ul[i], *y, *x0;
 		struct uagg *a = NULL;

@@ -29,7 +29,7 @@ wwho_of(struct owners *w, int pid, struct owners_proc *p, unsigned uid,
 		snprintf(o->process, sizeof(o->process), "%s", x->comm);
 		snprintf(o->user, sizeof(o->user), "%s", x->user);
 		snprintf(o->text, sizeof(o->text), "pid %d (%s, user %s)",
-		    p->pid, x->comm, x->user);
+		    p->pid, x->tcomm, x->user);
 		return;
 	}
 	if (pid > 0) {

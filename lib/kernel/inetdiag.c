@@ -68,6 +68,7 @@ take_info(const struct rtattr *a, struct inetdiag_sock *d)
 	d->last_data_recv = ti.tcpi_last_data_recv;
 	d->last_ack_recv = ti.tcpi_last_ack_recv;
 	d->rto_ms = ti.tcpi_rto / 1000;
+	d->snd_mss = ti.tcpi_snd_mss;
 	if (n >= offsetof(struct tcp_info, tcpi_snd_wnd) + 4) {
 		d->has_snd_wnd = 1;
 		d->snd_wnd = ti.tcpi_snd_wnd;

@@ -36,6 +36,7 @@ struct inetdiag_sock {
 	uint32_t	last_data_recv;	/* ms since the peer's last data */
 	uint32_t	last_ack_recv;	/* ms since the peer's last segment */
 	uint32_t	rto_ms;
+	uint32_t	snd_mss;	/* the largest segment it sends */
 	int		has_snd_wnd;	/* kernel 6.2+: snd_wnd is set */
 	uint32_t	snd_wnd;	/* the peer's advertised window */
 	int		timer;		/* the timer running (idiag_timer):

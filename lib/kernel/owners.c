@@ -15,8 +15,16 @@ struct slot {
 	int		nshare;
 };
 
+/* A second (third, ...) process holding a socket. */
+struct share {
+	unsigned long	ino;
+	int		proc;
+};
+
 struct owners {
 	char			 root[4096];
+	struct share		*sh;		/* sorted by inode after the walk */
+	size_t			 nsh, capsh;
 	struct owners_proc	*procs;
 	size_t			 nprocs, cap;
 	struct slot		*h;
@@ -70,8 +78,25 @@ add_sock(struct owners *w, unsigned long ino, int proc)
 	    j = (j + 1) & (w->hcap - 1))
 		if (w->h[j].ino == ino) {
 			/* dup()ed in one process counts once */
-			if (w->h[j].proc != proc)
-				w->h[j].nshare++;
+			if (w->h[j].proc == proc)
+				return 0;
+			for (size_t k = w->nsh; k-- > 0 && w->sh[k].proc ==
+			    proc;)
+				if (w->sh[k].ino == ino)
+					return 0;
+			if (w->nsh == w->capsh) {
+				size_t nc = w->capsh ? w->capsh * 2 : 64;
+				struct share *x = realloc(w->sh,
+				    nc * sizeof(*x));
+
+				if (x == NULL)
+					return -1;
+				w->sh = x;
+				w->capsh = nc;
+			}
+			w->sh[w->nsh].ino = ino;
+			w->sh[w->nsh++].proc = proc;
+			w->h[j].nshare++;
 			return 0;
 		}
 	w->h[j].ino = ino;
@@ -154,6 +179,16 @@ walk_pid(struct owners *w, int rootfd, const char *name, int pid)
 	return 0;
 }
 
+static int
+cmp_share(const void *a, const void *b)
+{
+	const struct share *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return (x->ino > y->ino) - (x->ino < y->ino);
+	return (x->proc > y->proc) - (x->proc < y->proc);
+}
+
 struct owners *
 owners_walk(const char *root, int only_pid)
 {
@@ -198,6 +233,8 @@ owners_walk(const char *root, int only_pid)
 	closedir(d);
 	if (rc == -1)
 		goto nomem;
+	if (w->nsh > 1)
+		qsort(w->sh, w->nsh, sizeof(*w->sh), cmp_share);
 	return w;
 nomem:
 	owners_free(w);
@@ -211,6 +248,7 @@ owners_free(struct owners *w)
 	if (w == NULL)
 		return;
 	free(w->procs);
+	free(w->sh);
 	free(w->h);
 	free(w);
 }
@@ -232,6 +270,32 @@ owners_of(struct owners *w, unsigned long ino, int *nshare)
 			return &w->procs[w->h[j].proc];
 		}
 	return NULL;
+}
+
+size_t
+owners_holders(struct owners *w, unsigned long ino, struct owners_proc **out,
+    size_t max)
+{
+	struct owners_proc *p = owners_of(w, ino, NULL);
+	size_t n = 0, lo = 0, hi = w->nsh;
+
+	if (p == NULL)
+		return 0;
+	if (max > 0)
+		out[0] = p;
+	n = 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->sh[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < w->nsh && w->sh[lo].ino == ino; lo++, n++)
+		if (n < max)
+			out[n] = &w->procs[w->sh[lo].proc];
+	return n;
 }
 
 struct owners_proc *

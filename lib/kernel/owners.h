@@ -41,6 +41,14 @@ void		 owners_free(struct owners *w);
 struct owners_proc *owners_of(struct owners *w, unsigned long ino,
 	    int *nshare);
 
+/*
+ * Every process holding socket ino: the one owners_of() names first, then
+ * the others in the order of the walk (pids ascending), at most max of
+ * them in out. Returns how many hold it (which may be more than max).
+ */
+size_t		 owners_holders(struct owners *w, unsigned long ino,
+		    struct owners_proc **out, size_t max);
+
 /* Returns process pid of the walk, or NULL. */
 struct owners_proc *owners_pid(struct owners *w, int pid);
 

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "nldiag.h"
+#include "esc.h"
 #include "procnet.h"
 
 /* A /proc/net/tcp6 line is about 150 bytes; anything past this is junk. */
@@ -493,9 +494,18 @@ load_owner(int rootfd, const char *pid, unsigned fallback_uid,
 	o->pid = 0;
 	for (const char *q = pid; *q != '\0'; q++)
 		o->pid = o->pid * 10 + (*q - '0');
-	if (read_small(rootfd, pid, "comm", o->comm, sizeof(o->comm)) == -1)
-		snprintf(o->comm, sizeof(o->comm), "?");
-	o->comm[strcspn(o->comm, "\n")] = '\0';
+	if (read_small(rootfd, pid, "comm", buf, sizeof(buf)) == -1)
+		snprintf(buf, sizeof(buf), "?");
+	else {
+		/* only the kernel's last '\n': PR_SET_NAME takes any byte */
+		size_t n = strlen(buf);
+
+		if (n > 0 && buf[n - 1] == '\n')
+			buf[n - 1] = '\0';
+	}
+	snprintf(o->comm, sizeof(o->comm), "%.*s", (int)sizeof(o->comm) - 1,
+	    buf);
+	esc_str(o->comm, o->tcomm, sizeof(o->tcomm));
 	o->uid = fallback_uid;
 	if (read_small(rootfd, pid, "status", buf, sizeof(buf)) == 0) {
 		struct tok t;

@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "esc.h"
+
 /* TCP states as /proc/net/tcp numbers them (include/net/tcp_states.h). */
 enum pn_state {
 	PN_ESTABLISHED = 1, PN_SYN_SENT, PN_SYN_RECV, PN_FIN_WAIT1,
@@ -44,7 +46,10 @@ struct pn_sock {
 /* A process that has the socket open. */
 struct pn_owner {
 	int		pid;
-	char		comm[64];	/* /proc/PID/comm */
+	char		comm[64];	/* /proc/PID/comm, raw (for JSON) */
+	char		tcomm[ESC_SIZE(16)];	/* comm escaped for text
+					 * (esc_text(): any process may name
+					 * itself ESC, newline, U+202E ...) */
 	unsigned	uid;		/* the process's real uid */
 	char		user[64];	/* name of uid, or the number */
 	int		ppid;		/* its parent, 0: unknown */

@@ -97,6 +97,11 @@ take_msg(const struct nlmsghdr *h, struct unixdiag_sock *u)
 				u->peer = p;
 			}
 			break;
+		case UNIX_DIAG_ICONS:
+			/* a listener's queue: its clients' inodes, u32 each */
+			u->icons = RTA_DATA(a);
+			u->nicons = RTA_PAYLOAD(a) / 4;
+			break;
 		case UNIX_DIAG_RQLEN:
 			if (RTA_PAYLOAD(a) >= sizeof(struct unix_diag_rqlen)) {
 				struct unix_diag_rqlen q;
@@ -184,7 +189,8 @@ scan_diag(int (*fn)(const struct unixdiag_sock *, void *), void *arg)
 	req.r.sdiag_family = AF_UNIX;
 	req.r.udiag_states = ~0U;
 	req.r.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
-	    UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID | UDIAG_SHOW_MEMINFO;
+	    UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID | UDIAG_SHOW_MEMINFO |
+	    UDIAG_SHOW_ICONS;
 	rc = nld_dump(fd, &req, sizeof(req), buf, UD_BUF, dump_fn, &da, &got);
 	if (rc == -1 && got != 0)
 		rc = got == 2;
@@ -255,4 +261,15 @@ unixdiag_is_path(const struct unixdiag_sock *u, const char *path,
 		    (u->vfs_dev >> 20) == major(st_dev) &&
 		    (u->vfs_dev & 0xfffff) == minor(st_dev);
 	return u->name[0] != '\0' && strcmp(u->name, path) == 0;
+}
+
+unsigned long
+unixdiag_icon(const struct unixdiag_sock *u, size_t i)
+{
+	uint32_t v;
+
+	if (i >= u->nicons)
+		return 0;
+	memcpy(&v, (const char *)u->icons + i * 4, 4);
+	return v;
 }

@@ -46,7 +46,15 @@ struct unixdiag_sock {
 	uint32_t	wmem;		/* bytes it sent that the peer has not
 					 * read (their truesize) */
 	uint32_t	sndbuf;		/* SO_SNDBUF: writes block at wmem >= it */
+	const void	*icons;		/* LISTEN: the inodes (u32, unaligned)
+					 * of the clients in its accept queue,
+					 * 0 for one whose client closed; valid
+					 * during the callback only */
+	size_t		nicons;
 };
+
+/* The i-th inode of u->icons. */
+unsigned long	unixdiag_icon(const struct unixdiag_sock *u, size_t i);
 
 /*
  * Calls fn for every Unix socket (fn returns non-zero to stop). Returns 0,

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "esc.h"
 #include "reason.h"
 #include "unixdiag.h"
 #include "unixsock.h"
@@ -111,15 +112,18 @@ usock_find(const char *root, int vfs, dev_t dev, ino_t ino,
 	return fa.found;
 }
 
+/* The command of pid into o (raw and escaped for text). */
 static void
-read_comm(const char *root, int pid, char *buf, size_t len)
+read_comm(const char *root, int pid, struct pn_owner *o)
 {
+	char *buf = o->comm;
+	size_t len = sizeof(o->comm);
 	char path[256];
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%d/comm", root, pid);
-	buf[0] = '\0';
+	buf[0] = o->tcomm[0] = '\0';
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
 	n = read(fd, buf, len - 1);
@@ -127,7 +131,10 @@ read_comm(const char *root, int pid, char *buf, size_t len)
 	if (n < 0)
 		n = 0;
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	/* only the kernel's last '\n': PR_SET_NAME takes any byte */
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	esc_str(buf, o->tcomm, sizeof(o->tcomm));
 }
 
 static unsigned
@@ -183,7 +190,7 @@ usock_owners(const char *root, unsigned long ino, struct pn_owner *out,
 		if (!hit)
 			continue;
 		out[n].pid = pid;
-		read_comm(root, pid, out[n].comm, sizeof(out[n].comm));
+		read_comm(root, pid, &out[n]);
 		out[n].uid = proc_uid(root, pid);
 		pn_user(out[n].uid, out[n].user, sizeof(out[n].user));
 		n++;
@@ -226,7 +233,7 @@ usock_peer(int fd, const char *root, struct pn_owner *out)
 		return -1;
 	out->pid = uc.pid;
 	out->uid = uc.uid;
-	read_comm(root, uc.pid, out->comm, sizeof(out->comm));
+	read_comm(root, uc.pid, out);
 	pn_user(uc.uid, out->user, sizeof(out->user));
 	return 0;
 }

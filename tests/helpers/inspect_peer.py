@@ -6,14 +6,22 @@ inspect_peer.py leak [ADDR [BACKLOG]]
                                      backlog 128), accepts and never
                                      closes: a client that closes leaves
                                      CLOSE_WAIT behind
-inspect_peer.py nonaccept [ADDR]     listen(1) on ADDR:0, never accepts
+inspect_peer.py leakrp PORT           as leak on 127.0.0.1:PORT (0: any) with
+                                     SO_REUSEPORT, so a second one may share
+                                     the port
+inspect_peer.py nonaccept [ADDR [BACKLOG]]
+                                     listen(BACKLOG, default 1) on ADDR:0,
+                                     never accepts
 inspect_peer.py noread [ADDR]        listens with a 4 KiB SO_RCVBUF, accepts,
                                      never reads
 inspect_peer.py clients HOST PORT N [close]
                                      N connections that stay open, or that
                                      close at once ("close"; non-blocking
                                      connects: a full queue does not block)
-inspect_peer.py sender HOST PORT     one connection, written until EAGAIN
+inspect_peer.py sender HOST PORT [block|loop]
+                                     one connection, written until EAGAIN;
+                                     then it pauses, or blocks in send(),
+                                     or waits in select() to write more
 inspect_peer.py fds N                opens N descriptors and holds them
 inspect_peer.py synflood HOST PORT   a new non-blocking connection every
                                      50 ms (at most 800) held open; "ready"
@@ -68,6 +76,15 @@ def listener(addr, backlog, rcvbuf=0):
     s.listen(backlog)
     say("listening on " + (addr if fam == socket.AF_UNIX else
                            fmt(s.getsockname())))
+    return s
+
+
+def listener_rp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(128)
+    say("listening on " + fmt(s.getsockname()))
     return s
 
 
@@ -128,11 +145,14 @@ def main():
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
                        int(sys.argv[3]) if len(sys.argv) > 3 else 128),
               read=False)
+    elif mode == "leakrp":
+        serve(listener_rp(int(sys.argv[2])), read=False)
     elif mode == "noread":
         serve(listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
                        16, rcvbuf=4096), read=True)
     elif mode == "nonaccept":
-        s = listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1", 1)
+        s = listener(sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1",
+                     int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 
         while not fixed:
             signal.pause()
@@ -174,6 +194,7 @@ def main():
         wait_fixed(lambda: [c.close() for c in conns])
     elif mode == "sender":
         host, port = sys.argv[2], int(sys.argv[3])
+        how = sys.argv[4] if len(sys.argv) > 4 else "pause"
         c = socket.socket(family(host), socket.SOCK_STREAM)
         c.connect(dest(host, port))
         c.setblocking(False)
@@ -184,6 +205,18 @@ def main():
             except BlockingIOError:
                 break
         say("ready %d" % sent)
+        if how == "block":
+            # a blocking send() that waits for room
+            c.setblocking(True)
+            c.sendall(b"y" * 65536)
+        elif how == "loop":
+            # an event loop that waits until it may write again
+            while True:
+                select.select([], [c], [])
+                try:
+                    c.send(b"z" * 65536)
+                except BlockingIOError:
+                    pass
         while True:
             signal.pause()
     elif mode == "synflood":

@@ -47,6 +47,35 @@ test_esc(void)
 	CHECK(strstr(err, "hex") != NULL);
 }
 
+/* esc_text(): the one rule for bytes from outside in text output */
+static void
+test_esc_text(void)
+{
+	char out[64];
+	size_t used;
+
+	CHECK(strcmp(esc_str("nginx: worker", out, sizeof(out)),
+	    "nginx: worker") == 0);
+	/* ESC, BEL, a newline: bytes; a backslash: doubled */
+	CHECK(strcmp(esc_str("\033]0;x\007a\nb\\xff", out, sizeof(out)),
+	    "\\x1b]0;x\\x07a\\x0ab\\\\xff") == 0);
+	/* printable UTF-8 stays; U+202E, U+200B, C1 and invalid bytes do not */
+	CHECK(strcmp(esc_str("caf\xc3\xa9", out, sizeof(out)),
+	    "caf\xc3\xa9") == 0);
+	CHECK(strcmp(esc_str("\xe2\x80\xae" "ab", out, sizeof(out)),
+	    "\\xe2\\x80\\xaeab") == 0);
+	CHECK(strcmp(esc_str("\xe2\x80\x8b", out, sizeof(out)),
+	    "\\xe2\\x80\\x8b") == 0);
+	CHECK(strcmp(esc_str("\xc2\x9b\xff", out, sizeof(out)),
+	    "\\xc2\\x9b\\xff") == 0);
+	/* cut at a whole escape, never half of one */
+	CHECK(strcmp(esc_str("ab\033", out, 6), "ab") == 0);
+	CHECK(strcmp(esc_str("\\\\", out, 4), "\\\\") == 0);
+	/* the last net keeps newlines and backslashes, not U+202E */
+	CHECK(esc_term("a\n\\\xe2\x80\xae", 6, out, sizeof(out), &used) ==
+	    15 && strcmp(out, "a\n\\\\xe2\\x80\\xae") == 0 && used == 6);
+}
+
 static void
 test_timers(void)
 {
@@ -122,6 +151,7 @@ int
 main(void)
 {
 	test_esc();
+	test_esc_text();
 	test_timers();
 	test_signals();
 	return UNIT_DONE("esc_loop");

@@ -1,0 +1,62 @@
+#!/usr/bin/env bats
+# peer-not-reading, from the sender's side: its window closed (the persist
+# timer, or a window below one segment) and its fix worded by what the
+# sender does: blocked in send() or an event loop that queues.
+load helpers/common
+load helpers/connect
+
+PEER=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
+
+child_of() {
+	ps -o pid= --ppid "$1" | tr -d ' ' | head -n 1
+}
+
+peer() {
+	local name=$1
+	shift
+	start_bg "$name" timeout -k 5 60 python3 "$PEER" "$@"
+	wait_line "$name" '^(listening on|ready)' || return 1
+	if [[ $wait_match == listening* ]]; then
+		listen_port=${wait_match##*:}
+	fi
+	peer_pid=$(child_of "$bg_pid")
+}
+
+# wchan_is PID NAME: a thread of PID sleeps in NAME (bounded wait).
+wchan_is() {
+	local i t
+	for ((i = 0; i < 100; i++)); do
+		for t in /proc/"$1"/task/*/wchan; do
+			[ "$(cat "$t" 2>/dev/null)" = "$2" ] && return 0
+		done
+		sleep 0.05
+	done
+	echo "no thread of $1 in $2" >&2
+	return 1
+}
+
+@test "a sender blocked in send() to a peer that never reads: the persist timer judged, the fix a write timeout" {
+	require_python
+	peer srv noread
+	peer snd sender 127.0.0.1 "$listen_port" block
+	local snd=$peer_pid
+	wchan_is "$snd" wait_woken
+	sc 13 inspect --sample 300ms "$listen_port"
+	assert_stderr_contains "send: peer-not-reading"
+	assert_stderr_contains "pid $snd (python3"
+	[[ $stderr == *"receive window is 0"* || $stderr == *"less than one segment"* ]]
+	assert_stderr_contains "pid $snd (python3) is blocked in send()"
+	assert_stderr_contains "SO_SNDTIMEO"
+}
+
+@test "an event-loop sender to a peer that never reads: it queues, the fix bounds its buffer" {
+	require_python
+	peer srv noread
+	peer snd sender 127.0.0.1 "$listen_port" loop
+	local snd=$peer_pid
+	sc 13 inspect --sample 300ms "$listen_port"
+	assert_stderr_contains "send: peer-not-reading"
+	assert_stderr_contains "pid $snd (python3) is an event loop"
+	assert_stderr_contains "client-output-buffer-limit"
+	[[ $stderr != *"is blocked in send()"* ]]
+}
