@@ -4,30 +4,12 @@
 # test makes; a healthy server with clients stays exit 0.
 load helpers/common
 load helpers/connect
-
-PEER=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
+load helpers/inspect
 
 teardown() {
 	# a stopped process takes no SIGTERM until it runs again
 	[ -n "${stopped_pid:-}" ] && kill -CONT "$stopped_pid" 2>/dev/null
 	stop_all_bg
-}
-
-child_of() {
-	ps -o pid= --ppid "$1" | tr -d ' ' | head -n 1
-}
-
-# peer NAME ARGS...: the python helper, up (bounded); sets peer_pid and,
-# for a listener, listen_port.
-peer() {
-	local name=$1
-	shift
-	start_bg "$name" timeout -k 5 60 python3 "$PEER" "$@"
-	wait_line "$name" '^(listening on|ready)' || return 1
-	if [[ $wait_match == listening* ]]; then
-		listen_port=${wait_match##*:}
-	fi
-	peer_pid=$(child_of "$bg_pid")
 }
 
 @test "a listener that never accepts, its queue 3/128, is not-accepting with the process, its state and how to look" {

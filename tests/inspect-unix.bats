@@ -4,20 +4,7 @@
 # Every socket is made here, in the test's own temp directory.
 load helpers/common
 load helpers/connect
-
-PEER=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
-
-child_of() {
-	ps -o pid= --ppid "$1" | tr -d ' ' | head -n 1
-}
-
-peer() {
-	local name=$1
-	shift
-	start_bg "$name" timeout -k 5 60 python3 "$PEER" "$@"
-	wait_line "$name" '^(listening on|ready)' || return 1
-	peer_pid=$(child_of "$bg_pid")
-}
+load helpers/inspect
 
 # leaking_unix_server: a Unix server that never closes, 3 clients gone.
 leaking_unix_server() {

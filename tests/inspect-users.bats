@@ -3,23 +3,7 @@
 # Root starts the processes; sockctl runs as nobody (setpriv). Root only.
 load helpers/common
 load helpers/connect
-
-PEER=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
-
-child_of() {
-	ps -o pid= --ppid "$1" | tr -d ' ' | head -n 1
-}
-
-peer() {
-	local name=$1
-	shift
-	start_bg "$name" timeout -k 5 60 python3 "$PEER" "$@"
-	wait_line "$name" '^(listening on|ready)' || return 1
-	if [[ $wait_match == listening* ]]; then
-		listen_port=${wait_match##*:}
-	fi
-	peer_pid=$(child_of "$bg_pid")
-}
+load helpers/inspect
 
 # as_nobody EXIT ARGS...: sc as uid 65534, no groups.
 as_nobody() {

@@ -4,30 +4,11 @@
 # goes once the condition is gone.
 load helpers/common
 load helpers/connect
-
-PEER=$BATS_TEST_DIRNAME/helpers/inspect_peer.py
+load helpers/inspect
 
 teardown() {
 	stop_all_bg
 	ns_cleanup
-}
-
-# child_of PID: the one child of PID (the process under timeout(1)).
-child_of() {
-	ps -o pid= --ppid "$1" | tr -d ' ' | head -n 1
-}
-
-# peer NAME ARGS...: the python helper in the background, up (bounded);
-# sets bg_pid (what to stop) and peer_pid (the python process itself).
-peer() {
-	local name=$1
-	shift
-	start_bg "$name" timeout -k 5 60 python3 "$PEER" "$@"
-	wait_line "$name" '^(listening on|ready)' || return 1
-	if [[ $wait_match == listening* ]]; then
-		listen_port=${wait_match##*:}
-	fi
-	peer_pid=$(child_of "$bg_pid")
 }
 
 # fix NAME PID: SIGUSR1 takes the trouble away; waits for "fixed".
