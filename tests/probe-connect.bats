@@ -793,8 +793,8 @@ sys.exit(subprocess.call([sys.argv[1], "connect", "127.0.0.1:%d" % port]))
 		ip link add v0 type veth peer name v1 || exit 99
 		ip link set v0 up; ip link set v1 up
 		for ((i = 0; i < 200; i++)); do
-			ip -6 addr show dev v0 | grep -q "inet6 fe80" &&
-				! ip -6 addr show dev v0 | grep -q tentative && break
+			a=$(ip -6 addr show dev v0)
+			[[ $a == *"inet6 fe80"* && $a != *tentative* ]] && break
 			sleep 0.02
 		done
 		"$1" connect -t 1s "[2001:db8::1]:80"; echo "no route: $?"

@@ -37,14 +37,16 @@ teardown() {
 # vg_clean: every memcheck log of this test reports 0 errors and nothing
 # definitely or indirectly lost; prints the logs that do not.
 vg_clean() {
-	local f n=0 bad=0
+	local f n=0 bad=0 clean
 	for f in "$BATS_TEST_TMPDIR"/vg.*; do
 		[ -e "$f" ] || continue
 		n=$((n + 1))
-		if ! grep -q 'ERROR SUMMARY: 0 errors' "$f" ||
-			! { grep -q 'All heap blocks were freed' "$f" ||
+		clean=0
+		grep -q 'ERROR SUMMARY: 0 errors' "$f" &&
+			{ grep -q 'All heap blocks were freed' "$f" ||
 			{ grep -q 'definitely lost: 0 bytes' "$f" &&
-			  grep -q 'indirectly lost: 0 bytes' "$f"; }; }; then
+			  grep -q 'indirectly lost: 0 bytes' "$f"; }; } && clean=1
+		if [ "$clean" -eq 0 ]; then
 			bad=1
 			{ echo "--- $f"; cat "$f"; } >&2
 		fi
