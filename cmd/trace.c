@@ -102,6 +102,7 @@ on_event(void *arg, const struct ts_event *e)
 {
 	struct run *rn = arg;
 	struct result r;
+	int ns, nserr, back;
 
 	switch (e->kind) {
 	case TSE_STAGE:
@@ -111,10 +112,21 @@ on_event(void *arg, const struct ts_event *e)
 	case TSE_FAIL:
 	case TSE_PROBLEM:
 		result_init(&r, rn->c->cmd);
+		/* the program's socket tables, not sockctl's, when it runs
+		 * in a network namespace of its own (a container) */
+		ns = pt_netns_enter(e->pid, &back);
+		nserr = errno;
 		if (e->kind == TSE_FAIL)
 			tx_fail(&rn->c->env, e, &r);
 		else
 			tx_problem(&rn->c->env, e, &r);
+		pt_netns_leave(back);
+		if (ns == -1)
+			result_cause(&r, "(the evidence was read in sockctl's "
+			    "network namespace: entering that of pid %d, "
+			    "where the program's sockets are, was refused: "
+			    "%s)", (int)e->pid, errname(nserr) ?
+			    errname(nserr) : strerror(nserr));
 		(void)out_result(rn->c, &r);
 		result_free(&r);
 		break;
@@ -123,6 +135,44 @@ on_event(void *arg, const struct ts_event *e)
 		to_summary(rn->c, e);
 		break;
 	}
+}
+
+/* A process ran code of another ABI: its calls of it are not seen. */
+static void
+on_foreign(void *arg, pid_t tgid, const char *abi)
+{
+	struct ctx *c = arg;
+	char m[256];
+
+	snprintf(m, sizeof(m), "pid %d runs %s code: its socket calls are "
+	    "NOT followed (sockctl reads only this machine's native calls); "
+	    "what this trace says of pid %d is incomplete", (int)tgid, abi,
+	    (int)tgid);
+	to_note(c, (int)tgid, "foreign-abi", m);
+}
+
+/* COMMAND would gain privileges untraced: say it runs without them. */
+static void
+setid_note(struct ctx *c, const char *argv0)
+{
+	char path[4096], m[1024], who[64];
+	long owner;
+	int why;
+
+	if (!pt_setid(argv0, path, sizeof(path), &why, &owner))
+		return;
+	if (why == 'c')
+		snprintf(who, sizeof(who), "has file capabilities");
+	else
+		snprintf(who, sizeof(who), "is set-%s-ID %ld", why == 'u' ?
+		    "user" : "group", owner);
+	snprintf(m, sizeof(m), "%.600s %s: under trace it runs without those "
+	    "privileges, as %s %ld (the seccomp filter needs no-new-privileges"
+	    "), so a call that needs them fails here and not untraced; to "
+	    "see it with them, start it as they would run it and attach: "
+	    "sockctl trace -p PID (as root)", path, who, why == 'g' ?
+	    "group" : "user", why == 'g' ? (long)getegid() : (long)geteuid());
+	to_note(c, 0, "setuid", m);
 }
 
 static void
@@ -177,6 +227,7 @@ run_spawn(struct ctx *c, struct pt *pt, char **argv, const sigset_t *watch)
 	pid_t pid;
 	int rc, code, sig, e;
 
+	setid_note(c, argv[0]);
 	if ((pid = pt_spawn(pt, argv, &f)) == -1) {
 		out_err(c, "cannot start '%s' under ptrace: %s (%s)", argv[0],
 		    strerror(f.err), errname(f.err) ? errname(f.err) : "?");
@@ -287,8 +338,12 @@ cmd_trace(struct ctx *c, int argc, char **argv)
 	ts_hooks(ts, &h);
 	h.idle = flush_cb;
 	h.idle_arg = c;
+	h.foreign = on_foreign;
+	h.foreign_arg = c;
 	if ((pt = pt_new(&h)) == NULL)
 		nomem_exit("the tracer");
+	/* -v: read() and write() on sockets are sends and receives too */
+	pt_trace_io(pt, c->trace);
 	sigemptyset(&watch);
 	sigaddset(&watch, SIGINT);
 	sigaddset(&watch, SIGTERM);

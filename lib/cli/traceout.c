@@ -11,6 +11,13 @@
 #include "traceout.h"
 #include "tracex.h"
 
+/* one or many: "1 call", "2 calls" */
+static const char *
+s_(unsigned long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 static const char *
 type_word(int type)
 {
@@ -186,10 +193,12 @@ to_summary(const struct ctx *c, const struct ts_event *e)
 		    " <- " : " -> ", f);
 		put_addr(f, &s->remote);
 	}
-	fprintf(f, ": %.1f ms, sent %llu bytes in %llu calls, received %llu "
-	    "bytes in %llu calls, %s\n", life, (unsigned long long)s->sent,
-	    (unsigned long long)s->nsend, (unsigned long long)s->rcvd,
-	    (unsigned long long)s->nrecv, end_words(e->end));
+	fprintf(f, ": %.1f ms, sent %llu %s in %llu %s, received %llu %s in "
+	    "%llu %s, %s\n", life, (unsigned long long)s->sent,
+	    s_(s->sent, "byte", "bytes"), (unsigned long long)s->nsend,
+	    s_(s->nsend, "call", "calls"), (unsigned long long)s->rcvd,
+	    s_(s->rcvd, "byte", "bytes"), (unsigned long long)s->nrecv,
+	    s_(s->nrecv, "call", "calls"), end_words(e->end));
 }
 
 /* "SIGTERM": the names a script compares (musl has no sigabbrev_np) */
@@ -212,6 +221,35 @@ sig_name(int sig, char *buf, size_t len)
 			return t[i].s;
 	snprintf(buf, len, "SIG%d", sig);
 	return buf;
+}
+
+void
+to_note(const struct ctx *c, int pid, const char *kind, const char *message)
+{
+	struct jbuf jb;
+	char e[ESC_SIZE(1024)];
+	size_t used;
+
+	if (c->quiet)
+		return;
+	if (c->json) {
+		jb_init(&jb);
+		jb_obj_open(&jb);
+		jb_kstr(&jb, "event", "trace-note");
+		jb_kstr(&jb, "command", c->cmd);
+		if (pid > 0)
+			jb_kint(&jb, "pid", pid);
+		else
+			jb_knull(&jb, "pid");
+		jb_kstr(&jb, "note", kind);
+		jb_kstr(&jb, "message", message);
+		jb_obj_close(&jb);
+		out_json(c, &jb);
+		jb_free(&jb);
+		return;
+	}
+	esc_term(message, strlen(message), e, sizeof(e), &used);
+	fprintf(c->out, "sockctl: trace: note: %s\n", e);
 }
 
 void
@@ -251,18 +289,19 @@ to_end(const struct ctx *c, int detached, int code, int sig,
 	}
 	if (detached > 0)
 		fprintf(c->out, "sockctl: trace: detached from pid %d, which "
-		    "goes on running; %llu sockets followed\n", detached,
-		    sockets);
+		    "goes on running; %llu %s followed\n", detached,
+		    sockets, s_(sockets, "socket", "sockets"));
 	else if (sig != 0)
 		fprintf(c->out, "sockctl: trace: the program was killed by "
-		    "%s; %llu sockets followed\n", sig_name(sig, sb,
-		    sizeof(sb)), sockets);
+		    "%s; %llu %s followed\n", sig_name(sig, sb,
+		    sizeof(sb)), sockets, s_(sockets, "socket", "sockets"));
 	else
 		fprintf(c->out, "sockctl: trace: the program exited with "
-		    "status %d; %llu sockets followed\n", code, sockets);
+		    "status %d; %llu %s followed\n", code, sockets,
+		    s_(sockets, "socket", "sockets"));
 	if (dropped > 0)
-		fprintf(c->out, "sockctl: trace: %llu sockets were not "
-		    "followed (more than %d open at once)\n", dropped,
-		    TS_MAX_SOCKS);
+		fprintf(c->out, "sockctl: trace: %llu %s not followed "
+		    "(more than %d open at once)\n", dropped, dropped == 1 ?
+		    "socket was" : "sockets were", TS_MAX_SOCKS);
 	fflush(c->out);
 }
