@@ -33,9 +33,12 @@ static const struct cmd_help help = {
 	"threads) and follows it and every process and thread it starts: one\n"
 	"line per lifecycle stage (socket, bind, listen, accept, connect,\n"
 	"shutdown, close) with pid, fd, addresses and the TCP state after it;\n"
-	"sends and receives are counted per socket (-v: one line each; calls\n"
-	"through read() and write() are not stopped for, TCP's byte counts\n"
-	"still come from the kernel at close). Every failed socket call is a\n"
+	"sends and receives are counted per socket (-v: one line each).\n"
+	"read(), write(), readv() and writev() are stopped for only with -v\n"
+	"(stopping them would slow every file write of the program): without\n"
+	"it a TCP socket's bytes come from the kernel at close, and a Unix or\n"
+	"UDP socket's count only send()/recv() and their kin. Every failed\n"
+	"socket call is a\n"
 	"result with the reason, cause, evidence and fix a probe gives,\n"
 	"gathered while the program waits at that call (a held port names its\n"
 	"holder). EAGAIN, EINPROGRESS and EINTR are not failures; a\n"
@@ -48,8 +51,12 @@ static const struct cmd_help help = {
 	"program keeps its stdin, stdout and stderr. The exit code is the\n"
 	"program's; a program killed by a signal ends sockctl by the same\n"
 	"signal. A started program stops only at its socket calls (a seccomp\n"
-	"filter): other work runs at full speed. A setuid COMMAND runs without\n"
-	"its privileges.\n\n"
+	"filter): other work runs at full speed. A setuid or setgid COMMAND\n"
+	"(or one with file capabilities) runs without its privileges (the\n"
+	"filter needs no-new-privileges); a note says so. A program in a\n"
+	"network namespace of its own (a container) is judged there (root).\n"
+	"Calls of 32-bit code (i386, x32) are not followed: a note names the\n"
+	"process.\n\n"
 	"With -p, no filter can be installed: the process stops at EVERY\n"
 	"system call while it is traced, which slows it down. SIGINT, SIGTERM\n"
 	"or --duration detaches from every thread and leaves it running; exit\n"
@@ -349,6 +356,8 @@ cmd_trace(struct ctx *c, int argc, char **argv)
 	sigaddset(&watch, SIGTERM);
 	sigaddset(&watch, SIGHUP);
 	sigaddset(&watch, SIGQUIT);
+	/* opt_parse() moved the command to argv[1..npos]: it ends there */
+	argv[1 + npos] = NULL;
 	if (a.pid != 0)
 		rc = run_attach(c, pt, (pid_t)a.pid, a.duration_ms, &watch, ts);
 	else

@@ -18,6 +18,18 @@ s_(unsigned long long n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* "6 bytes in 1 call"; bytes the kernel counted that no call the trace
+ * saw moved (read()/write() without -v) are bytes alone */
+static void
+put_count(FILE *f, uint64_t bytes, uint64_t calls)
+{
+	fprintf(f, "%llu %s", (unsigned long long)bytes,
+	    s_(bytes, "byte", "bytes"));
+	if (calls > 0 || bytes == 0)
+		fprintf(f, " in %llu %s", (unsigned long long)calls,
+		    s_(calls, "call", "calls"));
+}
+
 static const char *
 type_word(int type)
 {
@@ -193,12 +205,11 @@ to_summary(const struct ctx *c, const struct ts_event *e)
 		    " <- " : " -> ", f);
 		put_addr(f, &s->remote);
 	}
-	fprintf(f, ": %.1f ms, sent %llu %s in %llu %s, received %llu %s in "
-	    "%llu %s, %s\n", life, (unsigned long long)s->sent,
-	    s_(s->sent, "byte", "bytes"), (unsigned long long)s->nsend,
-	    s_(s->nsend, "call", "calls"), (unsigned long long)s->rcvd,
-	    s_(s->rcvd, "byte", "bytes"), (unsigned long long)s->nrecv,
-	    s_(s->nrecv, "call", "calls"), end_words(e->end));
+	fprintf(f, ": %.1f ms, sent ", life);
+	put_count(f, s->sent, s->nsend);
+	fputs(", received ", f);
+	put_count(f, s->rcvd, s->nrecv);
+	fprintf(f, ", %s\n", end_words(e->end));
 }
 
 /* "SIGTERM": the names a script compares (musl has no sigabbrev_np) */

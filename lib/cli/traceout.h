@@ -18,8 +18,7 @@ void	to_stage(const struct ctx *c, const struct ts_event *e);
 void	to_summary(const struct ctx *c, const struct ts_event *e);
 
 /*
- * A note on what limits the trace (kind: "setuid", "foreign-abi",
- * "netns") about pid (0: none), as text or a JSON "trace-note" event.
+ * A note on what limits the trace (kind: "setuid", "foreign-abi") about pid (0: none), as text or a JSON "trace-note" event.
  */
 void	to_note(const struct ctx *c, int pid, const char *kind,
 	    const char *message);
