@@ -132,6 +132,10 @@ except OSError: sys.exit(1)"'
 	sc 0 --json trace -- "$p" -u
 	run jq -s -e 'any(.[]; .event == "trace-note" and .note == "setuid" and .pid == null)' <<<"$stderr"
 	assert_success
+	if "$PY" -c 'import jsonschema' 2>/dev/null; then
+		printf '%s\n' "$stderr" >"$BATS_TEST_TMPDIR/note.json"
+		schema_ok "$BATS_TEST_TMPDIR/note.json"
+	fi
 }
 
 @test "a socket call through another ABI (i386's int \$0x80) is named, not missed unseen" {
