@@ -152,9 +152,9 @@ on_foreign(void *arg, pid_t tgid, const char *abi)
 	char m[256];
 
 	snprintf(m, sizeof(m), "pid %d runs %s code: its socket calls are "
-	    "NOT followed (sockctl reads only this machine's native calls); "
-	    "what this trace says of pid %d is incomplete", (int)tgid, abi,
-	    (int)tgid);
+	    "not followed (sockctl reads only its own ABI's calls), so what "
+	    "this trace says of pid %d is incomplete; trace a 64-bit build "
+	    "of the program", (int)tgid, abi, (int)tgid);
 	to_note(c, (int)tgid, "foreign-abi", m);
 }
 

@@ -142,7 +142,7 @@ except OSError: sys.exit(1)"'
 	run "$TP" int80
 	[ "$status" -eq 0 ] || skip "this kernel runs no i386 calls (int \$0x80 exits $status)"
 	sc 0 trace -- "$TP" int80
-	assert_stderr_contains "runs i386 code: its socket calls are NOT followed"
+	assert_stderr_contains "runs i386 code: its socket calls are not followed"
 	sc 0 --json trace -- "$TP" int80
 	run jq -s -e 'any(.[]; .event == "trace-note" and .note == "foreign-abi")' <<<"$stderr"
 	assert_success
