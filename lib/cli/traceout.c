@@ -209,7 +209,12 @@ to_summary(const struct ctx *c, const struct ts_event *e)
 	put_count(f, s->sent, s->nsend);
 	fputs(", received ", f);
 	put_count(f, s->rcvd, s->nrecv);
-	fprintf(f, ", %s\n", end_words(e->end));
+	fprintf(f, ", %s", end_words(e->end));
+	/* a Unix or UDP socket has no kernel byte counts to fall back on */
+	if (!c->trace && !s->failed && !s->listening &&
+	    (s->family == AF_UNIX || s->type != SOCK_STREAM))
+		fputs(" (read() and write() are counted with -v only)", f);
+	fputc('\n', f);
 }
 
 /* "SIGTERM": the names a script compares (musl has no sigabbrev_np) */
