@@ -348,8 +348,9 @@ cmp_u32(const void *a, const void *b)
 /*
  * The filter: the native architecture's traced calls stop, the rest run.
  * Calls of another ABI (on x86_64: an i386 program's socket calls, any
- * x32 call) stop too, so that the tracer can say it does not follow
- * them rather than miss them unseen.
+ * x32 call; elsewhere: any call of another architecture) stop too, so
+ * that the tracer can say it does not follow them rather than miss them
+ * unseen.
  */
 static int
 install_filter(int io)
@@ -399,11 +400,12 @@ install_filter(int io)
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
 	    0x40000000u, (uint8_t)(trace_at - 10), 0);
 #else
-	/* another architecture's calls: no numbers known, not followed */
+	/* another architecture's calls (a 32-bit program): their numbers
+	 * are not known here, so every one stops, to be named */
 	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 	    PT_AUDIT_ARCH, 1, 0);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    SECCOMP_RET_ALLOW);
+	    SECCOMP_RET_TRACE);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, nr));
 #endif
