@@ -74,14 +74,22 @@ fake() {
 
 @test "redis: -BUSY under a long script is not-ready (14), quoting the server; --wait rides it out" {
 	need REDIS_PORT redis-server
-	start_bg script redis-cli -p "$REDIS_PORT" eval 'local t = tonumber(redis.call("time")[1]) + 2 while tonumber(redis.call("time")[1]) < t do end return 1' 0
+	# a script of up to 60 s; SCRIPT KILL ends it once --wait has seen
+	# it busy (-v 'round 1')
+	start_bg script redis-cli -p "$REDIS_PORT" eval 'local t = tonumber(redis.call("time")[1]) + 60 while tonumber(redis.call("time")[1]) < t do end return 1' 0
 	until_ok 10 bash -c "redis-cli -p $REDIS_PORT ping | grep -q BUSY"
 	sc 14 connect -t 2s --proto redis "127.0.0.1:$REDIS_PORT"
 	assert_stderr_contains "not-ready"
 	assert_stderr_contains "'-BUSY Redis is busy running a script"
 	assert_stderr_contains "SCRIPT KILL"
-	sc 0 connect --wait 20s --interval 200ms --proto redis "127.0.0.1:$REDIS_PORT"
-	assert_output --regexp "attempts, ready after"
+	local w rc=0
+	start_bg wait "$SOCKCTL" -v connect --wait 20s --interval 200ms --proto redis "127.0.0.1:$REDIS_PORT"
+	w=$bg_pid
+	until_ok 10 grep -q "round 1: not-ready" "$BATS_TEST_TMPDIR/wait.err"
+	redis-cli -p "$REDIS_PORT" script kill
+	wait "$w" || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -Eq "attempts, ready after" "$BATS_TEST_TMPDIR/wait.out"
 }
 
 @test "redis: -LOADING while a dataset loads is not-ready, then ready under --wait" {
