@@ -70,6 +70,41 @@ in_wait() {
 	[[ $output == *"pid $pid waits: 1 thread waits in recvfrom() on tcp "*", receive timeout 30 s"* ]]
 }
 
+@test "once the server answers, the recv() returns and the blocked-recv is gone, exit 0" {
+	require_python
+	waiter w recv
+	local pid=$r1 tid=$r2
+	in_wait "$pid" "$tid"
+	sc 13 inspect --pid "$pid" --sample 500ms
+	assert_stderr_contains "recv: blocked-recv"
+	kill -USR1 "$pid"
+	wait_line w '^answered' 20
+	sc 0 inspect --pid "$pid" --sample 500ms
+	[[ $stderr != *blocked-recv* ]]
+	[[ $output != *"recvfrom() on tcp"* ]]
+}
+
+@test "a process another finding names (not-accepting) has its threads judged at both reads: its recv() that nothing ends is blocked-recv too" {
+	require_python
+	waiter w recv 0 recv queued
+	local pid=$r1 tid=$r2 fd=$r3 port=$r4
+	in_wait "$pid" "$tid"
+	# a port target: the process is named by not-accepting, not by --pid
+	sc 13 inspect "$port" --sample 1s
+	assert_stderr_contains "accept: not-accepting"
+	assert_stderr_contains "recv: blocked-recv"
+	assert_stderr_contains "thread $tid of pid $pid (python3"
+	assert_stderr_contains "at both reads 1.0 s apart"
+	[[ $output == *"pid $pid waits: 1 thread waits in recvfrom() on tcp "*"(blocked-recv)"* ]]
+	sc 13 --json inspect "$port" --sample 500ms
+	run jq -s -e "any(.[]; .reason == \"blocked-recv\" and .tid == $tid and .fd == $fd and .pid == $pid)" <<<"$output"
+	[ "$status" -eq 0 ]
+	# the whole machine names it the same way
+	sc 13 --json inspect --sample 500ms
+	run jq -s -e "any(.[]; .reason == \"blocked-recv\" and .tid == $tid)" <<<"$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "a thread in poll() on that socket alone with no timeout is blocked-recv too, with syscall poll" {
 	require_python
 	waiter w recv 0 poll
@@ -134,6 +169,29 @@ in_wait() {
 	kill -0 "$flood"
 }
 
+@test "a Unix datagram receiver that never reads while a sender floods it: the kernel holds the sender (EAGAIN or a wait in sendto()), its drop counter stays 0, so no udp-drops is claimed" {
+	require_python
+	local d
+	d=$(mktemp -d)
+	start_bg u timeout -k 5 60 python3 "$WAITER" unixdgram "$d/log.sock" 2048
+	wait_line u '^ready' 20
+	read -r _ pid tid <<<"$wait_match"
+	# the sender's thread reaches its wait in sendto() (bounded)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		sc 0 inspect --pid "$pid" --sample 0
+		[[ $output == *"sendto() on a Unix datagram socket"* ]] && break
+		sleep 0.1
+	done
+	sc 0 inspect --pid "$pid" --sample 500ms
+	[[ $output == *"pid $pid waits: 1 thread waits in sendto() on a Unix datagram socket"* ]]
+	[[ $stderr != *udp-drops* ]]
+	# what the kernel says of the receiver: queued, none dropped
+	run ss -xmaH
+	[[ $output == *"$d/log.sock "*"d0)"* ]]
+	rm -rf "$d"
+}
+
 @test "json: the new findings and the summary's waits match the schema" {
 	require_python
 	require_py jsonschema python3-jsonschema
@@ -177,10 +235,18 @@ in_wait() {
 	[[ $stderr == *"SYN was retransmitted"* ]]
 	[[ $stderr == *"net.ipv4.tcp_syn_retries"* ]]
 	[[ $stderr == *"give the connect a timeout"* ]]
+	# one finding per fact: the stuck connect is not also retransmitting
+	[[ $stderr != *retransmitting* ]]
 	in_ns "$ns" 13 --json inspect --pid "$pid" --sample 0
 	assert_line --partial '"reason":"blocked-connect"'
 	assert_line --partial "\"tid\":$tid,\"fd\":$fd,\"syscall\":\"connect\""
 	assert_line --partial '"remote":"198.51.100.7:9"'
+	refute_line --partial '"reason":"retransmitting"'
+	# the whole machine: retransmitting names the process, whose thread
+	# is then judged at both reads: blocked-connect alone again
+	in_ns "$ns" 13 --json inspect --sample 1500ms
+	run jq -s -e "any(.[]; .reason == \"blocked-connect\" and .tid == $tid) and all(.[]; .reason != \"retransmitting\")" <<<"$output"
+	[ "$status" -eq 0 ]
 }
 
 @test "root: as a non-root user against root's blocked process: says what needs root, no finding claimed, never exit 0" {

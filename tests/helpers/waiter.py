@@ -15,6 +15,11 @@ waiter.py connect ADDR PORT a thread blocked in connect(); "ready PID TID FD"
 waiter.py udp RCVBUF        a UDP socket on 127.0.0.1 that never reads;
                             "ready PID PORT"; SIGUSR1: it takes a 1 MiB
                             buffer and reads from then on, "fixed"
+waiter.py unixdgram PATH RCVBUF
+                            a Unix datagram socket bound to PATH that never
+                            reads, and a thread that floods it with
+                            blocking sendto()s until the kernel holds it;
+                            "ready PID TID" (the sender's)
 waiter.py flood PORT N      sends N datagrams of 1000 bytes to 127.0.0.1
                             PORT, 1 ms apart
 """
@@ -39,17 +44,17 @@ def recv_mode(rcvtimeo, how, queued):
     ls.bind(("127.0.0.1", 0))
     ls.listen(4)
     port = ls.getsockname()[1]
-    held = []
+    held, srv = [], []
     accepted = threading.Event()
 
     def server():
         c, _ = ls.accept()
-        held.append(c)  # never answers (until SIGUSR1)
+        srv.append(c)  # never answers (until SIGUSR1)
         accepted.set()
 
     def answer(signum, frame):
-        if held:
-            held[0].send(b"answer")
+        if srv:
+            srv[0].send(b"answer")
 
     signal.signal(signal.SIGUSR1, answer)
     threading.Thread(target=server, daemon=True).start()
@@ -61,6 +66,7 @@ def recv_mode(rcvtimeo, how, queued):
             import struct
             c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
                          struct.pack("ll", rcvtimeo, 0))
+        held.append(c)  # open after its wait ends
         if queued:
             # after the server took c: this one is never accepted
             accepted.wait(20)
@@ -150,6 +156,26 @@ def udp_mode(rcvbuf):
             pass
 
 
+def unixdgram_mode(path, rcvbuf):
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    u.bind(path)
+    ready = threading.Event()
+    tid = []
+
+    def sender():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        tid.append(threading.get_native_id())
+        ready.set()
+        while time.time() < END:
+            s.sendto(b"x" * 1000, path)  # blocks once u is full
+
+    threading.Thread(target=sender, daemon=True).start()
+    ready.wait(20)
+    print("ready %d %d" % (os.getpid(), tid[0]), flush=True)
+    idle()
+
+
 def flood(port, n):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     print("sending", flush=True)
@@ -170,5 +196,7 @@ if __name__ == "__main__":
         connect_mode(sys.argv[2], int(sys.argv[3]))
     elif m == "udp":
         udp_mode(int(sys.argv[2]))
+    elif m == "unixdgram":
+        unixdgram_mode(sys.argv[2], int(sys.argv[3]))
     elif m == "flood":
         flood(int(sys.argv[2]), int(sys.argv[3]))
