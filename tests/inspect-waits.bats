@@ -249,27 +249,47 @@ in_wait() {
 	[ "$status" -eq 0 ]
 }
 
-@test "root: as a non-root user against root's blocked process: says what needs root, no finding claimed, never exit 0" {
-	require_root
-	require_python
-	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+# as_nobody ARGS...: sockctl ARGS as uid 65534 (run --separate-stderr);
+# the binary is copied out of a build directory closed to others.
+as_nobody() {
 	local bin=$SOCKCTL d=
+	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
 	if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$bin"; then
-		# the build may sit below a directory closed to others
 		d=$(mktemp -d /tmp/sockctl-nobody.XXXXXX)
 		chmod 755 "$d"
 		cp "$SOCKCTL" "$d/sockctl"
 		chmod 755 "$d/sockctl"
 		bin=$d/sockctl
 	fi
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$bin" "$@"
+	[ -z "$d" ] || rm -rf "$d"
+}
+
+@test "root: as a non-root user against root's blocked process: says what needs root, no finding claimed, never exit 0" {
+	require_root
+	require_python
 	waiter w recv
 	in_wait "$r1" "$r2"
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$bin" inspect --pid "$r1" --sample 300ms
-	[ -z "$d" ] || rm -rf "$d"
+	as_nobody inspect --pid "$r1" --sample 300ms
 	# nothing could be judged: permission-denied (issue 22), not a 0
 	[ "$status" -eq 8 ]
 	[[ $stderr == *"may not be read by this user"* ]]
 	[[ $stderr == *"sudo sockctl inspect --pid $r1"* ]]
 	[[ $stderr != *blocked-recv* ]]
+}
+
+@test "root: as a non-root user, root's process named by not-accepting: the finding says root would name it, its blocked recv() is not guessed" {
+	require_root
+	require_python
+	waiter w recv 0 recv queued
+	local pid=$r1 tid=$r2 port=$r4
+	in_wait "$pid" "$tid"
+	as_nobody inspect "$port" --sample 500ms
+	[ "$status" -eq 13 ]
+	[[ $stderr == *"accept: not-accepting"* ]]
+	[[ $stderr == *"a process of uid 0 (root; run as root to name it)"* ]]
+	[[ $stderr == *"sudo sockctl inspect 127.0.0.1:$port"* ]]
+	[[ $stderr != *blocked-recv* ]]
+	[[ $output != *"waits in recvfrom"* ]]
 }
