@@ -140,6 +140,10 @@ in_wait() {
 	[[ $stderr != *blocked-* ]]
 	sc 0 --json inspect --pid "$pid" --sample 0
 	[[ ${lines[-1]} == *'"syscalls":{'*'"epoll_wait":1'* ]]
+	sc 0 --openmetrics inspect --pid "$pid" --sample 0
+	[[ $output == *"sockctl_threads_waiting{command=\"inspect\",target=\"pid $pid\",pid=\"$pid\",syscall=\"accept4\"} 2"* ]]
+	[[ $output == *"sockctl_threads_waiting{command=\"inspect\",target=\"pid $pid\",pid=\"$pid\",syscall=\"epoll_wait\"} 1"* ]]
+	[[ $output != *sockctl_finding* ]]
 }
 
 @test "a UDP receiver that never reads while the test floods it is udp-drops with a count and SO_RCVBUF/rmem_max in the fix, and it goes once it reads" {
@@ -161,7 +165,13 @@ in_wait() {
 	sc 13 --json inspect --pid "$pid" --sample 300ms
 	assert_line --index 0 --partial '"reason":"udp-drops"'
 	assert_line --index 0 --partial "\"local\":\"127.0.0.1:$port\""
-		kill -USR1 "$pid"
+	if "$PY" -c 'import jsonschema' 2>/dev/null; then
+		printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/udp.json"
+		schema_ok "$BATS_TEST_TMPDIR/udp.json"
+	fi
+	sc 13 --openmetrics inspect --pid "$pid" --sample 300ms
+	[[ $output == *'sockctl_finding{'*'reason="udp-drops"'*"pid=\"$pid\""*"socket=\"127.0.0.1:$port\""*'} 1'* ]]
+	kill -USR1 "$pid"
 	wait_line u '^fixed'
 	sc 0 inspect --pid "$pid" --sample 300ms
 	[[ $stderr != *udp-drops* ]]
@@ -242,6 +252,14 @@ in_wait() {
 	assert_line --partial "\"tid\":$tid,\"fd\":$fd,\"syscall\":\"connect\""
 	assert_line --partial '"remote":"198.51.100.7:9"'
 	refute_line --partial '"reason":"retransmitting"'
+	if "$PY" -c 'import jsonschema' 2>/dev/null; then
+		printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/bc.json"
+		schema_ok "$BATS_TEST_TMPDIR/bc.json"
+	fi
+	in_ns "$ns" 13 --openmetrics inspect --pid "$pid" --sample 0
+	[[ $output == *'sockctl_finding{'*'reason="blocked-connect"'*"tid=\"$tid\""*'} 1'* ]]
+	[[ $output == *"syscall=\"connect\"} 1"* ]]
+	[[ $output != *'reason="retransmitting"'* ]]
 	# the whole machine: retransmitting names the process, whose thread
 	# is then judged at both reads: blocked-connect alone again
 	in_ns "$ns" 13 --json inspect --sample 1500ms
