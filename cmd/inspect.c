@@ -430,6 +430,9 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 		    &u) == -1)
 			out_trace(c, "cannot read the Unix sockets: %s",
 			    strerror(errno));
+		/* what every thread waits in: the findings name processes */
+		if (u.pid == 0 && waits_first(u.wt) == -1)
+			u.failed = 1;
 		if (u.failed)
 			nomem_exit("inspect's tables");
 		out_trace(c, "first read done; next in %lld ms",
@@ -471,6 +474,14 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 			nomem_exit("inspect's findings");
 	if ((nw = waits_judge(u.wt)) < 0)
 		nomem_exit("inspect's findings");
+	/* a stuck connect is blocked-connect, not also retransmitting */
+	for (int i = 0; i < nw; i++) {
+		struct sockaddr_storage re;
+		int pid;
+
+		if (waits_connect(u.wt, (size_t)i, &pid, &re))
+			nf = findings_forget_syn(u.f, pid, &re);
+	}
 	out_trace(c, "%d finding%s", nf + nw, nf + nw == 1 ? "" : "s");
 	o.c = c;
 	o.f = u.f;

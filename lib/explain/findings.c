@@ -450,6 +450,12 @@ findings_add(struct findings *f, const struct inetdiag_sock *d,
 			return -1;
 		if (b != NULL && d->total_retrans > b->total_retrans)
 			a->sum += d->total_retrans - b->total_retrans;
+		if (s->state == PN_SYN_SENT) {
+			a->nsyn++;
+			if (b != NULL && d->total_retrans > b->total_retrans)
+				a->syn_sum += d->total_retrans -
+				    b->total_retrans;
+		}
 		if (d->rto_ms > a->max)
 			a->max = d->rto_ms;
 	}
@@ -668,6 +674,34 @@ findings_deltas(const struct findings *f, struct findings_deltas *d)
 	d->retrans_segs = findings_delta(f, f->k1.retrans_segs, f->k2.retrans_segs);
 	d->orphans = f->k2.orphans;
 	d->tw = f->k2.tw;
+}
+
+int
+findings_forget_syn(struct findings *f, int pid,
+    const struct sockaddr_storage *remote)
+{
+	for (size_t i = 0; i < f->nf; i++) {
+		struct finding *x = &f->f[i];
+		struct agg *a;
+		uint64_t one;
+
+		if (x->reason != RS_RETRANS || x->a == NULL ||
+		    x->a->proc == NULL || x->a->proc->pid != pid ||
+		    x->a->nsyn == 0 || !same_host(&x->a->key, remote))
+			continue;
+		a = &f->a[x->a - f->a];
+		/* its own share of the SYNs' retransmissions */
+		one = a->syn_sum / (uint64_t)a->nsyn;
+		a->syn_sum -= one;
+		a->sum -= one <= a->sum ? one : a->sum;
+		a->nsyn--;
+		if (--a->count == 0) {
+			memmove(x, x + 1, (f->nf - i - 1) * sizeof(*x));
+			f->nf--;
+		}
+		break;
+	}
+	return (int)f->nf;
 }
 
 int

@@ -84,6 +84,15 @@ void	findings_result(struct findings *f, struct owners *w, size_t i,
 void	findings_subject(const struct findings *f, size_t i, int *pid,
 	    char *local, size_t len);
 
+/*
+ * One connection of pid in SYN_SENT to remote that a blocked-connect
+ * finding names: retransmitting no longer counts it (one finding per
+ * fact), and goes when it counted nothing else. Returns the number of
+ * findings left.
+ */
+int	findings_forget_syn(struct findings *f, int pid,
+	    const struct sockaddr_storage *remote);
+
 /* The pid of the process finding i names, or 0 (none, or not seen). */
 int	findings_pid(const struct findings *f, size_t i);
 

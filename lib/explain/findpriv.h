@@ -43,6 +43,8 @@ struct agg {
 	long			 count;
 	uint64_t		 sum;		/* bytes queued, segments */
 	uint32_t		 max;		/* oldest age, largest RTO */
+	long			 nsyn;		/* GK_RTX: sockets in SYN_SENT */
+	uint64_t		 syn_sum;	/* and their retransmissions */
 	/* GK_PNR: the largest window the peer offers, and the segment */
 	int			 has_wnd, persist;
 	uint32_t		 wnd, mss;

@@ -1,4 +1,6 @@
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -48,6 +50,9 @@ waits_free(struct waits *w)
 		return;
 	for (size_t i = 0; i < w->np; i++)
 		tasks_free(&w->ta[i]);
+	for (size_t i = 0; i < w->nfirst; i++)
+		tasks_free(&w->first[i]);
+	free(w->first);
 	free(w->ta);
 	free(w->p);
 	free(w->b);
@@ -88,6 +93,51 @@ waits_watch(struct waits *w, int pid)
 	return 0;
 }
 
+/* The calls a wait finding is made of (judge_thread()). */
+#define FIRST_KINDS	(1u << TK_RECV | 1u << TK_CONNECT | 1u << TK_POLL | \
+	1u << TK_SELECT | 1u << TK_EPOLL)
+
+int
+waits_first(struct waits *w)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(w->root)) == NULL)
+		return 0;	/* nothing to compare with: read once */
+	while ((e = readdir(d)) != NULL && w->kept < WAITS_MAX_FIRST) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		struct tasks *t;
+		int watched = 0;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0' ||
+		    pid > INT_MAX)
+			continue;
+		for (size_t i = 0; i < w->np && !watched; i++)
+			watched = w->p[i].pid == pid;
+		if (watched)
+			continue;	/* waits_watch() read it in full */
+		if (grow((void **)&w->first, &w->capfirst, w->nfirst,
+		    sizeof(*w->first)) == -1) {
+			closedir(d);
+			return -1;
+		}
+		t = &w->first[w->nfirst];
+		if (tasks_read_light(w->root, (int)pid, FIRST_KINDS, t) == -1) {
+			if (errno == ENOMEM) {
+				closedir(d);
+				return -1;
+			}
+			continue;	/* gone, or closed to us: read once */
+		}
+		w->kept += t->n;
+		w->nfirst++;
+	}
+	closedir(d);
+	return 0;
+}
+
 int
 waits_also(struct waits *w, int pid)
 {
@@ -97,13 +147,23 @@ waits_also(struct waits *w, int pid)
 	for (size_t i = 0; i < w->np; i++) {
 		if (w->p[i].pid == pid)
 			return 0;
-		also += w->p[i].once;
+		also += w->p[i].also;
 	}
 	if (also >= WAITS_MAX_ALSO)
 		return 0;
 	if ((p = proc_new(w, pid)) == NULL)
 		return -1;
+	p->also = 1;
 	p->once = 1;
+	/* its first read, when the sample began with the machine's */
+	for (size_t i = 0; i < w->nfirst; i++)
+		if (w->first[i].pid == pid) {
+			w->ta[w->np - 1] = w->first[i];
+			memset(&w->first[i], 0, sizeof(w->first[i]));
+			w->first[i].pid = -1;
+			p->once = 0;
+			break;
+		}
 	return 0;
 }
 
@@ -681,6 +741,18 @@ waits_describe(const char *root, int pid, char *buf, size_t len)
 	}
 	tasks_free(&b);
 	return n;
+}
+
+int
+waits_connect(const struct waits *w, size_t i, int *pid,
+    struct sockaddr_storage *remote)
+{
+	if (i >= w->nf || w->f[i].reason != RS_BLOCKED_CONNECT ||
+	    w->f[i].remote.ss_family == 0)
+		return 0;
+	*pid = w->f[i].pid;
+	*remote = w->f[i].remote;
+	return 1;
 }
 
 const struct waits_proc *

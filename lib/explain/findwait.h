@@ -31,10 +31,18 @@ void		 waits_free(struct waits *w);
 int	waits_watch(struct waits *w, int pid);
 
 /*
+ * The first read of every process of the machine, for the processes the
+ * findings will name (waits_also()): the threads that wait in a call a
+ * finding is made of (receive, connect, poll, select, epoll), lightly.
+ * Once, at the first read of a sample. Returns 0 or -1 (ENOMEM).
+ */
+int	waits_first(struct waits *w);
+
+/*
  * Also says what pid's threads wait on, a process another finding names:
- * read once, at waits_judge(), for the summary only (no first read to
- * judge a wait by). At most WAITS_MAX_ALSO of them. Returns 0 or -1
- * (ENOMEM).
+ * judged at waits_judge() against its first read when waits_first() had
+ * one (so its waits can be findings too), else read once there, for the
+ * summary only. At most WAITS_MAX_ALSO of them. Returns 0 or -1 (ENOMEM).
  */
 #define WAITS_MAX_ALSO	8
 int	waits_also(struct waits *w, int pid);
@@ -71,6 +79,13 @@ void	waits_result(struct waits *w, struct owners *o, size_t i,
  */
 void	waits_ids(const struct waits *w, size_t i, int *pid, int *tid,
 	    int *fd, char *sock, size_t len);
+
+/*
+ * Whether finding i is a blocked-connect, and then its pid and the
+ * destination it connects to (for findings_forget_syn()).
+ */
+int	waits_connect(const struct waits *w, size_t i, int *pid,
+	    struct sockaddr_storage *remote);
 
 /*
  * What pid's threads wait in, in words, for any finding about a process

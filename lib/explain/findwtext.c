@@ -253,10 +253,13 @@ text_drops(struct waits *w, struct owners *ow, const struct wfind *x,
 	    "receive buffer is too small", o.text, x->unix_ ? "Unix datagram" :
 	    "UDP", where, x->drops, x->drops == 1 ? "" : "s",
 	    secs((double)w->sample_ms, t1, sizeof(t1)));
-	if (x->rcvbuf > 0)
+	if (x->rcvbuf > 0 && x->unix_)
 		result_cause(r, "its receive buffer is %u bytes (SO_RCVBUF, "
-		    "as the kernel doubles it)%s%u in use; %s", x->rcvbuf,
-		    x->unix_ ? "" : ", ", x->unix_ ? 0 : x->rmem, max);
+		    "as the kernel doubles it); %s", x->rcvbuf, max);
+	else if (x->rcvbuf > 0)
+		result_cause(r, "its receive buffer is %u bytes (SO_RCVBUF, "
+		    "as the kernel doubles it), %u in use; %s", x->rcvbuf,
+		    x->rmem, max);
 	else
 		result_cause(r, "%s", max);
 	result_fix(r, "read faster (more reader threads, less work per "

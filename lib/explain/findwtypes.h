@@ -28,8 +28,10 @@ struct waits_count {
 
 struct waits_proc {
 	int			 pid;
-	int			 once;		/* read once: another finding
-						 * names it (waits_also()) */
+	int			 also;		/* another finding names it
+						 * (waits_also()) */
+	int			 once;		/* read once: no first read to
+						 * judge its waits by */
 	int			 gone;		/* it ended before the last read */
 	int			 denied;	/* its waits are not ours to see */
 	int			 threads;
@@ -85,10 +87,17 @@ struct waits {
 	struct waits_proc	*p;		/* the watched processes */
 	struct tasks		*ta;		/* their first read */
 	size_t			 np, capp, capt;
+	struct tasks		*first;		/* the whole machine's first
+						 * read (waits_first()), by
+						 * pid */
+	size_t			 nfirst, capfirst, kept;
 	struct wfind		*f;
 	size_t			 nf, capf;
 	size_t			 nudp;		/* udp-drops findings */
 };
+
+/* At most this many threads are kept of the whole machine's first read. */
+#define WAITS_MAX_FIRST	16384
 
 /* At most this many udp-drops findings (the rest are many of one kind). */
 #define WAITS_MAX_UDP	32

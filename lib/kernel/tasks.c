@@ -294,13 +294,9 @@ read_fds(const char *root, int pid, struct task_wait *w)
 	}
 }
 
-/* One thread; 0, 1 when it is gone, -1 ENOMEM never (no allocation). */
-static int
-read_one(const char *root, int pid, int tid, struct task_wait *w, int *denied)
+static void
+wait_init(struct task_wait *w, int tid)
 {
-	char path[PATH_MAX], buf[512];
-	size_t l;
-
 	memset(w, 0, sizeof(*w));
 	w->tid = tid;
 	w->state = '?';
@@ -308,6 +304,44 @@ read_one(const char *root, int pid, int tid, struct task_wait *w, int *denied)
 	w->nr = -1;
 	w->timeout_ms = -1;
 	w->nfds = -1;
+}
+
+/*
+ * One thread, lightly (tasks_read_light()): its syscall file first, and
+ * its state only when the call is of kinds. 0 kept, 1 left out or gone.
+ */
+static int
+read_light(const char *root, int pid, int tid, unsigned kinds,
+    struct task_wait *w, int *denied)
+{
+	char path[PATH_MAX], buf[512];
+
+	wait_init(w, tid);
+	snprintf(path, sizeof(path), "%s/%d/task/%d/syscall", root, pid, tid);
+	if (read_small(path, buf, sizeof(buf)) == -1) {
+		if (errno == EACCES || errno == EPERM)
+			(*denied)++;
+		return 1;
+	}
+	if (tasks_parse_syscall(buf, w) == -1 ||
+	    !(kinds & (1u << w->kind)))
+		return 1;
+	snprintf(path, sizeof(path), "%s/%d/task/%d/stat", root, pid, tid);
+	if (read_small(path, buf, sizeof(buf)) == -1)
+		return 1;
+	w->state = tasks_parse_state(buf);
+	/* a thread on a CPU has its last call in the file, not a wait */
+	return w->state == 'R' ? 1 : 0;
+}
+
+/* One thread; 0, 1 when it is gone, -1 ENOMEM never (no allocation). */
+static int
+read_one(const char *root, int pid, int tid, struct task_wait *w, int *denied)
+{
+	char path[PATH_MAX], buf[512];
+	size_t l;
+
+	wait_init(w, tid);
 	snprintf(path, sizeof(path), "%s/%d/task/%d/stat", root, pid, tid);
 	if (read_small(path, buf, sizeof(buf)) == -1)
 		return errno == ENOENT || errno == ESRCH ? 1 : 0;
@@ -347,8 +381,10 @@ cmp_tid(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-int
-tasks_read(const char *root, int pid, struct tasks *out)
+/* tasks_read(), or with light its light form (kinds: which to keep). */
+static int
+read_all(const char *root, int pid, int light, unsigned kinds,
+    struct tasks *out)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
@@ -384,13 +420,27 @@ tasks_read(const char *root, int pid, struct tasks *out)
 			out->t = x;
 			cap = nc;
 		}
-		if (read_one(root, pid, (int)tid, &out->t[out->n],
-		    &out->denied) == 0)
+		if ((light ? read_light(root, pid, (int)tid, kinds,
+		    &out->t[out->n], &out->denied) : read_one(root, pid,
+		    (int)tid, &out->t[out->n], &out->denied)) == 0)
 			out->n++;
 	}
 	closedir(d);
 	qsort(out->t, out->n, sizeof(*out->t), cmp_tid);
 	return 0;
+}
+
+int
+tasks_read(const char *root, int pid, struct tasks *out)
+{
+	return read_all(root, pid, 0, 0, out);
+}
+
+int
+tasks_read_light(const char *root, int pid, unsigned kinds,
+    struct tasks *out)
+{
+	return read_all(root, pid, 1, kinds, out);
 }
 
 void

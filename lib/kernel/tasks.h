@@ -79,6 +79,15 @@ struct tasks {
 int	tasks_read(const char *root, int pid, struct tasks *out);
 void	tasks_free(struct tasks *t);
 
+/*
+ * The same, lightly, to compare with a later tasks_read(): only the
+ * threads that wait in a call of kinds (a bit 1u << TK_... each), each
+ * with its kind, number, arguments and state (no wchan, no descriptors of
+ * a poll: a syscall file, and a stat file for the threads kept).
+ */
+int	tasks_read_light(const char *root, int pid, unsigned kinds,
+	    struct tasks *out);
+
 /* The thread tid of t, or NULL. */
 const struct task_wait *tasks_find(const struct tasks *t, int tid);
 

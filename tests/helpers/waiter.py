@@ -1,15 +1,25 @@
 """Threads that wait, for tests/inspect-waits.bats (at most 60 s each).
 
-waiter.py recv [RCVTIMEO [poll]]  a client thread blocked in recv() (or
-                            in poll() on that socket alone, no timeout) on a
-                            loopback connection whose server accepts and
-                            never sends; prints "ready PID TID FD PORT"
+waiter.py recv [RCVTIMEO [poll|recv [queued]]]
+                            a client thread blocked in recv() (or in poll()
+                            on that socket alone, no timeout) on a loopback
+                            connection whose server accepts and never
+                            sends; prints "ready PID TID FD PORT".
+                            SIGUSR1: the server answers, the client's
+                            recv() returns and it stops ("answered").
+                            queued: a second connection waits in the
+                            listener's queue, never accepted
 waiter.py accept            two threads in accept() on one listener, one in
                             epoll_wait() on three sockets; "ready PID PORT"
 waiter.py connect ADDR PORT a thread blocked in connect(); "ready PID TID FD"
 waiter.py udp RCVBUF        a UDP socket on 127.0.0.1 that never reads;
                             "ready PID PORT"; SIGUSR1: it takes a 1 MiB
                             buffer and reads from then on, "fixed"
+waiter.py unixdgram PATH RCVBUF
+                            a Unix datagram socket bound to PATH that never
+                            reads, and a thread that floods it with
+                            blocking sendto()s until the kernel holds it;
+                            "ready PID TID" (the sender's)
 waiter.py flood PORT N      sends N datagrams of 1000 bytes to 127.0.0.1
                             PORT, 1 ms apart
 """
@@ -29,17 +39,24 @@ def idle():
         time.sleep(0.5)
 
 
-def recv_mode(rcvtimeo, how):
+def recv_mode(rcvtimeo, how, queued):
     ls = socket.socket()
     ls.bind(("127.0.0.1", 0))
     ls.listen(4)
     port = ls.getsockname()[1]
-    held = []
+    held, srv = [], []
+    accepted = threading.Event()
 
     def server():
         c, _ = ls.accept()
-        held.append(c)  # never answers
+        srv.append(c)  # never answers (until SIGUSR1)
+        accepted.set()
 
+    def answer(signum, frame):
+        if srv:
+            srv[0].send(b"answer")
+
+    signal.signal(signal.SIGUSR1, answer)
     threading.Thread(target=server, daemon=True).start()
 
     def client():
@@ -49,6 +66,11 @@ def recv_mode(rcvtimeo, how):
             import struct
             c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
                          struct.pack("ll", rcvtimeo, 0))
+        held.append(c)  # open after its wait ends
+        if queued:
+            # after the server took c: this one is never accepted
+            accepted.wait(20)
+            held.append(socket.create_connection(("127.0.0.1", port)))
         print("ready %d %d %d %d" % (os.getpid(), threading.get_native_id(),
                                      c.fileno(), port), flush=True)
         if how == "poll":
@@ -58,8 +80,9 @@ def recv_mode(rcvtimeo, how):
             return
         while time.time() < END:
             try:
-                if not c.recv(100):
-                    break
+                if c.recv(100):
+                    print("answered", flush=True)
+                break
             except OSError:
                 pass
 
@@ -133,6 +156,26 @@ def udp_mode(rcvbuf):
             pass
 
 
+def unixdgram_mode(path, rcvbuf):
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    u.bind(path)
+    ready = threading.Event()
+    tid = []
+
+    def sender():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        tid.append(threading.get_native_id())
+        ready.set()
+        while time.time() < END:
+            s.sendto(b"x" * 1000, path)  # blocks once u is full
+
+    threading.Thread(target=sender, daemon=True).start()
+    ready.wait(20)
+    print("ready %d %d" % (os.getpid(), tid[0]), flush=True)
+    idle()
+
+
 def flood(port, n):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     print("sending", flush=True)
@@ -145,12 +188,15 @@ if __name__ == "__main__":
     m = sys.argv[1]
     if m == "recv":
         recv_mode(int(sys.argv[2]) if len(sys.argv) > 2 else 0,
-                  sys.argv[3] if len(sys.argv) > 3 else "recv")
+                  sys.argv[3] if len(sys.argv) > 3 else "recv",
+                  len(sys.argv) > 4 and sys.argv[4] == "queued")
     elif m == "accept":
         accept_mode()
     elif m == "connect":
         connect_mode(sys.argv[2], int(sys.argv[3]))
     elif m == "udp":
         udp_mode(int(sys.argv[2]))
+    elif m == "unixdgram":
+        unixdgram_mode(sys.argv[2], int(sys.argv[3]))
     elif m == "flood":
         flood(int(sys.argv[2]), int(sys.argv[3]))
