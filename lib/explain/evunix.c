@@ -1,9 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,40 +12,16 @@
 #include "addr.h"
 #include "diag.h"
 #include "evunix.h"
+#include "evuperm.h"
 #include "sysinfo.h"
 #include "unixsock.h"
 
 #define MAX_SIBLINGS	6
-#define MAX_GROUPS	64
 
 static const char *
 root_of(const struct ev_env *c)
 {
 	return c->proc_root != NULL ? c->proc_root : "/proc";
-}
-
-static void
-group_name(unsigned gid, char *buf, size_t len)
-{
-	struct group *g = getgrgid(gid);
-
-	if (g != NULL)
-		snprintf(buf, len, "%s", g->gr_name);
-	else
-		snprintf(buf, len, "%u", gid);
-}
-
-/* "owner alice, group docker, mode 0660" */
-static char *
-file_ids(const struct stat *sb, char *buf, size_t len)
-{
-	char u[64], g[64];
-
-	pn_user(sb->st_uid, u, sizeof(u));
-	group_name(sb->st_gid, g, sizeof(g));
-	snprintf(buf, len, "owner %s, group %s, mode %04o", u, g,
-	    (unsigned)(sb->st_mode & 07777));
-	return buf;
 }
 
 /* "12 s", "5 min", "3 h", "2 days" since t */
@@ -271,7 +244,7 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 	if (!S_ISSOCK(sb.st_mode)) {
 		result_cause(r, "%s is a %s, not a socket (%s): connecting to "
 		    "it is refused", path, usock_kind(sb.st_mode),
-		    file_ids(&sb, ids, sizeof(ids)));
+		    evuperm_ids(&sb, ids, sizeof(ids)));
 		result_fix(r, "check the path the server binds; %s is no "
 		    "socket, so leave it alone unless you know what it is",
 		    path);
@@ -303,7 +276,7 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 	result_cause(r, "%s is a stale socket file: no process %s it "
 	    "(%s, created %s ago); a server that exited without removing it "
 	    "left it behind", path, type == SOCK_DGRAM ? "has a socket bound "
-	    "to" : "listens on", file_ids(&sb, ids, sizeof(ids)),
+	    "to" : "listens on", evuperm_ids(&sb, ids, sizeof(ids)),
 	    age_of(sb.st_mtime, age, sizeof(age)));
 	result_fix(r, "remove it, then start the server: rm %s", path);
 }
@@ -354,148 +327,6 @@ queue_full(const struct ev_env *c, const char *path, struct result *r)
 		stuck_fix(r, o[0].pid, "accept");
 }
 
-/* This process's groups as text ("1000(alice), 27(sudo)"). */
-static void
-groups_text(const gid_t *g, int n, char *buf, size_t len)
-{
-	size_t m = 0;
-	char name[64];
-
-	buf[0] = '\0';
-	for (int i = 0; i < n && m < len; i++) {
-		group_name(g[i], name, sizeof(name));
-		m += (size_t)snprintf(buf + m, len - m, "%s%u(%s)", i ? ", " :
-		    "", (unsigned)g[i], name);
-	}
-	if (n == 0)
-		snprintf(buf, len, "none");
-}
-
-static int
-has_gid(const gid_t *g, int n, gid_t want)
-{
-	for (int i = 0; i < n; i++)
-		if (g[i] == want)
-			return 1;
-	return 0;
-}
-
-/* Which security module may have refused: SELinux, AppArmor, or "". */
-static const char *
-lsm_name(void)
-{
-	char buf[64] = "";
-	int fd = open("/sys/fs/selinux/enforce", O_RDONLY | O_CLOEXEC);
-
-	if (fd != -1) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		close(fd);
-		if (n > 0 && buf[0] == '1')
-			return "SELinux (enforcing)";
-	}
-	if (access("/sys/kernel/security/apparmor", F_OK) == 0)
-		return "AppArmor";
-	return "";
-}
-
-static void
-denied(const char *path, struct result *r)
-{
-	char comp[PATH_MAX], ids[160], grp[1024], me[64], gname[64];
-	gid_t g[MAX_GROUPS], listed[MAX_GROUPS];
-	uid_t uid = geteuid();
-	struct passwd *pw = getpwuid(uid);
-	const char *need = NULL;
-	struct stat sb;
-	int ng, nl = MAX_GROUPS, bit = 0;
-	size_t i = 0, plen = strlen(path);
-
-	ng = getgroups(MAX_GROUPS, g);
-	if (ng < 0)
-		ng = 0;
-	if (!has_gid(g, ng, getegid()) && ng < MAX_GROUPS)
-		g[ng++] = getegid();
-	groups_text(g, ng, grp, sizeof(grp));
-	pn_user(uid, me, sizeof(me));
-	if (path[0] == '@') {
-		result_cause(r, "the abstract name %s has no file permissions: "
-		    "a security module refused the connection", path);
-		return;
-	}
-	/* the directories: search (x) permission each */
-	while (i < plen) {
-		size_t j = i;
-
-		if (path[j] == '/')
-			j++;
-		while (j < plen && path[j] != '/')
-			j++;
-		if (j >= plen)
-			break;
-		snprintf(comp, sizeof(comp), "%.*s", j == 0 ? 1 : (int)j, path);
-		if (comp[0] == '\0')
-			snprintf(comp, sizeof(comp), "/");
-		if (faccessat(AT_FDCWD, comp, X_OK, AT_EACCESS) == -1 &&
-		    errno == EACCES && stat(comp, &sb) == 0) {
-			need = "search (x)";
-			bit = 1;
-			break;
-		}
-		i = j;
-	}
-	if (need == NULL) {
-		snprintf(comp, sizeof(comp), "%s", path);
-		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == -1 &&
-		    errno == EACCES && stat(path, &sb) == 0) {
-			need = "write (w)";
-			bit = 2;
-		}
-	}
-	if (need == NULL) {
-		const char *lsm = lsm_name();
-
-		result_cause(r, "the file permissions of %s and its directories "
-		    "allow uid %u (%s; groups %s), and connect() was still "
-		    "refused: a security module (%s) refused it", path,
-		    (unsigned)uid, me, grp, lsm[0] ? lsm : "SELinux, AppArmor");
-		result_fix(r, "check the security module's log (journalctl -k "
-		    "| grep -i -e avc -e apparmor) and its policy for this "
-		    "program");
-		return;
-	}
-	result_cause(r, "%s %s (%s) does not give uid %u (%s) %s permission; "
-	    "this process's groups: %s", bit == 1 ? "the directory" :
-	    "the socket", comp, file_ids(&sb, ids, sizeof(ids)),
-	    (unsigned)uid, me, need, grp);
-	group_name(sb.st_gid, gname, sizeof(gname));
-	if (sb.st_uid != uid && !has_gid(g, ng, sb.st_gid) &&
-	    (sb.st_mode & (bit == 1 ? S_IXGRP : S_IWGRP)) != 0) {
-		int listed_in = 0;
-
-		if (pw != NULL && getgrouplist(pw->pw_name, pw->pw_gid, listed,
-		    &nl) != -1)
-			listed_in = has_gid(listed, nl, sb.st_gid);
-		if (listed_in) {
-			result_cause(r, "/etc/group lists %s in group %s, but "
-			    "this process does not carry it: you were added "
-			    "to group %s after this login started", me, gname,
-			    gname);
-			result_fix(r, "log in again (a new session gets the "
-			    "group), or start a shell with it now: newgrp %s",
-			    gname);
-		} else
-			result_fix(r, "add the user to the group that may use "
-			    "it: sudo usermod -aG %s %s, then log in again",
-			    gname, me);
-		return;
-	}
-	pn_user(sb.st_uid, ids, sizeof(ids));
-	result_fix(r, "run as a user that may use %s (its owner: sudo -u "
-	    "%s ...), or have its owner grant %s permission (chmod, chgrp)",
-	    comp, ids, need);
-}
-
 void
 evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
     int dx, int err, struct result *r)
@@ -514,7 +345,7 @@ evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
 		queue_full(c, path, r);
 		break;
 	case DX_UNIX_DENIED:
-		denied(path, r);
+		evuperm_denied(path, r);
 		break;
 	case DX_UNIX_WRONG_TYPE:
 		wrong_type(path, type, r);
@@ -696,7 +527,7 @@ in_use(const struct ev_env *c, const char *path, struct result *r)
 		result_cause(r, "%s is a stale socket file: nothing listens on "
 		    "it, connecting is refused (%s, created %s ago); a server "
 		    "that exited without removing it left it behind", path,
-		    file_ids(&sb, ids, sizeof(ids)), age_of(sb.st_mtime, age,
+		    evuperm_ids(&sb, ids, sizeof(ids)), age_of(sb.st_mtime, age,
 		    sizeof(age)));
 		result_fix(r, "remove it, then bind again: rm %s (servers: "
 		    "--unlink removes a stale socket file)", path);
@@ -704,7 +535,7 @@ in_use(const struct ev_env *c, const char *path, struct result *r)
 	case US_NOT_SOCKET:
 		result_cause(r, "%s is a %s, not a socket (%s): bind() never "
 		    "replaces a file", path, usock_kind(sb.st_mode),
-		    file_ids(&sb, ids, sizeof(ids)));
+		    evuperm_ids(&sb, ids, sizeof(ids)));
 		result_fix(r, "choose another path for the socket; %s is no "
 		    "socket, so leave it alone", path);
 		break;
@@ -742,7 +573,7 @@ dir_problem(const char *path, int err, struct result *r)
 	}
 	if (err == EROFS) {
 		result_cause(r, "the filesystem that holds %s is mounted "
-		    "read-only (%s)", parent, file_ids(&sb, ids,
+		    "read-only (%s)", parent, evuperm_ids(&sb, ids,
 		    sizeof(ids)));
 		result_fix(r, "choose a directory on a writable filesystem "
 		    "(/run, $XDG_RUNTIME_DIR, /tmp)");
@@ -750,7 +581,7 @@ dir_problem(const char *path, int err, struct result *r)
 	}
 	result_cause(r, "the directory %s (%s) may not be written by uid %u "
 	    "(%s): bind() creates the socket file there", parent,
-	    file_ids(&sb, ids, sizeof(ids)), (unsigned)geteuid(), me);
+	    evuperm_ids(&sb, ids, sizeof(ids)), (unsigned)geteuid(), me);
 	result_fix(r, "choose a directory this user may write "
 	    "($XDG_RUNTIME_DIR, /tmp), or run as its owner; or let the "
 	    "owner make it writable (chmod, chgrp %s)", parent);
