@@ -11,12 +11,13 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "esc.h"
 #include "evunix.h"
+#include "evupath.h"
 #include "evuperm.h"
 #include "sysinfo.h"
 #include "unixsock.h"
 
-#define MAX_SIBLINGS	6
 
 static const char *
 root_of(const struct ev_env *c)
@@ -91,78 +92,39 @@ type_word(int type)
 	return "a socket of another type";
 }
 
-/* The sockets in dir other than base, a similar one first in *similar. */
 static void
-siblings(const char *dir, const char *base, char *list, size_t len,
-    char *similar, size_t slen)
+missing(const struct ev_env *c, const char *path, int type, int err,
+    struct result *r)
 {
-	size_t pre = strcspn(base, "0123456789"), m = 0;
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	list[0] = similar[0] = '\0';
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char p[PATH_MAX];
-		struct stat sb;
-
-		if (strcmp(de->d_name, base) == 0)
-			continue;
-		if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(p) || lstat(p, &sb) == -1 || !S_ISSOCK(sb.st_mode))
-			continue;
-		/* the same name up to its first digit: .s.PGSQL.5433 for
-		 * .s.PGSQL.5432, php7.4-fpm.sock for php8.2-fpm.sock */
-		if (similar[0] == '\0' && pre > 0 && strncmp(de->d_name, base,
-		    pre) == 0)
-			snprintf(similar, slen, "%s", de->d_name);
-		if (n++ < MAX_SIBLINGS && m < len)
-			m += (size_t)snprintf(list + m, len - m, "%s%s",
-			    m ? ", " : "", de->d_name);
-	}
-	closedir(d);
-	if (n > MAX_SIBLINGS && m < len)
-		snprintf(list + m, len - m, " and %d more", n - MAX_SIBLINGS);
-}
-
-/* The directory part of path: "/run" of "/run/x.sock", "." of "x". */
-static void
-parent_of(const char *path, char *buf, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		snprintf(buf, len, ".");
-	else if (slash == path)
-		snprintf(buf, len, "/");
-	else
-		snprintf(buf, len, "%.*s", (int)(slash - path), path);
-}
-
-static void
-missing(const struct ev_env *c, const char *path, int err, struct result *r)
-{
-	char dir[PATH_MAX], parent[PATH_MAX], list[512], sim[256];
+	char dir[PATH_MAX], parent[PATH_MAX], list[512], sim[256] = "";
 	const char *base = strrchr(path, '/');
 	struct usock u;
 	struct stat sb;
 
-	parent_of(path, parent, sizeof(parent));
+	evupath_parent(path, parent, sizeof(parent));
 	base = base != NULL ? base + 1 : path;
 	if (usock_deepest_dir(path, dir, sizeof(dir)) == -1)
 		snprintf(dir, sizeof(dir), ".");
+	if ((err == ENOTDIR || err == ELOOP) && evupath_not_dir(path, err,
+	    r))
+		return;
 	if (err == ENOTDIR) {
 		result_cause(r, "a component of %s is no directory (ENOTDIR): "
 		    "the deepest directory of the path is %s", path, dir);
+		return;
+	}
+	if (evupath_link(path, r)) {
+		result_fix(r, "start the server that creates the link's "
+		    "target, or point the link at the live socket (ln -sfn "
+		    "SOCKET %s)", path);
+		(void)evupath_similar(c, path, type, r);
 		return;
 	}
 	if (strcmp(dir, parent) == 0) {
 		result_cause(r, "no socket at %s: its directory %s exists, but "
 		    "nothing has created %s there (the server is not running, "
 		    "or it binds another path)", path, dir, base);
-		siblings(dir, base, list, sizeof(list), sim, sizeof(sim));
+		evupath_siblings(dir, base, list, sizeof(list), sim, sizeof(sim));
 		if (list[0] != '\0')
 			result_cause(r, "sockets in %s: %s", dir, list);
 		if (sim[0] != '\0') {
@@ -178,6 +140,8 @@ missing(const struct ev_env *c, const char *path, int err, struct result *r)
 		result_cause(r, "no socket at %s: %s is the deepest directory "
 		    "of the path that exists (the server is not running, or "
 		    "its runtime directory was never created)", path, dir);
+	if (sim[0] == '\0')
+		(void)evupath_similar(c, path, type, r);
 	/* a server that still has the name, whose file was removed */
 	if (usock_find(root_of(c), 0, 0, 0, path, &u) == 1 && u.listening &&
 	    lstat(path, &sb) == -1) {
@@ -211,11 +175,11 @@ wrong_type(const char *path, int type, struct result *r)
 static void
 refused(const struct ev_env *c, const char *path, int type, struct result *r)
 {
-	char ids[160], age[32], who[512];
+	char ids[160], age[32], who[512], real[PATH_MAX], file[PATH_MAX];
 	struct pn_owner o[4];
 	struct usock u;
 	struct stat sb;
-	int n;
+	int n, link;
 
 	if (path[0] == '@' && usock_find(root_of(c), 0, 0, 0, path, &u) ==
 	    1 && u.type != type) {	/* looked up per type: refused */
@@ -236,18 +200,27 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 		    "(ss -xl lists them, abstract names with a leading @)");
 		return;
 	}
-	if (lstat(path, &sb) == -1) {
+	link = evupath_link(path, r);
+	if (stat(path, &sb) == -1) {
 		result_cause(r, "%s is gone now (it was there when connect() "
 		    "ran)", path);
 		return;
 	}
+	if (link && realpath(path, real) != NULL)
+		esc_str(real, file, sizeof(file));
+	else
+		snprintf(file, sizeof(file), "%s", path);
+	if (S_ISDIR(sb.st_mode)) {
+		evupath_dir(path, "connect", r);
+		return;
+	}
 	if (!S_ISSOCK(sb.st_mode)) {
 		result_cause(r, "%s is a %s, not a socket (%s): connecting to "
-		    "it is refused", path, usock_kind(sb.st_mode),
+		    "it is refused", file, usock_kind(sb.st_mode),
 		    evuperm_ids(&sb, ids, sizeof(ids)));
 		result_fix(r, "check the path the server binds; %s is no "
 		    "socket, so leave it alone unless you know what it is",
-		    path);
+		    file);
 		return;
 	}
 	if (usock_find(root_of(c), 1, sb.st_dev, sb.st_ino, path, &u) == 1) {
@@ -275,10 +248,13 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 	}
 	result_cause(r, "%s is a stale socket file: no process %s it "
 	    "(%s, created %s ago); a server that exited without removing it "
-	    "left it behind", path, type == SOCK_DGRAM ? "has a socket bound "
+	    "left it behind", file, type == SOCK_DGRAM ? "has a socket bound "
 	    "to" : "listens on", evuperm_ids(&sb, ids, sizeof(ids)),
 	    age_of(sb.st_mtime, age, sizeof(age)));
-	result_fix(r, "remove it, then start the server: rm %s", path);
+	result_fix(r, "start the server: most servers (PostgreSQL, MySQL, "
+	    "redis, php-fpm) replace their stale socket file at start; for "
+	    "one that does not (nginx, many hand-written ones), remove it "
+	    "first: rm %s", file);
 }
 
 /* The fix for a server that does not drain its queue (verb: accept, read). */
@@ -336,7 +312,7 @@ evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
 	sa_fmt_host(sa, path, sizeof(path));
 	switch (dx) {
 	case DX_UNIX_MISSING:
-		missing(c, path, err, r);
+		missing(c, path, type, err, r);
 		break;
 	case DX_UNIX_REFUSED:
 		refused(c, path, type, r);
@@ -345,7 +321,7 @@ evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
 		queue_full(c, path, r);
 		break;
 	case DX_UNIX_DENIED:
-		evuperm_denied(path, r);
+		evuperm_denied(c, path, r);
 		break;
 	case DX_UNIX_WRONG_TYPE:
 		wrong_type(path, type, r);
@@ -485,6 +461,35 @@ owners_json(struct jbuf *x, const struct pn_owner *o, int n,
 	jb_arr_close(x);
 }
 
+/*
+ * A stale file at path while a server still listens on a socket bound to
+ * that name: its file was removed (and this one made) after it bound, so
+ * the server runs, unreachable by name. Returns 1 when that was found.
+ */
+static int
+replaced(const struct ev_env *c, const char *path, const struct stat *sb,
+    struct result *r)
+{
+	char who[512];
+	struct pn_owner o[4];
+	struct usock u;
+	int n;
+
+	if (usock_find(root_of(c), 0, 0, 0, path, &u) != 1 || !u.listening ||
+	    (u.has_vfs && u.vfs_ino == sb->st_ino && u.vfs_dev == sb->st_dev))
+		return 0;
+	holders(c, &u, o, 4, &n, who, sizeof(who));
+	result_cause(r, "%s listens on a socket bound to %s, but the file now "
+	    "at %s is another one, a socket file nothing listens on: the "
+	    "server's own file was removed and this one made after it bound, "
+	    "so nobody reaches that server by name", who, path, path);
+	result_fix(r, "stop that server, then start it again so it binds %s "
+	    "anew (for one that does not replace a stale file at start, "
+	    "rm %s between the two); do not bind a second server there while "
+	    "it runs", path, path);
+	return 1;
+}
+
 static void
 in_use(const struct ev_env *c, const char *path, struct result *r)
 {
@@ -524,15 +529,32 @@ in_use(const struct ev_env *c, const char *path, struct result *r)
 		    "UNCONN");
 		return;
 	case US_STALE:
+		if (replaced(c, path, &sb, r))
+			break;
 		result_cause(r, "%s is a stale socket file: nothing listens on "
 		    "it, connecting is refused (%s, created %s ago); a server "
 		    "that exited without removing it left it behind", path,
 		    evuperm_ids(&sb, ids, sizeof(ids)), age_of(sb.st_mtime, age,
 		    sizeof(age)));
-		result_fix(r, "remove it, then bind again: rm %s (servers: "
-		    "--unlink removes a stale socket file)", path);
+		result_fix(r, "start the server: most servers (PostgreSQL, "
+		    "MySQL, redis, php-fpm) replace their stale socket file at "
+		    "start; for one that does not (nginx, many hand-written "
+		    "ones), remove it, then bind again: rm %s (sockctl's "
+		    "servers: --unlink)", path);
 		break;
 	case US_NOT_SOCKET:
+		if (S_ISDIR(sb.st_mode)) {
+			evupath_dir(path, "bind", r);
+			break;
+		}
+		if (evupath_link(path, r)) {
+			result_cause(r, "bind() never follows a link: the link "
+			    "itself is in the way");
+			result_fix(r, "bind the path the link points to, or "
+			    "choose another path; leave the link alone unless "
+			    "you made it");
+			break;
+		}
 		result_cause(r, "%s is a %s, not a socket (%s): bind() never "
 		    "replaces a file", path, usock_kind(sb.st_mode),
 		    evuperm_ids(&sb, ids, sizeof(ids)));
@@ -553,7 +575,9 @@ dir_problem(const char *path, int err, struct result *r)
 	char dir[PATH_MAX], parent[PATH_MAX], ids[160], me[64];
 	struct stat sb;
 
-	parent_of(path, parent, sizeof(parent));
+	evupath_parent(path, parent, sizeof(parent));
+	if ((err == ENOTDIR || err == ELOOP) && evupath_not_dir(path, err, r))
+		return;
 	if (err == ENOENT || err == ENOTDIR) {
 		if (usock_deepest_dir(path, dir, sizeof(dir)) == -1)
 			snprintf(dir, sizeof(dir), ".");
@@ -612,6 +636,18 @@ evunix_bind(const struct ev_env *c, const struct sockaddr *sa, int type,
 		break;
 	}
 	result_diagnose(r);
+}
+
+int
+evunix_waitable(const struct sockaddr *sa, int dx)
+{
+	char path[ADDRSTR_MAX];
+
+	if (sa->sa_family != AF_UNIX || (dx != DX_UNIX_MISSING && dx !=
+	    DX_UNIX_REFUSED))
+		return 1;
+	sa_fmt_host(sa, path, sizeof(path));
+	return !usock_wait_futile(path);
 }
 
 void

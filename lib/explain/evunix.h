@@ -41,6 +41,13 @@ void	evunix_dgram(const struct ev_env *c, const struct sockaddr *sa, int dx,
 void	evunix_bind(const struct ev_env *c, const struct sockaddr *sa, int type,
 	    int st, int err, struct result *r);
 
+/*
+ * Whether --wait can end a failed connect of the AF_UNIX address sa (its
+ * DX_UNIX_ condition dx): 0 when waiting cannot help -- the path is a
+ * directory, or its links loop -- else 1 (any other address: 1).
+ */
+int	evunix_waitable(const struct sockaddr *sa, int dx);
+
 /* Appends "peer": {pid, command, user} (pid 0 or has 0: null) to jb. */
 void	evunix_peer_json(struct jbuf *jb, int has, int pid, const char *comm,
 	    const char *user);

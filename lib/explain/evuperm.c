@@ -10,6 +10,7 @@
 
 #include "evuperm.h"
 #include "procnet.h"
+#include "unixsock.h"
 
 #define MAX_GROUPS	64
 
@@ -82,16 +83,118 @@ lsm_name(void)
 	return "";
 }
 
-void
-evuperm_denied(const char *path, struct result *r)
+/* Whether the group database lists user in group gid (not as primary). */
+static int
+member_of(const char *user, gid_t gid)
 {
-	char comp[PATH_MAX], ids[160], grp[1024], me[64], gname[64];
-	gid_t g[MAX_GROUPS], listed[MAX_GROUPS];
+	struct group *gr = getgrgid(gid);
+
+	if (gr == NULL || gr->gr_mem == NULL)
+		return 0;
+	for (char **m = gr->gr_mem; *m != NULL; m++)
+		if (strcmp(*m, user) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The group gid (gname) may use the file, and this process does not
+ * carry it: the user's primary group it was started without, a group
+ * added after login, or one the user is not in.
+ */
+static void
+group_fix(const struct passwd *pw, const char *me, gid_t gid,
+    const char *gname, struct result *r)
+{
+	char cur[64];
+
+	group_name(getegid(), cur, sizeof(cur));
+	if (pw != NULL && pw->pw_gid == gid) {
+		result_cause(r, "%s is the primary group of %s (/etc/passwd), "
+		    "but this process runs with group %s: it was started with "
+		    "another group (sudo -g, setpriv --regid, a service's "
+		    "Group=)", gname, me, cur);
+		result_fix(r, "start it with the user's own group: sudo -u %s "
+		    "COMMAND (no -g), or a service without that Group=", me);
+		return;
+	}
+	if (pw != NULL && member_of(pw->pw_name, gid)) {
+		result_cause(r, "/etc/group lists %s in group %s, but this "
+		    "process does not carry it: you were added to group %s "
+		    "after this login started", me, gname, gname);
+		result_fix(r, "log in again (a new session gets the group), or "
+		    "start a shell with it now: newgrp %s", gname);
+		return;
+	}
+	result_fix(r, "add the user to the group that may use it: sudo "
+	    "usermod -aG %s %s, then log in again", gname, me);
+}
+
+/* The server's own setting for its socket's mode, by its command. */
+static const char *
+setting_of(const char *comm, int pid)
+{
+	if (pid == 1 || strcmp(comm, "systemd") == 0)
+		return "its socket unit's SocketMode= (and SocketGroup=)";
+	if (strncmp(comm, "redis", 5) == 0)
+		return "redis.conf's unixsocketperm (e.g. unixsocketperm 770)";
+	if (strcmp(comm, "postgres") == 0 || strcmp(comm, "postmaster") == 0)
+		return "postgresql.conf's unix_socket_permissions (and "
+		    "unix_socket_group)";
+	if (strncmp(comm, "php-fpm", 7) == 0)
+		return "the pool's listen.mode (and listen.group)";
+	if (strcmp(comm, "dockerd") == 0)
+		return "docker's group (dockerd --group, \"group\" in "
+		    "daemon.json): add the user to it";
+	return NULL;
+}
+
+/*
+ * "; a chmod lasts until ...": where the mode is set for good -- the
+ * server's own setting when its holder is known, else the usual ones.
+ */
+static void
+lasting(const struct ev_env *c, const char *path, int bit, char *buf,
+    size_t len)
+{
+	const char *root = c->proc_root != NULL ? c->proc_root : "/proc";
+	const char *set = NULL;
+	struct pn_owner o[1];
+	struct usock u;
+	struct stat sb;
+	int un = 0;
+
+	if (bit == 1) {
+		snprintf(buf, len, "; for a service's own directory, set it "
+		    "where it is made (systemd: RuntimeDirectoryMode=), or a "
+		    "chmod is lost at the next boot");
+		return;
+	}
+	if (stat(path, &sb) == 0 && usock_find(root, 1, sb.st_dev, sb.st_ino,
+	    path, &u) == 1 && usock_owners(root, u.ino, o, 1, &un) == 1)
+		set = setting_of(o[0].comm, o[0].pid);
+	if (set != NULL)
+		snprintf(buf, len, "; a chmod is lost when %s re-creates the "
+		    "socket at its next start: set it in %s", o[0].tcomm, set);
+	else
+		snprintf(buf, len, "; a chmod is lost when the server "
+		    "re-creates the socket at its next start: set it in the "
+		    "server (redis: unixsocketperm; PostgreSQL: "
+		    "unix_socket_permissions; systemd: SocketMode=; docker: "
+		    "its group)");
+}
+
+void
+evuperm_denied(const struct ev_env *c, const char *path, struct result *r)
+{
+	char comp[PATH_MAX], ids[160], grp[1024], me[64], gname[64],
+	    keep[320];
+	gid_t g[MAX_GROUPS];
 	uid_t uid = geteuid();
 	struct passwd *pw = getpwuid(uid);
 	const char *need = NULL;
 	struct stat sb;
-	int ng, nl = MAX_GROUPS, bit = 0;
+	int ng, bit = 0;
 	size_t i = 0, plen = strlen(path);
 
 	ng = getgroups(MAX_GROUPS, g);
@@ -152,29 +255,25 @@ evuperm_denied(const char *path, struct result *r)
 	    "the socket", comp, evuperm_ids(&sb, ids, sizeof(ids)),
 	    (unsigned)uid, me, need, grp);
 	group_name(sb.st_gid, gname, sizeof(gname));
-	if (sb.st_uid != uid && !has_gid(g, ng, sb.st_gid) &&
-	    (sb.st_mode & (bit == 1 ? S_IXGRP : S_IWGRP)) != 0) {
-		int listed_in = 0;
-
-		if (pw != NULL && getgrouplist(pw->pw_name, pw->pw_gid, listed,
-		    &nl) != -1)
-			listed_in = has_gid(listed, nl, sb.st_gid);
-		if (listed_in) {
-			result_cause(r, "/etc/group lists %s in group %s, but "
-			    "this process does not carry it: you were added "
-			    "to group %s after this login started", me, gname,
-			    gname);
-			result_fix(r, "log in again (a new session gets the "
-			    "group), or start a shell with it now: newgrp %s",
-			    gname);
-		} else
-			result_fix(r, "add the user to the group that may use "
-			    "it: sudo usermod -aG %s %s, then log in again",
-			    gname, me);
+	lasting(c, path, bit, keep, sizeof(keep));
+	if (sb.st_uid == uid) {
+		/* the owner's bits alone count for the owner (0077, 0070) */
+		result_cause(r, "uid %u (%s) owns %s, and its mode %04o gives "
+		    "the owner no %s permission: for the owner only the "
+		    "owner's bits count, whatever the group and others get",
+		    (unsigned)uid, me, comp, (unsigned)(sb.st_mode & 07777),
+		    need);
+		result_fix(r, "give the owner the permission: chmod u+%c %s%s",
+		    bit == 1 ? 'x' : 'w', comp, keep);
+		return;
+	}
+	if (!has_gid(g, ng, sb.st_gid) && (sb.st_mode & (bit == 1 ? S_IXGRP :
+	    S_IWGRP)) != 0) {
+		group_fix(pw, me, sb.st_gid, gname, r);
 		return;
 	}
 	pn_user(sb.st_uid, ids, sizeof(ids));
 	result_fix(r, "run as a user that may use %s (its owner: sudo -u "
-	    "%s ...), or have its owner grant %s permission (chmod, chgrp)",
-	    comp, ids, need);
+	    "%s ...), or have its owner grant %s permission (chmod, "
+	    "chgrp)%s", comp, ids, need, keep);
 }

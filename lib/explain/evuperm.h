@@ -17,7 +17,8 @@
  * Appends to r the cause and fix of a connect to path (a file, or
  * "@name") refused with EACCES or EPERM.
  */
-void	evuperm_denied(const char *path, struct result *r);
+void	evuperm_denied(const struct ev_env *c, const char *path,
+	    struct result *r);
 
 /* Writes "owner alice, group docker, mode 0660" of sb into buf. */
 char	*evuperm_ids(const struct stat *sb, char *buf, size_t len);
