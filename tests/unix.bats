@@ -258,6 +258,7 @@ open_dir() {
 	sock_up st stale "$D/stale.sock"
 	sc 7 probe-bind "$D/stale.sock"
 	assert_stderr_contains "is a stale socket file: nothing listens on it"
+	assert_stderr_contains "replace their stale socket file at start"
 	assert_stderr_contains "rm $D/stale.sock"
 	echo keep >"$D/data"
 	sc 7 probe-bind "$D/data"

@@ -483,10 +483,9 @@ replaced(const struct ev_env *c, const char *path, const struct stat *sb,
 	    "at %s is another one, a socket file nothing listens on: the "
 	    "server's own file was removed and this one made after it bound, "
 	    "so nobody reaches that server by name", who, path, path);
-	result_fix(r, "stop that server, then start it again so it binds %s "
-	    "anew (for one that does not replace a stale file at start, "
-	    "rm %s between the two); do not bind a second server there while "
-	    "it runs", path, path);
+	result_fix(r, "restart that server so it binds %s anew (stop it "
+	    "first); do not remove the path or bind a second server there "
+	    "while it runs", path);
 	return 1;
 }
 

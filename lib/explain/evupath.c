@@ -102,9 +102,10 @@ evupath_dir(const char *path, const char *verb, struct result *r)
 	    sizeof(sim));
 
 	if (n == 0) {
-		result_cause(r, "%s is a directory with no socket in it: a "
-		    "socket path names the socket file itself, and waiting "
-		    "will not turn a directory into one", path);
+		result_cause(r, "%s is a directory, not a socket, and no "
+		    "socket is in it: a socket path names the socket file "
+		    "itself, and waiting will not turn a directory into one",
+		    path);
 		result_fix(r, "give the path of the socket file (the server's "
 		    "socket setting, or ss -xl for the bound paths)");
 		return;

@@ -130,35 +130,42 @@ group_fix(const struct passwd *pw, const char *me, gid_t gid,
 	    "usermod -aG %s %s, then log in again", gname, me);
 }
 
-/* The server's own setting for its socket's mode, by its command. */
+/*
+ * The server's own setting for its socket's mode, by a word of its
+ * command, its user or its file name ("redis-server", "postgres",
+ * ".s.PGSQL.5432", "docker.sock"); NULL when none is known.
+ */
 static const char *
-setting_of(const char *comm, int pid)
+setting_of(const char *s, int pid)
 {
-	if (pid == 1 || strcmp(comm, "systemd") == 0)
+	if (pid == 1 || strcmp(s, "systemd") == 0)
 		return "its socket unit's SocketMode= (and SocketGroup=)";
-	if (strncmp(comm, "redis", 5) == 0)
+	if (strstr(s, "redis") != NULL)
 		return "redis.conf's unixsocketperm (e.g. unixsocketperm 770)";
-	if (strcmp(comm, "postgres") == 0 || strcmp(comm, "postmaster") == 0)
+	if (strstr(s, "postgres") != NULL || strstr(s, "postmaster") != NULL ||
+	    strncmp(s, ".s.PGSQL.", 9) == 0)
 		return "postgresql.conf's unix_socket_permissions (and "
 		    "unix_socket_group)";
-	if (strncmp(comm, "php-fpm", 7) == 0)
-		return "the pool's listen.mode (and listen.group)";
-	if (strcmp(comm, "dockerd") == 0)
+	if (strstr(s, "php") != NULL && strstr(s, "fpm") != NULL)
+		return "the php-fpm pool's listen.mode (and listen.group)";
+	if (strstr(s, "docker") != NULL)
 		return "docker's group (dockerd --group, \"group\" in "
 		    "daemon.json): add the user to it";
 	return NULL;
 }
 
 /*
- * "; a chmod lasts until ...": where the mode is set for good -- the
- * server's own setting when its holder is known, else the usual ones.
+ * "; a chmod is lost ...": where the mode is set for good -- the
+ * server's own setting, known by the socket's holder when it can be
+ * seen, else guessed from the file's owner or name; else the usual ones.
  */
 static void
 lasting(const struct ev_env *c, const char *path, int bit, char *buf,
     size_t len)
 {
 	const char *root = c->proc_root != NULL ? c->proc_root : "/proc";
-	const char *set = NULL;
+	const char *set = NULL, *base = strrchr(path, '/');
+	char owner[64];
 	struct pn_owner o[1];
 	struct usock u;
 	struct stat sb;
@@ -170,12 +177,24 @@ lasting(const struct ev_env *c, const char *path, int bit, char *buf,
 		    "chmod is lost at the next boot");
 		return;
 	}
-	if (stat(path, &sb) == 0 && usock_find(root, 1, sb.st_dev, sb.st_ino,
-	    path, &u) == 1 && usock_owners(root, u.ino, o, 1, &un) == 1)
-		set = setting_of(o[0].comm, o[0].pid);
-	if (set != NULL)
+	if (stat(path, &sb) == -1) {
+		buf[0] = '\0';
+		return;
+	}
+	if (usock_find(root, 1, sb.st_dev, sb.st_ino, path, &u) == 1 &&
+	    usock_owners(root, u.ino, o, 1, &un) == 1 &&
+	    (set = setting_of(o[0].comm, o[0].pid)) != NULL) {
 		snprintf(buf, len, "; a chmod is lost when %s re-creates the "
 		    "socket at its next start: set it in %s", o[0].tcomm, set);
+		return;
+	}
+	pn_user(sb.st_uid, owner, sizeof(owner));
+	if ((set = setting_of(owner, 0)) == NULL)
+		set = setting_of(base != NULL ? base + 1 : path, 0);
+	if (set != NULL)
+		snprintf(buf, len, "; a chmod is lost when the server "
+		    "re-creates the socket at its next start: set it in the "
+		    "server (by the socket's owner or name, %s)", set);
 	else
 		snprintf(buf, len, "; a chmod is lost when the server "
 		    "re-creates the socket at its next start: set it in the "
