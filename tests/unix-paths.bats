@@ -61,6 +61,20 @@ open_dir() {
 	[[ "$stderr" != *"rm $D/s.sock"* ]]
 }
 
+@test "a socket file re-created under a live server, read from /proc/net/unix (no file ids): still no rm" {
+	sock_up srv listen "$D/s.sock"
+	local srv=$bg_pid
+	rm "$D/s.sock"
+	sock_up st stale "$D/s.sock"
+	SOCKCTL_PROC_ROOT=//proc sc 7 probe-bind "$D/s.sock"
+	assert_stderr_contains "pid $srv (python3, user $(id -un)) listens on a socket bound to $D/s.sock"
+	[[ "$stderr" != *"rm $D/s.sock"* ]]
+	[[ "$stderr" != *"is held by"* ]]
+	SOCKCTL_PROC_ROOT=//proc sc 4 connect "$D/s.sock"
+	assert_stderr_contains "pid $srv (python3, user $(id -un)) listens on a socket bound to $D/s.sock"
+	[[ "$stderr" != *"rm $D/s.sock"* ]]
+}
+
 @test "a new server bound the path of a removed one: probe-bind and connect name the same live pid" {
 	sock_up old listen "$D/s.sock"
 	rm "$D/s.sock"

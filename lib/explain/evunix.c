@@ -234,14 +234,22 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 			return;
 		}
 	}
+	/* a listener has the name, and its file refused: not its file (with
+	 * no file ids, /proc/net/unix, the refusal itself tells) */
 	if (usock_find(root_of(c), 0, 0, 0, path, &u) == 1 && u.listening &&
-	    u.has_vfs && u.vfs_ino != sb.st_ino) {
+	    (!u.has_vfs || u.vfs_ino != sb.st_ino)) {
 		holders(c, &u, o, 4, &n, who, sizeof(who));
-		result_cause(r, "%s listens on a socket bound to %s, but the "
-		    "file now at %s is another inode (%lu, not %lu): it was "
-		    "deleted and re-created after the server bound it", who,
-		    path, path, (unsigned long)sb.st_ino,
-		    (unsigned long)u.vfs_ino);
+		if (u.has_vfs)
+			result_cause(r, "%s listens on a socket bound to %s, "
+			    "but the file now at %s is another inode (%lu, not "
+			    "%lu): it was deleted and re-created after the "
+			    "server bound it", who, path, path,
+			    (unsigned long)sb.st_ino, (unsigned long)u.vfs_ino);
+		else
+			result_cause(r, "%s listens on a socket bound to %s, "
+			    "but the file now at %s refuses connections: it "
+			    "is another file, made after the server bound its "
+			    "own", who, path, path);
 		result_fix(r, "restart that server so it binds %s again (and "
 		    "find what re-created the file)", path);
 		return;
