@@ -128,7 +128,7 @@ open_dir() {
 	assert_stderr_contains "is a directory"
 	[[ "$stderr" != *"retrying in"* ]]
 	# a missing socket is still waited for
-	run --separate-stderr "$SOCKCTL" -v connect --wait 300ms "$D/run/x.sock"
+	run --separate-stderr "$SOCKCTL" -v connect --wait 1s "$D/run/x.sock"
 	[ "$status" -eq 4 ]
 	assert_stderr_contains "retrying in"
 }
