@@ -5,7 +5,9 @@
  * socket file and its age, the process bound to the name, a full accept
  * queue, the path component that refuses and the groups this process
  * lacks -- as the cause and fix of a struct result. Reached through the
- * table's hooks DH_UNIX_CONNECT and DH_UNIX_BIND. It never prints.
+ * table's hooks DH_UNIX_CONNECT and DH_UNIX_BIND. A path with no live
+ * socket (a link, a directory, a similar name) is worded by evupath, a
+ * refused permission by evuperm. It never prints.
  */
 #ifndef SOCKCTL_EVUNIX_H
 #define SOCKCTL_EVUNIX_H
