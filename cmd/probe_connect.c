@@ -231,7 +231,8 @@ round_done(struct dial *d, void *arg)
 		const struct dial_att *a = &d->r.att[i];
 		size_t n = strlen(why);
 
-		if (a->dx == DX_PROTO_REPLY)
+		if (a->dx == DX_PROTO_REPLY || !evunix_waitable((const struct
+		    sockaddr *)&a->sa, a->dx))
 			retry = 0;
 		/* the progress line quotes the server: "not-ready ('the
 		 * database system is starting up')" */

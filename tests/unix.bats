@@ -67,7 +67,8 @@ print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True); time.sleep(
 	sc 4 connect "$D/stale.sock"
 	assert_stderr_contains "connect: refused (ECONNREFUSED)"
 	assert_stderr_contains "is a stale socket file: no process listens on it (owner $(id -un)"
-	assert_stderr_contains "fix:   remove it, then start the server: rm $D/stale.sock"
+	assert_stderr_contains "most servers (PostgreSQL, MySQL, redis, php-fpm) replace their stale socket file at start"
+	assert_stderr_contains "remove it first: rm $D/stale.sock"
 	sc 4 --json connect "$D/stale.sock"
 	[ "$(json_get reason)" = refused ]
 	[ "$(json_get errno)" = ECONNREFUSED ]
@@ -266,6 +267,7 @@ open_dir() {
 	sock_up st stale "$D/stale.sock"
 	sc 7 probe-bind "$D/stale.sock"
 	assert_stderr_contains "is a stale socket file: nothing listens on it"
+	assert_stderr_contains "replace their stale socket file at start"
 	assert_stderr_contains "rm $D/stale.sock"
 	echo keep >"$D/data"
 	sc 7 probe-bind "$D/data"

@@ -250,9 +250,11 @@ static const struct diag table[] = {
 	 * kept in the result, the words are the path's */
 	XH(ST_CONNECT, DX_UNIX_MISSING, RS_REFUSED,
 	    "no socket at that path: nothing has created it (the server is not "
-	    "running, or it binds another path)",
+	    "running, or it binds another path), or a symbolic link on the "
+	    "way leads nowhere (dangling, or round a loop: ELOOP)",
 	    "start the server, or check the path it binds (ss -xl lists the "
-	    "bound Unix sockets)", DH_UNIX_CONNECT),
+	    "bound Unix sockets; namei -l PATH shows where links lead)",
+	    DH_UNIX_CONNECT),
 	XH(ST_CONNECT, DX_UNIX_REFUSED, RS_REFUSED,
 	    "nothing listens on that socket: a stale file left by a server "
 	    "that exited without removing it, a file that is no socket, or an "
@@ -283,9 +285,12 @@ static const struct diag table[] = {
 	    "(rm PATH); choose another path for any other file",
 	    DH_UNIX_BIND),
 	XH(ST_BIND, DX_UNIX_NO_DIR, RS_ADDRNA,
-	    "the directory of the socket path does not exist",
-	    "create it (mkdir -p DIR), or choose a path in a directory that "
-	    "exists", DH_UNIX_BIND),
+	    "the directory of the socket path does not exist (ENOENT), a "
+	    "component of it is a file, not a directory (ENOTDIR), or its "
+	    "links go round a loop (ELOOP)",
+	    "create a missing directory (mkdir -p DIR), or choose a path in "
+	    "one that exists; a file in the way (ENOTDIR) means a wrong path: "
+	    "never make a directory over it", DH_UNIX_BIND),
 	XH(ST_BIND, DX_UNIX_DIR_DENIED, RS_PERM,
 	    "the directory of the socket path may not be written by this user "
 	    "(bind() creates a file there), or its filesystem is read-only",

@@ -1,9 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,41 +11,18 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "esc.h"
 #include "evunix.h"
+#include "evupath.h"
+#include "evuperm.h"
 #include "sysinfo.h"
 #include "unixsock.h"
 
-#define MAX_SIBLINGS	6
-#define MAX_GROUPS	64
 
 static const char *
 root_of(const struct ev_env *c)
 {
 	return c->proc_root != NULL ? c->proc_root : "/proc";
-}
-
-static void
-group_name(unsigned gid, char *buf, size_t len)
-{
-	struct group *g = getgrgid(gid);
-
-	if (g != NULL)
-		snprintf(buf, len, "%s", g->gr_name);
-	else
-		snprintf(buf, len, "%u", gid);
-}
-
-/* "owner alice, group docker, mode 0660" */
-static char *
-file_ids(const struct stat *sb, char *buf, size_t len)
-{
-	char u[64], g[64];
-
-	pn_user(sb->st_uid, u, sizeof(u));
-	group_name(sb->st_gid, g, sizeof(g));
-	snprintf(buf, len, "owner %s, group %s, mode %04o", u, g,
-	    (unsigned)(sb->st_mode & 07777));
-	return buf;
 }
 
 /* "12 s", "5 min", "3 h", "2 days" since t */
@@ -118,78 +92,39 @@ type_word(int type)
 	return "a socket of another type";
 }
 
-/* The sockets in dir other than base, a similar one first in *similar. */
 static void
-siblings(const char *dir, const char *base, char *list, size_t len,
-    char *similar, size_t slen)
+missing(const struct ev_env *c, const char *path, int type, int err,
+    struct result *r)
 {
-	size_t pre = strcspn(base, "0123456789"), m = 0;
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	list[0] = similar[0] = '\0';
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char p[PATH_MAX];
-		struct stat sb;
-
-		if (strcmp(de->d_name, base) == 0)
-			continue;
-		if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >=
-		    (int)sizeof(p) || lstat(p, &sb) == -1 || !S_ISSOCK(sb.st_mode))
-			continue;
-		/* the same name up to its first digit: .s.PGSQL.5433 for
-		 * .s.PGSQL.5432, php7.4-fpm.sock for php8.2-fpm.sock */
-		if (similar[0] == '\0' && pre > 0 && strncmp(de->d_name, base,
-		    pre) == 0)
-			snprintf(similar, slen, "%s", de->d_name);
-		if (n++ < MAX_SIBLINGS && m < len)
-			m += (size_t)snprintf(list + m, len - m, "%s%s",
-			    m ? ", " : "", de->d_name);
-	}
-	closedir(d);
-	if (n > MAX_SIBLINGS && m < len)
-		snprintf(list + m, len - m, " and %d more", n - MAX_SIBLINGS);
-}
-
-/* The directory part of path: "/run" of "/run/x.sock", "." of "x". */
-static void
-parent_of(const char *path, char *buf, size_t len)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		snprintf(buf, len, ".");
-	else if (slash == path)
-		snprintf(buf, len, "/");
-	else
-		snprintf(buf, len, "%.*s", (int)(slash - path), path);
-}
-
-static void
-missing(const struct ev_env *c, const char *path, int err, struct result *r)
-{
-	char dir[PATH_MAX], parent[PATH_MAX], list[512], sim[256];
+	char dir[PATH_MAX], parent[PATH_MAX], list[512], sim[256] = "";
 	const char *base = strrchr(path, '/');
 	struct usock u;
 	struct stat sb;
 
-	parent_of(path, parent, sizeof(parent));
+	evupath_parent(path, parent, sizeof(parent));
 	base = base != NULL ? base + 1 : path;
 	if (usock_deepest_dir(path, dir, sizeof(dir)) == -1)
 		snprintf(dir, sizeof(dir), ".");
+	if ((err == ENOTDIR || err == ELOOP) && evupath_not_dir(path, err,
+	    r))
+		return;
 	if (err == ENOTDIR) {
 		result_cause(r, "a component of %s is no directory (ENOTDIR): "
 		    "the deepest directory of the path is %s", path, dir);
+		return;
+	}
+	if (evupath_link(path, r)) {
+		result_fix(r, "start the server that creates the link's "
+		    "target, or point the link at the live socket (ln -sfn "
+		    "SOCKET %s)", path);
+		(void)evupath_similar(c, path, type, r);
 		return;
 	}
 	if (strcmp(dir, parent) == 0) {
 		result_cause(r, "no socket at %s: its directory %s exists, but "
 		    "nothing has created %s there (the server is not running, "
 		    "or it binds another path)", path, dir, base);
-		siblings(dir, base, list, sizeof(list), sim, sizeof(sim));
+		evupath_siblings(dir, base, list, sizeof(list), sim, sizeof(sim));
 		if (list[0] != '\0')
 			result_cause(r, "sockets in %s: %s", dir, list);
 		if (sim[0] != '\0') {
@@ -205,6 +140,8 @@ missing(const struct ev_env *c, const char *path, int err, struct result *r)
 		result_cause(r, "no socket at %s: %s is the deepest directory "
 		    "of the path that exists (the server is not running, or "
 		    "its runtime directory was never created)", path, dir);
+	if (sim[0] == '\0')
+		(void)evupath_similar(c, path, type, r);
 	/* a server that still has the name, whose file was removed */
 	if (usock_find(root_of(c), 0, 0, 0, path, &u) == 1 && u.listening &&
 	    lstat(path, &sb) == -1) {
@@ -238,11 +175,11 @@ wrong_type(const char *path, int type, struct result *r)
 static void
 refused(const struct ev_env *c, const char *path, int type, struct result *r)
 {
-	char ids[160], age[32], who[512];
+	char ids[160], age[32], who[512], real[PATH_MAX], file[PATH_MAX];
 	struct pn_owner o[4];
 	struct usock u;
 	struct stat sb;
-	int n;
+	int n, link;
 
 	if (path[0] == '@' && usock_find(root_of(c), 0, 0, 0, path, &u) ==
 	    1 && u.type != type) {	/* looked up per type: refused */
@@ -263,18 +200,27 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 		    "(ss -xl lists them, abstract names with a leading @)");
 		return;
 	}
-	if (lstat(path, &sb) == -1) {
+	link = evupath_link(path, r);
+	if (stat(path, &sb) == -1) {
 		result_cause(r, "%s is gone now (it was there when connect() "
 		    "ran)", path);
 		return;
 	}
+	if (link && realpath(path, real) != NULL)
+		esc_str(real, file, sizeof(file));
+	else
+		snprintf(file, sizeof(file), "%s", path);
+	if (S_ISDIR(sb.st_mode)) {
+		evupath_dir(path, "connect", r);
+		return;
+	}
 	if (!S_ISSOCK(sb.st_mode)) {
 		result_cause(r, "%s is a %s, not a socket (%s): connecting to "
-		    "it is refused", path, usock_kind(sb.st_mode),
-		    file_ids(&sb, ids, sizeof(ids)));
+		    "it is refused", file, usock_kind(sb.st_mode),
+		    evuperm_ids(&sb, ids, sizeof(ids)));
 		result_fix(r, "check the path the server binds; %s is no "
 		    "socket, so leave it alone unless you know what it is",
-		    path);
+		    file);
 		return;
 	}
 	if (usock_find(root_of(c), 1, sb.st_dev, sb.st_ino, path, &u) == 1) {
@@ -288,24 +234,35 @@ refused(const struct ev_env *c, const char *path, int type, struct result *r)
 			return;
 		}
 	}
+	/* a listener has the name, and its file refused: not its file (with
+	 * no file ids, /proc/net/unix, the refusal itself tells) */
 	if (usock_find(root_of(c), 0, 0, 0, path, &u) == 1 && u.listening &&
-	    u.has_vfs && u.vfs_ino != sb.st_ino) {
+	    (!u.has_vfs || u.vfs_ino != sb.st_ino)) {
 		holders(c, &u, o, 4, &n, who, sizeof(who));
-		result_cause(r, "%s listens on a socket bound to %s, but the "
-		    "file now at %s is another inode (%lu, not %lu): it was "
-		    "deleted and re-created after the server bound it", who,
-		    path, path, (unsigned long)sb.st_ino,
-		    (unsigned long)u.vfs_ino);
+		if (u.has_vfs)
+			result_cause(r, "%s listens on a socket bound to %s, "
+			    "but the file now at %s is another inode (%lu, not "
+			    "%lu): it was deleted and re-created after the "
+			    "server bound it", who, path, path,
+			    (unsigned long)sb.st_ino, (unsigned long)u.vfs_ino);
+		else
+			result_cause(r, "%s listens on a socket bound to %s, "
+			    "but the file now at %s refuses connections: it "
+			    "is another file, made after the server bound its "
+			    "own", who, path, path);
 		result_fix(r, "restart that server so it binds %s again (and "
 		    "find what re-created the file)", path);
 		return;
 	}
 	result_cause(r, "%s is a stale socket file: no process %s it "
 	    "(%s, created %s ago); a server that exited without removing it "
-	    "left it behind", path, type == SOCK_DGRAM ? "has a socket bound "
-	    "to" : "listens on", file_ids(&sb, ids, sizeof(ids)),
+	    "left it behind", file, type == SOCK_DGRAM ? "has a socket bound "
+	    "to" : "listens on", evuperm_ids(&sb, ids, sizeof(ids)),
 	    age_of(sb.st_mtime, age, sizeof(age)));
-	result_fix(r, "remove it, then start the server: rm %s", path);
+	result_fix(r, "start the server: most servers (PostgreSQL, MySQL, "
+	    "redis, php-fpm) replace their stale socket file at start; for "
+	    "one that does not (nginx, many hand-written ones), remove it "
+	    "first: rm %s", file);
 }
 
 /* The fix for a server that does not drain its queue (verb: accept, read). */
@@ -354,148 +311,6 @@ queue_full(const struct ev_env *c, const char *path, struct result *r)
 		stuck_fix(r, o[0].pid, "accept");
 }
 
-/* This process's groups as text ("1000(alice), 27(sudo)"). */
-static void
-groups_text(const gid_t *g, int n, char *buf, size_t len)
-{
-	size_t m = 0;
-	char name[64];
-
-	buf[0] = '\0';
-	for (int i = 0; i < n && m < len; i++) {
-		group_name(g[i], name, sizeof(name));
-		m += (size_t)snprintf(buf + m, len - m, "%s%u(%s)", i ? ", " :
-		    "", (unsigned)g[i], name);
-	}
-	if (n == 0)
-		snprintf(buf, len, "none");
-}
-
-static int
-has_gid(const gid_t *g, int n, gid_t want)
-{
-	for (int i = 0; i < n; i++)
-		if (g[i] == want)
-			return 1;
-	return 0;
-}
-
-/* Which security module may have refused: SELinux, AppArmor, or "". */
-static const char *
-lsm_name(void)
-{
-	char buf[64] = "";
-	int fd = open("/sys/fs/selinux/enforce", O_RDONLY | O_CLOEXEC);
-
-	if (fd != -1) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-
-		close(fd);
-		if (n > 0 && buf[0] == '1')
-			return "SELinux (enforcing)";
-	}
-	if (access("/sys/kernel/security/apparmor", F_OK) == 0)
-		return "AppArmor";
-	return "";
-}
-
-static void
-denied(const char *path, struct result *r)
-{
-	char comp[PATH_MAX], ids[160], grp[1024], me[64], gname[64];
-	gid_t g[MAX_GROUPS], listed[MAX_GROUPS];
-	uid_t uid = geteuid();
-	struct passwd *pw = getpwuid(uid);
-	const char *need = NULL;
-	struct stat sb;
-	int ng, nl = MAX_GROUPS, bit = 0;
-	size_t i = 0, plen = strlen(path);
-
-	ng = getgroups(MAX_GROUPS, g);
-	if (ng < 0)
-		ng = 0;
-	if (!has_gid(g, ng, getegid()) && ng < MAX_GROUPS)
-		g[ng++] = getegid();
-	groups_text(g, ng, grp, sizeof(grp));
-	pn_user(uid, me, sizeof(me));
-	if (path[0] == '@') {
-		result_cause(r, "the abstract name %s has no file permissions: "
-		    "a security module refused the connection", path);
-		return;
-	}
-	/* the directories: search (x) permission each */
-	while (i < plen) {
-		size_t j = i;
-
-		if (path[j] == '/')
-			j++;
-		while (j < plen && path[j] != '/')
-			j++;
-		if (j >= plen)
-			break;
-		snprintf(comp, sizeof(comp), "%.*s", j == 0 ? 1 : (int)j, path);
-		if (comp[0] == '\0')
-			snprintf(comp, sizeof(comp), "/");
-		if (faccessat(AT_FDCWD, comp, X_OK, AT_EACCESS) == -1 &&
-		    errno == EACCES && stat(comp, &sb) == 0) {
-			need = "search (x)";
-			bit = 1;
-			break;
-		}
-		i = j;
-	}
-	if (need == NULL) {
-		snprintf(comp, sizeof(comp), "%s", path);
-		if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) == -1 &&
-		    errno == EACCES && stat(path, &sb) == 0) {
-			need = "write (w)";
-			bit = 2;
-		}
-	}
-	if (need == NULL) {
-		const char *lsm = lsm_name();
-
-		result_cause(r, "the file permissions of %s and its directories "
-		    "allow uid %u (%s; groups %s), and connect() was still "
-		    "refused: a security module (%s) refused it", path,
-		    (unsigned)uid, me, grp, lsm[0] ? lsm : "SELinux, AppArmor");
-		result_fix(r, "check the security module's log (journalctl -k "
-		    "| grep -i -e avc -e apparmor) and its policy for this "
-		    "program");
-		return;
-	}
-	result_cause(r, "%s %s (%s) does not give uid %u (%s) %s permission; "
-	    "this process's groups: %s", bit == 1 ? "the directory" :
-	    "the socket", comp, file_ids(&sb, ids, sizeof(ids)),
-	    (unsigned)uid, me, need, grp);
-	group_name(sb.st_gid, gname, sizeof(gname));
-	if (sb.st_uid != uid && !has_gid(g, ng, sb.st_gid) &&
-	    (sb.st_mode & (bit == 1 ? S_IXGRP : S_IWGRP)) != 0) {
-		int listed_in = 0;
-
-		if (pw != NULL && getgrouplist(pw->pw_name, pw->pw_gid, listed,
-		    &nl) != -1)
-			listed_in = has_gid(listed, nl, sb.st_gid);
-		if (listed_in) {
-			result_cause(r, "/etc/group lists %s in group %s, but "
-			    "this process does not carry it: you were added "
-			    "to group %s after this login started", me, gname,
-			    gname);
-			result_fix(r, "log in again (a new session gets the "
-			    "group), or start a shell with it now: newgrp %s",
-			    gname);
-		} else
-			result_fix(r, "add the user to the group that may use "
-			    "it: sudo usermod -aG %s %s, then log in again",
-			    gname, me);
-		return;
-	}
-	pn_user(sb.st_uid, ids, sizeof(ids));
-	result_fix(r, "run as a user that may use %s (its owner: sudo -u "
-	    "%s ...), or have its owner grant %s permission (chmod, chgrp)",
-	    comp, ids, need);
-}
-
 void
 evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
     int dx, int err, struct result *r)
@@ -505,7 +320,7 @@ evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
 	sa_fmt_host(sa, path, sizeof(path));
 	switch (dx) {
 	case DX_UNIX_MISSING:
-		missing(c, path, err, r);
+		missing(c, path, type, err, r);
 		break;
 	case DX_UNIX_REFUSED:
 		refused(c, path, type, r);
@@ -514,7 +329,7 @@ evunix_connect(const struct ev_env *c, const struct sockaddr *sa, int type,
 		queue_full(c, path, r);
 		break;
 	case DX_UNIX_DENIED:
-		denied(path, r);
+		evuperm_denied(c, path, r);
 		break;
 	case DX_UNIX_WRONG_TYPE:
 		wrong_type(path, type, r);
@@ -654,6 +469,34 @@ owners_json(struct jbuf *x, const struct pn_owner *o, int n,
 	jb_arr_close(x);
 }
 
+/*
+ * A stale file at path while a server still listens on a socket bound to
+ * that name: its file was removed (and this one made) after it bound, so
+ * the server runs, unreachable by name. Returns 1 when that was found.
+ */
+static int
+replaced(const struct ev_env *c, const char *path, const struct stat *sb,
+    struct result *r)
+{
+	char who[512];
+	struct pn_owner o[4];
+	struct usock u;
+	int n;
+
+	if (usock_find(root_of(c), 0, 0, 0, path, &u) != 1 || !u.listening ||
+	    (u.has_vfs && u.vfs_ino == sb->st_ino && u.vfs_dev == sb->st_dev))
+		return 0;
+	holders(c, &u, o, 4, &n, who, sizeof(who));
+	result_cause(r, "%s listens on a socket bound to %s, but the file now "
+	    "at %s is another one, a socket file nothing listens on: the "
+	    "server's own file was removed and this one made after it bound, "
+	    "so nobody reaches that server by name", who, path, path);
+	result_fix(r, "restart that server so it binds %s anew (stop it "
+	    "first); do not remove the path or bind a second server there "
+	    "while it runs", path);
+	return 1;
+}
+
 static void
 in_use(const struct ev_env *c, const char *path, struct result *r)
 {
@@ -693,18 +536,35 @@ in_use(const struct ev_env *c, const char *path, struct result *r)
 		    "UNCONN");
 		return;
 	case US_STALE:
+		if (replaced(c, path, &sb, r))
+			break;
 		result_cause(r, "%s is a stale socket file: nothing listens on "
 		    "it, connecting is refused (%s, created %s ago); a server "
 		    "that exited without removing it left it behind", path,
-		    file_ids(&sb, ids, sizeof(ids)), age_of(sb.st_mtime, age,
+		    evuperm_ids(&sb, ids, sizeof(ids)), age_of(sb.st_mtime, age,
 		    sizeof(age)));
-		result_fix(r, "remove it, then bind again: rm %s (servers: "
-		    "--unlink removes a stale socket file)", path);
+		result_fix(r, "start the server: most servers (PostgreSQL, "
+		    "MySQL, redis, php-fpm) replace their stale socket file at "
+		    "start; for one that does not (nginx, many hand-written "
+		    "ones), remove it, then bind again: rm %s (sockctl's "
+		    "servers: --unlink)", path);
 		break;
 	case US_NOT_SOCKET:
+		if (S_ISDIR(sb.st_mode)) {
+			evupath_dir(path, "bind", r);
+			break;
+		}
+		if (evupath_link(path, r)) {
+			result_cause(r, "bind() never follows a link: the link "
+			    "itself is in the way");
+			result_fix(r, "bind the path the link points to, or "
+			    "choose another path; leave the link alone unless "
+			    "you made it");
+			break;
+		}
 		result_cause(r, "%s is a %s, not a socket (%s): bind() never "
 		    "replaces a file", path, usock_kind(sb.st_mode),
-		    file_ids(&sb, ids, sizeof(ids)));
+		    evuperm_ids(&sb, ids, sizeof(ids)));
 		result_fix(r, "choose another path for the socket; %s is no "
 		    "socket, so leave it alone", path);
 		break;
@@ -722,7 +582,9 @@ dir_problem(const char *path, int err, struct result *r)
 	char dir[PATH_MAX], parent[PATH_MAX], ids[160], me[64];
 	struct stat sb;
 
-	parent_of(path, parent, sizeof(parent));
+	evupath_parent(path, parent, sizeof(parent));
+	if ((err == ENOTDIR || err == ELOOP) && evupath_not_dir(path, err, r))
+		return;
 	if (err == ENOENT || err == ENOTDIR) {
 		if (usock_deepest_dir(path, dir, sizeof(dir)) == -1)
 			snprintf(dir, sizeof(dir), ".");
@@ -742,7 +604,7 @@ dir_problem(const char *path, int err, struct result *r)
 	}
 	if (err == EROFS) {
 		result_cause(r, "the filesystem that holds %s is mounted "
-		    "read-only (%s)", parent, file_ids(&sb, ids,
+		    "read-only (%s)", parent, evuperm_ids(&sb, ids,
 		    sizeof(ids)));
 		result_fix(r, "choose a directory on a writable filesystem "
 		    "(/run, $XDG_RUNTIME_DIR, /tmp)");
@@ -750,7 +612,7 @@ dir_problem(const char *path, int err, struct result *r)
 	}
 	result_cause(r, "the directory %s (%s) may not be written by uid %u "
 	    "(%s): bind() creates the socket file there", parent,
-	    file_ids(&sb, ids, sizeof(ids)), (unsigned)geteuid(), me);
+	    evuperm_ids(&sb, ids, sizeof(ids)), (unsigned)geteuid(), me);
 	result_fix(r, "choose a directory this user may write "
 	    "($XDG_RUNTIME_DIR, /tmp), or run as its owner; or let the "
 	    "owner make it writable (chmod, chgrp %s)", parent);
@@ -781,6 +643,18 @@ evunix_bind(const struct ev_env *c, const struct sockaddr *sa, int type,
 		break;
 	}
 	result_diagnose(r);
+}
+
+int
+evunix_waitable(const struct sockaddr *sa, int dx)
+{
+	char path[ADDRSTR_MAX];
+
+	if (sa->sa_family != AF_UNIX || (dx != DX_UNIX_MISSING && dx !=
+	    DX_UNIX_REFUSED))
+		return 1;
+	sa_fmt_host(sa, path, sizeof(path));
+	return !usock_wait_futile(path);
 }
 
 void

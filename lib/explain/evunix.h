@@ -5,7 +5,9 @@
  * socket file and its age, the process bound to the name, a full accept
  * queue, the path component that refuses and the groups this process
  * lacks -- as the cause and fix of a struct result. Reached through the
- * table's hooks DH_UNIX_CONNECT and DH_UNIX_BIND. It never prints.
+ * table's hooks DH_UNIX_CONNECT and DH_UNIX_BIND. A path with no live
+ * socket (a link, a directory, a similar name) is worded by evupath, a
+ * refused permission by evuperm. It never prints.
  */
 #ifndef SOCKCTL_EVUNIX_H
 #define SOCKCTL_EVUNIX_H
@@ -40,6 +42,13 @@ void	evunix_dgram(const struct ev_env *c, const struct sockaddr *sa, int dx,
  */
 void	evunix_bind(const struct ev_env *c, const struct sockaddr *sa, int type,
 	    int st, int err, struct result *r);
+
+/*
+ * Whether --wait can end a failed connect of the AF_UNIX address sa (its
+ * DX_UNIX_ condition dx): 0 when waiting cannot help -- the path is a
+ * directory, or its links loop -- else 1 (any other address: 1).
+ */
+int	evunix_waitable(const struct sockaddr *sa, int dx);
 
 /* Appends "peer": {pid, command, user} (pid 0 or has 0: null) to jb. */
 void	evunix_peer_json(struct jbuf *jb, int has, int pid, const char *comm,

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <limits.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -370,6 +371,7 @@ usock_dx(int st, int err)
 		switch (err) {
 		case ENOENT:
 		case ENOTDIR:
+		case ELOOP:
 			return DX_UNIX_MISSING;
 		case ECONNREFUSED:
 			return DX_UNIX_REFUSED;
@@ -387,6 +389,7 @@ usock_dx(int st, int err)
 			return DX_UNIX_IN_USE;
 		case ENOENT:
 		case ENOTDIR:
+		case ELOOP:
 			return DX_UNIX_NO_DIR;
 		case EACCES:
 		case EPERM:
@@ -433,6 +436,13 @@ usock_path_state(const char *root, const char *path, struct stat *sb,
 	if (!S_ISSOCK(sb->st_mode))
 		return US_NOT_SOCKET;
 	rc = usock_find(root, 1, sb->st_dev, sb->st_ino, path, holder);
+	/* without the file ids (/proc/net/unix) the name matched: a server
+	 * whose file was replaced has the name, and this file is stale */
+	if (rc == 1 && !holder->has_vfs && holder->listening &&
+	    refuses_all(path)) {
+		memset(holder, 0, sizeof(*holder));
+		return US_STALE;
+	}
 	if (rc == 1)
 		return US_LIVE;
 	if (rc == 0)
@@ -501,4 +511,196 @@ usock_unlink_own(const char *path, dev_t dev, ino_t ino)
 		close(lk);
 	errno = save;
 	return rc;
+}
+
+int
+usock_notdir(const char *path, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	size_t n = strlen(path);
+
+	if (n >= sizeof(p))
+		return -1;
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && path[i] != '/')
+			continue;
+		memcpy(p, path, i);
+		p[i] = '\0';
+		if (stat(p, &sb) == -1)
+			return -1;
+		if (!S_ISDIR(sb.st_mode)) {
+			if (i == n)
+				return -1;	/* the last component itself */
+			snprintf(buf, len, "%s", p);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+usock_wait_futile(const char *path)
+{
+	struct stat sb;
+
+	if (path[0] == '@' || path[0] == '\0')
+		return 0;
+	if (stat(path, &sb) == 0)
+		return S_ISDIR(sb.st_mode);
+	return errno == ELOOP;
+}
+
+/* The edit distance of a and b, counted up to cap + 1. */
+static int
+edits(const char *a, const char *b, int cap)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[USOCK_NAME_MAX + 1];
+
+	if (la > USOCK_NAME_MAX || lb > USOCK_NAME_MAX)
+		return cap + 1;
+	if ((la > lb ? la - lb : lb - la) > (size_t)cap)
+		return cap + 1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int diag = row[0], best;
+
+		row[0] = (int)i;
+		best = row[0];
+		for (size_t j = 1; j <= lb; j++) {
+			int up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			diag = up;
+			row[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > cap)
+			return cap + 1;
+	}
+	return row[lb];
+}
+
+/* The leading word of a file name: "redis" of "redis-server.sock". */
+static size_t
+word_of(const char *s, const char **start)
+{
+	size_t n = 0;
+
+	while (*s != '\0' && !isalpha((unsigned char)*s))
+		s++;
+	*start = s;
+	while (isalpha((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+int
+usock_name_like(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), wa, wb;
+	const char *sa, *sb;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (la >= 6 && lb >= 6 && edits(a, b, la >= 10 && lb >= 10 ? 2 :
+	    1) <= (la >= 10 && lb >= 10 ? 2 : 1))
+		return 1;
+	wa = word_of(a, &sa);
+	wb = word_of(b, &sb);
+	return wa >= 4 && wa == wb && strncasecmp(sa, sb, wa) == 0;
+}
+
+struct like_arg {
+	const char		*path;
+	const char		*base;
+	size_t			 dirlen;	/* path's directory and '/' */
+	int			 type;
+	struct usock_like	*out;
+	int			 max;
+	int			 n;
+};
+
+static size_t
+common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a[n] != '\0' && a[n] == b[n])
+		n++;
+	return n;
+}
+
+static int
+like_fn(const struct usock *u, void *arg)
+{
+	struct like_arg *la = arg;
+	const char *slash = strrchr(u->name, '/'), *base;
+	struct usock_like *o = la->out;
+	struct stat sb;
+	int how, at;
+
+	if (u->name[0] != '/' || slash == NULL || strcmp(u->name, la->path) ==
+	    0 || (la->type != 0 && u->type != la->type))
+		return 0;
+	if (u->type != SOCK_DGRAM && !u->listening)
+		return 0;
+	base = slash + 1;
+	if (strcmp(base, la->base) == 0)
+		how = USL_SAME_BASE;
+	else if (!usock_name_like(base, la->base))
+		return 0;
+	else if ((size_t)(base - u->name) == la->dirlen && strncmp(u->name,
+	    la->path, la->dirlen) == 0)
+		how = USL_SAME_DIR;
+	else
+		how = USL_LIKE;
+	/* its file must still be its own: a live socket, not a removed one */
+	if (lstat(u->name, &sb) == -1 || !S_ISSOCK(sb.st_mode) ||
+	    (u->has_vfs && (u->vfs_ino != sb.st_ino || u->vfs_dev !=
+	    sb.st_dev)))
+		return 0;
+	for (int i = 0; i < la->n; i++)
+		if (strcmp(o[i].name, u->name) == 0)
+			return 0;
+	/* best first: how, then the longer path in common with the asked */
+	for (at = la->n; at > 0; at--) {
+		if (o[at - 1].how > how || (o[at - 1].how == how &&
+		    common_prefix(o[at - 1].name, la->path) >=
+		    common_prefix(u->name, la->path)))
+			break;
+	}
+	if (at >= la->max)
+		return 0;
+	if (la->n == la->max)
+		la->n--;
+	memmove(&o[at + 1], &o[at], (size_t)(la->n - at) * sizeof(*o));
+	snprintf(o[at].name, sizeof(o[at].name), "%s", u->name);
+	o[at].type = u->type;
+	o[at].listening = u->listening;
+	o[at].ino = u->ino;
+	o[at].how = how;
+	la->n++;
+	return 0;
+}
+
+int
+usock_similar(const char *root, const char *path, int type,
+    struct usock_like *out, int max)
+{
+	const char *slash = strrchr(path, '/');
+	struct like_arg la = { path, slash != NULL ? slash + 1 : path,
+	    slash != NULL ? (size_t)(slash + 1 - path) : 0, type, out, max, 0 };
+
+	if (max <= 0 || path[0] == '@' || la.base[0] == '\0')
+		return 0;
+	if (usock_scan(root, like_fn, &la) == -1)
+		return -1;
+	return la.n;
 }

@@ -113,6 +113,51 @@ const char *usock_kind(mode_t mode);
  */
 int	usock_deepest_dir(const char *path, char *dir, size_t len);
 
+/*
+ * Copies into buf the first component of path that exists and is no
+ * directory (what makes ENOTDIR): "/srv/app" of "/srv/app/x.sock" when
+ * /srv/app is a regular file. Returns 0, or -1 when there is none.
+ */
+int	usock_notdir(const char *path, char *buf, size_t len);
+
+/*
+ * Whether waiting cannot turn path into a socket: it is a directory (a
+ * server's unlink() will not remove it, bind() will not replace it), or
+ * its symbolic links go round in a loop (ELOOP). Returns 1 or 0.
+ */
+int	usock_wait_futile(const char *path);
+
+/* A live socket whose path looks like another one (usock_similar). */
+struct usock_like {
+	char		 name[USOCK_NAME_MAX];
+	int		 type;
+	int		 listening;
+	unsigned long	 ino;		/* the socket's own inode */
+	int		 how;		/* USL_SAME_BASE, USL_SAME_DIR, USL_LIKE */
+};
+#define USL_LIKE	1	/* a similar name elsewhere */
+#define USL_SAME_DIR	2	/* a similar name in the same directory */
+#define USL_SAME_BASE	3	/* the same file name in another directory */
+
+/*
+ * Fills out[0..max-1] with the live sockets of the kernel's table bound
+ * to a path other than path but like it: the same file name elsewhere
+ * (/run/mysqld/mysql.sock for /tmp/mysql.sock), a similar one
+ * (mysqld.sock for mysql.sock, .s.PGSQL.5433 for .s.PGSQL.5432), best
+ * first; only listeners for a stream or seqpacket type, only sockets of
+ * type (0: any), only those whose file is still theirs. Returns the
+ * number found, or -1 when the table could not be read.
+ */
+int	usock_similar(const char *root, const char *path, int type,
+	    struct usock_like *out, int max);
+
+/*
+ * Whether the file names a and b look alike (one or two typed
+ * characters apart, or the same leading word of four letters or more:
+ * "redis.sock", "redis-server.sock"). Returns 1 or 0.
+ */
+int	usock_name_like(const char *a, const char *b);
+
 /* What a path holds, for a bind or a server's --unlink. */
 enum usock_state {
 	US_ABSENT,		/* nothing there */
