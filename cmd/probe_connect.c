@@ -29,6 +29,7 @@
 #include "errname.h"
 #include "esc.h"
 #include "evconn.h"
+#include "evround.h"
 #include "evdns.h"
 #include "evidence.h"
 #include "evlimits.h"
@@ -223,7 +224,7 @@ round_done(struct dial *d, void *arg)
 
 	for (int i = 0; i < d->r.nstarted; i++)
 		cut |= d->r.att[i].cut && !d->r.att[i].ok;
-	ok = evconn_outcome(&d->r, rn->all, rn->dc.sendlen > 0 ||
+	ok = evround_outcome(&d->r, rn->all, rn->dc.sendlen > 0 ||
 	    rn->have_re || rn->dc.proto != PROTO_NONE, &retry, why,
 	    sizeof(why));
 	/* --proto: an answer that waiting will not change fails at once */
