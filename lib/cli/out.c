@@ -19,6 +19,21 @@
 
 static void	sync_out(const struct ctx *);
 
+/* isatty() of stdout or stderr, asked once a run: a sweep writes a
+ * thousand results, and each asking costs an ioctl. */
+static int
+out_isatty(FILE *f)
+{
+	static int tty[3] = { -1, -1, -1 };
+	int fd = fileno(f);
+
+	if (fd < 0 || fd > 2)
+		return isatty(fd);
+	if (tty[fd] == -1)
+		tty[fd] = isatty(fd);
+	return tty[fd];
+}
+
 int
 out_color(const struct ctx *c, FILE *f)
 {
@@ -31,7 +46,7 @@ out_color(const struct ctx *c, FILE *f)
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && nc[0] != '\0')
 		return 0;
-	return isatty(fileno(f));
+	return out_isatty(f);
 }
 
 static const char *
