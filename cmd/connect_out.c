@@ -36,6 +36,9 @@ extra_keys(struct probe *p, const struct dial_att *a, struct result *r)
 	struct jbuf *x = &r->extra;
 	char h[ADDRSTR_MAX], buf[EXPECT_SHOW_LEN];
 
+	/* JSON's own keys: a text sweep does not pay for them */
+	if (!p->rn->c->json)
+		return;
 	jb_knum(x, "resolve_ms", rd->resolve_ms);
 	if (a != NULL && (a->est_ns != 0 || (a->stage == ST_CONNECT &&
 	    !a->abandoned)))
