@@ -90,21 +90,74 @@ for t in "$B"/unit/test_*; do
 	fi
 done
 
-# Every bats file, as TAP. A hang is cut off after BATS_TIMEOUT seconds
-# (30 minutes unless set: the suite takes about 10 on a quiet machine of
-# 2 cores, and a loaded one may need several times that).
-log=$(mktemp)
-files=(tests/*.bats)
-timeout --kill-after=10 "${BATS_TIMEOUT:-1800}" bats --tap "${files[@]}" 3>&- | tee "$log"
-rc=${PIPESTATUS[0]}
+# Every bats file, as TAP, TEST_JOBS files at a time (default 2: most of
+# the suite waits on servers, timeouts and namespaces, not on the CPU).
+# Each file's tests still run in order, with its own setup_file. A file's
+# log is printed whole when it ends, under its name. A hang is cut off
+# after BATS_TIMEOUT seconds for the whole run (30 minutes unless set:
+# the suite takes about 10 minutes of bats time on a quiet machine of 2
+# cores, and a loaded one may need several times that).
+logs=$(mktemp -d)
+# the largest files first, so that two runners end close together;
+# TESTS="tests/a.bats tests/b.bats" runs only those
+files=()
+while IFS= read -r f; do
+	files+=("$f")
+done < <(ls -S ${TESTS:-tests/*.bats})
+jobs=${TEST_JOBS:-2}
+next=0
+# run_file I: one file, its TAP in $logs/I.tap, its exit code in
+# $logs/I.rc; it is cut off at the run's deadline (exit 124).
+deadline=$((SECONDS + ${BATS_TIMEOUT:-1800}))
+run_file() {
+	local i=$1 rc=0 left=$((deadline - SECONDS))
+	[ "$left" -gt 0 ] || left=1
+	timeout --kill-after=10 "$left" bats --tap "${files[i]}" >"$logs/$i.tap" 2>&1 3>&- || rc=$?
+	[ "$rc" -ne 124 ] || echo "not ok ${files[i]}: cut off after ${BATS_TIMEOUT:-1800} s (BATS_TIMEOUT)" >>"$logs/$i.tap"
+	echo "$rc" >"$logs/$i.rc"
+}
+declare -A running=()
+printed=0
+while [ "$printed" -lt "${#files[@]}" ]; do
+	# start files while there is room
+	while [ "${#running[@]}" -lt "$jobs" ] && [ "$next" -lt "${#files[@]}" ]; do
+		run_file "$next" 3>&- &
+		running[$!]=$next
+		next=$((next + 1))
+	done
+	# wait for one to end
+	[ "${#running[@]}" -eq 0 ] || wait -n 2>/dev/null
+	for pid in "${!running[@]}"; do
+		kill -0 "$pid" 2>/dev/null && continue
+		wait "$pid" 2>/dev/null
+		unset "running[$pid]"
+	done
+	# print, in order, every file that has ended
+	while [ "$printed" -lt "$next" ] && [ -f "$logs/$printed.rc" ]; do
+		echo "# ${files[printed]}"
+		cat "$logs/$printed.tap"
+		printed=$((printed + 1))
+	done
+done
+rc=0
+for ((i = 0; i < ${#files[@]}; i++)); do
+	if [ ! -f "$logs/$i.rc" ]; then
+		echo "not ok ${files[i]}: did not finish" >>"$logs/all"
+		rc=1
+		continue
+	fi
+	cat "$logs/$i.tap" >>"$logs/all"
+	r=$(cat "$logs/$i.rc")
+	[ "$r" -eq 0 ] || rc=$r
+done
 while IFS= read -r line; do
 	case "$line" in
 	"not ok "*) fail=$((fail + 1)) ;;
 	"ok "*"# skip"*) skip=$((skip + 1)) ;;
 	"ok "*) pass=$((pass + 1)) ;;
 	esac
-done <"$log"
-rm -f "$log"
+done <"$logs/all"
+rm -rf "$logs"
 if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	echo "bats exited $rc without a failed test (a hang, or an error in a file)"
 	fail=$((fail + 1))
