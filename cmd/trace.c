@@ -33,9 +33,12 @@ static const struct cmd_help help = {
 	"threads) and follows it and every process and thread it starts: one\n"
 	"line per lifecycle stage (socket, bind, listen, accept, connect,\n"
 	"shutdown, close) with pid, fd, addresses and the TCP state after it;\n"
-	"sends and receives are counted per socket (-v: one line each; calls\n"
-	"through read() and write() are not stopped for, TCP's byte counts\n"
-	"still come from the kernel at close). Every failed socket call is a\n"
+	"sends and receives are counted per socket (-v: one line each).\n"
+	"read(), write(), readv() and writev() are stopped for only with -v\n"
+	"(stopping them would slow every file write of the program): without\n"
+	"it a TCP socket's bytes come from the kernel at close, and a Unix or\n"
+	"UDP socket's count only send()/recv() and their kin. Every failed\n"
+	"socket call is a\n"
 	"result with the reason, cause, evidence and fix a probe gives,\n"
 	"gathered while the program waits at that call (a held port names its\n"
 	"holder). EAGAIN, EINPROGRESS and EINTR are not failures; a\n"
@@ -48,8 +51,12 @@ static const struct cmd_help help = {
 	"program keeps its stdin, stdout and stderr. The exit code is the\n"
 	"program's; a program killed by a signal ends sockctl by the same\n"
 	"signal. A started program stops only at its socket calls (a seccomp\n"
-	"filter): other work runs at full speed. A setuid COMMAND runs without\n"
-	"its privileges.\n\n"
+	"filter): other work runs at full speed. A setuid or setgid COMMAND\n"
+	"(or one with file capabilities) runs without its privileges (the\n"
+	"filter needs no-new-privileges); a note says so. A program in a\n"
+	"network namespace of its own (a container) is judged there (root).\n"
+	"Calls of 32-bit code (i386, x32) are not followed: a note names the\n"
+	"process.\n\n"
 	"With -p, no filter can be installed: the process stops at EVERY\n"
 	"system call while it is traced, which slows it down. SIGINT, SIGTERM\n"
 	"or --duration detaches from every thread and leaves it running; exit\n"
@@ -102,6 +109,7 @@ on_event(void *arg, const struct ts_event *e)
 {
 	struct run *rn = arg;
 	struct result r;
+	int ns, nserr, back;
 
 	switch (e->kind) {
 	case TSE_STAGE:
@@ -111,10 +119,21 @@ on_event(void *arg, const struct ts_event *e)
 	case TSE_FAIL:
 	case TSE_PROBLEM:
 		result_init(&r, rn->c->cmd);
+		/* the program's socket tables, not sockctl's, when it runs
+		 * in a network namespace of its own (a container) */
+		ns = pt_netns_enter(e->pid, &back);
+		nserr = errno;
 		if (e->kind == TSE_FAIL)
 			tx_fail(&rn->c->env, e, &r);
 		else
 			tx_problem(&rn->c->env, e, &r);
+		pt_netns_leave(back);
+		if (ns == -1)
+			result_cause(&r, "(the evidence was read in sockctl's "
+			    "network namespace: entering that of pid %d, "
+			    "where the program's sockets are, was refused: "
+			    "%s)", (int)e->pid, errname(nserr) ?
+			    errname(nserr) : strerror(nserr));
 		(void)out_result(rn->c, &r);
 		result_free(&r);
 		break;
@@ -123,6 +142,44 @@ on_event(void *arg, const struct ts_event *e)
 		to_summary(rn->c, e);
 		break;
 	}
+}
+
+/* A process ran code of another ABI: its calls of it are not seen. */
+static void
+on_foreign(void *arg, pid_t tgid, const char *abi)
+{
+	struct ctx *c = arg;
+	char m[256];
+
+	snprintf(m, sizeof(m), "pid %d runs %s code: its socket calls are "
+	    "not followed (sockctl reads only its own ABI's calls), so what "
+	    "this trace says of pid %d is incomplete; trace a 64-bit build "
+	    "of the program", (int)tgid, abi, (int)tgid);
+	to_note(c, (int)tgid, "foreign-abi", m);
+}
+
+/* COMMAND would gain privileges untraced: say it runs without them. */
+static void
+setid_note(struct ctx *c, const char *argv0)
+{
+	char path[4096], m[1024], who[64];
+	long owner;
+	int why;
+
+	if (!pt_setid(argv0, path, sizeof(path), &why, &owner))
+		return;
+	if (why == 'c')
+		snprintf(who, sizeof(who), "has file capabilities");
+	else
+		snprintf(who, sizeof(who), "is set-%s-ID %ld", why == 'u' ?
+		    "user" : "group", owner);
+	snprintf(m, sizeof(m), "%.600s %s: under trace it runs without those "
+	    "privileges, as %s %ld (the seccomp filter needs no-new-privileges"
+	    "), so a call that needs them fails here and not untraced; to "
+	    "see it with them, start it as they would run it and attach: "
+	    "sockctl trace -p PID (as root)", path, who, why == 'g' ?
+	    "group" : "user", why == 'g' ? (long)getegid() : (long)geteuid());
+	to_note(c, 0, "setuid", m);
 }
 
 static void
@@ -177,6 +234,7 @@ run_spawn(struct ctx *c, struct pt *pt, char **argv, const sigset_t *watch)
 	pid_t pid;
 	int rc, code, sig, e;
 
+	setid_note(c, argv[0]);
 	if ((pid = pt_spawn(pt, argv, &f)) == -1) {
 		out_err(c, "cannot start '%s' under ptrace: %s (%s)", argv[0],
 		    strerror(f.err), errname(f.err) ? errname(f.err) : "?");
@@ -287,13 +345,19 @@ cmd_trace(struct ctx *c, int argc, char **argv)
 	ts_hooks(ts, &h);
 	h.idle = flush_cb;
 	h.idle_arg = c;
+	h.foreign = on_foreign;
+	h.foreign_arg = c;
 	if ((pt = pt_new(&h)) == NULL)
 		nomem_exit("the tracer");
+	/* -v: read() and write() on sockets are sends and receives too */
+	pt_trace_io(pt, c->trace);
 	sigemptyset(&watch);
 	sigaddset(&watch, SIGINT);
 	sigaddset(&watch, SIGTERM);
 	sigaddset(&watch, SIGHUP);
 	sigaddset(&watch, SIGQUIT);
+	/* opt_parse() moved the command to argv[1..npos]: it ends there */
+	argv[1 + npos] = NULL;
 	if (a.pid != 0)
 		rc = run_attach(c, pt, (pid_t)a.pid, a.duration_ms, &watch, ts);
 	else

@@ -65,9 +65,7 @@ as_nobody() {
 	require_python
 	peer srv leak
 	local srv=$peer_pid
-	( sleep 0.3; kill "$srv" ) 3>&- &
-	echo $! >>"$BATS_TEST_TMPDIR/pids"
-	sc 1 inspect --sample 2s --pid "$srv"
+	sc_gone "$srv" 1 inspect --sample 2s --pid "$srv"
 	assert_stderr_contains "pid $srv exited during the sample"
 }
 

@@ -157,9 +157,8 @@ free_port() {
 	# a --pid that is gone by the last read
 	start_bg gone sleep 60
 	local gone=$bg_pid
-	( sleep 0.2; kill "$gone" ) 3>&- &
-	echo $! >>"$BATS_TEST_TMPDIR/pids"
-	keep 1 --json inspect --sample 1s --pid "$gone"
+	sc_gone "$gone" 1 --json inspect --sample 1s --pid "$gone"
+	printf '%s\n' "$output" >>"$J"
 	grep -q '"reason":"error"' "$J"
 	schema_ok "$J"
 }

@@ -67,7 +67,7 @@ serve() {
 	assert_stderr_contains "pid $pid fd $fd send     6 bytes"
 	assert_stderr_contains "pid $pid fd $fd recv     3 bytes"
 	assert_stderr_contains "FIN_WAIT1"
-	assert_stderr_contains "sent 6 bytes in 1 calls, received 3 bytes in 1 calls, closed by the program"
+	assert_stderr_contains "sent 6 bytes in 1 call, received 3 bytes in 1 call, closed by the program"
 }
 
 @test "a child after fork, a thread, an exec'ed program, a thread that execs and a vfork child are all followed" {
@@ -133,7 +133,7 @@ serve() {
 	sc 143 trace -- "$TP" signal
 	assert_stderr_contains "killed by SIGTERM"
 	sc 3 trace -- "$TP" exit3
-	assert_stderr_contains "exited with status 3; 1 sockets followed"
+	assert_stderr_contains "exited with status 3; 1 socket followed"
 }
 
 @test "-o FILE takes the trace; the program keeps its own stdout and stderr" {

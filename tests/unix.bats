@@ -149,9 +149,18 @@ print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True); time.sleep(
 }
 
 @test "--wait retries a missing socket until a late server creates it" {
-	( sleep 0.6; exec python3 "$UNIX_PY" listen "$D/late.sock" ) >/dev/null 2>&1 3>&- &
-	echo $! >>"$BATS_TEST_TMPDIR/pids"
-	sc 0 connect --wait 10s --interval 50ms "$D/late.sock"
+	local w rc=0 i
+	# the server comes only after --wait has seen the file missing once
+	start_bg w "$SOCKCTL" -v connect --wait 10s --interval 50ms "$D/late.sock"
+	w=$bg_pid
+	for ((i = 0; i < 500; i++)); do
+		grep -q 'round 1: ' "$BATS_TEST_TMPDIR/w.err" && break
+		sleep 0.02
+	done
+	start_bg late python3 "$UNIX_PY" listen "$D/late.sock"
+	wait "$w" || rc=$?
+	[ "$rc" -eq 0 ]
+	run cat "$BATS_TEST_TMPDIR/w.out"
 	assert_output --regexp "^connected to $D/late.sock \(pid [0-9]+, python3, user .*ready after"
 }
 

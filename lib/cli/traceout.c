@@ -11,6 +11,25 @@
 #include "traceout.h"
 #include "tracex.h"
 
+/* one or many: "1 call", "2 calls" */
+static const char *
+s_(unsigned long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* "6 bytes in 1 call"; bytes the kernel counted that no call the trace
+ * saw moved (read()/write() without -v) are bytes alone */
+static void
+put_count(FILE *f, uint64_t bytes, uint64_t calls)
+{
+	fprintf(f, "%llu %s", (unsigned long long)bytes,
+	    s_(bytes, "byte", "bytes"));
+	if (calls > 0 || bytes == 0)
+		fprintf(f, " in %llu %s", (unsigned long long)calls,
+		    s_(calls, "call", "calls"));
+}
+
 static const char *
 type_word(int type)
 {
@@ -186,10 +205,16 @@ to_summary(const struct ctx *c, const struct ts_event *e)
 		    " <- " : " -> ", f);
 		put_addr(f, &s->remote);
 	}
-	fprintf(f, ": %.1f ms, sent %llu bytes in %llu calls, received %llu "
-	    "bytes in %llu calls, %s\n", life, (unsigned long long)s->sent,
-	    (unsigned long long)s->nsend, (unsigned long long)s->rcvd,
-	    (unsigned long long)s->nrecv, end_words(e->end));
+	fprintf(f, ": %.1f ms, sent ", life);
+	put_count(f, s->sent, s->nsend);
+	fputs(", received ", f);
+	put_count(f, s->rcvd, s->nrecv);
+	fprintf(f, ", %s", end_words(e->end));
+	/* a Unix or UDP socket has no kernel byte counts to fall back on */
+	if (!c->trace && !s->failed && !s->listening &&
+	    (s->family == AF_UNIX || s->type != SOCK_STREAM))
+		fputs(" (read() and write() are counted with -v only)", f);
+	fputc('\n', f);
 }
 
 /* "SIGTERM": the names a script compares (musl has no sigabbrev_np) */
@@ -212,6 +237,35 @@ sig_name(int sig, char *buf, size_t len)
 			return t[i].s;
 	snprintf(buf, len, "SIG%d", sig);
 	return buf;
+}
+
+void
+to_note(const struct ctx *c, int pid, const char *kind, const char *message)
+{
+	struct jbuf jb;
+	char e[ESC_SIZE(1024)];
+	size_t used;
+
+	if (c->quiet)
+		return;
+	if (c->json) {
+		jb_init(&jb);
+		jb_obj_open(&jb);
+		jb_kstr(&jb, "event", "trace-note");
+		jb_kstr(&jb, "command", c->cmd);
+		if (pid > 0)
+			jb_kint(&jb, "pid", pid);
+		else
+			jb_knull(&jb, "pid");
+		jb_kstr(&jb, "note", kind);
+		jb_kstr(&jb, "message", message);
+		jb_obj_close(&jb);
+		out_json(c, &jb);
+		jb_free(&jb);
+		return;
+	}
+	esc_term(message, strlen(message), e, sizeof(e), &used);
+	fprintf(c->out, "sockctl: trace: note: %s\n", e);
 }
 
 void
@@ -251,18 +305,19 @@ to_end(const struct ctx *c, int detached, int code, int sig,
 	}
 	if (detached > 0)
 		fprintf(c->out, "sockctl: trace: detached from pid %d, which "
-		    "goes on running; %llu sockets followed\n", detached,
-		    sockets);
+		    "goes on running; %llu %s followed\n", detached,
+		    sockets, s_(sockets, "socket", "sockets"));
 	else if (sig != 0)
 		fprintf(c->out, "sockctl: trace: the program was killed by "
-		    "%s; %llu sockets followed\n", sig_name(sig, sb,
-		    sizeof(sb)), sockets);
+		    "%s; %llu %s followed\n", sig_name(sig, sb,
+		    sizeof(sb)), sockets, s_(sockets, "socket", "sockets"));
 	else
 		fprintf(c->out, "sockctl: trace: the program exited with "
-		    "status %d; %llu sockets followed\n", code, sockets);
+		    "status %d; %llu %s followed\n", code, sockets,
+		    s_(sockets, "socket", "sockets"));
 	if (dropped > 0)
-		fprintf(c->out, "sockctl: trace: %llu sockets were not "
-		    "followed (more than %d open at once)\n", dropped,
-		    TS_MAX_SOCKS);
+		fprintf(c->out, "sockctl: trace: %llu %s not followed "
+		    "(more than %d open at once)\n", dropped, dropped == 1 ?
+		    "socket was" : "sockets were", TS_MAX_SOCKS);
 	fflush(c->out);
 }

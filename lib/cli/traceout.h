@@ -18,6 +18,12 @@ void	to_stage(const struct ctx *c, const struct ts_event *e);
 void	to_summary(const struct ctx *c, const struct ts_event *e);
 
 /*
+ * A note on what limits the trace (kind: "setuid", "foreign-abi") about pid (0: none), as text or a JSON "trace-note" event.
+ */
+void	to_note(const struct ctx *c, int pid, const char *kind,
+	    const char *message);
+
+/*
  * The closing line: the pid detached from (-p), or how the program ended
  * (code, or sig when not 0), and sockets the table could not follow
  * (dropped), as text or a JSON "trace-end" event.

@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -53,6 +56,12 @@ static const long traced_nrs[] = {
 };
 #define NTRACED	(sizeof(traced_nrs) / sizeof(traced_nrs[0]))
 
+/* With -v: the descriptor calls that send and receive on a socket too. */
+static const long io_nrs[] = {
+	SYS_read, SYS_write, SYS_readv, SYS_writev,
+};
+#define NIO	(sizeof(io_nrs) / sizeof(io_nrs[0]))
+
 #if defined(__x86_64__)
 #define PT_AUDIT_ARCH	AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -74,6 +83,27 @@ pt_traced_nr(long nr)
 		if (traced_nrs[i] == nr)
 			return 1;
 	return 0;
+}
+
+int
+pt_io_nr(long nr)
+{
+	for (size_t i = 0; i < NIO; i++)
+		if (io_nrs[i] == nr)
+			return 1;
+	return 0;
+}
+
+int
+ptp_traced(const struct pt *t, long nr)
+{
+	return pt_traced_nr(nr) || (t->io && pt_io_nr(nr));
+}
+
+void
+pt_trace_io(struct pt *t, int on)
+{
+	t->io = on != 0;
 }
 
 ssize_t
@@ -182,6 +212,18 @@ ptp_remove(struct pt *t, struct pt_thread *th)
 			free(th);
 			return;
 		}
+}
+
+/* Whether tgid's first call of another ABI is news (then marked seen). */
+int
+ptp_foreign(struct pt *t, pid_t tgid)
+{
+	struct pt_proc *p = find_proc(t, tgid);
+
+	if (p == NULL || p->foreign)
+		return 0;
+	p->foreign = 1;
+	return 1;
 }
 
 int
@@ -297,40 +339,89 @@ cmp_u32(const void *a, const void *b)
 }
 #endif
 
-/* The filter: the native architecture's traced calls stop, the rest run. */
+#if defined(__x86_64__)
+#define I386_SOCKETCALL	102	/* i386: every socket call through one */
+#define I386_SOCK_LO	359	/* i386: socket() ... shutdown() */
+#define I386_SOCK_HI	373
+#endif
+
+/*
+ * The filter: the native architecture's traced calls stop, the rest run.
+ * Calls of another ABI (on x86_64: an i386 program's socket calls, any
+ * x32 call; elsewhere: any call of another architecture) stop too, so
+ * that the tracer can say it does not follow them rather than miss them
+ * unseen.
+ */
 static int
-install_filter(void)
+install_filter(int io)
 {
 #if PT_AUDIT_ARCH != 0
-	struct sock_filter prog[4 + 2 * NTRACED + 2];
+	struct sock_filter prog[12 + 2 * (NTRACED + NIO) + 2];
 	struct sock_fprog fp;
-	uint32_t nrs[NTRACED];
-	size_t n = 0, trace_at;
+	uint32_t nrs[NTRACED + NIO];
+	size_t n = 0, trace_at, nn = 0;
 
 	for (size_t i = 0; i < NTRACED; i++)
-		nrs[i] = (uint32_t)traced_nrs[i];
-	qsort(nrs, NTRACED, sizeof(nrs[0]), cmp_u32);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, arch));
-	/* another architecture's calls (a 32-bit program) are not followed */
-	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	    PT_AUDIT_ARCH, 1, 0);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    SECCOMP_RET_ALLOW);
-	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, nr));
-	trace_at = n + bst_size(NTRACED);
+		nrs[nn++] = (uint32_t)traced_nrs[i];
+	for (size_t i = 0; io && i < NIO; i++)
+		nrs[nn++] = (uint32_t)io_nrs[i];
+	qsort(nrs, nn, sizeof(nrs[0]), cmp_u32);
+#if defined(__x86_64__)
+	trace_at = 10 + bst_size(nn);
+#else
+	trace_at = 4 + bst_size(nn);
+#endif
 	if (trace_at + 1 > sizeof(prog) / sizeof(prog[0])) {
 		errno = E2BIG;	/* the list outgrew the program's room */
 		return -1;
 	}
-	bst_emit(prog, &n, nrs, NTRACED, trace_at);
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, arch));
+#if defined(__x86_64__)
+	/* 0 arch; 1: native -> 8; 2: i386 -> 4; 3 allow */
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    PT_AUDIT_ARCH, 6, 0);
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AUDIT_ARCH_I386, 1, 0);
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+	/* 4: an i386 program: its socket calls stop (to be named) */
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr));
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    I386_SOCKETCALL, (uint8_t)(trace_at - 6), 0);
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    I386_SOCK_LO, 0, (uint8_t)(trace_at - 6));	/* 6 */
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K,
+	    I386_SOCK_HI, (uint8_t)(trace_at - 7), (uint8_t)(trace_at - 8));
+	/* 8: native; an x32 call (its number has bit 30) stops */
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr));
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    0x40000000u, (uint8_t)(trace_at - 10), 0);
+#else
+	/* another architecture's calls (a 32-bit program): their numbers
+	 * are not known here, so every one stops, to be named */
+	prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    PT_AUDIT_ARCH, 1, 0);
 	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_TRACE);
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr));
+#endif
+	bst_emit(prog, &n, nrs, nn, trace_at);
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_TRACE);
+#if defined(__x86_64__)
+	/* trace_at + 1: the i386 block's other calls run */
+	prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_ALLOW);
+#endif
 	fp.len = (unsigned short)n;
 	fp.filter = prog;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0);
 #else
+	(void)io;
 	return 0;
 #endif
 }
@@ -341,7 +432,7 @@ install_filter(void)
  * and runs the program. An errno that stops it goes back over the pipe.
  */
 static void __attribute__((noreturn))
-child(char *const argv[], int go, int rep)
+child(char *const argv[], int go, int rep, int io)
 {
 	char b;
 	int e;
@@ -352,7 +443,7 @@ child(char *const argv[], int go, int rep)
 	/* sockctl ignores SIGPIPE; the program gets its own default */
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-	    install_filter() == -1)
+	    install_filter(io) == -1)
 		goto fail;
 	execvp(argv[0], argv);
 fail:
@@ -385,7 +476,7 @@ pt_spawn(struct pt *t, char *const argv[], struct fail *f)
 	if (pid == 0) {
 		close(go[1]);
 		close(rep[0]);
-		child(argv, go[0], rep[1]);
+		child(argv, go[0], rep[1], t->io);
 	}
 	if (ptrace(PTRACE_SEIZE, pid, 0, PT_OPTS |
 	    PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL) == -1 ||
@@ -431,4 +522,99 @@ pt_exec_error(struct pt *t)
 	close(t->rep_fd);
 	t->rep_fd = -1;
 	return t->exec_err;
+}
+
+/* Network namespaces */
+
+int
+pt_netns_enter(pid_t pid, int *back)
+{
+	char path[64];
+	struct stat a, b;
+	int fd, me, e;
+
+	*back = -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	if (stat(path, &a) == -1 || stat("/proc/self/ns/net", &b) == -1 ||
+	    (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;	/* gone meanwhile */
+	if ((me = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET) == -1) {
+		e = errno;
+		close(fd);
+		close(me);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	*back = me;
+	return 1;
+}
+
+void
+pt_netns_leave(int back)
+{
+	if (back < 0)
+		return;
+	/* sockctl's own namespace, entered before: it cannot refuse */
+	(void)setns(back, CLONE_NEWNET);
+	close(back);
+}
+
+/* Privileges a program would gain */
+
+/* Whether file path is one execvp() would run, and its facts. */
+static int
+exe_stat(const char *path, struct stat *st)
+{
+	return stat(path, st) == 0 && S_ISREG(st->st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+int
+pt_setid(const char *argv0, char *path, size_t len, int *why, long *owner)
+{
+	const char *pv, *p, *e;
+	struct stat st;
+	int found = 0;
+
+	*why = 0;
+	*owner = -1;
+	if (strchr(argv0, '/') != NULL) {
+		snprintf(path, len, "%s", argv0);
+		found = exe_stat(path, &st);
+	} else {
+		pv = getenv("PATH");
+		for (p = pv ? pv : "/usr/local/bin:/bin:/usr/bin"; !found;
+		    p = e + 1) {
+			e = strchr(p, ':');
+			if (e == NULL)
+				e = p + strlen(p);
+			snprintf(path, len, "%.*s%s%s", (int)(e - p), p,
+			    e > p ? "/" : "", argv0);
+			found = exe_stat(path, &st);
+			if (*e == '\0')
+				break;
+		}
+	}
+	if (!found)
+		return 0;
+	if ((st.st_mode & S_ISUID) && st.st_uid != geteuid()) {
+		*why = 'u';
+		*owner = (long)st.st_uid;
+	} else if ((st.st_mode & S_ISGID) && st.st_gid != getegid()) {
+		*why = 'g';
+		*owner = (long)st.st_gid;
+	} else if (geteuid() != 0 &&
+	    getxattr(path, "security.capability", NULL, 0) > 0) {
+		*why = 'c';
+	}
+	return *why != 0;
 }

@@ -44,6 +44,10 @@ struct pt_hooks {
 	void	(*exec)(void *arg, pid_t tgid);
 	/* tgid's last thread is exiting: its descriptors are still open */
 	void	(*proc_exit)(void *arg, pid_t tgid);
+	/* tgid made a system call of another ABI than sockctl's (abi:
+	 * "i386", "x32"): those calls are not followed; once a process */
+	void	(*foreign)(void *foreign_arg, pid_t tgid, const char *abi);
+	void	*foreign_arg;
 	void	*arg;
 	/* about every 100 ms and when pt_run() returns (flush output) */
 	void	(*idle)(void *idle_arg);
@@ -137,8 +141,39 @@ ssize_t		 pt_read(pid_t tid, uint64_t addr, void *buf, size_t len);
  */
 int		 pt_nofile(pid_t pid, long *soft, long *hard, long *open);
 
+/*
+ * Whether the program argv0 (looked up in PATH as execvp() would) gains
+ * privileges when run: set-user-ID to another user than sockctl's
+ * (*why 'u', *owner its uid), set-group-ID to another group ('g', *owner
+ * its gid) or file capabilities while sockctl is not root ('c'). Under
+ * the trace it runs without them (no new privileges: the seccomp filter
+ * requires it). Returns 1 and fills path (the file found), or 0.
+ */
+int		 pt_setid(const char *argv0, char *path, size_t len, int *why,
+		    long *owner);
+
 /* Whether the seccomp filter stops system call nr (-- COMMAND mode). */
 int		 pt_traced_nr(long nr);
+
+/*
+ * Also stop at read(), write(), readv() and writev() (pt_io_nr()), for
+ * the sends and receives they make on sockets; before pt_spawn() or
+ * pt_attach(). Every such call of the program then stops at its entry,
+ * on a socket or not: a program writing files runs slower.
+ */
+void		 pt_trace_io(struct pt *t, int on);
+int		 pt_io_nr(long nr);
+
+/*
+ * Enters the network namespace of process pid when it is not sockctl's
+ * (so that socket tables and evidence are read where the program's
+ * sockets live). Returns 1 entered (*back: the descriptor for
+ * pt_netns_leave()), 0 the same namespace (or pid's cannot be read), or
+ * -1 with errno set (setns() refused: no CAP_SYS_ADMIN there).
+ */
+int		 pt_netns_enter(pid_t pid, int *back);
+/* Returns to sockctl's own namespace (back -1: nothing to do). */
+void		 pt_netns_leave(int back);
 
 /* The calls a thread held in: entry recorded, exit not yet seen. */
 typedef void	 pt_pending_fn(void *arg, const struct pt_sys *s);

@@ -27,6 +27,7 @@ struct pt_thread {
 struct pt_proc {
 	pid_t			 tgid;
 	int			 nlive;		/* threads not exiting */
+	int			 foreign;	/* another ABI's call seen */
 	struct pt_proc		*next;
 };
 
@@ -40,6 +41,7 @@ struct pt {
 	int			 root_code;
 	int			 root_sig;
 	int			 seccomp;	/* the filter stops the calls */
+	int			 io;		/* read/write... stop too */
 	int			 rep_fd;	/* the child's exec errno, -1 */
 	int			 exec_err;
 	int			 nheld;		/* threads held */
@@ -50,5 +52,7 @@ struct pt_thread *ptp_add(struct pt *t, pid_t tid, pid_t tgid);
 void		  ptp_remove(struct pt *t, struct pt_thread *th);
 int		  ptp_live(struct pt *t, pid_t tgid);
 void		  ptp_exiting(struct pt *t, struct pt_thread *th);
+int		  ptp_traced(const struct pt *t, long nr);
+int		  ptp_foreign(struct pt *t, pid_t tgid);
 
 #endif

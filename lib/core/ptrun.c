@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/audit.h>
+
 #include "clock.h"
 #include "ptrace.h"
 #include "ptrpriv.h"
@@ -54,6 +56,14 @@ struct sysinfo_abi {
 };
 
 enum { OP_ENTRY = 1, OP_EXIT = 2, OP_SECCOMP = 3 };
+
+#if defined(__aarch64__)
+#define PT_ARCH		AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define PT_ARCH		AUDIT_ARCH_RISCV64
+#else
+#define PT_ARCH		0
+#endif
 
 /*
  * Resumes th: up to its next traced call, or with PTRACE_SYSCALL when
@@ -108,6 +118,34 @@ release_held(struct pt *t)
 	t->nheld = 0;
 }
 
+/*
+ * Whether a call is of another ABI than sockctl's (its numbers mean other
+ * calls): not followed, and said once a process.
+ */
+static int
+foreign(struct pt *t, struct pt_thread *th, uint32_t arch, uint64_t nr)
+{
+	const char *abi = NULL;
+
+#if defined(__x86_64__)
+	if (arch == AUDIT_ARCH_I386)
+		abi = "i386";
+	else if (arch == AUDIT_ARCH_X86_64 && (nr & 0x40000000u) != 0)
+		abi = "x32";
+	else if (arch != AUDIT_ARCH_X86_64)
+		abi = "unknown";
+#else
+	(void)nr;
+	if (PT_ARCH != 0 && arch != PT_ARCH)
+		abi = "another architecture's";
+#endif
+	if (abi == NULL)
+		return 0;
+	if (ptp_foreign(t, th->tgid) && t->h.foreign != NULL)
+		t->h.foreign(t->h.foreign_arg, th->tgid, abi);
+	return 1;
+}
+
 static void
 on_call_stop(struct pt *t, struct pt_thread *th)
 {
@@ -124,7 +162,7 @@ on_call_stop(struct pt *t, struct pt_thread *th)
 		    si.u.seccomp.args;
 
 		th->in_call = 0;
-		if (!pt_traced_nr((long)nr))
+		if (foreign(t, th, si.arch, nr) || !ptp_traced(t, (long)nr))
 			goto out;
 		th->in_call = 1;
 		memset(&th->sys, 0, sizeof(th->sys));

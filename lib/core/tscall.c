@@ -510,6 +510,8 @@ tsp_on_entry(void *arg, const struct pt_sys *sys)
 	    )
 		return tracked(t, sys, sys->args[0]) ||
 		    tracked(t, sys, sys->args[1]);
+	if (pt_io_nr(nr))
+		return tracked(t, sys, sys->args[0]);
 	if (nr == SYS_getsockopt)
 		return sys->args[1] == SOL_SOCKET && sys->args[2] == SO_ERROR;
 	if (nr == SYS_setsockopt)
@@ -629,6 +631,10 @@ tsp_on_exit(void *arg, const struct pt_sys *sys)
 	else if (nr == SYS_recvfrom || nr == SYS_recvmsg ||
 	    nr == SYS_recvmmsg)
 		on_io(t, sys, 0);
+	else if (nr == SYS_write || nr == SYS_writev)
+		on_io(t, sys, 1);
+	else if (nr == SYS_read || nr == SYS_readv)
+		on_io(t, sys, 0);
 	else if (nr == SYS_close)
 		on_close(t, sys, (int)sys->args[0]);
 	else if (nr == SYS_dup)
@@ -660,6 +666,7 @@ ts_pending(struct ts *t, const struct pt_sys *sys)
 	if (sys->nr == SYS_connect && !e->s->sndtimeo)
 		tsp_problem(t, e->s, sys, e->fd, TSP_BLOCKED_CONNECT, took);
 	else if ((sys->nr == SYS_recvfrom || sys->nr == SYS_recvmsg ||
-	    sys->nr == SYS_recvmmsg) && !e->s->rcvtimeo)
+	    sys->nr == SYS_recvmmsg || sys->nr == SYS_read ||
+	    sys->nr == SYS_readv) && !e->s->rcvtimeo)
 		tsp_problem(t, e->s, sys, e->fd, TSP_BLOCKED_RECV, took);
 }

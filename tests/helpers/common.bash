@@ -116,3 +116,28 @@ in_fresh_netns() {
 	n=$(ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -cv '^lo$')
 	[ "$n" -eq 0 ]
 }
+
+# sc_gone PID EXIT ARGS...: sc with -v, in the background; once sockctl
+# says its first read is done, PID is killed, so the process is gone
+# before the second read whatever the load. Asserts EXIT; sets $output
+# and $stderr (the -v lines kept).
+sc_gone() {
+	local victim=$1 want=$2 p i rc=0
+	shift 2
+	"$SOCKCTL" -v "$@" >"$BATS_TEST_TMPDIR/gone.out" 2>"$BATS_TEST_TMPDIR/gone.err" 3>&- &
+	p=$!
+	echo "$p" >>"$BATS_TEST_TMPDIR/pids"
+	for ((i = 0; i < 1500; i++)); do
+		grep -q 'first read done' "$BATS_TEST_TMPDIR/gone.err" && break
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill "$victim"
+	wait "$p" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/gone.out")
+	stderr=$(cat "$BATS_TEST_TMPDIR/gone.err")
+	if [ "$rc" -ne "$want" ]; then
+		{ echo "sockctl -v $*"; echo "exit $rc, expected $want"; echo "--- stdout"; echo "$output"; echo "--- stderr"; echo "$stderr"; } >&2
+		return 1
+	fi
+}

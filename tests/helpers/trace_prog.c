@@ -27,6 +27,11 @@
  *                    "late\n" 400 ms after the accept, then close)
  *   recv PORT        connect and wait for what the server sends
  *   fail-stdout      write "out" to stdout (the program's own)
+ *   rw PORT          connect, write(), writev() and read() instead of
+ *                    send()/recv(); a Unix socketpair the same
+ *   int80            socket() through the i386 entry (int $0x80) of a
+ *                    64-bit program: another ABI's call; exit 0
+ *                    (77 where there is no such entry)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,6 +45,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -299,6 +305,36 @@ main(int argc, char **argv)
 	if (strcmp(m, "serve") == 0)
 		return serve(argc > 2 && strcmp(argv[2], "close") == 0,
 		    argc > 2 && strcmp(argv[2], "late") == 0);
+	if (strcmp(m, "rw") == 0) {
+		struct iovec iov[2] = { { "hel", 3 }, { "lo\n", 3 } };
+		int sp[2];
+
+		if ((fd = dial(port)) == -1)
+			return 2;
+		if (write(fd, "hello\n", 6) != 6 || read(fd, buf, 3) != 3 ||
+		    writev(fd, iov, 2) != 6 || read(fd, buf, 3) != 3)
+			return 3;
+		close(fd);
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 ||
+		    write(sp[0], "abcd", 4) != 4 || read(sp[1], buf, 4) != 4)
+			return 4;
+		close(sp[0]);
+		close(sp[1]);
+		return 0;
+	}
+	if (strcmp(m, "int80") == 0) {
+#if defined(__x86_64__)
+		long r;
+
+		/* socket(AF_INET, SOCK_STREAM, 0): i386 call 359 */
+		__asm__ volatile("int $0x80" : "=a"(r) : "a"(359L), "b"(2L),
+		    "c"(1L), "d"(0L) : "memory", "r8", "r9", "r10", "r11");
+		printf("int80 socket: %ld\n", r);
+		return r >= 0 ? 0 : 1;
+#else
+		return 77;
+#endif
+	}
 	if (strcmp(m, "fail-stdout") == 0) {
 		fputs("out\n", stdout);
 		return 0;
