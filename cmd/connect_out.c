@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "errname.h"
 #include "evconn.h"
+#include "evround.h"
 #include "evdns.h"
 #include "evproto.h"
 #include "evunix.h"
@@ -35,6 +36,9 @@ extra_keys(struct probe *p, const struct dial_att *a, struct result *r)
 	struct jbuf *x = &r->extra;
 	char h[ADDRSTR_MAX], buf[EXPECT_SHOW_LEN];
 
+	/* JSON's own keys: a text sweep does not pay for them */
+	if (!p->rn->c->json)
+		return;
 	jb_knum(x, "resolve_ms", rd->resolve_ms);
 	if (a != NULL && (a->est_ns != 0 || (a->stage == ST_CONNECT &&
 	    !a->abandoned)))
@@ -209,11 +213,11 @@ build_results(struct probe *p, struct result **out, int *nout)
 	for (int i = 0; i < n; i++) {
 		const struct dial_att *a = rn->all ? &rd->att[i] :
 		    rd->winner >= 0 ? &rd->att[rd->winner] :
-		    evconn_representative(rd);
+		    evround_representative(rd);
 
 		result_init(&rs[i], rn->c->cmd);
 		att_result(p, a, &rs[i]);
-		evconn_round(rd, p->t.ep.host, a, !rn->all, &rs[i]);
+		evround_explain(rd, p->t.ep.host, a, !rn->all, &rs[i]);
 	}
 	*out = rs;
 	*nout = n;

@@ -150,8 +150,8 @@ emit_endpoint(const struct ctx *c, const struct diag *d,
 		return;
 	fprintf(c->out, "the line names %s: check it from here with sockctl "
 	    "%s %s\n", sn->shown, d->stage == ST_BIND || d->reason ==
-	    RS_INUSE || d->reason == RS_ADDRNA ? "probe-bind" : "connect",
-	    sn->shown);
+	    RS_INUSE || d->reason == RS_ADDRNA ? "probe-bind" : d->stage ==
+	    ST_RECV ? "probe-udp" : "connect", sn->shown);
 }
 
 static void
@@ -340,8 +340,14 @@ endpoint_in(const char *line, struct seen *sn)
 		n = strcspn(p, " \t,;\"'()<>{}");
 		if (n == 0 || n >= sizeof(tok))
 			continue;
-		memcpy(tok, p, n);
-		tok[n] = '\0';
+		/* nginx writes a Unix upstream as "unix:/run/app.sock" */
+		if (n > 5 && strncmp(p, "unix:", 5) == 0 && p[5] == '/') {
+			memcpy(tok, p + 5, n - 5);
+			tok[n - 5] = '\0';
+		} else {
+			memcpy(tok, p, n);
+			tok[n] = '\0';
+		}
 		/* "10.0.0.5:5432:" and "0.0.0.0:80." end a phrase */
 		while (strlen(tok) > 1 && strchr(":.", tok[strlen(tok) - 1]))
 			tok[strlen(tok) - 1] = '\0';
@@ -416,15 +422,44 @@ pasted(const char *line, enum diag_kind *kind, int *code, struct seen *sn)
 	return best > 0;
 }
 
+/*
+ * The stage a pasted line names ("dial tcp ...: connect: ...", "bind() to
+ * ... failed", "read udp ..."), so that only its rows answer; ST_NONE when
+ * it names none.
+ */
+static enum stage
+stage_in(const char *line)
+{
+	/* the call's name as programs log it: "bind()", "bind:", "bind(",
+	 * never a word of the message ("Connection refused") */
+	static const struct {
+		const char	*w;
+		enum stage	 st;
+	} calls[] = {
+		{ "dial udp", ST_RECV }, { "read udp", ST_RECV },
+		{ "recvfrom", ST_RECV }, { "recvmsg", ST_RECV },
+		{ "bind(", ST_BIND }, { "bind:", ST_BIND }, { "bind ", ST_BIND },
+		{ "listen(", ST_LISTEN }, { "listen:", ST_LISTEN },
+		{ "dial tcp", ST_CONNECT }, { "connect(", ST_CONNECT },
+		{ "connect:", ST_CONNECT }, { "connect to", ST_CONNECT },
+	};
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		if (strcasestr(line, calls[i].w) != NULL)
+			return calls[i].st;
+	return ST_NONE;
+}
+
 /* Prints what a pasted line holds; its exit code (2: nothing known). */
 static int
 explain_pasted(const struct ctx *c, const char *a)
 {
-	const struct diag *t, *gen;
+	const struct diag *t, *gen, *first = NULL;
 	enum diag_kind kind;
 	struct seen sn;
 	size_t n;
-	int code, found = 0;
+	int code, found = 0, have = 0;
+	enum stage st;
 	struct diag d;
 
 	if (!pasted(a, &kind, &code, &sn))
@@ -441,17 +476,29 @@ explain_pasted(const struct ctx *c, const char *a)
 	}
 	t = diag_table(&n);
 	gen = diag_find(ST_NONE, kind, code);
-	if (gen->kind == kind && gen->code == code) {
+	/* a line that names its stage gets that stage's rows (Go's "dial
+	 * tcp ...: connect:" is no UDP recv), or the general row when the
+	 * stage has none of its own */
+	st = stage_in(a);
+	for (size_t i = 0; i < n && st != ST_NONE; i++)
+		have |= t[i].kind == kind && t[i].code == code &&
+		    t[i].stage == st;
+	if (gen->kind == kind && gen->code == code && !have) {
 		emit_seen(c, a, gen, &sn);
 		found = 1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (t[i].kind == kind && t[i].code == code && &t[i] != gen) {
+		if (t[i].kind == kind && t[i].code == code && &t[i] != gen &&
+		    (st == ST_NONE || t[i].stage == st)) {
 			emit_seen(c, a, &t[i], &sn);
+			if (!found || have)
+				first = &t[i];
 			found = 1;
 		}
 	if (found) {
-		emit_endpoint(c, gen->kind == kind && gen->code == code ? gen :
+		/* the probe that checks it: the stage's row says which */
+		emit_endpoint(c, have && first != NULL ? first :
+		    gen->kind == kind && gen->code == code ? gen :
 		    diag_find(ST_NONE, kind, code), &sn);
 		return 0;
 	}

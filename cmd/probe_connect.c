@@ -29,6 +29,7 @@
 #include "errname.h"
 #include "esc.h"
 #include "evconn.h"
+#include "evround.h"
 #include "evdns.h"
 #include "evidence.h"
 #include "evlimits.h"
@@ -223,7 +224,7 @@ round_done(struct dial *d, void *arg)
 
 	for (int i = 0; i < d->r.nstarted; i++)
 		cut |= d->r.att[i].cut && !d->r.att[i].ok;
-	ok = evconn_outcome(&d->r, rn->all, rn->dc.sendlen > 0 ||
+	ok = evround_outcome(&d->r, rn->all, rn->dc.sendlen > 0 ||
 	    rn->have_re || rn->dc.proto != PROTO_NONE, &retry, why,
 	    sizeof(why));
 	/* --proto: an answer that waiting will not change fails at once */
@@ -344,16 +345,20 @@ free_slot(void *arg, void *slot)
  * memory for the targets): one result standing for all of them, naming
  * the limit. Returns its exit code.
  */
+/* One result for a target that could not be probed: what ran out. */
 static int
-setup_failed(struct ctx *c, const char *what, int err)
+setup_failed_one(struct ctx *c, const char *target, const char *what,
+    int err)
 {
 	struct result r;
 	int rc;
 
 	result_init(&r, c->cmd);
-	snprintf(r.target, sizeof(r.target), "%s", what);
+	snprintf(r.target, sizeof(r.target), "%s", target);
 	r.err = err;
 	result_diagnose(&r);
+	if (what != NULL)
+		result_cause(&r, "not probed: no %s could be set up", what);
 	evlimits_explain(&c->env, &r, err);
 	jb_knull(&r.extra, "resolve_ms");
 	jb_knull(&r.extra, "connect_ms");
@@ -366,6 +371,34 @@ setup_failed(struct ctx *c, const char *what, int err)
 	rc = out_result(c, &r);
 	result_free(&r);
 	return rc;
+}
+
+/*
+ * The run could not start (what: "event loop", "copy of --send"): one
+ * result for each target, by its own text as a probe's result would give
+ * it, and one for --targets FILE, whose lines were not read. Returns the
+ * exit code.
+ */
+static int
+setup_failed(struct ctx *c, struct run *rn, const char *what, int err)
+{
+	struct tsrc cp = rn->src;	/* the arguments again, no file */
+	struct target t;
+	char e[TARGETS_ERR_MAX], tf[320];
+	int rc = 0, r1;
+
+	cp.fd = -1;
+	cp.ai = 0;
+	while (tsrc_next(&cp, 0, &t, e, sizeof(e)) == 1)
+		if ((r1 = setup_failed_one(c, t.disp, what, err)) != 0 &&
+		    rc == 0)
+			rc = r1;
+	if (rn->src.path != NULL) {
+		snprintf(tf, sizeof(tf), "--targets %s", rn->src.path);
+		if ((r1 = setup_failed_one(c, tf, what, err)) != 0 && rc == 0)
+			rc = r1;
+	}
+	return rc != 0 ? rc : reason_exit(RS_RESOURCE);
 }
 
 #define FD_PER_JOB	3	/* two addresses at once, and the resolver */
@@ -468,7 +501,7 @@ setup(struct ctx *c, struct run *rn, const struct args *av)
 	if (av->send != NULL) {
 		rn->send = malloc(strlen(av->send) + 1);
 		if (rn->send == NULL)
-			return setup_failed(c, "--send", ENOMEM);
+			return setup_failed(c, rn, "copy of --send", ENOMEM);
 		n = esc_decode(av->send, rn->send, err, sizeof(err));
 		if (n < 0)
 			return out_usage(c, "--send: %s", err);
@@ -602,14 +635,10 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	/* the signals' descriptor last: without one, the run goes on */
 	if (pipe2(rn.rfd, O_NONBLOCK | O_CLOEXEC) == -1 ||
 	    (rn.lp = loop_new(loop_stop_sigs)) == NULL) {
-		char what[400];
 		int e = errno;
 
-		snprintf(what, sizeof(what), "%s%s", npos > 0 ? argv[1] :
-		    av.targets, npos > 1 || av.targets ? " and the other "
-		    "targets" : "");
 		if (e == EMFILE || e == ENFILE || e == ENOMEM)
-			rc = setup_failed(c, what, e);
+			rc = setup_failed(c, &rn, "event loop", e);
 		else {
 			out_err(c, "cannot set up the event loop: %s",
 			    strerror(e));
@@ -630,12 +659,18 @@ cmd_probe_connect(struct ctx *c, int argc, char **argv)
 	rn.jobs_asked = rn.jobs;
 	rn.jobs = fd_jobs(&rn, rn.jobs, npos > 2 || av.targets != NULL);
 	rn.ev.jobs = rn.jobs;
-	if (sched_init(&rn.sc, rn.lp, &rn.src, rn.jobs, sizeof(struct probe),
-	    &probe_ops, &rn) == -1) {
-		snprintf(err, sizeof(err), "a window of %lld targets",
-		    rn.jobs * SCHED_WIN_PER_JOB);
-		rc = setup_failed(c, err, ENOMEM);
-		goto out;
+	/* short of memory (ulimit -v), fewer targets at once, down to one */
+	while (sched_init(&rn.sc, rn.lp, &rn.src, rn.jobs, sizeof(struct
+	    probe), &probe_ops, &rn) == -1) {
+		if (rn.jobs == 1) {
+			rc = setup_failed(c, &rn, "room for even one target in "
+			    "flight", ENOMEM);
+			goto out;
+		}
+		out_trace(c, "no memory for %lld targets at once: -j %lld",
+		    rn.jobs, (rn.jobs + 1) / 2);
+		rn.jobs = (rn.jobs + 1) / 2;
+		rn.ev.jobs = rn.jobs;
 	}
 	kick(&rn);
 	if ((rn.intr = loop_run(rn.lp)) == -1 && !(rn.sc.src_done &&

@@ -139,6 +139,27 @@ load helpers/common
 	assert_stderr_contains "unknown error 'all is well'"
 }
 
+@test "a pasted line that names its call gets that stage's rows alone: Go's dial tcp is no UDP recv, a recvfrom is, nginx's unix: upstream is a path" {
+	sc 0 explain 'dial tcp 10.0.0.5:5432: connect: connection refused'
+	[[ "$output" != *"at recv"* ]]
+	[ "$(grep -c '^ECONNREFUSED' <<<"$output")" -eq 1 ]
+	sc 0 --json explain 'dial tcp 10.0.0.5:5432: connect: connection refused'
+	[ "${#lines[@]}" -eq 1 ]
+	sc 0 explain 'read udp 127.0.0.1:5353->127.0.0.1:53: recvfrom: connection refused'
+	assert_output --partial "ECONNREFUSED (111, Connection refused) at recv"
+	[ "$(grep -c '^ECONNREFUSED' <<<"$output")" -eq 1 ]
+	assert_output --partial "check it from here with sockctl probe-udp 127.0.0.1:53"
+	sc 0 explain '2024/01/01 [emerg] 1#1: bind() to 0.0.0.0:80 failed (98: Address already in use)'
+	[ "$(grep -c '^EADDRINUSE' <<<"$output")" -eq 1 ]
+	assert_output --partial "at bind"
+	sc 0 explain 'connect() to unix:/run/php/php-fpm.sock failed (2: No such file or directory) while connecting to upstream'
+	assert_output --partial "unix-missing"
+	assert_output --partial "sockctl connect /run/php/php-fpm.sock"
+	# a message alone names no call: every row of its errno
+	sc 0 explain '[Errno 111] Connection refused'
+	[ "$(grep -c '^ECONNREFUSED' <<<"$output")" -eq 2 ]
+}
+
 @test "explain knows EAI_OVERFLOW and every Linux errno number (133 is EHWPOISON)" {
 	sc 0 explain EAI_OVERFLOW
 	assert_output --partial "getnameinfo()"

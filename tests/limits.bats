@@ -79,8 +79,11 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 	# five: not even the event loop
 	run --separate-stderr limited 5 "$SOCKCTL" --json probe-connect "127.0.0.1:$listen_port" localhost:1
 	[ "$status" -eq 12 ]
+	[[ "$output" == *"not probed: no event loop could be set up"* ]]
+	# one result per target, each by its own text
 	run jfields target reason errno exit_code <<<"$output"
-	assert_output "127.0.0.1:$listen_port and the other targets resource-limit EMFILE 12"
+	assert_output "127.0.0.1:$listen_port resource-limit EMFILE 12
+localhost:1 resource-limit EMFILE 12"
 	run --separate-stderr limited 5 "$SOCKCTL" probe-connect "127.0.0.1:$listen_port"
 	[ "$status" -eq 12 ]
 	assert_stderr_contains "resource-limit (EMFILE)"
@@ -214,6 +217,53 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
 		done
 	done
 	echo "some step reached the resource-limit path: $hit"
+}
+
+@test "probe-connect under a shrinking ulimit -v: every result names its own target (never 'a window of N targets'), text and JSON" {
+	sanitized && skip "ASan reserves terabytes of address space: ulimit -v cannot apply"
+	local kib p1 p2 want t line hit=0 ran=0
+	read -r p1 p2 <<<"$(free_ports 2)"
+	want=" 127.0.0.1:$p1 127.0.0.1:$p2 --targets $BATS_TEST_TMPDIR/t "
+	echo "127.0.0.1:$p1" >"$BATS_TEST_TMPDIR/t"
+	# from where the loader fails to where everything fits (-j 64 needs
+	# a window of 256 targets, which no longer fits near 3.2 MiB)
+	for kib in 2900 3000 3100 3200 3300 3400 3600 4000; do
+		for json in "" --json; do
+			run --separate-stderr bash -c 'ulimit -v "$1" && shift && "$@"
+				rc=$?; exit $((rc == 127 ? 199 : rc))' _ "$kib" \
+				"$SOCKCTL" $json connect -t 1s "127.0.0.1:$p1" 127.0.0.1 "$p2" \
+				--targets "$BATS_TEST_TMPDIR/t"
+			case $status in
+			199) continue ;;
+			4) ran=1 ;;
+			12) hit=1 ;;
+			*) echo "ulimit -v $kib $json: exit $status: $stderr" >&2; return 1 ;;
+			esac
+			[[ "$output$stderr" != *"window of"* ]]
+			if [ -n "$json" ] && [ -n "$output" ]; then
+				while read -r t; do
+					[[ "$want" == *" $t "* ]] || { echo "ulimit -v $kib: target '$t'" >&2; return 1; }
+				done < <(jq -r .target <<<"$output")
+			fi
+			if [ -z "$json" ]; then
+				while read -r line; do
+					t=${line#sockctl: probe-connect }
+					t=${t%%: *}
+					[[ "$want" == *" $t "* ]] || { echo "ulimit -v $kib: '$line'" >&2; return 1; }
+				done < <(grep '^sockctl: probe-connect ' <<<"$stderr")
+			fi
+			if [ "$status" -eq 12 ]; then
+				echo "ulimit -v $kib $json: $stderr$output"
+				# before any result: the output buffer, else each target
+				[[ "$stderr$output" == *"not probed: no "* ||
+				   "$stderr" == *"out of memory for the output buffer"* ]]
+				[[ "$stderr$output" == *"ulimit -v $kib"* ]]
+			fi
+		done
+	done
+	# the steps must reach a run that probed (-j halved to fit)
+	[ "$ran" -eq 1 ]
+	echo "some step ended in resource-limit: $hit"
 }
 
 @test "servers with too few descriptors to start say resource-limit (EMFILE) and exit 12" {

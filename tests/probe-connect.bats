@@ -482,6 +482,31 @@ time.sleep(30)
 	assert_stderr_contains "without sending anything"
 }
 
+@test "--expect against a listener that never accepts: the connection waits in its accept queue, and the process is named" {
+	require_python
+	py_listener l 127.0.0.1 hold
+	local py
+	py=$(pgrep -P "$bg_pid" python3)
+	[[ -n "$py" ]]
+	sc 10 connect -t 300ms --send 'PING\r\n' --expect '^\+PONG' "127.0.0.1:$listen_port"
+	assert_stderr_contains "never accepted the connection"
+	assert_stderr_contains "accept queue of the listener on 127.0.0.1:$listen_port of pid $py (python3, user "
+	assert_stderr_contains "has not called accept()"
+	assert_stderr_contains "fix:   find out why pid $py is not accepting"
+	[[ "$stderr" != *"the pattern"* ]]
+	sc 10 --json connect -t 300ms --expect OK "127.0.0.1:$listen_port"
+	jq -e --arg py "$py" '.reason == "expect-failed" and (.message | test("never accepted.*pid " + $py + " \\(python3")) and (.hint | test("pid " + $py)) and (.hint | test("check what the service sends") | not)' <<<"$output"
+}
+
+@test "--expect against a server that accepted and stays silent still points at the reply and the pattern" {
+	require_python
+	PY_DELAY=3 PY_REPLY=late py_listener l 127.0.0.1 reply
+	sc 10 connect -t 300ms --expect OK "127.0.0.1:$listen_port"
+	assert_stderr_contains "nothing was received within 300 ms of connecting"
+	assert_stderr_contains "or the pattern"
+	[[ "$stderr" != *"never accepted"* ]]
+}
+
 @test "a peer that accepts then resets is reset, exit 11" {
 	require_python
 	py_listener l 127.0.0.1 reset

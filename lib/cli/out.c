@@ -19,6 +19,21 @@
 
 static void	sync_out(const struct ctx *);
 
+/* isatty() of stdout or stderr, asked once a run: a sweep writes a
+ * thousand results, and each asking costs an ioctl. */
+static int
+out_isatty(FILE *f)
+{
+	static int tty[3] = { -1, -1, -1 };
+	int fd = fileno(f);
+
+	if (fd < 0 || fd > 2)
+		return isatty(fd);
+	if (tty[fd] == -1)
+		tty[fd] = isatty(fd);
+	return tty[fd];
+}
+
 int
 out_color(const struct ctx *c, FILE *f)
 {
@@ -31,7 +46,7 @@ out_color(const struct ctx *c, FILE *f)
 	nc = getenv("NO_COLOR");
 	if (nc != NULL && nc[0] != '\0')
 		return 0;
-	return isatty(fileno(f));
+	return out_isatty(f);
 }
 
 static const char *
@@ -62,9 +77,21 @@ static void
 put_safe(FILE *f, const char *s, size_t n)
 {
 	char buf[1024];
-	size_t used, len;
+	size_t used, len, k;
 
 	while (n > 0) {
+		/* printable ASCII and newlines go out as they are (most
+		 * text: a sweep's thousand causes), the rest through
+		 * esc_term() */
+		for (k = 0; k < n && (((unsigned char)s[k] >= 0x20 &&
+		    (unsigned char)s[k] < 0x7f) || s[k] == '\n'); k++)
+			;
+		if (k > 0) {
+			fwrite(s, 1, k, f);
+			s += k;
+			n -= k;
+			continue;
+		}
 		len = esc_term(s, n, buf, sizeof(buf), &used);
 		fwrite(buf, 1, len, f);
 		s += used;
@@ -210,18 +237,22 @@ static void
 put_failure_once(const struct ctx *c, const struct result *r, int col,
     int oneline)
 {
-	char *txt = NULL;
-	size_t len = 0;
+	/* the whole text, escaped at worst: one write(), without the
+	 * zeroed buffer open_memstream() would allocate each time */
+	char txt[ESC_SIZE(sizeof(r->target) + sizeof(r->message) +
+	    sizeof(r->hint)) + 512];
+	long len = -1;
 	FILE *m;
 
-	if ((m = open_memstream(&txt, &len)) != NULL) {
+	if ((m = fmemopen(txt, sizeof(txt), "w")) != NULL) {
 		put_failure(m, c, r, col, oneline);
-		if (fclose(m) == 0)
-			fwrite(txt, 1, len, c->err);
-		else
-			put_failure(c->err, c, r, col, oneline);
-		free(txt);
-	} else
+		if (fflush(m) == 0 && !ferror(m))
+			len = ftell(m);
+		fclose(m);
+	}
+	if (len > 0 && (size_t)len < sizeof(txt) - 1)
+		fwrite(txt, 1, (size_t)len, c->err);
+	else
 		put_failure(c->err, c, r, col, oneline);
 	fflush(c->err);
 }

@@ -18,6 +18,7 @@
 #include "errname.h"
 #include "esc.h"
 #include "evconn.h"
+#include "evround.h"
 #include "evdns.h"
 #include "expect.h"
 #include "sock.h"
@@ -337,7 +338,7 @@ connect_outcome(struct xprobe *x)
 
 	x->resolve_s = isnan(rd->resolve_ms) || rd->numeric ? NAN :
 	    rd->resolve_ms / 1000;
-	x->ok = evconn_outcome(rd, 0, x->p.sendlen > 0 || x->p.has_re ||
+	x->ok = evround_outcome(rd, 0, x->p.sendlen > 0 || x->p.has_re ||
 	    x->p.proto != PROTO_NONE, &retry, why, sizeof(why));
 	result_init(&r, "exporter");
 	if (rd->nstarted == 0) {
@@ -352,7 +353,7 @@ connect_outcome(struct xprobe *x)
 		return;
 	}
 	a = rd->winner >= 0 ? &rd->att[rd->winner] :
-	    evconn_representative(rd);
+	    evround_representative(rd);
 	sa_fmt((const struct sockaddr *)&a->sa, x->address,
 	    sizeof(x->address));
 	if (a->est_ns != 0)

@@ -226,6 +226,15 @@ established(struct dial_att *a)
 			return;
 		}
 		a->rbuf[0] = '\0';
+		/* the evidence finds this connection at the server's end by
+		 * it (still in the listener's accept queue?) */
+		if (a->sa.ss_family != AF_UNIX) {
+			socklen_t sl = sizeof(a->local);
+
+			if (getsockname(a->io.fd, (struct sockaddr *)&a->local,
+			    &sl) == -1)
+				a->local.ss_family = AF_UNSPEC;
+		}
 	}
 	if (cfg->proto != PROTO_NONE)
 		dialx_proto_start(a);

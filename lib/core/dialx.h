@@ -71,6 +71,8 @@ enum dial_aphase { DA_IDLE, DA_CONNECT, DA_SEND, DA_RECV, DA_MATCH,
 /* One connection attempt to one address: the facts evidence works from. */
 struct dial_att {
 	struct sockaddr_storage	 sa;
+	struct sockaddr_storage	 local;		/* its own end, with an
+						 * exchange; AF_UNSPEC: none */
 	int64_t			 start_ns;
 	int64_t			 est_ns;	/* connected at; 0: never */
 	int64_t			 end_ns;

@@ -16,6 +16,8 @@
 #include "evunix.h"
 #include "expect.h"
 #include "listen.h"
+#include "owners.h"
+#include "procnet.h"
 #include "sysinfo.h"
 
 #define ARP_GIVEUP_MS	3000	/* a neighbour lookup fails after ~3 s */
@@ -497,6 +499,110 @@ why_addrna(struct evconn *ev, const struct dial_att *a, struct result *r)
 		    cs.to_dst_tw);
 }
 
+/* Whether socket end s (as the kernel lists it) is address and port w;
+ * a dual-stack listener's connections list IPv4 as ::ffff:a.b.c.d. */
+static int
+same_end(const struct sockaddr_storage *s, const struct sockaddr_storage *w)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)s;
+	const struct sockaddr_in *w4 = (const struct sockaddr_in *)w;
+
+	if (sa_port((const struct sockaddr *)s) !=
+	    sa_port((const struct sockaddr *)w))
+		return 0;
+	if (s->ss_family == AF_INET6 && w->ss_family == AF_INET)
+		return IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) && memcmp(
+		    s6->sin6_addr.s6_addr + 12, &w4->sin_addr, 4) == 0;
+	return same_addr(s, w);
+}
+
+/* The server's end of one connection: found, its state and inode. */
+struct server_end {
+	const struct dial_att	*a;
+	int			 found;
+	int			 state;
+	unsigned long		 inode;
+};
+
+static int
+server_end_fn(const struct pn_sock *s, void *arg)
+{
+	struct server_end *se = arg;
+
+	if (s->state == PN_LISTEN || !same_end(&s->local, &se->a->sa) ||
+	    !same_end(&s->remote, &se->a->local))
+		return 0;
+	se->found = 1;
+	se->state = s->state;
+	se->inode = s->inode;
+	return 1;
+}
+
+/*
+ * When nothing came back from a local server because it never accepted
+ * the connection (the server's end is still in the listener's accept
+ * queue: no process holds it, sock_diag shows inode 0), says so and names
+ * the listening process. Returns 1 when it did.
+ */
+static int
+why_unaccepted(struct evconn *ev, const struct dial_att *a, struct result *r)
+{
+	struct server_end se = { a, 0, 0, 0 };
+	struct listen_match ls;
+	struct owners *w;
+	struct owners_proc *p = NULL;
+	char who[256], bl[48] = "", h[ADDRSTR_MAX];
+	int port = sa_port((const struct sockaddr *)&a->sa), nshare = 0;
+
+	if (a->local.ss_family != a->sa.ss_family || !is_local(&a->sa))
+		return 0;
+	if (pn_scan_states(ev->c->proc_root, IPPROTO_TCP, port, PN_ALL_STATES,
+	    server_end_fn, &se) == -1 || !se.found || se.inode != 0 ||
+	    (se.state != PN_ESTABLISHED && se.state != PN_CLOSE_WAIT &&
+	    se.state != PN_SYN_RECV && se.state != PN_NEW_SYN_RECV))
+		return 0;
+	/* the listener is read now, not from a cache older than this */
+	(void)listen_lookup(ev->c->proc_root, NULL,
+	    (const struct sockaddr *)&a->sa, 0, &ls);
+	if (!ls.match)
+		return 0;
+	if ((w = owners_walk(ev->c->proc_root, 0)) != NULL)
+		p = owners_of(w, ls.m.inode, &nshare);
+	if (p != NULL) {
+		const struct pn_owner *o = owners_who(w, p);
+
+		snprintf(who, sizeof(who), "pid %d (%s, user %s)%s", o->pid,
+		    o->tcomm, o->user, nshare > 1 ? " and the processes that "
+		    "share its socket" : "");
+	} else {
+		char u[64];
+
+		pn_user(ls.m.uid, u, sizeof(u));
+		snprintf(who, sizeof(who), "a process of user %s (which one "
+		    "is hidden from this user: root would see it)", u);
+	}
+	if (ls.m.has_backlog)
+		snprintf(bl, sizeof(bl), ", backlog %lu", ls.m.backlog);
+	r->message[0] = r->hint[0] = '\0';
+	result_cause(r, "nothing came back within %lld ms because the server "
+	    "never accepted the connection: it still waits in the accept "
+	    "queue of the listener on %s:%d of %s, %lu waiting%s: the kernel "
+	    "completed the handshake, but the process has not called "
+	    "accept()", (long long)ev->c->timeout_ms, host_of(&a->sa, h,
+	    sizeof(h)), port, who, ls.m.rxq, bl);
+	if (p != NULL)
+		result_fix(r, "find out why pid %d is not accepting (hung, "
+		    "blocked, overloaded: cat /proc/%d/wchan; sockctl inspect "
+		    "--pid %d); /%s/ was never tried against a reply",
+		    p->pid, p->pid, p->pid, ev->expect);
+	else
+		result_fix(r, "find out why the server on port %d is not "
+		    "accepting (sudo sockctl inspect --listening names it); "
+		    "/%s/ was never tried against a reply", port, ev->expect);
+	owners_free(w);
+	return 1;
+}
+
 static void
 why_exchange(struct evconn *ev, const struct dial_att *a, struct result *r)
 {
@@ -510,6 +616,8 @@ why_exchange(struct evconn *ev, const struct dial_att *a, struct result *r)
 			result_cause(r, "the reply did not match /%s/ in its "
 			    "first %d bytes: '%s'", ev->expect, DIAL_RECV_MAX,
 			    buf);
+		else if (a->rlen == 0 && why_unaccepted(ev, a, r))
+			return;
 		else if (a->rlen == 0)
 			result_cause(r, "nothing was received within %lld ms "
 			    "of %s, so /%s/ could not match",
@@ -624,177 +732,4 @@ evconn_explain(struct evconn *ev, const struct dial_att *a, struct result *r)
 	default:
 		break;
 	}
-}
-
-int
-evconn_conclude(const struct dial_round *rd, const char *host, char *buf,
-    size_t len)
-{
-	int okf[2] = { 0, 0 }, badf[2] = { 0, 0 }, nok = 0, nbad = 0;
-	int local = 0, refused = 0;
-	const struct dial_att *first = NULL, *bad = NULL;
-	char h[ADDRSTR_MAX], fh[ADDRSTR_MAX];
-	const char *verb;
-
-	if (rd->numeric || rd->naddr < 2)
-		return 0;
-	for (int i = 0; i < rd->nstarted; i++) {
-		const struct dial_att *a = &rd->att[i];
-		int f = a->sa.ss_family == AF_INET6;
-
-		if (a->abandoned)
-			continue;
-		if (a->ok || a->est_ns != 0) {
-			okf[f] = 1;
-			nok++;
-		} else {
-			badf[f] = 1;
-			nbad++;
-			if (bad == NULL)
-				bad = a;
-			local |= is_local(&a->sa);
-			refused |= evconn_reason(a) == RS_REFUSED;
-		}
-	}
-	if (nok == 0 || nbad == 0)
-		return 0;
-	/* the resolver's first address, before interleaving */
-	first = &rd->att[0];
-	verb = local && refused ? "listens" : "answers";
-	host_of(&bad->sa, h, sizeof(h));
-	host_of(&first->sa, fh, sizeof(fh));
-	if (okf[0] && !okf[1] && badf[1])
-		snprintf(buf, len, "%s %s on IPv4 only (%s: %s)",
-		    host, verb, h, reason_slug(evconn_reason(bad)));
-	else if (okf[1] && !okf[0] && badf[0])
-		snprintf(buf, len, "%s %s on IPv6 only (%s: %s)",
-		    host, verb, h, reason_slug(evconn_reason(bad)));
-	else
-		snprintf(buf, len, "%s %s on %d of its %d addresses (%s: %s)",
-		    host, verb, nok, nok + nbad, h,
-		    reason_slug(evconn_reason(bad)));
-	if (!(first->ok || first->est_ns != 0) && !first->abandoned) {
-		size_t n = strlen(buf);
-
-		snprintf(buf + n, len - n, "; %s resolves to %s first, so "
-		    "clients that try one address fail", host, fh);
-	} else {
-		size_t n = strlen(buf);
-
-		snprintf(buf + n, len - n, "; clients that try %s fail", h);
-	}
-	return 1;
-}
-
-/* Picks the failure that speaks for the round (the most telling one). */
-const struct dial_att *
-evconn_representative(const struct dial_round *rd)
-{
-	for (int i = 0; i < rd->nstarted; i++) {
-		const struct dial_att *a = &rd->att[i];
-		enum reason rs = evconn_reason(a);
-
-		if (a->abandoned)
-			continue;
-		if (rs == RS_ADDRNA || (a->immediate && (a->err ==
-		    ENETUNREACH || a->err == EAFNOSUPPORT)))
-			continue;
-		return a;
-	}
-	for (int i = 0; i < rd->nstarted; i++)
-		if (!rd->att[i].abandoned)
-			return &rd->att[i];
-	return &rd->att[0];
-}
-
-void
-evconn_round(const struct dial_round *rd, const char *host,
-    const struct dial_att *a, int list, struct result *r)
-{
-	char buf[512], h[ADDRSTR_MAX], wh[ADDRSTR_MAX];
-	size_t m = 0;
-
-	if (evconn_conclude(rd, host, buf, sizeof(buf))) {
-		if (a->ok)
-			result_fix(r, "%s", buf);
-		else
-			result_cause(r, "%s", buf);
-	}
-	if (a->ok && rd->winner >= 0 && a == &rd->att[rd->winner]) {
-		for (int i = 0; i < rd->nstarted; i++)
-			if (rd->att[i].abandoned) {
-				result_fix(r, "%s had not answered after %d "
-				    "ms, so %s was tried next (RFC 8305); it "
-				    "was dropped when that connected", host_of(
-				    &rd->att[i].sa, h, sizeof(h)),
-				    DIAL_HE_DELAY_MS, host_of(&a->sa, wh,
-				    sizeof(wh)));
-				break;
-			}
-	}
-	if (!list || rd->winner >= 0 || rd->nstarted < 2)
-		return;
-	buf[0] = '\0';
-	for (int i = 0; i < rd->nstarted && m < sizeof(buf); i++) {
-		const struct dial_att *t = &rd->att[i];
-
-		m += (size_t)snprintf(buf + m, sizeof(buf) - m, "%s%s %s%s%s%s",
-		    i ? ", " : "", host_of(&t->sa, h, sizeof(h)),
-		    reason_slug(evconn_reason(t)), t->err ? " (" : "",
-		    t->err && errname(t->err) ? errname(t->err) : "",
-		    t->err ? ")" : "");
-	}
-	result_cause(r, "%s resolves to %d addresses, all failed: %s", host,
-	    rd->nstarted, buf);
-}
-
-/* A failure --wait retries; with an exchange a reset or a wrong reply
- * too (accepted is not ready: the next round may pass). */
-static int
-retryable(int exchange, enum reason r)
-{
-	if (r == RS_REFUSED || r == RS_TIMEOUT || r == RS_UNREACH ||
-	    r == RS_NOT_READY)
-		return 1;
-	return exchange && (r == RS_RESET || r == RS_EXPECT);
-}
-
-int
-evconn_outcome(const struct dial_round *rd, int all, int exchange,
-    int *retry, char *why, size_t len)
-{
-	const struct dial_att *a;
-	enum reason r;
-	int ok = 1;
-
-	*retry = 1;
-	why[0] = '\0';
-	if (rd->nstarted == 0) {
-		if (rd->naddr > 0 || (rd->eai == 0 && !rd->rs_cut)) {
-			snprintf(why, len, "%s", reason_slug(RS_ADDRNA));
-			*retry = 0;
-			return 0;
-		}
-		*retry = rd->rs_cut || rd->eai == EAI_AGAIN;
-		snprintf(why, len, "dns-failure (%s)", rd->rs_cut ?
-		    "no answer" : eai_name(rd->eai) ? eai_name(rd->eai) : "?");
-		return 0;
-	}
-	for (int i = 0; i < rd->nstarted; i++) {
-		a = &rd->att[i];
-		if (!all && (rd->winner >= 0 ? i != rd->winner :
-		    a != evconn_representative(rd)))
-			continue;
-		if (a->ok || a->abandoned)
-			continue;
-		r = evconn_reason(a);
-		if (ok)
-			snprintf(why, len, "%s%s%s%s", reason_slug(r), a->err ?
-			    " (" : "", a->err && errname(a->err) ?
-			    errname(a->err) : "", a->err ? ")" : "");
-		ok = 0;
-		if (!retryable(exchange, r))
-			*retry = 0;
-	}
-	return ok;
 }

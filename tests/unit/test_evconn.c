@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "dial.h"
 #include "evconn.h"
+#include "evround.h"
 #include "evdns.h"
 #include "listen.h"
 #include "unit.h"
@@ -250,27 +251,27 @@ test_round(void)
 	at[1].ok = 1;
 	at[1].est_ns = 2000;
 	CHECK(evconn_reason(&at[1]) == RS_OK);
-	CHECK(evconn_conclude(&rd, "dual.test", buf, sizeof(buf)) == 1);
+	CHECK(evround_conclude(&rd, "dual.test", buf, sizeof(buf)) == 1);
 	CHECK_STR(buf, "dual.test listens on IPv4 only (::1: refused); "
 	    "dual.test resolves to ::1 first, so clients that try one "
 	    "address fail");
 	/* a literal concludes nothing */
 	rd.numeric = 1;
-	CHECK(evconn_conclude(&rd, "::1", buf, sizeof(buf)) == 0);
+	CHECK(evround_conclude(&rd, "::1", buf, sizeof(buf)) == 0);
 	rd.numeric = 0;
 	/* no address answered: nothing to compare */
 	at[1].ok = 0;
 	at[1].est_ns = 0;
 	at[1].stage = ST_CONNECT;
 	at[1].err = ETIMEDOUT;
-	CHECK(evconn_conclude(&rd, "dual.test", buf, sizeof(buf)) == 0);
+	CHECK(evround_conclude(&rd, "dual.test", buf, sizeof(buf)) == 0);
 	/* an address this machine cannot use at all speaks last */
 	at[0].err = ENETUNREACH;
 	at[0].immediate = 1;
-	CHECK(evconn_representative(&rd) == &at[1]);
+	CHECK(evround_representative(&rd) == &at[1]);
 	at[0].err = ECONNREFUSED;
 	at[0].immediate = 0;
-	CHECK(evconn_representative(&rd) == &at[0]);
+	CHECK(evround_representative(&rd) == &at[0]);
 }
 
 static void
