@@ -224,7 +224,7 @@ serve() {
 	schema_ok "$J"
 }
 
-@test "valgrind: the tracer is clean on a failing bind, a refused connect, a fork and a -p attach" {
+@test "valgrind: the tracer is clean on a failing bind, a refused connect, a fork, a -p attach and -v read/write" {
 	command -v valgrind >/dev/null || skip "valgrind is not installed"
 	if nm "$SOCKCTL" 2>/dev/null | grep -q __asan_init; then
 		skip "the binary under test is built with ASan"
@@ -243,11 +243,13 @@ serve() {
 	vgrun 2 trace -- "$TP" connect 1
 	vgrun 0 --json -v trace -- "$TP" fork "$listen_port"
 	vgrun 0 trace -p "$srv" --duration 300ms
+	# -v: read() and write() on sockets stopped for and counted
+	vgrun 0 -v trace -- "$TP" rw "$listen_port"
 	for f in "$BATS_TEST_TMPDIR"/vg.*; do
 		# the child's log before its exec is valgrind's too
 		grep -q 'ERROR SUMMARY' "$f" || continue
 		n=$((n + 1))
 		grep -q 'ERROR SUMMARY: 0 errors' "$f" || { cat "$f" >&2; return 1; }
 	done
-	[ "$n" -ge 4 ]
+	[ "$n" -ge 5 ]
 }
