@@ -6,44 +6,7 @@
 # mode, a primary group the process was started without, the server's
 # own setting for a lasting mode). Paths in a fresh mktemp -d only.
 load helpers/common
-
-UNIX_PY=$BATS_TEST_DIRNAME/helpers/unix_sock.py
-
-setup() {
-	D=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-upath.XXXXXX")
-}
-
-teardown() {
-	stop_all_bg
-	rm -rf "$D"
-}
-
-# sock_up NAME MODE PATH: starts unix_sock.py and waits for "ready".
-sock_up() {
-	local name=$1
-	shift
-	start_bg "$name" python3 "$UNIX_PY" "$@"
-	wait_line "$name" '^ready'
-}
-
-# as_nobody EXIT ARGS...: sockctl as uid/gid 65534, no other groups.
-as_nobody() {
-	local want=$1
-	shift
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$SOCKCTL" "$@"
-	[ "$status" -eq "$want" ] || { echo "exit $status, expected $want"; echo "$stderr"; return 1; }
-}
-
-# open_dir: $D reachable by nobody (mktemp makes a 0700 directory).
-open_dir() {
-	chmod 0755 "$D"
-	local p=$D
-	while p=$(dirname "$p") && [ "$p" != / ]; do
-		setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$p" ||
-			skip "$p is not searchable by nobody"
-	done
-}
+load helpers/unix
 
 @test "a socket file re-created under a live server: probe-bind and connect both name the server, neither says rm" {
 	sock_up srv listen "$D/s.sock"

@@ -2,25 +2,7 @@
 # Unix domain sockets in every command (SPEC "Unix domain sockets"): real
 # sockets made by the tests in a fresh directory, never a fixed path.
 load helpers/common
-
-UNIX_PY=$BATS_TEST_DIRNAME/helpers/unix_sock.py
-
-setup() {
-	D=$(mktemp -d "${TMPDIR:-/tmp}/sockctl-unix.XXXXXX")
-}
-
-teardown() {
-	stop_all_bg
-	rm -rf "$D"
-}
-
-# sock_up NAME MODE PATH [ARG]: starts unix_sock.py and waits for "ready".
-sock_up() {
-	local name=$1
-	shift
-	start_bg "$name" python3 "$UNIX_PY" "$@"
-	wait_line "$name" '^ready'
-}
+load helpers/unix
 
 # json_get KEY: the value of KEY in the JSON line $output, as Python prints it.
 json_get() {
@@ -170,25 +152,6 @@ print("listening on 127.0.0.1:%d" % s.getsockname()[1], flush=True); time.sleep(
 	sc 4 connect --wait 300ms --interval 50ms "$D/stale.sock"
 	assert_stderr_contains "is a stale socket file"
 	assert_stderr_contains "still failing when --wait ran out"
-}
-
-# as_nobody EXIT ARGS...: sc as uid/gid 65534 with no supplementary group.
-as_nobody() {
-	local want=$1
-	shift
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$SOCKCTL" "$@"
-	[ "$status" -eq "$want" ] || { echo "exit $status, expected $want"; echo "$stderr"; return 1; }
-}
-
-# open_dir: $D reachable by nobody (mktemp and BATS make 0700 directories).
-open_dir() {
-	chmod 0755 "$D"
-	local p=$D
-	while p=$(dirname "$p") && [ "$p" != / ]; do
-		setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$p" ||
-			skip "$p is not searchable by nobody"
-	done
 }
 
 @test "root: a socket of mode 0600 is permission-denied for nobody, naming the file" {
