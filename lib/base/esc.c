@@ -140,10 +140,22 @@ plain(unsigned long cp, int keep_nl)
 	    !is_format(cp);
 }
 
+/* Writes byte b as \xHH at out + o; the new length. */
+static size_t
+put_hex(char *out, size_t o, unsigned char b)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out[o++] = '\\';
+	out[o++] = 'x';
+	out[o++] = hex[b >> 4];
+	out[o++] = hex[b & 0xf];
+	return o;
+}
+
 char *
 esc_text(const char *in, size_t len, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)in;
 	unsigned long cp;
 	size_t i = 0, o = 0, k;
@@ -170,10 +182,7 @@ esc_text(const char *in, size_t len, char *out, size_t outlen)
 		}
 		if (o + ESC_TERM_GROWTH + 1 > outlen)
 			break;
-		out[o++] = '\\';
-		out[o++] = 'x';
-		out[o++] = hex[p[i] >> 4];
-		out[o++] = hex[p[i] & 0xf];
+		o = put_hex(out, o, p[i]);
 		i++;
 	}
 	out[o] = '\0';
@@ -189,7 +198,6 @@ esc_str(const char *s, char *out, size_t outlen)
 size_t
 esc_term(const char *in, size_t len, char *out, size_t outlen, size_t *used)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)in;
 	unsigned long cp;
 	size_t i = 0, o = 0, k;
@@ -207,10 +215,7 @@ esc_term(const char *in, size_t len, char *out, size_t outlen, size_t *used)
 		/* one byte of a control, a BOM or of invalid UTF-8 */
 		if (o + ESC_TERM_GROWTH + 1 > outlen)
 			break;
-		out[o++] = '\\';
-		out[o++] = 'x';
-		out[o++] = hex[p[i] >> 4];
-		out[o++] = hex[p[i] & 0xf];
+		o = put_hex(out, o, p[i]);
 		i++;
 	}
 	if (outlen > 0)

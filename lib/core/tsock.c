@@ -13,15 +13,9 @@
 #include <linux/tcp.h>
 
 #include "clock.h"
+#include "sockopts.h"
 #include "tsock.h"
 #include "tspriv.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open	434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd	438
-#endif
 
 #define TCP_CLOSE_WAIT_ST	8	/* enum pn_state / tcp_states.h */
 
@@ -278,13 +272,13 @@ tsp_getfd(struct ts *t, struct ts_proc *p, int fd)
 {
 	(void)t;
 	if (p->pidfd == -1) {
-		p->pidfd = (int)syscall(SYS_pidfd_open, p->tgid, 0);
+		p->pidfd = pidfd_of(p->tgid);
 		if (p->pidfd == -1)
 			p->pidfd = -2;	/* pidfds are close-on-exec */
 	}
 	if (p->pidfd < 0)
 		return -1;
-	return (int)syscall(SYS_pidfd_getfd, p->pidfd, fd, 0);
+	return pidfd_dup(p->pidfd, fd);
 }
 
 /*

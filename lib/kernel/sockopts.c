@@ -17,6 +17,18 @@
 #define SYS_pidfd_getfd	438
 #endif
 
+int
+pidfd_of(int pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int
+pidfd_dup(int pidfd, int fd)
+{
+	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+}
+
 static int
 opt_int(int fd, int level, int name, int dflt)
 {
@@ -86,9 +98,9 @@ sockopts_read(int pid, int fd, struct sockopts *o)
 	int pfd, s, e;
 
 	memset(o, 0, sizeof(*o));
-	if ((pfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+	if ((pfd = pidfd_of(pid)) == -1)
 		return -1;
-	s = (int)syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	s = pidfd_dup(pfd, fd);
 	e = errno;
 	close(pfd);
 	if (s == -1) {

@@ -38,4 +38,12 @@ struct sockopts {
  */
 int	sockopts_read(int pid, int fd, struct sockopts *o);
 
+/*
+ * pidfd_open(2) and pidfd_getfd(2), which glibc and musl may not wrap:
+ * a pidfd of process pid, and a duplicate of its descriptor fd (the
+ * right to ptrace it is needed). Each returns -1 with errno on failure.
+ */
+int	pidfd_of(int pid);
+int	pidfd_dup(int pidfd, int fd);
+
 #endif
