@@ -334,8 +334,14 @@ waits_proc_text(const struct waits_proc *p, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (p->denied) {
-		snprintf(buf, len, "run as root to see what pid %d waits on",
-		    p->pid);
+		/* root refused too: the kernel's ptrace check, not privilege */
+		if (geteuid() == 0)
+			snprintf(buf, len, "what pid %d waits on cannot be "
+			    "read, even as root (the kernel refuses this "
+			    "process the right to trace it)", p->pid);
+		else
+			snprintf(buf, len, "run as root to see what pid %d "
+			    "waits on", p->pid);
 		return buf;
 	}
 	if (p->gone) {
