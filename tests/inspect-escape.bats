@@ -85,3 +85,25 @@ signal.pause()'
 	sc 0 inspect --sample 0 "$port"
 	assert_output --partial '(a\\xff, user'
 }
+
+@test "a thread in recv() on a Unix path with a newline, ESC and a backslash: the 'pid N waits:' line stays one line, escaped" {
+	require_python
+	start_bg wr python3 -c '
+import os, socket, sys
+p = sys.argv[1] + "/w\nforged \x1b[2J\\.sock"
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(p)
+a, _ = s.accept()
+print("ready %d" % os.getpid(), flush=True)
+a.recv(10)' "$BATS_TEST_TMPDIR"
+	wait_line wr '^ready' || return 1
+	local pid=${wait_match#ready } i
+	# bounded: until its thread sleeps in the Unix receive
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat "/proc/$pid/wchan" 2>/dev/null)" = unix_stream_read_generic ] && break
+		sleep 0.05
+	done
+	sc 0 inspect --sample 200ms --pid "$pid"
+	assert_output --partial "pid $pid waits: 1 thread waits in recvfrom() on a Unix stream socket $BATS_TEST_TMPDIR/w\\x0aforged \\x1b[2J\\\\.sock"
+	no_raw
+}
