@@ -6,6 +6,8 @@
 load helpers/common
 load helpers/servers
 load helpers/py
+load helpers/connect
+load helpers/inspect
 
 ABUSE=$BATS_TEST_DIRNAME/helpers/http_abuse.py
 
@@ -373,6 +375,67 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	get "/metrics"
 	assert_line --regexp "^sockctl_finding[{]reason=\"close-wait-leak\",target=\"[^\"]*\"[}] [1-9]"
 	assert_line --regexp "^sockctl_port_sockets[{]address=\"127\.0\.0\.1:$port\",state=\"CLOSE_WAIT\"[}] ([3-9]|[1-9][0-9]+)$"
+}
+
+# series_once: no series of $output (a /metrics body) twice
+series_once() {
+	local dup
+	dup=$(grep -v '^#' <<<"$output" | sed 's/ [^ ]*$//' | sort | uniq -d)
+	[ -z "$dup" ] || { echo "series twice: $dup" >&2; return 1; }
+}
+
+# finding_pairs: the "reason target" pairs of the sockctl_finding series
+# in $output, sorted
+finding_pairs() {
+	sed -n 's/^sockctl_finding{reason="\([^"]*\)",target="\([^"]*\)"} [0-9]*$/\1 \2/p' <<<"$output" | sort
+}
+
+@test "/metrics carries whole-machine inspect's Unix findings: a leaking Unix server, a listener whose file is gone; Unix listeners' queues; each series once" {
+	require_python
+	local d=$BATS_TEST_TMPDIR
+	local path=$d/leak.sock gone=$d/run/gone.sock
+	peer srv leak "$path"
+	peer cl clients "$path" 0 3 close
+	mkdir "$d/run"
+	peer g leak "$gone"
+	mv "$d/run" "$d/moved"
+	get "/metrics"
+	get "/metrics"
+	[ "$code" = 200 ]
+	series_once
+	assert_line "sockctl_finding{reason=\"close-wait-leak\",target=\"$path\"} 1"
+	assert_line "sockctl_finding{reason=\"socket-file-gone\",target=\"$gone\"} 1"
+	assert_line "sockctl_listen_queue_length{address=\"$path\"} 0"
+	assert_line --regexp "^sockctl_listen_backlog[{]address=\"${path//./\\.}\"[}] [1-9][0-9]*$"
+	assert_line --regexp '^sockctl_unix_sockets [1-9][0-9]*$'
+	local mine
+	mine=$(finding_pairs | grep -F "$d/")
+	# the same findings as inspect of the whole machine
+	sc 13 --json inspect --sample 300ms
+	run jq -r --arg d "$d/" 'select(.reason != null and (.target | startswith($d))) | "\(.reason) \(.target)"' <<<"$output"
+	[ "$(sort -u <<<"$output")" = "$mine" ]
+}
+
+@test "/metrics carries inspect's waits: udp-drops of a flooded UDP receiver, blocked-recv of a process not-accepting names" {
+	require_python
+	local waiter=$BATS_TEST_DIRNAME/helpers/waiter.py
+	start_bg u timeout -k 5 60 python3 "$waiter" udp 2048
+	wait_line u '^ready' 20
+	local upid upid2 uport
+	read -r _ upid uport <<<"$wait_match"
+	start_bg w timeout -k 5 60 python3 "$waiter" recv 0 recv queued
+	wait_line w '^ready' 20
+	local wpid wport
+	read -r _ wpid _ _ wport <<<"$wait_match"
+	get "/metrics"
+	start_bg f timeout -k 5 30 python3 "$waiter" flood "$uport" 6000
+	wait_line f '^sending' 20
+	sleep 0.5	# the flood runs between the two scrapes, as in a sample
+	get "/metrics"
+	series_once
+	assert_line "sockctl_finding{reason=\"udp-drops\",target=\"pid $upid\"} 1"
+	assert_line --regexp "^sockctl_finding[{]reason=\"not-accepting\",target=\"[^\"]*:$wport\"[}] 1$"
+	assert_line "sockctl_finding{reason=\"blocked-recv\",target=\"pid $wpid\"} 1"
 }
 
 # --- hostile clients ---
