@@ -438,6 +438,42 @@ finding_pairs() {
 	assert_line "sockctl_finding{reason=\"blocked-recv\",target=\"pid $wpid\"} 1"
 }
 
+@test "a /metrics scrape does not hold the loop: while one is stuck reading, / and a probe are answered at once, then it is" {
+	local d=$BATS_TEST_TMPDIR root=$BATS_TEST_TMPDIR/proc i
+	cp -r "$BATS_TEST_DIRNAME/fixtures/proc1" "$root"
+	# opening a FIFO waits for a writer: the scrape stays in its read of
+	# the counters until the test writes
+	mkfifo "$root/net/netstat"
+	SOCKCTL_PROC_ROOT=$root ex_start "$d" slow -t 2s
+	local pid=$ex_pid port=$ex_port
+	echo "$pid" >>"$d/pids"
+	curl -sS --max-time 30 -o "$d/m.body" -w '%{http_code}' \
+		"http://127.0.0.1:$port/metrics" >"$d/m.code" 2>&1 3>&- &
+	local mc=$!
+	echo "$mc" >>"$d/pids"
+	# the scrape runs in a thread of its own: wait (bounded) for it
+	for ((i = 0; i < 500; i++)); do
+		[ "$(ls "/proc/$pid/task" | wc -l)" -ge 2 ] && break
+		sleep 0.02
+	done
+	[ "$(ls "/proc/$pid/task" | wc -l)" -ge 2 ]
+	PORT=$port get "/"
+	[ "$code" = 200 ]
+	PORT=$port get "/probe?target=127.0.0.1:$port"
+	[ "$code" = 200 ]
+	assert_line 'sockctl_probe_success 1'
+	# the scrape still waits, unanswered
+	kill -0 "$mc"
+	[ ! -s "$d/m.code" ]
+	echo >"$root/net/netstat"
+	wait_exit "$mc" 20
+	[ "$(cat "$d/m.code")" = 200 ]
+	grep -q '^sockctl_sockets{state="LISTEN"} ' "$d/m.body"
+	# the log: / and the probe were answered before the scrape
+	run grep -o '"GET /[a-z]*' "$d/slow.err"
+	assert_output $'"GET /\n"GET /probe\n"GET /metrics'
+}
+
 # --- hostile clients ---
 
 @test "a slowloris client is cut off after -t, and another scrape meanwhile is answered at once" {
