@@ -5,9 +5,10 @@
  * --openmetrics families; /metrics is this machine's sockets as inspect
  * judges them, against the previous scrape; / links both. One event loop
  * serves every connection (lib/core/httpd) and runs every probe
- * (lib/cli/xprobe): at most -j probes at once, a 503 beyond; a request
- * head over 8 KiB or slower than -t is cut off; one log line per request
- * on stderr (none with -q).
+ * (lib/cli/xprobe): at most -j probes at once, a 503 beyond; a /metrics
+ * scrape reads the tables in a thread (struct scraper); a request head
+ * over 8 KiB or slower than -t is cut off; one log line per request on
+ * stderr (none with -q).
  */
 #include <errno.h>
 #include <fcntl.h>
