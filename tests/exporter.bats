@@ -145,11 +145,23 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_output "listening on 127.0.0.1:$EX_PORT"
 }
 
-@test "/probe of an open port: 200, success 1, reason ok 0, connect seconds, text 0.0.4" {
+@test "/probe of an open port: 200, success 1, reason ok 0, connect seconds, text 0.0.4; promtool accepts both formats" {
 	require_py prometheus_client python3-prometheus-client
+	if command -v promtool >/dev/null; then
+		get "/probe?target=127.0.0.1:$CLOSED_PORT" -H 'Accept: application/openmetrics-text'
+		run promtool check metrics <<<"$output"
+		assert_success
+	fi
 	get "/probe?target=127.0.0.1:$EX_PORT"
 	[ "$code" = 200 ]
 	[ "$(ctype)" = "text/plain; version=0.0.4; charset=utf-8" ]
+	if command -v promtool >/dev/null; then
+		local body=$output
+		run promtool check metrics <<<"$body"
+		assert_success
+		output=$body
+		mapfile -t lines <<<"$output"
+	fi
 	run "$PY" "$BATS_TEST_DIRNAME/helpers/prom_parse.py" <<<"$output"
 	assert_success
 	assert_line 'sockctl_probe_success {} 1.0'
@@ -240,6 +252,17 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	get "/probe?target=127.0.0.1:$EX_PORT&module=redis&send=PING"
 	[ "$code" = 400 ]
 	assert_output --partial "no send or expect"
+}
+
+@test "FAKE smtp 421 through /probe?module=smtp is not-ready (exit code 14), its words in the log" {
+	start_listener fake "$PY" "$BATS_TEST_DIRNAME/helpers/proto_fake.py" smtp-421
+	get "/probe?target=127.0.0.1:$listen_port&module=smtp"
+	[ "$code" = 200 ]
+	assert_line 'sockctl_probe_success 0'
+	assert_line 'sockctl_probe_failure{reason="not-ready"} 1'
+	assert_line 'sockctl_probe_exit_code 14'
+	run grep -F "module=smtp\" 200" "$BATS_FILE_TMPDIR/ex.err"
+	assert_output --partial "421"
 }
 
 @test "module udp: refused by ICMP; module bind: port-in-use on a held port, ok on a free one" {
@@ -421,7 +444,7 @@ finding_pairs() {
 	local waiter=$BATS_TEST_DIRNAME/helpers/waiter.py
 	start_bg u timeout -k 5 60 python3 "$waiter" udp 2048
 	wait_line u '^ready' 20
-	local upid upid2 uport
+	local upid uport
 	read -r _ upid uport <<<"$wait_match"
 	start_bg w timeout -k 5 60 python3 "$waiter" recv 0 recv queued
 	wait_line w '^ready' 20
@@ -494,10 +517,18 @@ finding_pairs() {
 	assert_success
 }
 
-@test "a 9 KiB request head is 431; garbage is 400; both close the connection" {
+@test "a 9 KiB and a 1 MiB request head are 431, memory stays bounded; garbage is 400; all close the connection" {
+	local rss0 rss1
 	run "$PY" "$ABUSE" bighead 127.0.0.1 "$EX_PORT"
 	assert_success
 	assert_output 'HTTP/1.1 431 Request Header Fields Too Large'
+	rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$BATS_FILE_TMPDIR/ex.pid")/status")
+	run "$PY" "$ABUSE" bighead 127.0.0.1 "$EX_PORT" 1024
+	assert_success
+	assert_output 'HTTP/1.1 431 Request Header Fields Too Large'
+	rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$BATS_FILE_TMPDIR/ex.pid")/status")
+	# the head is cut at 8 KiB: the 1 MiB never reaches memory
+	[ "$rss1" -lt $((rss0 + 512)) ] || { echo "RSS $rss0 -> $rss1 KiB" >&2; return 1; }
 	run "$PY" "$ABUSE" garbage 127.0.0.1 "$EX_PORT"
 	assert_success
 	assert_output --partial 'HTTP/1.1 400 Bad Request'
