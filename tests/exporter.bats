@@ -287,6 +287,32 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_line 'sockctl_probe_failure{reason="expect-failed"} 1'
 }
 
+@test "root: module udp tries the next address of a name when the first refuses (::1, then 127.0.0.1)" {
+	have_ipv6_lo || skip "no IPv6 loopback here"
+	[ "$(id -u)" = 0 ] || skip "a private /etc/hosts needs root"
+	local d=$BATS_TEST_TMPDIR i port
+	start_listener ue "$SOCKCTL" udp-echo 127.0.0.1:0
+	local echo_port=$listen_port
+	printf '::1 dual.test\n127.0.0.1 dual.test\n' >"$d/hosts"
+	unshare -m bash -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$d/hosts" \
+		"$SOCKCTL" exporter --listen 127.0.0.1:0 >"$d/dual.out" 2>"$d/dual.err" 3>&- &
+	echo $! >>"$d/pids"
+	for ((i = 0; i < 500; i++)); do
+		grep -q '^listening on ' "$d/dual.out" 2>/dev/null && break
+		sleep 0.02
+	done
+	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$d/dual.out")
+	[ -n "$port" ]
+	PORT=$port get "/probe?target=dual.test:$echo_port&module=udp"
+	[ "$code" = 200 ]
+	assert_line 'sockctl_probe_success 1'
+	run grep -F "bytes back from 127.0.0.1:$echo_port (the addresses before it failed)" "$d/dual.err"
+	assert_success
+	# both refuse: the failure is still refused, at once
+	PORT=$port get "/probe?target=dual.test:$CLOSED_PORT&module=udp"
+	assert_line 'sockctl_probe_failure{reason="refused"} 1'
+}
+
 @test "unknown paths are 404, POST is 405" {
 	get "/nope"
 	[ "$code" = 404 ]
