@@ -153,12 +153,17 @@ why_refused(struct evconn *ev, const struct dial_att *a, struct result *r)
 		    "firewall's reset", h);
 		return;
 	}
-	(void)listen_lookup(ev->c->proc_root, &ev->lc,
-		    (const struct sockaddr *)&a->sa, a->end_ns, &ls);
-	if (ls.nlisten == 0) {
+	if (listen_lookup(ev->c->proc_root, &ev->lc,
+	    (const struct sockaddr *)&a->sa, a->end_ns, &ls) == -1) {
+		/* no table: "nothing listens" would be a guess */
+		result_cause(r, "the TCP sockets of this machine could not be "
+		    "read (%s), so whether anything listens on port %d is not "
+		    "known here", errname(errno), port);
+		result_fix(r, "ss -ltn sport = :%d (as root) shows the "
+		    "listeners on the port", port);
+	} else if (ls.nlisten == 0) {
 		result_cause(r, "nothing listens on port %d on this machine "
-		    "(no LISTEN socket in %s/net/tcp or tcp6)", port,
-		    ev->c->proc_root);
+		    "(the kernel lists no TCP socket in LISTEN on it)", port);
 		result_fix(r, "start the service, or check the port it is "
 		    "configured to listen on");
 	} else if (!ls.match) {
