@@ -496,6 +496,49 @@ unix_failed(const struct ctx *c, struct result *r, const struct xchg *x,
 	jb_knull(&r->extra, "peer");
 }
 
+/*
+ * A probe that failed at its stage: the result with its diagnosis and
+ * evidence (the ICMP error queued on fd, -1 for none), printed. Returns
+ * the exit code.
+ */
+static int
+failed(const struct ctx *c, struct result *r, const struct xchg *x,
+    const struct stats *st, int fd, const struct sockaddr *sa, size_t plen)
+{
+	struct evudp_facts ev;
+
+	r->elapsed_ms = clock_since_ms(c->t0_ns);
+	if (x->is_unix) {
+		unix_failed(c, r, x, st, sa);
+		return out_result(c, r);
+	}
+	jb_knull(&r->extra, "peer");
+	result_diagnose(r);
+	if (r->dx == DX_UDP_SILENCE)
+		result_cause(r, "sent %lld datagram%s of %zu bytes to %s; "
+		    "no reply within %lld ms", st->sent, st->sent == 1 ? "" :
+		    "s", plen, r->target, (long long)c->env.timeout_ms);
+	if (r->dx == DX_UDP_NO_ECHO)
+		result_cause(r, "sent %lld datagram%s to %s; %lld "
+		    "datagram%s came back, none of them an echo of a request",
+		    st->sent, st->sent == 1 ? "" : "s", r->target,
+		    st->unmatched, st->unmatched == 1 ? "" : "s");
+	odd_replies(r, x, st);
+	if (r->stage == ST_RECV && r->err == ECONNREFUSED && st->sent > 0)
+		result_cause(r, "after %lld datagram%s sent, %lld "
+		    "answered", st->sent, st->sent == 1 ? "" : "s",
+		    st->received);
+	memset(&ev, 0, sizeof(ev));
+	ev.dst = sa;
+	ev.sent = st->sent;
+	ev.answered = st->received;
+	if (fd != -1 && r->err != 0)
+		(void)icmp_read(fd, &ev.icmp);
+	evudp_explain(&c->env, &ev, r);
+	add_stats(r, st);
+	return out_result(c, r);
+}
+
 int
 cmd_probe_udp(struct ctx *c, int argc, char **argv)
 {
@@ -508,7 +551,6 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	struct stats st;
 	char err[256], *payload = NULL;
 	struct xchg x;
-	struct evudp_facts ev;
 	size_t plen;
 	int npos, rc, fd = -1;
 	long dl;
@@ -583,7 +625,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		r.err = errno;
 		out_trace(c, "socket(%s, SOCK_DGRAM): %s",
 		    sock_family_name(ss.ss_family), errname(r.err));
-		goto fail;
+		rc = failed(c, &r, &x, &st, fd, sa, plen);
+		goto done;
 	}
 	out_trace(c, "socket(%s, SOCK_DGRAM) = fd %d",
 	    sock_family_name(ss.ss_family), fd);
@@ -591,7 +634,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		r.stage = ST_BIND;
 		r.err = errno;
 		out_trace(c, "bind(autobind): %s", errname(r.err));
-		goto fail;
+		rc = failed(c, &r, &x, &st, fd, sa, plen);
+		goto done;
 	}
 	if (ep.is_unix)
 		out_trace(c, "bind(autobind) ok: %s, an abstract name the "
@@ -607,7 +651,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		out_trace(c, "connect(%s): %s", err, errname(r.err));
 		if (ep.is_unix)
 			r.dx = usock_dx(ST_CONNECT, r.err);
-		goto fail;
+		rc = failed(c, &r, &x, &st, fd, sa, plen);
+		goto done;
 	}
 	if (c->trace) {
 		struct sockaddr_storage me;
@@ -627,8 +672,10 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	r.stage = ST_NONE;
 	/* SIGINT, SIGTERM: the counts so far are the result (lib/cli/intr) */
 	x.sigfd = loop_sigfd(loop_stop_sigs);
-	if (exchange(&x, fd, a.count, a.interval_ms, &st, &r) == -1)
-		goto fail;
+	if (exchange(&x, fd, a.count, a.interval_ms, &st, &r) == -1) {
+		rc = failed(c, &r, &x, &st, fd, sa, plen);
+		goto done;
+	}
 	if (x.intr != 0 && st.received == 0) {
 		r.elapsed_ms = clock_since_ms(c->t0_ns);
 		add_stats(&r, &st);
@@ -644,7 +691,8 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 		r.stage = ST_RECV;
 		r.dx = st.unmatched > 0 && st.late == 0 ? DX_UDP_NO_ECHO :
 		    ep.is_unix ? DX_UNIX_SILENCE : DX_UDP_SILENCE;
-		goto fail;
+		rc = failed(c, &r, &x, &st, fd, sa, plen);
+		goto done;
 	}
 	r.elapsed_ms = clock_since_ms(c->t0_ns);
 	ok_message(c, &r, sa, &st);
@@ -665,39 +713,6 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	rc = out_result(c, &r);
 	if (x.intr != 0)
 		rc = intr_exit(x.intr);
-	goto done;
-fail:
-	r.elapsed_ms = clock_since_ms(c->t0_ns);
-	if (ep.is_unix) {
-		unix_failed(c, &r, &x, &st, sa);
-		rc = out_result(c, &r);
-		goto done;
-	}
-	jb_knull(&r.extra, "peer");
-	result_diagnose(&r);
-	if (r.dx == DX_UDP_SILENCE)
-		result_cause(&r, "sent %lld datagram%s of %zu bytes to %s; "
-		    "no reply within %lld ms", st.sent, st.sent == 1 ? "" :
-		    "s", plen, r.target, (long long)c->env.timeout_ms);
-	if (r.dx == DX_UDP_NO_ECHO)
-		result_cause(&r, "sent %lld datagram%s to %s; %lld "
-		    "datagram%s came back, none of them an echo of a request",
-		    st.sent, st.sent == 1 ? "" : "s", r.target, st.unmatched,
-		    st.unmatched == 1 ? "" : "s");
-	odd_replies(&r, &x, &st);
-	if (r.stage == ST_RECV && r.err == ECONNREFUSED && st.sent > 0)
-		result_cause(&r, "after %lld datagram%s sent, %lld "
-		    "answered", st.sent, st.sent == 1 ? "" : "s",
-		    st.received);
-	memset(&ev, 0, sizeof(ev));
-	ev.dst = sa;
-	ev.sent = st.sent;
-	ev.answered = st.received;
-	if (fd != -1 && r.err != 0)
-		(void)icmp_read(fd, &ev.icmp);
-	evudp_explain(&c->env, &ev, &r);
-	add_stats(&r, &st);
-	rc = out_result(c, &r);
 done:
 	if (x.sigfd != -1)
 		close(x.sigfd);

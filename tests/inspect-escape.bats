@@ -5,6 +5,7 @@
 # as \xNN; a backslash as \\, so \xNN is never the name's own text.
 load helpers/common
 load helpers/connect
+load helpers/inspect
 
 RENAMED=$BATS_TEST_DIRNAME/helpers/renamed.py
 # the name as text: ESC ] 0 ; x BEL ESC [ 2 J, U+202E, a backslash
@@ -26,7 +27,7 @@ no_raw() {
 @test "a listener renamed with escapes and U+202E is escaped in inspect's summary and findings, probe-bind and --listening" {
 	require_python
 	start_listener ev python3 "$RENAMED" 127.0.0.1
-	local port=$listen_port
+	local port=$listen_port ev_pid=$bg_pid
 	sc 0 inspect --sample 0 "$port"
 	assert_output --partial "($SHOWN, user"
 	no_raw
@@ -39,6 +40,13 @@ no_raw() {
 	sc 0 --json inspect --sample 0 "$port"
 	# JSON keeps the name exact, escaped the JSON way
 	[[ $output == *'"process":"\u001b]0;x\u0007\u001b[2J'* ]]
+	# a finding's cause and state lines: it never accepts, two clients wait
+	peer cl clients 127.0.0.1 "$port" 2
+	sc 13 inspect --sample 300ms "$port"
+	assert_stderr_contains "accept: not-accepting"
+	assert_stderr_contains "of pid $ev_pid ($SHOWN, user"
+	assert_stderr_contains "pid $ev_pid ($SHOWN) is sleeping"
+	no_raw
 }
 
 @test "a Unix path and an abstract name with a newline stay on one line in inspect, and in echo-server's log" {
@@ -76,4 +84,26 @@ signal.pause()'
 	local port=${wait_match##*:}
 	sc 0 inspect --sample 0 "$port"
 	assert_output --partial '(a\\xff, user'
+}
+
+@test "a thread in recv() on a Unix path with a newline, ESC and a backslash: the 'pid N waits:' line stays one line, escaped" {
+	require_python
+	start_bg wr python3 -c '
+import os, socket, sys
+p = sys.argv[1] + "/w\nforged \x1b[2J\\.sock"
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(p)
+a, _ = s.accept()
+print("ready %d" % os.getpid(), flush=True)
+a.recv(10)' "$BATS_TEST_TMPDIR"
+	wait_line wr '^ready' || return 1
+	local pid=${wait_match#ready } i
+	# bounded: until its thread sleeps in the Unix receive
+	for ((i = 0; i < 200; i++)); do
+		[ "$(cat "/proc/$pid/wchan" 2>/dev/null)" = unix_stream_read_generic ] && break
+		sleep 0.05
+	done
+	sc 0 inspect --sample 200ms --pid "$pid"
+	assert_output --partial "pid $pid waits: 1 thread waits in recvfrom() on a Unix stream socket $BATS_TEST_TMPDIR/w\\x0aforged \\x1b[2J\\\\.sock"
+	no_raw
 }

@@ -5,6 +5,7 @@
 load helpers/common
 load helpers/connect
 load helpers/inspect
+load helpers/py
 
 teardown() {
 	# a stopped process takes no SIGTERM until it runs again
@@ -22,6 +23,8 @@ teardown() {
 	assert_stderr_contains "127.0.0.1:$listen_port of pid $srv (python3"
 	assert_stderr_contains "has 3 connections waiting in its accept queue (backlog 128, not full)"
 	assert_stderr_contains "3 of them the same at both reads"
+	# for how long: tcp_info's age of the oldest, in seconds
+	[[ $stderr =~ "the same at both reads 0.3 s apart, the oldest for "[0-9]+\.[0-9]" s: the process is not calling accept()" ]]
 	assert_stderr_contains "pid $srv (python3) is sleeping"
 	assert_stderr_contains "cat /proc/$srv/stack"
 	assert_stderr_contains "py-spy dump --pid $srv"
@@ -37,6 +40,28 @@ teardown() {
 	sc 13 inspect --sample 300ms --pid "$srv"
 	assert_stderr_contains "accept: not-accepting"
 	assert_stderr_contains "has 3 connections waiting"
+	# and the whole machine
+	sc 13 --json inspect --sample 300ms
+	run jq -s -e --argjson p "$srv" --arg l "127.0.0.1:$listen_port" \
+		'any(.[]; .reason == "not-accepting" and .pid == $p and .local == $l and .count == 3)' <<<"$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "openmetrics: not-accepting is one sockctl_finding series with the listener's pid, and its queue and backlog" {
+	require_python
+	require_py prometheus_client python3-prometheus-client
+	peer srv nonaccept 127.0.0.1 128
+	local srv=$peer_pid
+	peer cl clients 127.0.0.1 "$listen_port" 3
+	sc 13 --openmetrics inspect --sample 300ms "$listen_port"
+	[ "${lines[-1]}" = "# EOF" ]
+	local om=$output
+	om_parse "$om"
+	run grep -c '^sockctl_finding {.*"reason":"not-accepting"' <<<"$output"
+	[ "$output" = 1 ]
+	[[ $om == *"sockctl_finding{"*"reason=\"not-accepting\",pid=\"$srv\",local=\"127.0.0.1:$listen_port\"} 1"* ]]
+	[[ $om == *"sockctl_listen_queue_length{"*"address=\"127.0.0.1:$listen_port\"} 3"* ]]
+	[[ $om == *"sockctl_listen_backlog{"*"address=\"127.0.0.1:$listen_port\"} 128"* ]]
 }
 
 @test "clients that gave up while queued are counted in the queue, never a close-wait-leak" {
@@ -62,6 +87,9 @@ teardown() {
 	assert_stderr_contains "unix $path of pid $srv (python3"
 	assert_stderr_contains "has 2 connections waiting in its accept queue (backlog 16, not full)"
 	assert_stderr_contains "ss -xl"
+	# the summary counts them as queued, not as no connections
+	assert_output --partial "unix $path listening, queue 2/16, pid $srv (python3, user $(id -un)): 2 in the accept queue"
+	[[ $output != *"no connections (2"* ]]
 	sc 13 --json inspect --sample 300ms "$path"
 	assert_line --index 0 --partial '"reason":"not-accepting"'
 	assert_line --index 0 --partial '"count":2'

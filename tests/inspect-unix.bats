@@ -69,6 +69,14 @@ leaking_unix_server() {
 	assert_line --index 0 --partial '"reason":"socket-file-gone"'
 	assert_line --index 0 --partial "\"pid\":$srv,"
 	assert_line --index 0 --partial 'a regular file'
+	sc 13 --openmetrics inspect --sample 0 "$path"
+	[[ $output == *"sockctl_finding{"*"reason=\"socket-file-gone\",pid=\"$srv\",local=\"$path\"} 1"* ]]
+	[ "${lines[-1]}" = "# EOF" ]
+	# the whole machine judges it too
+	sc 13 --json inspect --sample 0
+	run jq -s -e --argjson p "$srv" --arg l "$path" \
+		'any(.[]; .reason == "socket-file-gone" and .pid == $p and .local == $l)' <<<"$output"
+	[ "$status" -eq 0 ]
 	# moved back: healthy again
 	rm -r "$BATS_TEST_TMPDIR/run"
 	mv "$BATS_TEST_TMPDIR/moved" "$BATS_TEST_TMPDIR/run"

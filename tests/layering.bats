@@ -50,3 +50,20 @@ teardown() {
 	[[ "$output" == *"lib/stray.c: a file in lib/ itself belongs in a tier folder"* ]]
 	[[ "$output" == *"lib/kernel/clock.h: a header of that name is in lib/base/ too"* ]]
 }
+
+@test "a header that includes a higher tier's header fails too" {
+	# result.h (explain) reaching up to out.h (cli)
+	sed -i '0,/^#include "/s//#include "out.h"\n&/' "$tree/lib/explain/result.h"
+	LAYERING_ROOT=$tree run "$top/tests/layering.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'lib/explain/result.h:'*'includes "out.h" of lib/cli/, a higher tier than lib/explain/'* ]]
+}
+
+@test "a source file over 800 lines fails, naming it and its length" {
+	local f=$tree/lib/base/clock.c n
+	yes '/* padding */' | head -n 801 >>"$f"
+	n=$(wc -l <"$f")
+	LAYERING_ROOT=$tree run "$top/tests/layering.sh"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lib/base/clock.c: $n lines, more than 800"* ]]
+}

@@ -71,8 +71,13 @@ holders_text(const struct inspout *u, const struct findings_group *g,
 	return buf;
 }
 
+/*
+ * The sockets per state, or "no connections"; then a listener's queued
+ * connections: a TCP listener's are among its ESTAB and CLOSE_WAIT
+ * sockets already, a Unix listener's are counted apart.
+ */
 static void
-put_states(FILE *f, const long *st)
+put_states(FILE *f, const long *st, long queued, int apart)
 {
 	const char *sep = "";
 
@@ -82,8 +87,12 @@ put_states(FILE *f, const long *st)
 			    pn_state_name(IPPROTO_TCP, s), st[s]);
 			sep = ", ";
 		}
-	if (sep[0] == '\0')
+	if (queued > 0 && apart)
+		fprintf(f, "%s%ld in the accept queue", sep, queued);
+	else if (sep[0] == '\0')
 		fprintf(f, "no connections");
+	else if (queued > 0)
+		fprintf(f, " (%ld of them in the accept queue)", queued);
 }
 
 static void
@@ -126,17 +135,15 @@ summary_text(const struct inspout *u, int nf)
 			    "finishes): ");
 		else
 			fprintf(o, "%s: ", who);
-		put_states(o, g[i].states);
-		if (g[i].queued > 0)
-			fprintf(o, " (%ld of them in the accept queue)",
-			    g[i].queued);
+		put_states(o, g[i].states, g[i].queued,
+		    g[i].kind == FG_UNIX);
 		fputc('\n', o);
 	}
 	for (int s = 1; s < FINDINGS_NSTATES; s++)
 		total += st[s];
 	findings_deltas(u->f, &dl);
 	fprintf(o, "total: %ld tcp (LISTEN %ld, ", total, st[PN_LISTEN]);
-	put_states(o, st);
+	put_states(o, st, 0, 0);
 	fprintf(o, "), %ld udp", findings_udp(u->f));
 	if (u->with_unix)
 		fprintf(o, ", %ld unix", findings_unix(u->f));

@@ -119,9 +119,10 @@ sender_words(struct findings *f, const struct who *o, struct result *r)
 	if (o->pid > 0 && procstate_read(f->cfg.root, o->pid, &ps) == 0) {
 		if (ps.in_send > 0) {
 			result_cause(r, "%s is blocked in send(): %d of its "
-			    "threads wait for room in the send buffer, and "
-			    "stay there as long as the peer does not read",
-			    o->short_, ps.in_send);
+			    "threads %s for room in the send buffer, and "
+			    "%s there as long as the peer does not read",
+			    o->short_, ps.in_send, ps.in_send == 1 ? "waits" :
+			    "wait", ps.in_send == 1 ? "stays" : "stay");
 			result_fix(r, "give %s a write timeout (SO_SNDTIMEO, or "
 			    "poll() with a deadline) so a peer that stops "
 			    "reading cannot hang it", o->short_);

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include "addr.h"
+#include "esc.h"
 #include "findwait.h"
 #include "sysinfo.h"
 
@@ -383,10 +384,14 @@ sock_desc(const struct sockopts *o, char *buf, size_t len)
 		const struct sockaddr_un *r = (const void *)&o->remote;
 		const char *n = r->sun_family == AF_UNIX && r->sun_path[0] ?
 		    r->sun_path : l->sun_path[0] ? l->sun_path : NULL;
+		char nm[91];	/* 90 bytes of the path, escaped (lib/esc) */
 
-		snprintf(buf, len, "a Unix %s socket%s%.90s",
+		if (n != NULL)
+			esc_text(n, strnlen(n, sizeof(l->sun_path)), nm,
+			    sizeof(nm));
+		snprintf(buf, len, "a Unix %s socket%s%s",
 		    o->type == SOCK_DGRAM ? "datagram" : "stream",
-		    n != NULL ? " " : "", n != NULL ? n : "");
+		    n != NULL ? " " : "", n != NULL ? nm : "");
 		return;
 	}
 	if (o->domain != AF_INET && o->domain != AF_INET6) {

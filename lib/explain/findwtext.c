@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "esc.h"
 #include "findwait.h"
 
 /* "pid 42 (nginx, user www)" and its keys. */
@@ -231,12 +232,15 @@ text_drops(struct waits *w, struct owners *ow, const struct wfind *x,
     struct result *r)
 {
 	char lo[ADDRSTR_MAX], re[ADDRSTR_MAX], t1[32], max[64];
+	char path[ESC_SIZE(sizeof(x->path))];
 	const char *where;
 	struct wwho o;
 
 	wwho_of(ow, x->pid, x->proc, x->uid, &o);
 	if (x->unix_) {
-		where = x->path[0] ? x->path : "(unnamed)";
+		/* the text escaped (lib/esc); JSON's local keeps it exact */
+		where = x->path[0] ? esc_str(x->path, path, sizeof(path)) :
+		    "(unnamed)";
 		lo[0] = '\0';
 	} else {
 		where = sa_fmt((const struct sockaddr *)&x->local, lo,
@@ -293,10 +297,11 @@ waits_result(struct waits *w, struct owners *o, size_t i, const char *target,
 		snprintf(r->target, sizeof(r->target), "%s", target);
 	else if (x->pid > 0)
 		snprintf(r->target, sizeof(r->target), "pid %d", x->pid);
+	else if (x->unix_)
+		esc_str(x->path, r->target, sizeof(r->target));
 	else
-		snprintf(r->target, sizeof(r->target), "%s", x->unix_ ?
-		    x->path : sa_fmt((const struct sockaddr *)&x->local, t,
-		    sizeof(t)));
+		snprintf(r->target, sizeof(r->target), "%s",
+		    sa_fmt((const struct sockaddr *)&x->local, t, sizeof(t)));
 	switch (x->reason) {
 	case RS_BLOCKED_RECV:
 		text_recv(w, o, x, r);
@@ -334,8 +339,14 @@ waits_proc_text(const struct waits_proc *p, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (p->denied) {
-		snprintf(buf, len, "run as root to see what pid %d waits on",
-		    p->pid);
+		/* root refused too: the kernel's ptrace check, not privilege */
+		if (geteuid() == 0)
+			snprintf(buf, len, "what pid %d waits on cannot be "
+			    "read, even as root (the kernel refuses this "
+			    "process the right to trace it)", p->pid);
+		else
+			snprintf(buf, len, "run as root to see what pid %d "
+			    "waits on", p->pid);
 		return buf;
 	}
 	if (p->gone) {
