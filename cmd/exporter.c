@@ -5,12 +5,14 @@
  * --openmetrics families; /metrics is this machine's sockets as inspect
  * judges them, against the previous scrape; / links both. One event loop
  * serves every connection (lib/core/httpd) and runs every probe
- * (lib/cli/xprobe): at most -j probes at once, a 503 beyond; a request
- * head over 8 KiB or slower than -t is cut off; one log line per request
- * on stderr (none with -q).
+ * (lib/cli/xprobe): at most -j probes at once, a 503 beyond; a /metrics
+ * scrape reads the tables in a thread (struct scraper); a request head
+ * over 8 KiB or slower than -t is cut off; one log line per request on
+ * stderr (none with -q).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,9 @@ struct ex_args {
 #define BODY_MAX	(16 * 1024 * 1024)
 #define IDLE_MS		(120 * 1000)
 #define CONNS_MAX	1024
+#define SCRAPES_MAX	8		/* /metrics requests waiting, at most */
+#define SCRAPE_STACK	(8 << 20)	/* the scrape thread's stack (musl's
+					 * default is 128 KiB) */
 
 static void
 opts_fill(struct opt o[NOPTS], struct ex_args *v)
@@ -96,6 +101,35 @@ opts_fill(struct opt o[NOPTS], struct ex_args *v)
 
 struct xreq;
 
+/* A /metrics request waiting for its scrape (the first: being scraped). */
+struct mreq {
+	struct httpd_conn	*conn;
+	int			 om;
+	struct mreq		*next;
+};
+
+/*
+ * /metrics reads and judges the socket tables in a thread of its own, one
+ * scrape at a time, so that the loop goes on serving probes and other
+ * requests meanwhile (a scrape takes 10-200 ms on a busy host); the
+ * thread's end is a byte on done[], and the loop answers. Only the thread
+ * touches xm and the job's fields until it is joined.
+ */
+struct scraper {
+	struct mreq		*q, **tail;
+	size_t			 n;
+	int			 running;
+	pthread_t		 th;
+	int			 done[2];
+	struct loop_io		 io;
+	/* the job */
+	struct xm_self		 self;
+	struct expo		 x;
+	char			 err[200];
+	int			 rc;
+	int64_t			 t0;
+};
+
 struct exporter {
 	struct ctx		*c;
 	struct srv		 sv;
@@ -108,6 +142,7 @@ struct exporter {
 	int			 rfd[2];	/* resolver wake-ups */
 	struct loop_io		 rio;
 	struct xreq		*probes;	/* running */
+	struct scraper		 sc;
 	uint64_t		 requests;
 };
 
@@ -194,13 +229,11 @@ landing(struct exporter *e, struct httpd_conn *conn)
 	    sizeof(page) - 1, NULL, 0, NULL);
 }
 
+/* The exporter's own figures now, for a scrape's sockctl_exporter_*. */
 static void
-metrics(struct exporter *e, struct httpd_conn *conn, const struct http_req *rq)
+self_now(struct exporter *e, struct xm_self *self)
 {
 	struct httpd_stats st;
-	struct expo x;
-	char err[200];
-	int64_t t0 = clock_ns();
 
 	httpd_stats(e->h, &st);
 	e->self.conns = st.open;
@@ -208,23 +241,156 @@ metrics(struct exporter *e, struct httpd_conn *conn, const struct http_req *rq)
 	e->self.in_flight = 0;
 	for (struct xreq *q = e->probes; q != NULL; q = q->next)
 		e->self.in_flight++;
-	expo_init(&x, rq->om, BODY_MAX);
-	if (xmetrics_scrape(&e->xm, e->c, &e->self, &x, err,
-	    sizeof(err)) == -1) {
-		expo_free(&x);
-		respond_text(conn, 500, err);
-		return;
-	}
-	expo_end(&x);
+	*self = e->self;
+}
+
+/* Answers conn with scrape x (rc, err: xmetrics_scrape()'s), frees x. */
+static void
+metrics_answer(struct exporter *e, struct httpd_conn *conn, struct expo *x,
+    int rc, const char *err, int64_t t0)
+{
 	e->self.last_scrape_s = (double)(clock_ns() - t0) / 1e9;
-	if (x.full) {
-		expo_free(&x);
+	if (rc == -1)
+		respond_text(conn, 500, err);
+	else if (x->full)
 		respond_text(conn, 500, "the metrics are larger than 16 MiB");
+	else
+		(void)httpd_respond(conn, 200, expo_ctype(x), x->buf, x->len,
+		    NULL, 0, NULL);
+	expo_free(x);
+}
+
+static void *
+scrape_thread(void *arg)
+{
+	struct exporter *e = arg;
+	struct scraper *sc = &e->sc;
+	char b = 1;
+
+	sc->rc = xmetrics_scrape(&e->xm, e->c, &sc->self, &sc->x, sc->err,
+	    sizeof(sc->err));
+	if (sc->rc == 0)
+		expo_end(&sc->x);
+	while (write(sc->done[1], &b, 1) == -1 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/*
+ * Scrapes for the first waiting request: in the thread, or here at once
+ * when no thread can be had (the loop waits then, as it always did).
+ */
+static void
+scrape_next(struct exporter *e)
+{
+	struct scraper *sc = &e->sc;
+	pthread_attr_t at;
+	int ok;
+
+	while (!sc->running && sc->q != NULL) {
+		self_now(e, &sc->self);
+		expo_init(&sc->x, sc->q->om, BODY_MAX);
+		sc->t0 = clock_ns();
+		ok = sc->done[1] != -1 && pthread_attr_init(&at) == 0;
+		if (ok) {
+			(void)pthread_attr_setstacksize(&at, SCRAPE_STACK);
+			ok = pthread_create(&sc->th, &at, scrape_thread, e) == 0;
+			pthread_attr_destroy(&at);
+		}
+		if (ok) {
+			sc->running = 1;
+			return;
+		}
+		sc->rc = xmetrics_scrape(&e->xm, e->c, &sc->self, &sc->x,
+		    sc->err, sizeof(sc->err));
+		if (sc->rc == 0)
+			expo_end(&sc->x);
+		{
+			struct mreq *m = sc->q;
+
+			if ((sc->q = m->next) == NULL)
+				sc->tail = &sc->q;
+			sc->n--;
+			metrics_answer(e, m->conn, &sc->x, sc->rc, sc->err,
+			    sc->t0);
+			free(m);
+		}
+	}
+}
+
+/* The scrape thread is done: its answer, then the next scrape. */
+static void
+scrape_io(struct loop *l, struct loop_io *io, int ev)
+{
+	struct exporter *e = io->arg;
+	struct scraper *sc = &e->sc;
+	struct mreq *m;
+	char buf[16];
+
+	(void)l;
+	(void)ev;
+	while (read(sc->done[0], buf, sizeof(buf)) > 0)
+		;
+	if (!sc->running)
+		return;
+	pthread_join(sc->th, NULL);
+	sc->running = 0;
+	m = sc->q;
+	if ((sc->q = m->next) == NULL)
+		sc->tail = &sc->q;
+	sc->n--;
+	metrics_answer(e, m->conn, &sc->x, sc->rc, sc->err, sc->t0);
+	free(m);
+	scrape_next(e);
+}
+
+static void
+metrics(struct exporter *e, struct httpd_conn *conn, const struct http_req *rq)
+{
+	struct scraper *sc = &e->sc;
+	struct mreq *m;
+	char msg[200];
+
+	if (sc->n >= SCRAPES_MAX) {
+		snprintf(msg, sizeof(msg), "%zu /metrics scrapes wait already, "
+		    "the most at once; try again later, or scrape less often",
+		    sc->n);
+		(void)httpd_respond(conn, 503, "text/plain; charset=utf-8",
+		    msg, strlen(msg), "Retry-After: 1\r\n", 0, NULL);
 		return;
 	}
-	(void)httpd_respond(conn, 200, expo_ctype(&x), x.buf, x.len, NULL, 0,
-	    NULL);
-	expo_free(&x);
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		respond_text(conn, 500, "no memory for the scrape");
+		return;
+	}
+	m->conn = conn;
+	m->om = rq->om;
+	*sc->tail = m;
+	sc->tail = &m->next;
+	sc->n++;
+	scrape_next(e);
+}
+
+/* At the end: waits for a running scrape; drops those waiting (their
+ * connections close with the server). */
+static void
+scrape_stop(struct exporter *e)
+{
+	struct scraper *sc = &e->sc;
+
+	if (sc->running) {
+		pthread_join(sc->th, NULL);
+		sc->running = 0;
+		expo_free(&sc->x);
+	}
+	while (sc->q != NULL) {
+		struct mreq *m = sc->q;
+
+		sc->q = m->next;
+		free(m);
+	}
+	sc->tail = &sc->q;
+	sc->n = 0;
 }
 
 static void
@@ -381,6 +547,17 @@ run(struct ctx *c, struct exporter *e, const struct sockaddr_storage *ss)
 	e->rio.fn = resolver_io;
 	e->rio.arg = e;
 	(void)loop_watch(e->sv.l, &e->rio, LOOP_READ);
+	/* no pipe, no thread: scrapes then run on the loop */
+	if (pipe2(e->sc.done, O_NONBLOCK | O_CLOEXEC) == 0) {
+		e->sc.io.fd = e->sc.done[0];
+		e->sc.io.fn = scrape_io;
+		e->sc.io.arg = e;
+		if (loop_watch(e->sv.l, &e->sc.io, LOOP_READ) == -1) {
+			close(e->sc.done[0]);
+			close(e->sc.done[1]);
+			e->sc.done[0] = e->sc.done[1] = -1;
+		}
+	}
 	e->env.c = c;
 	e->env.lp = e->sv.l;
 	e->env.rs_wfd = e->rfd[1];
@@ -408,6 +585,7 @@ run(struct ctx *c, struct exporter *e, const struct sockaddr_storage *ss)
 	    e->jobs);
 	sig = serve_run(c, &e->sv, &e->outq, &e->errq);
 	rc = sig == -1 ? 1 : 0;
+	scrape_stop(e);
 	while (e->probes != NULL) {
 		struct xreq *q = e->probes;
 
@@ -467,12 +645,20 @@ cmd_exporter(struct ctx *c, int argc, char **argv)
 	e->c = c;
 	e->jobs = a.jobs;
 	e->rfd[0] = e->rfd[1] = -1;
+	e->sc.done[0] = e->sc.done[1] = -1;
+	e->sc.tail = &e->sc.q;
 	e->env.allow = allow;
 	e->env.nallow = nallow;
 	rc = run(c, e, &ss);
 	httpd_free(e->h);
 	if (e->rfd[0] != -1 && e->sv.l != NULL)
 		loop_unwatch(e->sv.l, &e->rio);
+	if (e->sc.done[0] != -1) {
+		if (e->sv.l != NULL)
+			loop_unwatch(e->sv.l, &e->sc.io);
+		close(e->sc.done[0]);
+		close(e->sc.done[1]);
+	}
 	srv_stop(&e->sv, c->trace ? out_trace_cb : NULL, c);
 	/* a resolver thread given up on may still write its byte */
 	if (!e->env.rs_abandoned) {

@@ -566,6 +566,35 @@ cut_command(const struct opt *o, int *argc, char **argv)
 }
 
 /*
+ * Whether the file execvp() looked for is there (at the path, or under a
+ * directory of $PATH): an ENOENT then means its #! interpreter or its
+ * loader is missing, not the file.
+ */
+static int
+cmd_exists(const char *name)
+{
+	const char *p = getenv("PATH"), *e;
+	char path[4096];
+	int n;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, F_OK) == 0;
+	if (p == NULL)
+		p = "/bin:/usr/bin";	/* execvp()'s own default */
+	for (;; p = e + 1) {
+		e = strchrnul(p, ':');
+		n = e > p ? snprintf(path, sizeof(path), "%.*s/%s",
+		    (int)(e - p), p, name) : snprintf(path, sizeof(path),
+		    "./%s", name);
+		if (n > 0 && (size_t)n < sizeof(path) &&
+		    access(path, F_OK) == 0)
+			return 1;
+		if (*e == '\0')
+			return 0;
+	}
+}
+
+/*
  * Every target succeeded: COMMAND takes sockctl's place (the same pid, its
  * own signals and exit code), after the results are written. Returns only
  * when it cannot be run: 126 or 127, as a shell does, with the reason.
@@ -586,12 +615,23 @@ run_command(struct ctx *c, char **cmdv)
 	execvp(cmdv[0], cmdv);
 	e = errno;
 	signal(SIGPIPE, SIG_IGN);
-	if (e == ENOENT)
-		out_err(c, "cannot run '%.200s': %s (ENOENT)\n  cause: %s\n"
-		    "  fix:   check the name, or give its path (./%.200s)",
-		    cmdv[0], strerror(e), strchr(cmdv[0], '/') != NULL ?
-		    "there is no file at that path" : "no file of that name "
-		    "in any directory of $PATH", cmdv[0]);
+	if (e == ENOENT && cmd_exists(cmdv[0]))
+		out_err(c, "cannot run '%.200s': %s (ENOENT)\n  cause: the "
+		    "file is there, but the interpreter its first line (#!) "
+		    "names, or its dynamic loader, is not: exec() says "
+		    "ENOENT for that too\n  fix:   check its first line "
+		    "(head -n 1 %.200s), or run it through an interpreter "
+		    "that exists (-- sh %.200s)", cmdv[0], strerror(e),
+		    cmdv[0], cmdv[0]);
+	else if (e == ENOENT && strchr(cmdv[0], '/') != NULL)
+		out_err(c, "cannot run '%.200s': %s (ENOENT)\n  cause: there "
+		    "is no file at that path\n  fix:   check the path",
+		    cmdv[0], strerror(e));
+	else if (e == ENOENT)
+		out_err(c, "cannot run '%.200s': %s (ENOENT)\n  cause: no file "
+		    "of that name in any directory of $PATH\n  fix:   check "
+		    "the name, or give its path (./%.200s)", cmdv[0],
+		    strerror(e), cmdv[0]);
 	else
 		out_err(c, "cannot run '%.200s': %s (%s)\n  cause: %s\n"
 		    "  fix:   %s", cmdv[0], strerror(e), errname(e) ?

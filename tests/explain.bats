@@ -46,9 +46,17 @@ load helpers/common
 
 @test "explain --list covers every reason slug but ok and usage" {
 	sc 0 explain --list
-	for slug in error dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit; do
+	for slug in error dns-failure refused timeout unreachable port-in-use permission-denied address-not-available expect-failed reset resource-limit not-ready unhealthy; do
 		assert_output --partial ": $slug, exit"
 	done
+}
+
+@test "explain not-ready: exit 14, what a server that is not ready says, and --wait with --proto as the fix" {
+	sc 0 explain not-ready
+	assert_output --partial "not-ready, exit 14"
+	assert_output --partial "answered in its own protocol that it is not ready"
+	assert_output --partial "--wait"
+	assert_output --partial "--proto"
 }
 
 @test "explain of a reason slug lists the errors behind it" {

@@ -6,6 +6,8 @@
 load helpers/common
 load helpers/servers
 load helpers/py
+load helpers/connect
+load helpers/inspect
 
 ABUSE=$BATS_TEST_DIRNAME/helpers/http_abuse.py
 
@@ -143,11 +145,23 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_output "listening on 127.0.0.1:$EX_PORT"
 }
 
-@test "/probe of an open port: 200, success 1, reason ok 0, connect seconds, text 0.0.4" {
+@test "/probe of an open port: 200, success 1, reason ok 0, connect seconds, text 0.0.4; promtool accepts both formats" {
 	require_py prometheus_client python3-prometheus-client
+	if command -v promtool >/dev/null; then
+		get "/probe?target=127.0.0.1:$CLOSED_PORT" -H 'Accept: application/openmetrics-text'
+		run promtool check metrics <<<"$output"
+		assert_success
+	fi
 	get "/probe?target=127.0.0.1:$EX_PORT"
 	[ "$code" = 200 ]
 	[ "$(ctype)" = "text/plain; version=0.0.4; charset=utf-8" ]
+	if command -v promtool >/dev/null; then
+		local body=$output
+		run promtool check metrics <<<"$body"
+		assert_success
+		output=$body
+		mapfile -t lines <<<"$output"
+	fi
 	run "$PY" "$BATS_TEST_DIRNAME/helpers/prom_parse.py" <<<"$output"
 	assert_success
 	assert_line 'sockctl_probe_success {} 1.0'
@@ -240,6 +254,17 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_output --partial "no send or expect"
 }
 
+@test "FAKE smtp 421 through /probe?module=smtp is not-ready (exit code 14), its words in the log" {
+	start_listener fake "$PY" "$BATS_TEST_DIRNAME/helpers/proto_fake.py" smtp-421
+	get "/probe?target=127.0.0.1:$listen_port&module=smtp"
+	[ "$code" = 200 ]
+	assert_line 'sockctl_probe_success 0'
+	assert_line 'sockctl_probe_failure{reason="not-ready"} 1'
+	assert_line 'sockctl_probe_exit_code 14'
+	run grep -F "module=smtp\" 200" "$BATS_FILE_TMPDIR/ex.err"
+	assert_output --partial "421"
+}
+
 @test "module udp: refused by ICMP; module bind: port-in-use on a held port, ok on a free one" {
 	get "/probe?target=127.0.0.1:$CLOSED_PORT&module=udp"
 	[ "$code" = 200 ]
@@ -260,6 +285,32 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_line 'sockctl_probe_success 1'
 	get "/probe?target=127.0.0.1:$listen_port&module=udp&send=hello&expect=^bye"
 	assert_line 'sockctl_probe_failure{reason="expect-failed"} 1'
+}
+
+@test "root: module udp tries the next address of a name when the first refuses (::1, then 127.0.0.1)" {
+	have_ipv6_lo || skip "no IPv6 loopback here"
+	[ "$(id -u)" = 0 ] || skip "a private /etc/hosts needs root"
+	local d=$BATS_TEST_TMPDIR i port
+	start_listener ue "$SOCKCTL" udp-echo 127.0.0.1:0
+	local echo_port=$listen_port
+	printf '::1 dual.test\n127.0.0.1 dual.test\n' >"$d/hosts"
+	unshare -m bash -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$d/hosts" \
+		"$SOCKCTL" exporter --listen 127.0.0.1:0 >"$d/dual.out" 2>"$d/dual.err" 3>&- &
+	echo $! >>"$d/pids"
+	for ((i = 0; i < 500; i++)); do
+		grep -q '^listening on ' "$d/dual.out" 2>/dev/null && break
+		sleep 0.02
+	done
+	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$d/dual.out")
+	[ -n "$port" ]
+	PORT=$port get "/probe?target=dual.test:$echo_port&module=udp"
+	[ "$code" = 200 ]
+	assert_line 'sockctl_probe_success 1'
+	run grep -F "bytes back from 127.0.0.1:$echo_port (the addresses before it failed)" "$d/dual.err"
+	assert_success
+	# both refuse: the failure is still refused, at once
+	PORT=$port get "/probe?target=dual.test:$CLOSED_PORT&module=udp"
+	assert_line 'sockctl_probe_failure{reason="refused"} 1'
 }
 
 @test "unknown paths are 404, POST is 405" {
@@ -375,6 +426,103 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_line --regexp "^sockctl_port_sockets[{]address=\"127\.0\.0\.1:$port\",state=\"CLOSE_WAIT\"[}] ([3-9]|[1-9][0-9]+)$"
 }
 
+# series_once: no series of $output (a /metrics body) twice
+series_once() {
+	local dup
+	dup=$(grep -v '^#' <<<"$output" | sed 's/ [^ ]*$//' | sort | uniq -d)
+	[ -z "$dup" ] || { echo "series twice: $dup" >&2; return 1; }
+}
+
+# finding_pairs: the "reason target" pairs of the sockctl_finding series
+# in $output, sorted
+finding_pairs() {
+	sed -n 's/^sockctl_finding{reason="\([^"]*\)",target="\([^"]*\)"} [0-9]*$/\1 \2/p' <<<"$output" | sort
+}
+
+@test "/metrics carries whole-machine inspect's Unix findings: a leaking Unix server, a listener whose file is gone; Unix listeners' queues; each series once" {
+	require_python
+	local d=$BATS_TEST_TMPDIR
+	local path=$d/leak.sock gone=$d/run/gone.sock
+	peer srv leak "$path"
+	peer cl clients "$path" 0 3 close
+	mkdir "$d/run"
+	peer g leak "$gone"
+	mv "$d/run" "$d/moved"
+	get "/metrics"
+	get "/metrics"
+	[ "$code" = 200 ]
+	series_once
+	assert_line "sockctl_finding{reason=\"close-wait-leak\",target=\"$path\"} 1"
+	assert_line "sockctl_finding{reason=\"socket-file-gone\",target=\"$gone\"} 1"
+	assert_line "sockctl_listen_queue_length{address=\"$path\"} 0"
+	assert_line --regexp "^sockctl_listen_backlog[{]address=\"${path//./\\.}\"[}] [1-9][0-9]*$"
+	assert_line --regexp '^sockctl_unix_sockets [1-9][0-9]*$'
+	local mine
+	mine=$(finding_pairs | grep -F "$d/")
+	# the same findings as inspect of the whole machine
+	sc 13 --json inspect --sample 300ms
+	run jq -r --arg d "$d/" 'select(.reason != null and (.target | startswith($d))) | "\(.reason) \(.target)"' <<<"$output"
+	[ "$(sort -u <<<"$output")" = "$mine" ]
+}
+
+@test "/metrics carries inspect's waits: udp-drops of a flooded UDP receiver, blocked-recv of a process not-accepting names" {
+	require_python
+	local waiter=$BATS_TEST_DIRNAME/helpers/waiter.py
+	start_bg u timeout -k 5 60 python3 "$waiter" udp 2048
+	wait_line u '^ready' 20
+	local upid uport
+	read -r _ upid uport <<<"$wait_match"
+	start_bg w timeout -k 5 60 python3 "$waiter" recv 0 recv queued
+	wait_line w '^ready' 20
+	local wpid wport
+	read -r _ wpid _ _ wport <<<"$wait_match"
+	get "/metrics"
+	start_bg f timeout -k 5 30 python3 "$waiter" flood "$uport" 6000
+	wait_line f '^sending' 20
+	sleep 0.5	# the flood runs between the two scrapes, as in a sample
+	get "/metrics"
+	series_once
+	assert_line "sockctl_finding{reason=\"udp-drops\",target=\"pid $upid\"} 1"
+	assert_line --regexp "^sockctl_finding[{]reason=\"not-accepting\",target=\"[^\"]*:$wport\"[}] 1$"
+	assert_line "sockctl_finding{reason=\"blocked-recv\",target=\"pid $wpid\"} 1"
+}
+
+@test "a /metrics scrape does not hold the loop: while one is stuck reading, / and a probe are answered at once, then it is" {
+	local d=$BATS_TEST_TMPDIR root=$BATS_TEST_TMPDIR/proc i
+	cp -r "$BATS_TEST_DIRNAME/fixtures/proc1" "$root"
+	# opening a FIFO waits for a writer: the scrape stays in its read of
+	# the counters until the test writes
+	mkfifo "$root/net/netstat"
+	SOCKCTL_PROC_ROOT=$root ex_start "$d" slow -t 2s
+	local pid=$ex_pid port=$ex_port
+	echo "$pid" >>"$d/pids"
+	curl -sS --max-time 30 -o "$d/m.body" -w '%{http_code}' \
+		"http://127.0.0.1:$port/metrics" >"$d/m.code" 2>&1 3>&- &
+	local mc=$!
+	echo "$mc" >>"$d/pids"
+	# the scrape runs in a thread of its own: wait (bounded) for it
+	for ((i = 0; i < 500; i++)); do
+		[ "$(ls "/proc/$pid/task" | wc -l)" -ge 2 ] && break
+		sleep 0.02
+	done
+	[ "$(ls "/proc/$pid/task" | wc -l)" -ge 2 ]
+	PORT=$port get "/"
+	[ "$code" = 200 ]
+	PORT=$port get "/probe?target=127.0.0.1:$port"
+	[ "$code" = 200 ]
+	assert_line 'sockctl_probe_success 1'
+	# the scrape still waits, unanswered
+	kill -0 "$mc"
+	[ ! -s "$d/m.code" ]
+	echo >"$root/net/netstat"
+	wait_exit "$mc" 20
+	[ "$(cat "$d/m.code")" = 200 ]
+	grep -q '^sockctl_sockets{state="LISTEN"} ' "$d/m.body"
+	# the log: / and the probe were answered before the scrape
+	run grep -o '"GET /[a-z]*' "$d/slow.err"
+	assert_output $'"GET /\n"GET /probe\n"GET /metrics'
+}
+
 # --- hostile clients ---
 
 @test "a slowloris client is cut off after -t, and another scrape meanwhile is answered at once" {
@@ -395,10 +543,18 @@ for r in json.load(sys.stdin)["data"]["result"]:
 	assert_success
 }
 
-@test "a 9 KiB request head is 431; garbage is 400; both close the connection" {
+@test "a 9 KiB and a 1 MiB request head are 431, memory stays bounded; garbage is 400; all close the connection" {
+	local rss0 rss1
 	run "$PY" "$ABUSE" bighead 127.0.0.1 "$EX_PORT"
 	assert_success
 	assert_output 'HTTP/1.1 431 Request Header Fields Too Large'
+	rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$BATS_FILE_TMPDIR/ex.pid")/status")
+	run "$PY" "$ABUSE" bighead 127.0.0.1 "$EX_PORT" 1024
+	assert_success
+	assert_output 'HTTP/1.1 431 Request Header Fields Too Large'
+	rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$(cat "$BATS_FILE_TMPDIR/ex.pid")/status")
+	# the head is cut at 8 KiB: the 1 MiB never reaches memory
+	[ "$rss1" -lt $((rss0 + 512)) ] || { echo "RSS $rss0 -> $rss1 KiB" >&2; return 1; }
 	run "$PY" "$ABUSE" garbage 127.0.0.1 "$EX_PORT"
 	assert_success
 	assert_output --partial 'HTTP/1.1 400 Bad Request'

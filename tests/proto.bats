@@ -394,6 +394,18 @@ waits_out() {
 	run -127 --separate-stderr "$SOCKCTL" connect "127.0.0.1:$listen_port" -- ./no-such-app --flag
 	[[ "$stderr" == *"cannot run './no-such-app'"* ]]
 	[[ "$stderr" == *ENOENT* ]]
+	[[ "$stderr" == *"there is no file at that path"* ]]
+	run -127 --separate-stderr "$SOCKCTL" connect "127.0.0.1:$listen_port" -- no-such-app-here
+	[[ "$stderr" == *"in any directory of \$PATH"* ]]
+	[[ "$stderr" == *"give its path (./no-such-app-here)"* ]]
+	# a script whose interpreter is missing: ENOENT too, but not "no file"
+	printf '#!/no/such/interpreter\necho hi\n' >"$BATS_TEST_TMPDIR/app-no-interp"
+	chmod +x "$BATS_TEST_TMPDIR/app-no-interp"
+	run -127 --separate-stderr "$SOCKCTL" connect "127.0.0.1:$listen_port" -- "$BATS_TEST_TMPDIR/app-no-interp"
+	[[ "$stderr" == *"the interpreter its first line (#!) names"* ]]
+	[[ "$stderr" != *"no file at that path"* ]]
+	PATH=$BATS_TEST_TMPDIR:$PATH run -127 --separate-stderr "$SOCKCTL" connect "127.0.0.1:$listen_port" -- app-no-interp
+	[[ "$stderr" == *"the interpreter its first line (#!) names"* ]]
 	touch "$BATS_TEST_TMPDIR/app"
 	sc 126 connect "127.0.0.1:$listen_port" -- "$BATS_TEST_TMPDIR/app"
 	assert_stderr_contains "EACCES"

@@ -1,8 +1,9 @@
 /*
- * The exporter's /metrics: see xmetrics.h. A scrape reads the TCP and UDP
- * sockets once, feeding them to inspect's judge (lib/findings) as its
- * last read, while the sockets of the scrape before are its first read;
- * the sockets read now are kept (at most XM_BASE_MAX) for the next one.
+ * The exporter's /metrics: see xmetrics.h. A scrape reads the TCP, UDP
+ * and Unix sockets once, feeding them to inspect's judges (lib/findings,
+ * lib/findwait) as their last read, while what the scrape before read is
+ * their first read; what is read now is kept (at most XM_BASE_MAX sockets
+ * of each) for the next one. Whole-machine inspect's findings, then.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,8 +20,12 @@
 struct scan {
 	struct findings		*f;
 	struct owners		*w;
+	struct waits		*wt;	/* the waits' last read */
+	struct waits		*wn;	/* and the next scrape's first */
 	struct inetdiag_sock	*cur;
 	size_t			 ncur, capcur;
+	struct unixdiag_sock	*ucur;
+	size_t			 nucur, capucur;
 	int			 failed;
 };
 
@@ -58,7 +63,61 @@ add_fn(const struct inetdiag_sock *d, void *arg)
 
 	keep(s, d);
 	p = owners_of(s->w, d->s.inode, &nshare);
-	if (findings_add(s->f, d, p, nshare) == -1) {
+	if (findings_add(s->f, d, p, nshare) == -1 ||
+	    waits_udp(s->wt, d, p) == -1 || waits_udp_base(s->wn, d) == -1) {
+		s->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+ufree(struct unixdiag_sock *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((void *)v[i].icons);
+	free(v);
+}
+
+/* Keeps u (its accept queue copied) for the next scrape's first read. */
+static void
+ukeep(struct scan *s, const struct unixdiag_sock *u)
+{
+	struct unixdiag_sock *x;
+	size_t n = u->nicons < XM_ICONS_MAX ? u->nicons : XM_ICONS_MAX;
+
+	if (s->nucur >= XM_BASE_MAX)
+		return;
+	if (s->nucur == s->capucur) {
+		size_t c = s->capucur ? s->capucur * 2 : 256;
+		struct unixdiag_sock *v = reallocarray(s->ucur, c, sizeof(*v));
+
+		if (v == NULL)
+			return;	/* the next scrape sees less: not fatal */
+		s->ucur = v;
+		s->capucur = c;
+	}
+	x = &s->ucur[s->nucur];
+	*x = *u;
+	x->icons = NULL;
+	x->nicons = 0;
+	if (n > 0 && (x->icons = malloc(n * 4)) != NULL) {
+		memcpy((void *)x->icons, u->icons, n * 4);
+		x->nicons = n;
+	}
+	s->nucur++;
+}
+
+/* Every Unix socket of the machine, as whole-machine inspect's. */
+static int
+unix_fn(const struct unixdiag_sock *u, void *arg)
+{
+	struct scan *s = arg;
+	struct owners_proc *p = owners_of(s->w, u->inode, NULL);
+
+	ukeep(s, u);
+	if (findings_unix_sock(s->f, u, p, 1) == -1 ||
+	    waits_unix(s->wt, u, p) == -1 || waits_unix_base(s->wn, u) == -1) {
 		s->failed = 1;
 		return 1;
 	}
@@ -72,8 +131,30 @@ struct fser {
 	long	n;
 };
 
+/* Counts r in its series of fs (a new one while there is room). */
 static void
-put_findings(struct findings *f, struct owners *w, int nf, struct expo *e)
+count_finding(struct fser *fs, size_t *nfs, const struct result *r)
+{
+	size_t k;
+
+	for (k = 0; k < *nfs; k++)
+		if (strcmp(fs[k].reason, reason_slug(r->reason)) == 0 &&
+		    strcmp(fs[k].target, r->target) == 0)
+			break;
+	if (k == *nfs && *nfs < XM_FINDINGS_MAX) {
+		snprintf(fs[k].reason, sizeof(fs[k].reason), "%s",
+		    reason_slug(r->reason));
+		snprintf(fs[k].target, sizeof(fs[k].target), "%s", r->target);
+		(*nfs)++;
+	}
+	if (k < *nfs)
+		fs[k].n++;
+}
+
+/* Every finding of inspect's two judges: one series per reason and
+ * subject, the number of findings its value. */
+static void
+put_findings(struct scan *s, int nf, int nw, struct expo *e)
 {
 	struct fser *fs = calloc(XM_FINDINGS_MAX, sizeof(*fs));
 	size_t nfs = 0;
@@ -82,25 +163,15 @@ put_findings(struct findings *f, struct owners *w, int nf, struct expo *e)
 	    "findings of sockctl inspect now, by reason and subject");
 	if (fs == NULL)
 		return;
-	for (int i = 0; i < nf; i++) {
+	for (int i = 0; i < nf + nw; i++) {
 		struct result r;
-		size_t k;
 
 		result_init(&r, "inspect");
-		findings_result(f, w, (size_t)i, NULL, &r);
-		for (k = 0; k < nfs; k++)
-			if (strcmp(fs[k].reason, reason_slug(r.reason)) == 0 &&
-			    strcmp(fs[k].target, r.target) == 0)
-				break;
-		if (k == nfs && nfs < XM_FINDINGS_MAX) {
-			snprintf(fs[k].reason, sizeof(fs[k].reason), "%s",
-			    reason_slug(r.reason));
-			snprintf(fs[k].target, sizeof(fs[k].target), "%s",
-			    r.target);
-			nfs++;
-		}
-		if (k < nfs)
-			fs[k].n++;
+		if (i < nf)
+			findings_result(s->f, s->w, (size_t)i, NULL, &r);
+		else
+			waits_result(s->wt, s->w, (size_t)(i - nf), NULL, &r);
+		count_finding(fs, &nfs, &r);
 		result_free(&r);
 	}
 	for (size_t k = 0; k < nfs; k++) {
@@ -112,12 +183,31 @@ put_findings(struct findings *f, struct owners *w, int nf, struct expo *e)
 	free(fs);
 }
 
+/*
+ * Whether g is a listener with queue series, TCP or Unix (every one: the
+ * whole machine's summary hides Unix lines without a finding, but a full
+ * queue is worth a graph before it is a finding), and its address or path
+ * into lo.
+ */
+static int
+listener(const struct findings_group *g, char *lo, size_t len)
+{
+	if (g->kind == FG_LISTEN) {
+		sa_fmt((const struct sockaddr *)&g->local, lo, len);
+		return 1;
+	}
+	if (g->kind != FG_UNIX || g->states[PN_LISTEN] == 0)
+		return 0;
+	snprintf(lo, len, "%s", g->path);
+	return 1;
+}
+
 static void
 put_sockets(struct findings *f, struct expo *e)
 {
 	const struct findings_group *g;
 	const long *st = findings_states(f);
-	char lo[ADDRSTR_MAX];
+	char lo[sizeof(g->path) + ADDRSTR_MAX];
 	size_t n, shown = 0;
 
 	expo_family(e, "sockctl_sockets", EXPO_GAUGE, NULL,
@@ -131,6 +221,9 @@ put_sockets(struct findings *f, struct expo *e)
 	expo_family(e, "sockctl_udp_sockets", EXPO_GAUGE, NULL,
 	    "UDP sockets of this machine");
 	expo_sample(e, NULL, 0, (double)findings_udp(f));
+	expo_family(e, "sockctl_unix_sockets", EXPO_GAUGE, NULL,
+	    "Unix sockets of this machine");
+	expo_sample(e, NULL, 0, (double)findings_unix(f));
 
 	g = findings_groups(f, &n);
 	expo_family(e, "sockctl_port_sockets", EXPO_GAUGE, NULL,
@@ -156,11 +249,10 @@ put_sockets(struct findings *f, struct expo *e)
 	for (size_t i = 0; i < n && shown < XM_GROUPS_MAX; i++) {
 		struct om_label l = { "address", lo };
 
-		if (g[i].kind != FG_LISTEN)
-			continue;
-		shown++;
-		sa_fmt((const struct sockaddr *)&g[i].local, lo, sizeof(lo));
-		expo_sample(e, &l, 1, (double)g[i].qlen);
+		if (listener(&g[i], lo, sizeof(lo))) {
+			shown++;
+			expo_sample(e, &l, 1, (double)g[i].qlen);
+		}
 	}
 	expo_family(e, "sockctl_listen_backlog", EXPO_GAUGE, NULL,
 	    "the accept queue size a listener asked for (its backlog)");
@@ -168,11 +260,10 @@ put_sockets(struct findings *f, struct expo *e)
 	for (size_t i = 0; i < n && shown < XM_GROUPS_MAX; i++) {
 		struct om_label l = { "address", lo };
 
-		if (g[i].kind != FG_LISTEN)
-			continue;
-		shown++;
-		sa_fmt((const struct sockaddr *)&g[i].local, lo, sizeof(lo));
-		expo_sample(e, &l, 1, (double)g[i].backlog);
+		if (listener(&g[i], lo, sizeof(lo))) {
+			shown++;
+			expo_sample(e, &l, 1, (double)g[i].backlog);
+		}
 	}
 }
 
@@ -206,53 +297,111 @@ put_self(const struct xm_self *self, double scrape_s, struct expo *e)
 	expo_sample(e, NULL, 0, scrape_s);
 }
 
+/*
+ * The last read and the judging, as whole-machine inspect's: TCP
+ * listeners first, the other TCP sockets, UDP, Unix; then what the
+ * processes the findings name wait on. Returns nf + nw, or -1 (*err).
+ */
+static int
+judge(struct scan *s, const struct ctx *c, int *nfp, char *err,
+    size_t errlen)
+{
+	const char *root = c->env.proc_root;
+	int nf, nw;
+
+	if (inetdiag_scan(root, IPPROTO_TCP, PN_STATE(PN_LISTEN), add_fn,
+	    s) == -1 || inetdiag_scan(root, IPPROTO_TCP, PN_ALL_STATES &
+	    ~PN_STATE(PN_LISTEN), add_fn, s) == -1) {
+		snprintf(err, errlen, "cannot read the TCP sockets: %s",
+		    strerror(errno));
+		return -1;
+	}
+	(void)inetdiag_scan(root, IPPROTO_UDP, PN_ALL_STATES, add_fn, s);
+	(void)unixdiag_scan(root, unix_fn, s);
+	if (s->failed || (nf = findings_judge(s->f, s->w)) < 0)
+		goto nomem;
+	for (int i = 0; i < nf; i++)
+		if (findings_pid(s->f, (size_t)i) > 0 && waits_also(s->wt,
+		    findings_pid(s->f, (size_t)i)) == -1)
+			goto nomem;
+	if ((nw = waits_judge(s->wt)) < 0)
+		goto nomem;
+	/* a stuck connect is blocked-connect, not also retransmitting */
+	for (int i = 0; i < nw; i++) {
+		struct sockaddr_storage re;
+		int pid;
+
+		if (waits_connect(s->wt, (size_t)i, &pid, &re))
+			nf = findings_forget_syn(s->f, pid, &re);
+	}
+	*nfp = nf;
+	return nf + nw;
+nomem:
+	snprintf(err, errlen, "no memory for the socket tables");
+	return -1;
+}
+
 int
 xmetrics_scrape(struct xmetrics *m, const struct ctx *c,
     const struct xm_self *self, struct expo *e, char *err, size_t errlen)
 {
+	const char *root = c->env.proc_root;
 	struct findings_cfg cfg;
 	struct counters k;
 	struct scan s;
 	int64_t t0 = clock_ns();
-	int nf, rc = -1;
+	int n, nf = 0, rc = -1;
 
 	memset(&s, 0, sizeof(s));
-	cfg.root = c->env.proc_root;
+	cfg.root = root;
 	cfg.whole = 1;
 	cfg.sample_ms = m->prev_ns == 0 ? 0 : (t0 - m->prev_ns) / 1000000;
 	if (m->prev_ns != 0 && cfg.sample_ms < 1)
 		cfg.sample_ms = 1;
-	if ((s.f = findings_new(&cfg)) == NULL)
+	if ((s.f = findings_new(&cfg)) == NULL ||
+	    (s.wn = waits_new(root, 1)) == NULL)
+		goto nomem;
+	/* the waits' first read is the last scrape's (none: one read) */
+	if (m->wprev != NULL && m->prev_ns != 0) {
+		s.wt = m->wprev;
+		m->wprev = NULL;
+		waits_set_sample(s.wt, cfg.sample_ms);
+	} else if ((s.wt = waits_new(root, 0)) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < m->nprev; i++)
 		if (findings_base(s.f, &m->prev[i]) == -1)
 			goto nomem;
 	if (m->nprev > 0)
 		findings_base_done(s.f);
-	if ((s.w = owners_walk(c->env.proc_root, 0)) == NULL)
+	for (size_t i = 0; i < m->nuprev; i++)
+		if (findings_unix_base(s.f, &m->uprev[i]) == -1)
+			goto nomem;
+	if ((s.w = owners_walk(root, 0)) == NULL)
 		goto nomem;
-	if (counters_read(c->env.proc_root, &k) == -1)
+	if (counters_read(root, &k) == -1)
 		k = m->k;
 	findings_counters(s.f, m->prev_ns != 0 ? &m->k : &k, &k);
-	if (inetdiag_scan(c->env.proc_root, IPPROTO_TCP, PN_STATE(PN_LISTEN),
-	    add_fn, &s) == -1 || inetdiag_scan(c->env.proc_root, IPPROTO_TCP,
-	    PN_ALL_STATES & ~PN_STATE(PN_LISTEN), add_fn, &s) == -1) {
-		snprintf(err, errlen, "cannot read the TCP sockets: %s",
-		    strerror(errno));
-		goto out;
-	}
-	(void)inetdiag_scan(c->env.proc_root, IPPROTO_UDP, PN_ALL_STATES, add_fn,
-	    &s);
-	if (s.failed || (nf = findings_judge(s.f, s.w)) < 0)
+	/* what every thread waits in now: the next scrape's first read */
+	if (waits_first(s.wn) == -1)
 		goto nomem;
+	if ((n = judge(&s, c, &nf, err, errlen)) < 0)
+		goto out;
 	put_sockets(s.f, e);
-	put_findings(s.f, s.w, nf, e);
+	put_findings(&s, nf, n - nf, e);
 	put_self(self, (double)(clock_ns() - t0) / 1e9, e);
 	/* what this scrape saw is the next one's first read */
 	free(m->prev);
 	m->prev = s.cur;
 	m->nprev = s.ncur;
 	s.cur = NULL;
+	ufree(m->uprev, m->nuprev);
+	m->uprev = s.ucur;
+	m->nuprev = s.nucur;
+	s.ucur = NULL;
+	s.nucur = 0;
+	waits_free(m->wprev);
+	m->wprev = s.wn;
+	s.wn = NULL;
 	m->prev_ns = t0;
 	m->k = k;
 	rc = 0;
@@ -261,6 +410,9 @@ nomem:
 	snprintf(err, errlen, "no memory for the socket tables");
 out:
 	free(s.cur);
+	ufree(s.ucur, s.nucur);
+	waits_free(s.wt);
+	waits_free(s.wn);
 	owners_free(s.w);
 	findings_free(s.f);
 	return rc;
@@ -270,5 +422,7 @@ void
 xmetrics_free(struct xmetrics *m)
 {
 	free(m->prev);
+	ufree(m->uprev, m->nuprev);
+	waits_free(m->wprev);
 	memset(m, 0, sizeof(*m));
 }

@@ -13,17 +13,29 @@
 
 #include "counters.h"
 #include "expo.h"
+#include "findwait.h"
 #include "inetdiag.h"
 #include "out.h"
+#include "unixdiag.h"
 
-#define XM_BASE_MAX	65536	/* sockets remembered for the next scrape */
+#define XM_BASE_MAX	65536	/* sockets remembered for the next scrape
+				 * (TCP; Unix as many again) */
 #define XM_GROUPS_MAX	512	/* listeners with series of their own */
 #define XM_FINDINGS_MAX	256	/* sockctl_finding series */
+#define XM_ICONS_MAX	4096	/* a Unix listener's queue remembered */
 
-/* What one scrape remembers for the next. */
+/*
+ * What one scrape remembers for the next: its TCP and Unix sockets (a
+ * Unix listener's accept queue copied: uprev[i].icons is owned), the
+ * datagram sockets' drop counters and the threads' waits (wprev, a first
+ * read as inspect's), and the counters.
+ */
 struct xmetrics {
 	struct inetdiag_sock	*prev;
 	size_t			 nprev;
+	struct unixdiag_sock	*uprev;
+	size_t			 nuprev;
+	struct waits		*wprev;
 	int64_t			 prev_ns;	/* 0: no scrape yet */
 	struct counters		 k;		/* the last scrape's */
 };

@@ -410,6 +410,35 @@ start_connect(struct xprobe *x)
 
 /* udp: one datagram, its reply or an ICMP error, or silence */
 
+static void	udp_send(struct xprobe *x);
+
+/*
+ * A failure of the address tried now: the next address the name resolved
+ * to, when this one failed at once (an ICMP refusal or unreachable, a
+ * family or route this host lacks) and time is left, as probe-connect
+ * tries each; else the probe's failure. Silence is not retried: it has
+ * spent the probe's time.
+ */
+static void
+udp_fail(struct xprobe *x, enum stage st, int err)
+{
+	int hard = err == ECONNREFUSED || err == EHOSTUNREACH ||
+	    err == ENETUNREACH || err == EADDRNOTAVAIL || err == EAFNOSUPPORT;
+
+	if (hard && x->iaddr + 1 < x->naddr &&
+	    clock_ns() < x->t0_ns + x->p.limit_ms * 1000000) {
+		if (x->uio.fd != -1) {
+			loop_unwatch(x->env->lp, &x->uio);
+			close(x->uio.fd);
+			x->uio.fd = -1;
+		}
+		x->sa = x->addrs[++x->iaddr];
+		udp_send(x);
+		return;
+	}
+	failed(x, st, err, 0, 0);
+}
+
 static void
 udp_io(struct loop *l, struct loop_io *io, int ev)
 {
@@ -433,15 +462,16 @@ udp_io(struct loop *l, struct loop_io *io, int ev)
 	}
 	loop_unwatch(l, io);
 	if (n == -1) {
-		failed(x, ST_RECV, errno, 0, 0);
+		udp_fail(x, ST_RECV, errno);
 	} else if (x->p.has_re && expect_match(&x->p.re, buf, (size_t)n) !=
 	    1) {
 		failed(x, ST_EXPECT, 0, 0, DX_EXPECT_MISMATCH);
 	} else {
 		x->ok = 1;
 		x->reason = RS_OK;
-		snprintf(x->note, sizeof(x->note), "%zd bytes back from %s", n,
-		    x->address);
+		snprintf(x->note, sizeof(x->note), "%zd bytes back from %s%s",
+		    n, x->address, x->iaddr > 0 ? " (the addresses before it "
+		    "failed)" : "");
 		finish(x);
 	}
 	free(buf);
@@ -459,17 +489,17 @@ udp_send(struct xprobe *x)
 	fd = socket(x->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		failed(x, ST_SOCKET, errno, 0, 0);
+		udp_fail(x, ST_SOCKET, errno);
 		return;
 	}
 	x->uio.fd = fd;
 	if (connect(fd, (struct sockaddr *)&x->sa, sa_len(
 	    (struct sockaddr *)&x->sa)) == -1) {
-		failed(x, ST_CONNECT, errno, 0, 0);
+		udp_fail(x, ST_CONNECT, errno);
 		return;
 	}
 	if (send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
-		failed(x, ST_SEND, errno, 0, 0);
+		udp_fail(x, ST_SEND, errno);
 		return;
 	}
 	x->uio.fn = udp_io;
@@ -501,12 +531,15 @@ xprobe_collect(struct xprobe *x)
 		failed(x, ST_RESOLVE, eai == EAI_SYSTEM ? err : 0, eai, 0);
 		return;
 	}
-	n = rs_addrs(res, x->p.ep.port, &x->sa, 1);
+	/* in the resolver's order: the first is what probe-udp tries */
+	n = rs_addrs(res, x->p.ep.port, x->addrs, XPROBE_UDP_ADDRS);
 	freeaddrinfo(res);
 	if (n == 0) {
 		failed(x, ST_RESOLVE, 0, 0, DX_NO_ADDRESS);
 		return;
 	}
+	x->naddr = n;
+	x->sa = x->addrs[0];
 	udp_send(x);
 }
 

@@ -26,6 +26,7 @@
 
 #define XPROBE_SEND_MAX	1024	/* bytes of send= after its escapes */
 #define XPROBE_ARG_MAX	512	/* bytes of a parameter as sent */
+#define XPROBE_UDP_ADDRS 8	/* addresses module udp tries, at most */
 
 /* a --proto module is XP_CONNECT with its proto set */
 enum xp_module { XP_CONNECT, XP_UDP, XP_BIND };
@@ -94,8 +95,10 @@ struct xprobe {
 	/* udp */
 	struct rs_req		*rq;
 	int64_t			 rs_ns;
-	struct sockaddr_storage	 sa;
+	struct sockaddr_storage	 sa;		/* the address tried now */
 	int			 have_sa;
+	struct sockaddr_storage	 addrs[XPROBE_UDP_ADDRS]; /* resolved */
+	int			 naddr, iaddr;
 	struct loop_io		 uio;
 	/* the outcome */
 	int			 ok;

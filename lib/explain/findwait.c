@@ -45,6 +45,12 @@ waits_new(const char *root, int64_t sample_ms)
 }
 
 void
+waits_set_sample(struct waits *w, int64_t sample_ms)
+{
+	w->sample_ms = sample_ms;
+}
+
+void
 waits_free(struct waits *w)
 {
 	if (w == NULL)

@@ -24,6 +24,12 @@ struct waits	*waits_new(const char *root, int64_t sample_ms);
 void		 waits_free(struct waits *w);
 
 /*
+ * The sample's length when it is known only at the last read (the
+ * exporter's scrapes: the time since the scrape before), > 0.
+ */
+void	waits_set_sample(struct waits *w, int64_t sample_ms);
+
+/*
  * Watches pid's threads: reads them now (the first read) and again in
  * waits_judge(). Returns 0, or -1 (ENOMEM; a process that cannot be read
  * is kept and said so).

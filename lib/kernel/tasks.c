@@ -426,7 +426,10 @@ read_all(const char *root, int pid, int light, unsigned kinds,
 			out->n++;
 	}
 	closedir(d);
-	qsort(out->t, out->n, sizeof(*out->t), cmp_tid);
+	/* a process that ended meanwhile lists no thread: out->t is NULL,
+	 * which qsort() may not be given */
+	if (out->n > 1)
+		qsort(out->t, out->n, sizeof(*out->t), cmp_tid);
 	return 0;
 }
 

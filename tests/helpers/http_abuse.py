@@ -9,7 +9,8 @@ exchange ended as described, 1 otherwise; every wait is bounded):
   slowloris SECS   sends a request head one byte every 0.2 s for at most
                    SECS seconds; prints "closed after N s" and the status
                    line the server sent, if any
-  bighead          sends a 9 KiB request head; prints the status line
+  bighead [KIB]    sends a request head of KIB KiB (default 9); prints the
+                   status line
   garbage          sends bytes that are no request; prints the status line
   pipeline N       sends N GET / requests in one write; prints each
                    answer's status line, in order, then "answers N"
@@ -111,8 +112,10 @@ def main(argv):
         print("still open after %.1f s" % (time.monotonic() - t0))
         return 1
     if mode == "bighead":
+        kib = int(arg or 9)
         head = b"GET / HTTP/1.1\r\nHost: x\r\n" + \
-            b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 90) for i in range(95))
+            b"".join(b"X-Pad-%d: %s\r\n" % (i, b"p" * 90)
+                     for i in range(kib * 1024 // 100 + 1))
         try:
             s.sendall(head)
         except (BrokenPipeError, ConnectionResetError):

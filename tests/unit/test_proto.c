@@ -220,6 +220,15 @@ test_postgres(void)
 	n = pg_msg(buf, 'R', "\0\0\0\5salt", 8);
 	CHECK(judge(PROTO_POSTGRES, buf, n, 0) == PV_READY);
 	CHECK_STR(res.note, "md5");
+	/* asked for a password: a close, no Terminate (as libpq's) */
+	{
+		char out[PROTO_REQ_MAX];
+		size_t outlen = 1;
+		int step = 0;
+
+		CHECK(proto_bye(&o, &res, buf, n, &step, out, &outlen) == 0 &&
+		    outlen == 0);
+	}
 	/* trust: AuthenticationOk, then the session, or an error */
 	n = pg_msg(buf, 'R', "\0\0\0\0", 4);
 	CHECK(judge(PROTO_POSTGRES, buf, n, 0) == PV_MORE);
@@ -229,6 +238,15 @@ test_postgres(void)
 	n += pg_msg(buf + n, 'Z', "I", 1);
 	CHECK(judge(PROTO_POSTGRES, buf, n, 0) == PV_READY);
 	CHECK(res.kind == PK_READY);
+	/* the goodbye once in: a Terminate, as libpq's PQfinish() */
+	{
+		char out[PROTO_REQ_MAX];
+		size_t outlen;
+		int step = 0;
+
+		CHECK(proto_bye(&o, &res, buf, n, &step, out, &outlen) == 0);
+		CHECK(outlen == 5 && memcmp(out, "X\0\0\0\4", 5) == 0);
+	}
 	n = pg_msg(buf, 'R', "\0\0\0\0", 4);
 	n += pg_msg(buf + n, 'E', role, sizeof(role));
 	CHECK(judge(PROTO_POSTGRES, buf, n, 0) == PV_READY);
