@@ -2,9 +2,11 @@
 # probe-connect --proto (SPEC probe-connect "Readiness") against the real
 # servers users run -- redis-server, PostgreSQL, MariaDB, nginx, aiosmtpd
 # -- each started once for the file on a free port in a temporary
-# directory, their not-ready states made real; and `-- COMMAND`. What no
-# real server can be made to say on loopback comes from
-# tests/helpers/proto_fake.py, named a FAKE in the test's name.
+# directory, their not-ready states made real (MariaDB's host blocked by
+# max_connect_errors from a network namespace, as root); and `-- COMMAND`.
+# The FAKES, from tests/helpers/proto_fake.py and named FAKE in the test's
+# name, are only what no real server here says on demand: SMTP 421 and 554
+# (aiosmtpd has no such state), and a reply with terminal escapes in it.
 
 load helpers/common
 load helpers/realsrv
@@ -12,6 +14,7 @@ load helpers/py
 
 setup_file() {
 	srv_root
+	srv_netns
 	start_redis
 	start_postgres
 	start_mariadb
@@ -257,13 +260,37 @@ waits_out() {
 	waits_out mysql "${hold[@]}"
 }
 
-@test "mysql: FAKE host blocked (1129) fails at once with flush-hosts and max_connect_errors" {
-	fake mysql-1129
-	sc 10 connect --wait 10s --proto mysql "127.0.0.1:$listen_port"
+@test "mysql: host blocked (1129) by max_connect_errors fails at once with flush-hosts" {
+	need MY_PORT mariadb-server
+	require_root
+	[ -n "${SRV_NS:-}" ] || skip "no network namespace (srv_netns found no free /31 of 198.51.100.0/24)"
+	# MariaDB keeps no host cache for loopback clients: the blocked host is
+	# the namespace's end of the veth
+	mariadb -S "$MY_SOCK" -uroot -e "create user if not exists 'probe'@'198.51.100.%'; set global max_connect_errors = 1; flush hosts"
+	# each connection reads the greeting and hangs up mid-handshake (one
+	# aborted connect) until the greeting is the 1129 error instead
+	local i blocked=
+	for ((i = 0; i < 10; i++)); do
+		if ip netns exec "$SRV_NS" timeout 5 bash -c \
+			'exec 5<>"/dev/tcp/$1/$2" && dd bs=512 count=1 <&5 2>/dev/null | grep -aq "is blocked"' \
+			_ "$SRV_NS_HOST" "$MY_PORT"; then
+			blocked=1
+			break
+		fi
+	done
+	[ -n "$blocked" ]
+	local me=$SOCKCTL t0 t1
+	t0=$(date +%s%N)
+	SOCKCTL=ip sc 10 netns exec "$SRV_NS" "$me" connect --wait 10s --proto mysql "$SRV_NS_HOST:$MY_PORT"
+	t1=$(date +%s%N)
 	assert_stderr_contains "error 1129"
+	assert_stderr_contains "is blocked because of many connection errors"
 	assert_stderr_contains "mysqladmin flush-hosts"
 	assert_stderr_contains "max_connect_errors"
 	[[ "$stderr" != *"still failing when --wait ran out"* ]]
+	# fails at once: --wait 10s did not retry
+	((t1 - t0 < 5000000000))
+	mariadb -S "$MY_SOCK" -uroot -e "set global max_connect_errors = 100; flush hosts"
 }
 
 # --- nginx ---

@@ -76,6 +76,43 @@ stop_servers() {
 		rm -rf "$(cat "$BATS_FILE_TMPDIR/srv.root")"
 		rm -f "$BATS_FILE_TMPDIR/srv.root"
 	fi
+	if [ -f "$BATS_FILE_TMPDIR/srv.netns" ]; then
+		local ns veth
+		read -r ns veth <"$BATS_FILE_TMPDIR/srv.netns"
+		ip netns del "$ns" 2>/dev/null || true
+		ip link del "$veth" 2>/dev/null || true
+		rm -f "$BATS_FILE_TMPDIR/srv.netns"
+	fi
+}
+
+# srv_netns: as root, a network namespace SRV_NS joined to this one by a
+# veth pair on a /31 of 198.51.100.0/24: SRV_NS_HOST is this side's address
+# (servers listen there too), SRV_NS_PEER the namespace's. A client there
+# is not on loopback, so MariaDB keeps a host cache entry for it. Not root,
+# or no free /31: nothing is set, and the tests that need it skip.
+# stop_servers deletes both.
+srv_netns() {
+	[ "$(id -u)" = 0 ] || return 0
+	local tag=$$ veth ns n i
+	ns=sockctl-srv-$tag
+	veth=scs$tag
+	veth=${veth:0:13}
+	# a /31 no other run holds now (several people test on this machine)
+	for ((i = 0; i < 20; i++)); do
+		n=$(((RANDOM % 120) * 2 + 10))
+		ip -o addr show to "198.51.100.$n/31" | grep -q . || break
+	done
+	[ "$i" -lt 20 ] || return 0
+	ip netns add "$ns" || return 1
+	echo "$ns ${veth}a" >"$BATS_FILE_TMPDIR/srv.netns"
+	ip link add "${veth}a" type veth peer name "${veth}b" netns "$ns" &&
+		ip addr add "198.51.100.$n/31" dev "${veth}a" &&
+		ip link set "${veth}a" up &&
+		ip -n "$ns" addr add "198.51.100.$((n + 1))/31" dev "${veth}b" &&
+		ip -n "$ns" link set "${veth}b" up &&
+		ip -n "$ns" link set lo up || return 1
+	SRV_NS=$ns SRV_NS_HOST=198.51.100.$n SRV_NS_PEER=198.51.100.$((n + 1))
+	export SRV_NS SRV_NS_HOST SRV_NS_PEER
 }
 
 # start_redis: REDIS_PORT, REDIS_SOCK.
@@ -120,7 +157,10 @@ start_postgres() {
 }
 
 # start_mariadb: MY_PORT, MY_SOCK, MY_DIR. max_connections is 10 (its
-# least), and one more for an account with SUPER.
+# least), and one more for an account with SUPER. It listens on
+# $SRV_NS_HOST too when srv_netns made it (a comma list: MariaDB >= 10.11),
+# and resolves names: with skip-name-resolve, 10.11 keeps no host cache,
+# so max_connect_errors never blocks a host.
 start_mariadb() {
 	command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || return 0
 	MY_DIR=$SRV_ROOT/my
@@ -136,7 +176,7 @@ start_mariadb() {
 	MY_PORT=$(free_port)
 	MY_SOCK=$MY_DIR/my.sock
 	/usr/sbin/mariadbd --no-defaults "${user[@]}" --datadir="$MY_DIR/data" \
-		--socket="$MY_SOCK" --port="$MY_PORT" --bind-address=127.0.0.1 \
+		--socket="$MY_SOCK" --port="$MY_PORT" --bind-address="127.0.0.1${SRV_NS_HOST:+,$SRV_NS_HOST}" \
 		--skip-networking=0 --pid-file="$MY_DIR/my.pid" --max-connections=10 \
 		--skip-log-bin --innodb-buffer-pool-size=16M --log-error="$MY_DIR/err.log" \
 		>"$MY_DIR/out" 2>&1 3>&- &
