@@ -341,11 +341,48 @@ nomem:
 	return -1;
 }
 
+/*
+ * The tables of scrape s: the findings seeded with the last scrape's
+ * sockets, the waits' first read (the last scrape's second, or a read
+ * now), the owners, the counters into *k. Returns -1 when memory ran out.
+ */
+static int
+prepare(struct xmetrics *m, struct findings_cfg *cfg, struct scan *s,
+    struct counters *k)
+{
+	const char *root = cfg->root;
+
+	if ((s->f = findings_new(cfg)) == NULL ||
+	    (s->wn = waits_new(root, 1)) == NULL)
+		return -1;
+	/* the waits' first read is the last scrape's (none: one read) */
+	if (m->wprev != NULL && m->prev_ns != 0) {
+		s->wt = m->wprev;
+		m->wprev = NULL;
+		waits_set_sample(s->wt, cfg->sample_ms);
+	} else if ((s->wt = waits_new(root, 0)) == NULL)
+		return -1;
+	for (size_t i = 0; i < m->nprev; i++)
+		if (findings_base(s->f, &m->prev[i]) == -1)
+			return -1;
+	if (m->nprev > 0)
+		findings_base_done(s->f);
+	for (size_t i = 0; i < m->nuprev; i++)
+		if (findings_unix_base(s->f, &m->uprev[i]) == -1)
+			return -1;
+	if ((s->w = owners_walk(root, 0)) == NULL)
+		return -1;
+	if (counters_read(root, k) == -1)
+		*k = m->k;
+	findings_counters(s->f, m->prev_ns != 0 ? &m->k : k, k);
+	/* what every thread waits in now: the next scrape's first read */
+	return waits_first(s->wn);
+}
+
 int
 xmetrics_scrape(struct xmetrics *m, const struct ctx *c,
     const struct xm_self *self, struct expo *e, char *err, size_t errlen)
 {
-	const char *root = c->env.proc_root;
 	struct findings_cfg cfg;
 	struct counters k;
 	struct scan s;
@@ -353,37 +390,15 @@ xmetrics_scrape(struct xmetrics *m, const struct ctx *c,
 	int n, nf = 0, rc = -1;
 
 	memset(&s, 0, sizeof(s));
-	cfg.root = root;
+	cfg.root = c->env.proc_root;
 	cfg.whole = 1;
 	cfg.sample_ms = m->prev_ns == 0 ? 0 : (t0 - m->prev_ns) / 1000000;
 	if (m->prev_ns != 0 && cfg.sample_ms < 1)
 		cfg.sample_ms = 1;
-	if ((s.f = findings_new(&cfg)) == NULL ||
-	    (s.wn = waits_new(root, 1)) == NULL)
-		goto nomem;
-	/* the waits' first read is the last scrape's (none: one read) */
-	if (m->wprev != NULL && m->prev_ns != 0) {
-		s.wt = m->wprev;
-		m->wprev = NULL;
-		waits_set_sample(s.wt, cfg.sample_ms);
-	} else if ((s.wt = waits_new(root, 0)) == NULL)
-		goto nomem;
-	for (size_t i = 0; i < m->nprev; i++)
-		if (findings_base(s.f, &m->prev[i]) == -1)
-			goto nomem;
-	if (m->nprev > 0)
-		findings_base_done(s.f);
-	for (size_t i = 0; i < m->nuprev; i++)
-		if (findings_unix_base(s.f, &m->uprev[i]) == -1)
-			goto nomem;
-	if ((s.w = owners_walk(root, 0)) == NULL)
-		goto nomem;
-	if (counters_read(root, &k) == -1)
-		k = m->k;
-	findings_counters(s.f, m->prev_ns != 0 ? &m->k : &k, &k);
-	/* what every thread waits in now: the next scrape's first read */
-	if (waits_first(s.wn) == -1)
-		goto nomem;
+	if (prepare(m, &cfg, &s, &k) == -1) {
+		snprintf(err, errlen, "no memory for the socket tables");
+		goto out;
+	}
 	if ((n = judge(&s, c, &nf, err, errlen)) < 0)
 		goto out;
 	put_sockets(s.f, e);
@@ -405,9 +420,6 @@ xmetrics_scrape(struct xmetrics *m, const struct ctx *c,
 	m->prev_ns = t0;
 	m->k = k;
 	rc = 0;
-	goto out;
-nomem:
-	snprintf(err, errlen, "no memory for the socket tables");
 out:
 	free(s.cur);
 	ufree(s.ucur, s.nucur);
