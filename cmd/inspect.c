@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "esc.h"
 #include "evdns.h"
 #include "findings.h"
 #include "findwait.h"
@@ -112,6 +113,7 @@ struct run {
 	struct owners		*w;
 	struct waits		*wt;		/* threads' waits, udp-drops */
 	int			 failed;	/* ENOMEM in a callback */
+	size_t			 matched;	/* sockets the targets took */
 };
 
 static int
@@ -239,6 +241,7 @@ add_fn(const struct inetdiag_sock *d, void *arg)
 	p = owners_of(u->w, d->s.inode, &nshare);
 	if (!selected(u, d, p))
 		return 0;
+	u->matched++;
 	if (findings_add(u->f, d, p, nshare) == -1 ||
 	    waits_udp(u->wt, d, p) == -1) {
 		u->failed = 1;
@@ -275,6 +278,7 @@ unix_fn(const struct unixdiag_sock *s, void *arg)
 		    strcmp(s->name, u->t[i].path) == 0));
 	if (u->pid > 0 && (p == NULL || p->pid != u->pid))
 		hit = 0;
+	u->matched += hit != 0;
 	if (findings_unix_sock(u->f, s, p, hit) == -1 || (hit &&
 	    waits_unix(u->wt, s, p) == -1)) {
 		u->failed = 1;
@@ -522,6 +526,16 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	else if (!c->quiet) {
 		inspout_text(&o, nf + nw);
 		fflush(c->out);
+	}
+	if (u.nt > 0 && u.pid == 0 && u.matched == 0 && !c->json &&
+	    !c->quiet) {
+		char et[ESC_SIZE(sizeof(tj))];
+
+		/* 0 findings of 0 sockets: say that nothing is there */
+		out_note(c, "no socket on this machine matches %s: "
+		    "nothing listens there and no connection uses it (sockctl "
+		    "connect says why a connection fails)",
+		    esc_str(tj, et, sizeof(et)));
 	}
 	if (a.sample == 0 && !c->json && !c->quiet)
 		out_note(c, "one read (--sample 0) cannot show counters that "

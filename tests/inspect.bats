@@ -32,6 +32,17 @@ for n, l in enumerate(sys.stdin, 1):
 	assert_output --partial -- "--sample"
 }
 
+@test "a target no socket matches says nothing is there; one that matches does not" {
+	local gone=$BATS_TEST_TMPDIR/nothing-here.sock
+	sc 0 inspect --sample 0 "unix:$gone"
+	assert_output --partial "0 findings"
+	assert_stderr_contains "note: no socket on this machine matches unix:$gone: nothing listens there and no connection uses it"
+	start_listener es "$SOCKCTL" echo-server 127.0.0.1:0
+	sc 0 inspect --sample 0 "127.0.0.1:$listen_port"
+	assert_output --partial "listening"
+	[[ "$stderr" != *"no socket on this machine matches"* ]]
+}
+
 @test "a server that never closes after the client's FIN is close-wait-leak, exit 13, and it goes once it closes" {
 	require_python
 	peer srv leak
