@@ -57,6 +57,22 @@ signal.pause()' "$dir"
 	[ -z "$stderr" ]
 }
 
+@test "--listening -4 keeps IPv4 and the dual-stack [::] (it takes IPv4 too), -6 only IPv6; neither lists Unix sockets" {
+	listeners
+	sc 0 -4 inspect --listening "$p_dual" "$p_v6" "$p_udp" "$dir/s.sock"
+	assert_line --regexp "^tcp +\[::\]:$p_dual \(dual-stack: IPv4 too\) "
+	assert_line --regexp "^udp +127\.0\.0\.1:$p_udp "
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $output != *":$p_v6"* ]]
+	[[ $output != *s.sock* ]]
+	sc 0 -6 inspect --listening "$p_dual" "$p_v6" "$p_udp" "$dir/s.sock"
+	assert_line --regexp "^tcp +\[::\]:$p_dual "
+	assert_line --regexp "^tcp +\[::\]:$p_v6 \(v6-only\) "
+	[ "${#lines[@]}" -eq 2 ]
+	[[ $output != *"127.0.0.1:$p_udp"* ]]
+	[[ $output != *s.sock* ]]
+}
+
 @test "--listening with --pid, and with no target at all, lists the same process's sockets" {
 	listeners
 	sc 0 inspect --listening --pid "$lpid"

@@ -83,6 +83,21 @@ chosen(struct lrun *r, unsigned long ino, int port, const char *name)
 	return 0;
 }
 
+/*
+ * Whether -4 or -6 (fam) takes d: -6 the IPv6 sockets; -4 the IPv4 ones
+ * and a dual-stack [::], which takes IPv4 connections too.
+ */
+static int
+family_takes(int fam, const struct inetdiag_sock *d)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&d->s.local;
+
+	if (fam == AF_UNSPEC || sa->sa_family == fam)
+		return 1;
+	return fam == AF_INET && sa->sa_family == AF_INET6 &&
+	    sa_is_wildcard(sa) && d->s.v6only != 1;
+}
+
 static int
 inet_fn(const struct inetdiag_sock *d, void *arg)
 {
@@ -94,7 +109,8 @@ inet_fn(const struct inetdiag_sock *d, void *arg)
 	if (d->s.proto == IPPROTO_UDP && (d->s.state != PN_CLOSE ||
 	    port <= 0))
 		return 0;
-	if (!chosen(r, d->s.inode, port, NULL))
+	if (!family_takes(r->c->env.family, d) ||
+	    !chosen(r, d->s.inode, port, NULL))
 		return 0;
 	if ((e = more(r)) == NULL)
 		return 1;
@@ -119,7 +135,9 @@ unix_fn(const struct unixdiag_sock *u, void *arg)
 	if (u->state != UNIXDIAG_LISTEN && (u->type != SOCK_DGRAM ||
 	    u->name[0] == '\0' || u->peer != 0))
 		return 0;
-	if (!chosen(r, u->inode, -1, u->name))
+	/* -4, -6: IP sockets only */
+	if (r->c->env.family != AF_UNSPEC ||
+	    !chosen(r, u->inode, -1, u->name))
 		return 0;
 	if ((e = more(r)) == NULL)
 		return 1;
