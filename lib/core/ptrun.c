@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,6 +395,76 @@ on_signal(int sig, siginfo_t *si, void *uc)
 
 #define TICK_MS		100	/* waitpid() is interrupted this often */
 
+#define SPIN_NS		30000	/* poll this long before sleeping */
+#define BACKOFF_MAX	4096	/* waits slept through after a busy yield */
+
+struct spin {
+	int		on;		/* the last wait was short */
+	unsigned	skip;		/* waits left to sleep through */
+	unsigned	backoff;	/* the next skip after a crowded yield */
+};
+
+/*
+ * Polls for the next report for up to SPIN_NS, yielding the CPU between
+ * polls, when the last wait was short: a sleeping tracer's CPU goes idle,
+ * and waking an idle CPU costs more than a stop's work. A yield that
+ * comes back late let another task run: the CPUs are busy, and polling
+ * would cost a time slice where sleeping costs a wake-up, so the next
+ * waits sleep, more of them each time it happens again.
+ * 0: nothing came (sleep now); a waitpid() result otherwise.
+ */
+static pid_t
+spin_wait(struct spin *sp, int *status)
+{
+	int64_t now, end, t;
+	pid_t pid;
+
+	if (!sp->on)
+		return 0;
+	if (sp->skip > 0) {
+		sp->skip--;
+		return 0;
+	}
+	now = clock_ns();
+	end = now + SPIN_NS;
+	for (;;) {
+		pid = waitpid(-1, status, __WALL | WNOHANG);
+		if (pid != 0) {
+			sp->backoff /= 2;
+			return pid;
+		}
+		if (now >= end)
+			break;
+		sched_yield();
+		t = clock_ns();
+		if (t - now > SPIN_NS) {
+			sp->backoff = sp->backoff == 0 ? 8 :
+			    sp->backoff >= BACKOFF_MAX ? BACKOFF_MAX :
+			    sp->backoff * 2;
+			sp->skip = sp->backoff;
+			return 0;
+		}
+		now = t;
+	}
+	sp->on = 0;
+	return 0;
+}
+
+/* The next report of waitpid(): polled for a while, then waited for. */
+static pid_t
+next_report(struct spin *sp, int *status)
+{
+	int64_t t0;
+	pid_t pid;
+
+	if ((pid = spin_wait(sp, status)) != 0)
+		return pid;
+	t0 = clock_ns();
+	pid = waitpid(-1, status, __WALL);
+	sp->on = clock_ns() - t0 < 4 * SPIN_NS;
+	return pid;
+}
+
 int
 pt_run(struct pt *t, const sigset_t *watch, int64_t deadline_ns,
     siginfo_t *si)
@@ -402,6 +473,7 @@ pt_run(struct pt *t, const sigset_t *watch, int64_t deadline_ns,
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	struct sigaction sa, old[NSIG];
 	int64_t last_idle = clock_ns(), now;
+	struct spin spin = { 0 };
 	sigset_t set, mask;
 	int status, rc = 0, sig;
 	pid_t pid;
@@ -435,7 +507,7 @@ pt_run(struct pt *t, const sigset_t *watch, int64_t deadline_ns,
 			t->h.idle(t->h.idle_arg);
 			last_idle = now;
 		}
-		pid = waitpid(-1, &status, __WALL);
+		pid = next_report(&spin, &status);
 		if (pid > 0) {
 			on_report(t, pid, status);
 			continue;
