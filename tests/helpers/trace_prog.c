@@ -19,6 +19,9 @@
  *   emfile           lower its descriptor limit to what it has open, then
  *                    socket(): EMFILE; exit 1
  *   loop N PORT      N connect/close pairs (the bench)
+ *   hold N           N TCP sockets bound to 127.0.0.1:0, all open at once
+ *                    (its descriptor limit raised to the hard one), then
+ *                    exit without closing them (the bench's memory row)
  *   writes N         N writes of one byte to /dev/null (the bench)
  *   pingpong N PORT  one connection, N round trips of one line (bench)
  *   serve [close|late] listen on 127.0.0.1:0, print "listening on A:P",
@@ -278,6 +281,23 @@ main(int argc, char **argv)
 			    sizeof(a)) == -1)
 				return 2;
 			close(fd);
+		}
+		return 0;
+	}
+	if (strcmp(m, "hold") == 0) {
+		int n = atoi(argv[2]);
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		a = lo(0);
+		for (int i = 0; i < n; i++) {
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd == -1 || bind(fd, (struct sockaddr *)&a,
+			    sizeof(a)) == -1)
+				return 2;
 		}
 		return 0;
 	}
