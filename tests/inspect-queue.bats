@@ -108,6 +108,8 @@ teardown() {
 	assert_stderr_contains "has 3 connections waiting"
 	assert_stderr_contains "pid $es (sockctl) is stopped"
 	assert_stderr_contains "kill -CONT $es"
+	# its waits line says stopped, not "waits in epoll_wait()"
+	assert_output --partial "pid $es waits: 1 thread is stopped in epoll_wait()"
 	kill -CONT "$es"
 	stopped_pid=
 	sc 0 inspect --sample 300ms "$port"

@@ -347,30 +347,36 @@ count_call(struct waits_proc *p, const char *name)
 
 /*
  * A summary line of p: "N threads wait in WHAT" (the same wait of several
- * threads counted once); what is "accept() on 0.0.0.0:8080".
+ * threads counted once); what is "accept() on 0.0.0.0:8080". A stopped
+ * thread (state T or t) waits for nothing until it is resumed: its line
+ * is "N threads are stopped in WHAT".
  */
 static void
-add_line(struct waits_proc *p, const char *what)
+add_line(struct waits_proc *p, char state, const char *what)
 {
+	int stop = state == 'T' || state == 't';
 	char *l;
 	int n;
 
 	for (int i = 0; i < p->nline; i++) {
+		/* every line starts "N thread(s) waits|wait|... in " */
 		const char *s = strstr(p->line[i], " in ");
 
-		if (s != NULL && strcmp(s + 4, what) == 0) {
-			n = atoi(p->line[i]) + 1;
-			snprintf(p->line[i], sizeof(p->line[i]), "%d threads "
-			    "wait in %.180s", n, what);
-			return;
-		}
+		if (s == NULL || strcmp(s + 4, what) != 0 ||
+		    (strncmp(s - 8, " stopped", 8) == 0) != stop)
+			continue;
+		n = atoi(p->line[i]) + 1;
+		snprintf(p->line[i], sizeof(p->line[i]), "%d threads %s in "
+		    "%.180s", n, stop ? "are stopped" : "wait", what);
+		return;
 	}
 	if (p->nline == WAITS_MAX_LINES) {
 		p->more++;
 		return;
 	}
 	l = p->line[p->nline++];
-	snprintf(l, sizeof(p->line[0]), "1 thread waits in %.180s", what);
+	snprintf(l, sizeof(p->line[0]), "1 thread %s in %.180s",
+	    stop ? "is stopped" : "waits", what);
 }
 
 /* "127.0.0.1:5000 -> 127.0.0.1:8080", "0.0.0.0:8080", "unix /run/x". */
@@ -512,7 +518,7 @@ line_fd(struct waits_proc *p, const struct task_wait *t, int fd,
 	char what[140];
 
 	snprintf(what, sizeof(what), "%s() on fd %d%s", t->name, fd, why);
-	add_line(p, what);
+	add_line(p, t->state, what);
 }
 
 /*
@@ -546,14 +552,14 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 			else
 				snprintf(what, sizeof(what), "%s() (which "
 				    "descriptors: not readable here)", t->name);
-			add_line(p, what);
+			add_line(p, t->state, what);
 			return 0;
 		}
 		if (t->nfds != 1) {
 			snprintf(what, sizeof(what), "%s() on %d descriptors%s",
 			    t->name, t->nfds, t->forever ? "" :
 			    ", with a timeout");
-			add_line(p, what);
+			add_line(p, t->state, what);
 			return 0;
 		}
 		fd = t->fds[0];
@@ -564,7 +570,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		    -1) {
 			snprintf(what, sizeof(what), "%s() on fd %d", t->name,
 			    t->fd);
-			add_line(p, what);
+			add_line(p, t->state, what);
 			return 0;
 		}
 		if (fi.ntfd != 1) {
@@ -572,7 +578,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 			    "%s() on %d descriptor%s%s", t->name, fi.ntfd,
 			    fi.ntfd == 1 ? "" : "s", t->forever ? "" :
 			    ", with a timeout");
-			add_line(p, what);
+			add_line(p, t->state, what);
 			return 0;
 		}
 		fd = fi.tfd[0];
@@ -604,7 +610,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		    w->sample_ms && (km < 0 || km > o.last_data_recv)) {
 			snprintf(what, sizeof(what),
 			    "%s() on %s (blocked-recv)", t->name, desc);
-			add_line(p, what);
+			add_line(p, t->state, what);
 			return thread_find(w, RS_BLOCKED_RECV, DX_BLOCKED_RECV,
 			    ST_RECV, p->pid, t, fd, ino, &o, pollish) ==
 			    NULL ? -1 : 0;
@@ -616,7 +622,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		else
 			snprintf(what, sizeof(what), "%s() on %s%s", t->name,
 			    desc, km >= 0 ? ", keepalive on" : "");
-		add_line(p, what);
+		add_line(p, t->state, what);
 		return 0;
 	}
 	if (o.has_info && o.type == SOCK_STREAM && o.state == TCP_SYN_SENT &&
@@ -635,7 +641,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 				return -1;
 			snprintf(what, sizeof(what), "%s() on %s "
 			    "(blocked-connect)", t->name, desc);
-			add_line(p, what);
+			add_line(p, t->state, what);
 			if (o.syncnt > 0 && si_read_long(w->root,
 			    "sys/net/ipv4/tcp_syn_retries", &v) == 0 &&
 			    v != o.syncnt)
@@ -649,11 +655,11 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		}
 		snprintf(what, sizeof(what), "%s() on %s%s", t->name, desc,
 		    bounded ? ", with a timeout" : "");
-		add_line(p, what);
+		add_line(p, t->state, what);
 		return 0;
 	}
 	snprintf(what, sizeof(what), "%s() on %s", t->name, desc);
-	add_line(p, what);
+	add_line(p, t->state, what);
 	return 0;
 }
 
@@ -710,6 +716,13 @@ waits_judge(struct waits *w)
 	return (int)w->nf;
 }
 
+/* "waits", or "is stopped" for a thread stopped by a signal or tracer. */
+static const char *
+verb(const struct task_wait *t)
+{
+	return t->state == 'T' || t->state == 't' ? "is stopped" : "waits";
+}
+
 int
 waits_describe(const char *root, int pid, char *buf, size_t len)
 {
@@ -741,12 +754,12 @@ waits_describe(const char *root, int pid, char *buf, size_t len)
 		    sockopts_read(pid, fd, &o) == 0)
 			sock_desc(&o, desc, sizeof(desc));
 		if (fd >= 0)
-			snprintf(buf + l, len - l, "%sthread %d waits in %s() "
-			    "on fd %d%s%s", n > 0 ? "; " : "", t->tid, t->name,
-			    fd, desc[0] ? ", " : "", desc);
+			snprintf(buf + l, len - l, "%sthread %d %s in %s() "
+			    "on fd %d%s%s", n > 0 ? "; " : "", t->tid,
+			    verb(t), t->name, fd, desc[0] ? ", " : "", desc);
 		else
-			snprintf(buf + l, len - l, "%sthread %d waits in %s()",
-			    n > 0 ? "; " : "", t->tid, t->name);
+			snprintf(buf + l, len - l, "%sthread %d %s in %s()",
+			    n > 0 ? "; " : "", t->tid, verb(t), t->name);
 		l = strlen(buf);
 		n++;
 	}
