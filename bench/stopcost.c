@@ -7,12 +7,15 @@
  *   1  SECCOMP_RET_USER_NOTIF: a second process answers each notification
  *      with SECCOMP_USER_NOTIF_FLAG_CONTINUE
  *   2  the same with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (Linux 6.6)
+ *   3  as 0, the parent polling waitpid(WNOHANG) between sched_yield()
+ *      calls for up to 30 us before it sleeps (what sockctl does now)
  * The child prints the cost of one close() in microseconds. Not part of
  * any test; bench/TRACE.md says what it showed.
  *   cc -O2 -o /tmp/stopcost bench/stopcost.c && /tmp/stopcost 0 20000
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -94,8 +97,8 @@ child(int mode, int n, int sock)
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, mode == 0 ? SECCOMP_RET_TRACE :
-		    SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, mode == 0 || mode == 3 ?
+		    SECCOMP_RET_TRACE : SECCOMP_RET_USER_NOTIF),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog p = { 4, f };
@@ -105,12 +108,13 @@ child(int mode, int n, int sock)
 	raise(SIGSTOP);		/* until the parent has seized it */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-	    mode == 0 ? 0 : SECCOMP_FILTER_FLAG_NEW_LISTENER, &p);
+	    mode == 0 || mode == 3 ? 0 :
+	    SECCOMP_FILTER_FLAG_NEW_LISTENER, &p);
 	if (fd == -1) {
 		perror("stopcost: seccomp");
 		_exit(1);
 	}
-	if (mode != 0) {
+	if (mode == 1 || mode == 2) {
 		if (send_fd(sock, fd) == -1)
 			_exit(1);
 		syscall(SYS_close_range, fd, fd, 0);	/* close() would stop */
@@ -150,6 +154,21 @@ answer(int mode, int sock)
 	}
 }
 
+/* Mode 3: polls for c's next stop for up to 30 us, then sleeps. */
+static pid_t
+poll_wait(pid_t c, int *st)
+{
+	double end = now() + 30e-6;
+	pid_t w;
+
+	do {
+		if ((w = waitpid(c, st, __WALL | WNOHANG)) != 0)
+			return w;
+		sched_yield();
+	} while (now() < end);
+	return waitpid(c, st, __WALL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -157,9 +176,9 @@ main(int argc, char **argv)
 	int mode, n, sp[2], st, sig;
 	pid_t c, a = -1, w;
 
-	if (argc != 3 || (mode = atoi(argv[1])) < 0 || mode > 2 ||
+	if (argc != 3 || (mode = atoi(argv[1])) < 0 || mode > 3 ||
 	    (n = atoi(argv[2])) <= 0) {
-		fprintf(stderr, "usage: stopcost 0|1|2 N\n");
+		fprintf(stderr, "usage: stopcost 0|1|2|3 N\n");
 		return 2;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
@@ -172,11 +191,11 @@ main(int argc, char **argv)
 		perror("stopcost: ptrace");
 		return 1;
 	}
-	if (mode != 0 && (a = fork()) == 0)
+	if ((mode == 1 || mode == 2) && (a = fork()) == 0)
 		answer(mode, sp[0]);
 	kill(c, SIGCONT);
 	for (;;) {
-		w = waitpid(c, &st, __WALL);
+		w = mode == 3 ? poll_wait(c, &st) : waitpid(c, &st, __WALL);
 		if (w == -1 || WIFEXITED(st) || WIFSIGNALED(st))
 			break;
 		sig = 0;
