@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "esc.h"
+#include "grow.h"
 #include "inetdiag.h"
 #include "listening.h"
 #include "nomem.h"
@@ -46,16 +47,9 @@ struct lrun {
 static struct lent *
 more(struct lrun *r)
 {
-	if (r->n == r->cap) {
-		size_t nc = r->cap ? r->cap * 2 : 128;
-		struct lent *x = realloc(r->e, nc * sizeof(*x));
-
-		if (x == NULL) {
-			r->failed = 1;
-			return NULL;
-		}
-		r->e = x;
-		r->cap = nc;
+	if (grow((void **)&r->e, &r->cap, r->n, sizeof(*r->e), 128) == -1) {
+		r->failed = 1;
+		return NULL;
 	}
 	memset(&r->e[r->n], 0, sizeof(r->e[r->n]));
 	return &r->e[r->n++];

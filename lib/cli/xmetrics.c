@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "clock.h"
 #include "findings.h"
+#include "grow.h"
 #include "owners.h"
 #include "xmetrics.h"
 
@@ -42,15 +43,9 @@ keep(struct scan *s, const struct inetdiag_sock *d)
 	    d->s.state == PN_SYN_RECV || (d->cookie == 0 && d->s.inode == 0) ||
 	    s->ncur >= XM_BASE_MAX)
 		return;
-	if (s->ncur == s->capcur) {
-		size_t c = s->capcur ? s->capcur * 2 : 256;
-		struct inetdiag_sock *n = reallocarray(s->cur, c, sizeof(*n));
-
-		if (n == NULL)
-			return;	/* the next scrape sees less: not fatal */
-		s->cur = n;
-		s->capcur = c;
-	}
+	if (grow((void **)&s->cur, &s->capcur, s->ncur, sizeof(*s->cur),
+	    256) == -1)
+		return;	/* the next scrape sees less: not fatal */
 	s->cur[s->ncur++] = *d;
 }
 
@@ -88,15 +83,9 @@ ukeep(struct scan *s, const struct unixdiag_sock *u)
 
 	if (s->nucur >= XM_BASE_MAX)
 		return;
-	if (s->nucur == s->capucur) {
-		size_t c = s->capucur ? s->capucur * 2 : 256;
-		struct unixdiag_sock *v = reallocarray(s->ucur, c, sizeof(*v));
-
-		if (v == NULL)
-			return;	/* the next scrape sees less: not fatal */
-		s->ucur = v;
-		s->capucur = c;
-	}
+	if (grow((void **)&s->ucur, &s->capucur, s->nucur, sizeof(*s->ucur),
+	    256) == -1)
+		return;	/* the next scrape sees less: not fatal */
 	x = &s->ucur[s->nucur];
 	*x = *u;
 	x->icons = NULL;

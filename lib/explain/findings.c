@@ -8,26 +8,10 @@
 #include "addr.h"
 #include "diag.h"
 #include "findings.h"
+#include "grow.h"
 #include "sysinfo.h"
 
 #include "findpriv.h"
-
-/* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
-int
-findings_grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	void *x;
-	size_t nc;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 64;
-	if ((x = realloc(*v, nc * sz)) == NULL)
-		return -1;
-	*v = x;
-	*cap = nc;
-	return 0;
-}
 
 struct findings *
 findings_new(const struct findings_cfg *cfg)
@@ -209,7 +193,7 @@ findings_base(struct findings *f, const struct inetdiag_sock *d)
 	if (key == 0 || d->s.proto != IPPROTO_TCP ||
 	    d->s.state == PN_TIME_WAIT || d->s.state == PN_SYN_RECV)
 		return 0;
-	if (findings_grow((void **)&f->b, &f->capb, f->nb, sizeof(*f->b)) == -1)
+	if (grow((void **)&f->b, &f->capb, f->nb, sizeof(*f->b), 64) == -1)
 		return -1;
 	x = &f->b[f->nb++];
 	x->key = key;
@@ -287,7 +271,7 @@ agg_get(struct findings *f, enum gk k, struct owners_proc *p, unsigned uid,
 		    same_host(&a->key, key)))
 			return a;
 	}
-	if (findings_grow((void **)&f->a, &f->capa, f->na, sizeof(*f->a)) == -1)
+	if (grow((void **)&f->a, &f->capa, f->na, sizeof(*f->a), 64) == -1)
 		return NULL;
 	a = &f->a[f->na++];
 	memset(a, 0, sizeof(*a));
@@ -330,7 +314,7 @@ findings_group_new(struct findings *f, enum fg_kind k, struct owners_proc *p,
 {
 	struct findings_group *g;
 
-	if (findings_grow((void **)&f->g, &f->capg, f->ng, sizeof(*f->g)) == -1)
+	if (grow((void **)&f->g, &f->capg, f->ng, sizeof(*f->g), 64) == -1)
 		return NULL;
 	g = &f->g[f->ng++];
 	memset(g, 0, sizeof(*g));
@@ -485,7 +469,7 @@ findings_note(struct findings *f, enum reason r, int dx, enum stage st,
 {
 	struct finding *x;
 
-	if (findings_grow((void **)&f->f, &f->capf, f->nf, sizeof(*f->f)) == -1)
+	if (grow((void **)&f->f, &f->capf, f->nf, sizeof(*f->f), 64) == -1)
 		return -1;
 	x = &f->f[f->nf++];
 	x->reason = r;

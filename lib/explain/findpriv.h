@@ -176,7 +176,6 @@ const char	*findtext_reads(const struct findings *f, char *buf,
 		    size_t len);
 
 /* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
-int		findings_grow(void **v, size_t *cap, size_t n, size_t sz);
 
 /* A new summary line; NULL when memory ran out. */
 struct findings_group *findings_group_new(struct findings *f,

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "grow.h"
 #include "findpriv.h"
 
 static void
@@ -51,7 +52,7 @@ keep_queue(struct upair **v, size_t *n, size_t *cap,
 	if (u->state != UNIXDIAG_LISTEN)
 		return 0;
 	for (size_t i = 0; i < u->nicons && i < FINDINGS_MAX_QUEUE; i++) {
-		if (findings_grow((void **)v, cap, *n, sizeof(**v)) == -1)
+		if (grow((void **)v, cap, *n, sizeof(**v), 64) == -1)
 			return -1;
 		(*v)[*n].lis = u->inode;
 		(*v)[(*n)++].cli = unixdiag_icon(u, i);
@@ -64,8 +65,8 @@ findunix_base(struct findings *f, const struct unixdiag_sock *u)
 {
 	if (keep_queue(&f->qb, &f->nqb, &f->capqb, u) == -1)
 		return -1;
-	if (findings_grow((void **)&f->ub, &f->capub, f->nub,
-	    sizeof(*f->ub)) == -1)
+	if (grow((void **)&f->ub, &f->capub, f->nub,
+	    sizeof(*f->ub), 64) == -1)
 		return -1;
 	take(&f->ub[f->nub++], u);
 	return 0;
@@ -153,8 +154,8 @@ findunix_sock(struct findings *f, const struct unixdiag_sock *u,
 		if (u->state == UNIXDIAG_LISTEN)
 			g->file_gone = file_gone(f, u, p, &g->file_mode);
 	}
-	if (findings_grow((void **)&f->ul, &f->capul, f->nul,
-	    sizeof(*f->ul)) == -1)
+	if (grow((void **)&f->ul, &f->capul, f->nul,
+	    sizeof(*f->ul), 64) == -1)
 		return -1;
 	x = &f->ul[f->nul++];
 	take(x, u);
@@ -196,8 +197,8 @@ uagg_get(struct findings *f, enum uk kind, const struct usock *holder,
 		    (peer == NULL || a->peer_proc == peer->proc))
 			return a;
 	}
-	if (findings_grow((void **)&f->ua, &f->capua, f->nua,
-	    sizeof(*f->ua)) == -1)
+	if (grow((void **)&f->ua, &f->capua, f->nua,
+	    sizeof(*f->ua), 64) == -1)
 		return NULL;
 	a = &f->ua[f->nua++];
 	memset(a, 0, sizeof(*a));
@@ -278,8 +279,8 @@ add(struct findings *f, struct uagg *a, enum reason r, int dx,
 {
 	struct finding *x;
 
-	if (findings_grow((void **)&f->f, &f->capf, f->nf,
-	    sizeof(*f->f)) == -1)
+	if (grow((void **)&f->f, &f->capf, f->nf,
+	    sizeof(*f->f), 64) == -1)
 		return -1;
 	x = &f->f[f->nf++];
 	memset(x, 0, sizeof(*x));

@@ -12,25 +12,9 @@
 #include "addr.h"
 #include "esc.h"
 #include "findwait.h"
+#include "grow.h"
 #include "sysinfo.h"
 
-
-/* Grows *v (of element size sz) to hold one more; returns 0 or -1. */
-static int
-grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	void *x;
-	size_t nc;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 16;
-	if ((x = realloc(*v, nc * sz)) == NULL)
-		return -1;
-	*v = x;
-	*cap = nc;
-	return 0;
-}
 
 struct waits *
 waits_new(const char *root, int64_t sample_ms)
@@ -71,8 +55,8 @@ waits_free(struct waits *w)
 static struct waits_proc *
 proc_new(struct waits *w, int pid)
 {
-	if (grow((void **)&w->p, &w->capp, w->np, sizeof(*w->p)) == -1 ||
-	    grow((void **)&w->ta, &w->capt, w->np, sizeof(*w->ta)) == -1)
+	if (grow((void **)&w->p, &w->capp, w->np, sizeof(*w->p), 16) == -1 ||
+	    grow((void **)&w->ta, &w->capt, w->np, sizeof(*w->ta), 16) == -1)
 		return NULL;
 	memset(&w->p[w->np], 0, sizeof(w->p[w->np]));
 	memset(&w->ta[w->np], 0, sizeof(w->ta[w->np]));
@@ -126,7 +110,7 @@ waits_first(struct waits *w)
 		if (watched)
 			continue;	/* waits_watch() read it in full */
 		if (grow((void **)&w->first, &w->capfirst, w->nfirst,
-		    sizeof(*w->first)) == -1) {
+		    sizeof(*w->first), 16) == -1) {
 			closedir(d);
 			return -1;
 		}
@@ -194,7 +178,7 @@ base_add(struct waits *w, uint64_t key, uint32_t drops)
 {
 	if (key == 0)
 		return 0;
-	if (grow((void **)&w->b, &w->capb, w->nb, sizeof(*w->b)) == -1)
+	if (grow((void **)&w->b, &w->capb, w->nb, sizeof(*w->b), 16) == -1)
 		return -1;
 	w->b[w->nb].key = key;
 	w->b[w->nb].drops = drops;
@@ -249,7 +233,7 @@ find_new(struct waits *w, enum reason r, int dx, enum stage st)
 {
 	struct wfind *x;
 
-	if (grow((void **)&w->f, &w->capf, w->nf, sizeof(*w->f)) == -1)
+	if (grow((void **)&w->f, &w->capf, w->nf, sizeof(*w->f), 16) == -1)
 		return NULL;
 	x = &w->f[w->nf++];
 	memset(x, 0, sizeof(*x));
