@@ -48,6 +48,8 @@ static const struct cmd_help help = {
 	"sent, received, loss and the round-trip times. An ICMP port\n"
 	"unreachable is 'refused' (exit 4); no reply at all is 'timeout'\n"
 	"(exit 5), which for UDP may also mean the service ignores this payload.\n"
+	"An address of a name that refuses at once gives way to the next one\n"
+	"(at most 8, the resolver's order); silence is not retried.\n"
 	"A Unix PATH (unix:PATH, anything with a '/') or @NAME is probed as a\n"
 	"datagram socket, from an autobound name so that replies can come back;\n"
 	"a receiver whose queue stays full for -t is not reading (exit 5).\n"
@@ -99,6 +101,7 @@ opts_fill(struct opt o[NOPTS], struct udp_args *v)
  */
 #define PAYLOAD_FMT	"sockctl probe-udp %lld %08x\n"
 #define PAYLOAD_MAX	64
+#define UDP_ADDRS	8	/* a name's addresses tried, at most */
 
 /* How replies are matched to requests. */
 enum match {
@@ -127,20 +130,26 @@ struct xchg {
 	long long		 noecho;	/* M_ECHO: replies that are no echo */
 	int			 is_unix;	/* AF_UNIX: a full receiver waits */
 	int			 sigfd;		/* SIGINT, SIGTERM; -1: none */
+	char			 tried[256];	/* "[::1]:53 ECONNREFUSED" of
+						 * each address given up on */
 	int			 intr;		/* the one that cut it short */
 };
 
-/* Resolves ep into *ss. Explains the failure in r and returns -1. */
+/*
+ * Resolves ep into ss[] (at most UDP_ADDRS, in the resolver's order) and
+ * *n. Explains the failure in r and returns -1.
+ */
 static int
 resolve(const struct ctx *c, const struct endpoint *ep,
-    struct sockaddr_storage *ss, struct result *r)
+    struct sockaddr_storage *ss, int *n, struct result *r)
 {
 	struct evdns_facts f;
-	struct addrinfo *res = NULL, *ai;
+	struct addrinfo *res = NULL;
 	int rc, err;
 
 	memset(&f, 0, sizeof(f));
 	f.host = ep->host;
+	*n = 1;
 	if (sa_from_numeric(ep->host, ep->port, ss) == 0) {
 		if (c->env.family == AF_UNSPEC || ss->ss_family == c->env.family)
 			return 0;
@@ -162,18 +171,12 @@ resolve(const struct ctx *c, const struct endpoint *ep,
 		evdns_explain(&c->env, &f, r);
 		return -1;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
-			break;
-	if (ai == NULL) {
-		freeaddrinfo(res);
+	*n = rs_addrs(res, ep->port, ss, UDP_ADDRS);
+	freeaddrinfo(res);
+	if (*n == 0) {
 		evdns_explain(&c->env, &f, r);
 		return -1;
 	}
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	sa_set_port((struct sockaddr *)ss, ep->port);
-	freeaddrinfo(res);
 	return 0;
 }
 
@@ -535,8 +538,90 @@ failed(const struct ctx *c, struct result *r, const struct xchg *x,
 	if (fd != -1 && r->err != 0)
 		(void)icmp_read(fd, &ev.icmp);
 	evudp_explain(&c->env, &ev, r);
+	if (x->tried[0] != '\0')
+		result_cause(r, "the addresses tried before it failed at once "
+		    "too: %s", x->tried);
 	add_stats(r, st);
 	return out_result(c, r);
+}
+
+/*
+ * One address: socket, connect and the exchange of a.count datagrams. On
+ * failure r->stage and r->err say where (r->dx for a Unix socket) and *fd
+ * is left open for the ICMP error queued on it. Returns 0 or -1.
+ */
+static int
+attempt(const struct ctx *c, struct xchg *x, const struct udp_args *a,
+    const struct sockaddr *sa, struct stats *st, struct result *r, int *fd)
+{
+	char err[256];
+
+	r->stage = ST_SOCKET;
+	*fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (*fd == -1) {
+		r->err = errno;
+		out_trace(c, "socket(%s, SOCK_DGRAM): %s",
+		    sock_family_name(sa->sa_family), errname(r->err));
+		return -1;
+	}
+	out_trace(c, "socket(%s, SOCK_DGRAM) = fd %d",
+	    sock_family_name(sa->sa_family), *fd);
+	if (x->is_unix && usock_autobind(*fd, err, sizeof(err)) == -1) {
+		r->stage = ST_BIND;
+		r->err = errno;
+		out_trace(c, "bind(autobind): %s", errname(r->err));
+		return -1;
+	}
+	if (x->is_unix)
+		out_trace(c, "bind(autobind) ok: %s, an abstract name the "
+		    "kernel picked, so replies can come back (no file)", err);
+	/* ICMP errors are queued, so a refusal can say who sent it */
+	else if (icmp_enable(*fd, sa->sa_family) == 0)
+		out_trace(c, "setsockopt(IP_RECVERR, on): ok (ICMP errors are "
+		    "queued)");
+	r->stage = ST_CONNECT;
+	sa_fmt(sa, err, sizeof(err));
+	if (connect(*fd, sa, sa_len(sa)) == -1) {
+		r->err = errno;
+		out_trace(c, "connect(%s): %s", err, errname(r->err));
+		if (x->is_unix)
+			r->dx = usock_dx(ST_CONNECT, r->err);
+		return -1;
+	}
+	if (c->trace) {
+		struct sockaddr_storage me;
+		socklen_t ml = sizeof(me);
+		char ms[ADDRSTR_MAX] = "?";
+
+		if (getsockname(*fd, (struct sockaddr *)&me, &ml) == 0 &&
+		    me.ss_family == AF_UNIX)
+			usock_name((struct sockaddr_un *)&me, ml, ms,
+			    sizeof(ms));
+		else if (ml <= sizeof(me))
+			sa_fmt((struct sockaddr *)&me, ms, sizeof(ms));
+		out_trace(c, "connect(%s) ok: from %s (%s: no handshake, "
+		    "nothing sent yet)", err, ms, x->is_unix ? "a datagram "
+		    "socket" : "UDP");
+	}
+	r->stage = ST_NONE;
+	return exchange(x, *fd, a->count, a->interval_ms, st, r);
+}
+
+/*
+ * Whether a failed attempt at address i of n gives way to the next: it
+ * failed at once (an ICMP refusal or unreachable before any reply, or a
+ * family or route this host lacks), as probe-connect tries each address.
+ * Silence is not retried: it has spent the probe's time.
+ */
+static int
+next_address(const struct result *r, const struct stats *st,
+    const struct xchg *x, int i, int n)
+{
+	int e = r->err;
+
+	return i + 1 < n && x->intr == 0 && st->received == 0 &&
+	    (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ||
+	    e == EADDRNOTAVAIL || e == EAFNOSUPPORT);
 }
 
 int
@@ -544,7 +629,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 {
 	struct udp_args a = { 3, 1000, NULL };
 	struct opt opts[NOPTS];
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, addrs[UDP_ADDRS];
 	struct sockaddr *sa = (struct sockaddr *)&ss;
 	struct endpoint ep;
 	struct result r;
@@ -552,7 +637,7 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	char err[256], *payload = NULL;
 	struct xchg x;
 	size_t plen;
-	int npos, rc, fd = -1;
+	int npos, rc, fd = -1, naddr = 1;
 	long dl;
 
 	opts_fill(opts, &a);
@@ -608,73 +693,41 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	else
 		snprintf(r.target, sizeof(r.target), "%s:%d", ep.host,
 		    ep.port);
-	if (!ep.is_unix && resolve(c, &ep, &ss, &r) == -1) {
+	if (!ep.is_unix && resolve(c, &ep, addrs, &naddr, &r) == -1) {
 		r.elapsed_ms = clock_since_ms(c->t0_ns);
 		add_stats(&r, &st);
 		jb_knull(&r.extra, "peer");
 		rc = out_result(c, &r);
 		goto done;
 	}
-	sa_fmt_host(sa, r.address, sizeof(r.address));
-	r.port = ep.is_unix ? -1 : ep.port;
-	r.family = ss.ss_family;
-
-	r.stage = ST_SOCKET;
-	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		r.err = errno;
-		out_trace(c, "socket(%s, SOCK_DGRAM): %s",
-		    sock_family_name(ss.ss_family), errname(r.err));
-		rc = failed(c, &r, &x, &st, fd, sa, plen);
-		goto done;
-	}
-	out_trace(c, "socket(%s, SOCK_DGRAM) = fd %d",
-	    sock_family_name(ss.ss_family), fd);
-	if (ep.is_unix && usock_autobind(fd, err, sizeof(err)) == -1) {
-		r.stage = ST_BIND;
-		r.err = errno;
-		out_trace(c, "bind(autobind): %s", errname(r.err));
-		rc = failed(c, &r, &x, &st, fd, sa, plen);
-		goto done;
-	}
 	if (ep.is_unix)
-		out_trace(c, "bind(autobind) ok: %s, an abstract name the "
-		    "kernel picked, so replies can come back (no file)", err);
-	/* ICMP errors are queued, so a refusal can say who sent it */
-	else if (icmp_enable(fd, ss.ss_family) == 0)
-		out_trace(c, "setsockopt(IP_RECVERR, on): ok (ICMP errors are "
-		    "queued)");
-	r.stage = ST_CONNECT;
-	sa_fmt(sa, err, sizeof(err));
-	if (connect(fd, sa, sa_len(sa)) == -1) {
-		r.err = errno;
-		out_trace(c, "connect(%s): %s", err, errname(r.err));
-		if (ep.is_unix)
-			r.dx = usock_dx(ST_CONNECT, r.err);
-		rc = failed(c, &r, &x, &st, fd, sa, plen);
-		goto done;
-	}
-	if (c->trace) {
-		struct sockaddr_storage me;
-		socklen_t ml = sizeof(me);
-		char ms[ADDRSTR_MAX] = "?";
-
-		if (getsockname(fd, (struct sockaddr *)&me, &ml) == 0 &&
-		    me.ss_family == AF_UNIX)
-			usock_name((struct sockaddr_un *)&me, ml, ms,
-			    sizeof(ms));
-		else if (ml <= sizeof(me))
-			sa_fmt((struct sockaddr *)&me, ms, sizeof(ms));
-		out_trace(c, "connect(%s) ok: from %s (%s: no handshake, "
-		    "nothing sent yet)", err, ms, ep.is_unix ? "a datagram "
-		    "socket" : "UDP");
-	}
-	r.stage = ST_NONE;
+		addrs[0] = ss;
+	r.port = ep.is_unix ? -1 : ep.port;
 	/* SIGINT, SIGTERM: the counts so far are the result (lib/cli/intr) */
 	x.sigfd = loop_sigfd(loop_stop_sigs);
-	if (exchange(&x, fd, a.count, a.interval_ms, &st, &r) == -1) {
-		rc = failed(c, &r, &x, &st, fd, sa, plen);
-		goto done;
+	for (int i = 0;; i++) {
+		ss = addrs[i];
+		sa_fmt_host(sa, r.address, sizeof(r.address));
+		r.family = ss.ss_family;
+		if (attempt(c, &x, &a, sa, &st, &r, &fd) == 0)
+			break;
+		if (!next_address(&r, &st, &x, i, naddr)) {
+			rc = failed(c, &r, &x, &st, fd, sa, plen);
+			goto done;
+		}
+		sa_fmt(sa, err, sizeof(err));
+		out_trace(c, "%s: %s at once; trying the next address %s "
+		    "resolved to (%d of %d)", err, errname(r.err), ep.host,
+		    i + 2, naddr);
+		snprintf(x.tried + strlen(x.tried), sizeof(x.tried) -
+		    strlen(x.tried), "%s%s %s", x.tried[0] ? ", " : "", err,
+		    errname(r.err));
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+		memset(&st, 0, sizeof(st));
+		r.stage = ST_NONE;
+		r.err = 0;
 	}
 	if (x.intr != 0 && st.received == 0) {
 		r.elapsed_ms = clock_since_ms(c->t0_ns);
@@ -696,6 +749,9 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	}
 	r.elapsed_ms = clock_since_ms(c->t0_ns);
 	ok_message(c, &r, sa, &st);
+	if (x.tried[0] != '\0')
+		result_fix(&r, "the addresses tried before it failed at once: "
+		    "%s", x.tried);
 	odd_replies(&r, &x, &st);
 	if (st.received < st.sent)
 		result_fix(&r, "%lld of %lld datagrams got no reply within "

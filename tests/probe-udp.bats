@@ -204,3 +204,40 @@ peer() {
 	sc 5 -t 300ms -c 1 probe-udp "$listen_addr"
 	assert_stderr_contains "UDP port $listen_port is bound ($listen_addr): the datagrams arrived"
 }
+
+# with_hosts FILE CMD...: CMD in a private mount namespace where FILE is
+# /etc/hosts (the machine's own file is never touched)
+with_hosts() {
+	unshare -m bash -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$@"
+}
+
+@test "root: a name whose first address refuses at once: the next is tried, and the note names the one that refused" {
+	have_ipv6_lo || skip "no IPv6 loopback here"
+	[ "$(id -u)" = 0 ] || skip "a private /etc/hosts needs root"
+	local h=$BATS_TEST_TMPDIR/hosts
+	printf '::1 dual.test\n127.0.0.1 dual.test\n' >"$h"
+	echo_server 127.0.0.1:0
+	run --separate-stderr with_hosts "$h" "$SOCKCTL" -v probe-udp -c 1 dual.test "$listen_port"
+	[ "$status" -eq 0 ]
+	assert_output --partial "udp dual.test:$listen_port (127.0.0.1:$listen_port): 1 sent, 1 received"
+	[[ $stderr == *"[::1]:$listen_port: ECONNREFUSED at once; trying the next address dual.test resolved to (2 of 2)"* ]]
+	[[ $stderr == *"note: the addresses tried before it failed at once: [::1]:$listen_port ECONNREFUSED"* ]]
+	# both refuse: still refused (exit 4), the last one's evidence, both named
+	start_listener hold "$SOCKCTL" probe-bind --udp --hold 30s 127.0.0.1:0
+	stop_bg "$bg_pid"
+	run --separate-stderr with_hosts "$h" "$SOCKCTL" probe-udp -c 1 dual.test "$listen_port"
+	[ "$status" -eq 4 ]
+	[[ $stderr == *"came from 127.0.0.1, the target itself"* ]]
+	[[ $stderr == *"the addresses tried before it failed at once too: [::1]:$listen_port ECONNREFUSED"* ]]
+}
+
+@test "root: silence is not retried on the name's next address: it has spent the probe's time" {
+	[ "$(id -u)" = 0 ] || skip "a private /etc/hosts needs root"
+	local h=$BATS_TEST_TMPDIR/hosts
+	printf '127.0.0.1 quiet.test\n127.0.0.2 quiet.test\n' >"$h"
+	start_listener hold "$SOCKCTL" probe-bind --udp --hold 30s 127.0.0.1:0
+	run --separate-stderr with_hosts "$h" "$SOCKCTL" -v -t 200ms probe-udp -c 1 quiet.test "$listen_port"
+	[ "$status" -eq 5 ]
+	[[ $stderr != *"trying the next address"* ]]
+	[[ $stderr != *127.0.0.2* ]]
+}
