@@ -459,6 +459,10 @@ next_report(struct spin *sp, int *status)
 
 	if ((pid = spin_wait(sp, status)) != 0)
 		return pid;
+	if (caught_sig != 0) {
+		errno = EINTR;	/* it came while polling: seen at once */
+		return -1;
+	}
 	t0 = clock_ns();
 	pid = waitpid(-1, status, __WALL);
 	sp->on = clock_ns() - t0 < 4 * SPIN_NS;
