@@ -604,6 +604,13 @@ attempt(const struct ctx *c, struct xchg *x, const struct udp_args *a,
 		    "socket" : "UDP");
 	}
 	r->stage = ST_NONE;
+	/*
+	 * SIGINT, SIGTERM: the counts so far are the result (lib/cli/intr);
+	 * made after the socket, which needs a descriptor more (without one
+	 * a signal just ends the probe)
+	 */
+	if (x->sigfd == -1)
+		x->sigfd = loop_sigfd(loop_stop_sigs);
 	return exchange(x, *fd, a->count, a->interval_ms, st, r);
 }
 
@@ -703,8 +710,6 @@ cmd_probe_udp(struct ctx *c, int argc, char **argv)
 	if (ep.is_unix)
 		addrs[0] = ss;
 	r.port = ep.is_unix ? -1 : ep.port;
-	/* SIGINT, SIGTERM: the counts so far are the result (lib/cli/intr) */
-	x.sigfd = loop_sigfd(loop_stop_sigs);
 	for (int i = 0;; i++) {
 		ss = addrs[i];
 		sa_fmt_host(sa, r.address, sizeof(r.address));
