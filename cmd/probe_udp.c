@@ -616,19 +616,15 @@ attempt(const struct ctx *c, struct xchg *x, const struct udp_args *a,
 
 /*
  * Whether a failed attempt at address i of n gives way to the next: it
- * failed at once (an ICMP refusal or unreachable before any reply, or a
- * family or route this host lacks), as probe-connect tries each address.
+ * failed at once, before any reply, as probe-connect tries each address.
  * Silence is not retried: it has spent the probe's time.
  */
 static int
 next_address(const struct result *r, const struct stats *st,
     const struct xchg *x, int i, int n)
 {
-	int e = r->err;
-
 	return i + 1 < n && x->intr == 0 && st->received == 0 &&
-	    (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ||
-	    e == EADDRNOTAVAIL || e == EAFNOSUPPORT);
+	    sock_udp_next_address(r->err);
 }
 
 int

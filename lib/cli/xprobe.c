@@ -422,10 +422,7 @@ static void	udp_send(struct xprobe *x);
 static void
 udp_fail(struct xprobe *x, enum stage st, int err)
 {
-	int hard = err == ECONNREFUSED || err == EHOSTUNREACH ||
-	    err == ENETUNREACH || err == EADDRNOTAVAIL || err == EAFNOSUPPORT;
-
-	if (hard && x->iaddr + 1 < x->naddr &&
+	if (sock_udp_next_address(err) && x->iaddr + 1 < x->naddr &&
 	    clock_ns() < x->t0_ns + x->p.limit_ms * 1000000) {
 		if (x->uio.fd != -1) {
 			loop_unwatch(x->env->lp, &x->uio);

@@ -51,6 +51,13 @@ sock_family_name(int af)
 	return "AF_?";
 }
 
+int
+sock_udp_next_address(int err)
+{
+	return err == ECONNREFUSED || err == EHOSTUNREACH ||
+	    err == ENETUNREACH || err == EADDRNOTAVAIL || err == EAFNOSUPPORT;
+}
+
 const char *
 sock_type_name(int type)
 {

@@ -29,6 +29,13 @@ const char	*sock_family_name(int af);
 const char	*sock_type_name(int type);
 
 /*
+ * Whether a UDP probe's failure err says at once that this address is no
+ * good (an ICMP refusal or unreachable, a family or route this host
+ * lacks), so that the next address of the same name is worth trying.
+ */
+int		 sock_udp_next_address(int err);
+
+/*
  * A trace callback: mechanism code that walks several stages (socket,
  * setsockopt, bind, listen...) calls it once a stage, and the CLI tier
  * prints (out_trace_cb()). arg is the caller's; NULL fn means no trace.
