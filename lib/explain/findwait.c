@@ -329,25 +329,30 @@ count_call(struct waits_proc *p, const char *name)
 	p->ncount++;
 }
 
+/* Whether thread t is stopped (by a signal or a tracer), not waiting. */
+static int
+stopped(const struct task_wait *t)
+{
+	return t->state == 'T' || t->state == 't';
+}
+
 /*
  * A summary line of p: "N threads wait in WHAT" (the same wait of several
  * threads counted once); what is "accept() on 0.0.0.0:8080". A stopped
- * thread (state T or t) waits for nothing until it is resumed: its line
- * is "N threads are stopped in WHAT".
+ * thread waits for nothing until it is resumed: its line is "N threads
+ * are stopped in WHAT".
  */
 static void
-add_line(struct waits_proc *p, char state, const char *what)
+add_line(struct waits_proc *p, const struct task_wait *t, const char *what)
 {
-	int stop = state == 'T' || state == 't';
+	int stop = stopped(t);
 	char *l;
 	int n;
 
 	for (int i = 0; i < p->nline; i++) {
-		/* every line starts "N thread(s) waits|wait|... in " */
 		const char *s = strstr(p->line[i], " in ");
 
-		if (s == NULL || strcmp(s + 4, what) != 0 ||
-		    (strncmp(s - 8, " stopped", 8) == 0) != stop)
+		if (s == NULL || p->stop[i] != stop || strcmp(s + 4, what) != 0)
 			continue;
 		n = atoi(p->line[i]) + 1;
 		snprintf(p->line[i], sizeof(p->line[i]), "%d threads %s in "
@@ -358,6 +363,7 @@ add_line(struct waits_proc *p, char state, const char *what)
 		p->more++;
 		return;
 	}
+	p->stop[p->nline] = (unsigned char)stop;
 	l = p->line[p->nline++];
 	snprintf(l, sizeof(p->line[0]), "1 thread %s in %.180s",
 	    stop ? "is stopped" : "waits", what);
@@ -502,7 +508,7 @@ line_fd(struct waits_proc *p, const struct task_wait *t, int fd,
 	char what[140];
 
 	snprintf(what, sizeof(what), "%s() on fd %d%s", t->name, fd, why);
-	add_line(p, t->state, what);
+	add_line(p, t, what);
 }
 
 /*
@@ -536,14 +542,14 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 			else
 				snprintf(what, sizeof(what), "%s() (which "
 				    "descriptors: not readable here)", t->name);
-			add_line(p, t->state, what);
+			add_line(p, t, what);
 			return 0;
 		}
 		if (t->nfds != 1) {
 			snprintf(what, sizeof(what), "%s() on %d descriptors%s",
 			    t->name, t->nfds, t->forever ? "" :
 			    ", with a timeout");
-			add_line(p, t->state, what);
+			add_line(p, t, what);
 			return 0;
 		}
 		fd = t->fds[0];
@@ -554,7 +560,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		    -1) {
 			snprintf(what, sizeof(what), "%s() on fd %d", t->name,
 			    t->fd);
-			add_line(p, t->state, what);
+			add_line(p, t, what);
 			return 0;
 		}
 		if (fi.ntfd != 1) {
@@ -562,7 +568,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 			    "%s() on %d descriptor%s%s", t->name, fi.ntfd,
 			    fi.ntfd == 1 ? "" : "s", t->forever ? "" :
 			    ", with a timeout");
-			add_line(p, t->state, what);
+			add_line(p, t, what);
 			return 0;
 		}
 		fd = fi.tfd[0];
@@ -594,7 +600,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		    w->sample_ms && (km < 0 || km > o.last_data_recv)) {
 			snprintf(what, sizeof(what),
 			    "%s() on %s (blocked-recv)", t->name, desc);
-			add_line(p, t->state, what);
+			add_line(p, t, what);
 			return thread_find(w, RS_BLOCKED_RECV, DX_BLOCKED_RECV,
 			    ST_RECV, p->pid, t, fd, ino, &o, pollish) ==
 			    NULL ? -1 : 0;
@@ -606,7 +612,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		else
 			snprintf(what, sizeof(what), "%s() on %s%s", t->name,
 			    desc, km >= 0 ? ", keepalive on" : "");
-		add_line(p, t->state, what);
+		add_line(p, t, what);
 		return 0;
 	}
 	if (o.has_info && o.type == SOCK_STREAM && o.state == TCP_SYN_SENT &&
@@ -625,7 +631,7 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 				return -1;
 			snprintf(what, sizeof(what), "%s() on %s "
 			    "(blocked-connect)", t->name, desc);
-			add_line(p, t->state, what);
+			add_line(p, t, what);
 			if (o.syncnt > 0 && si_read_long(w->root,
 			    "sys/net/ipv4/tcp_syn_retries", &v) == 0 &&
 			    v != o.syncnt)
@@ -639,11 +645,11 @@ judge_thread(struct waits *w, size_t i, const struct task_wait *t)
 		}
 		snprintf(what, sizeof(what), "%s() on %s%s", t->name, desc,
 		    bounded ? ", with a timeout" : "");
-		add_line(p, t->state, what);
+		add_line(p, t, what);
 		return 0;
 	}
 	snprintf(what, sizeof(what), "%s() on %s", t->name, desc);
-	add_line(p, t->state, what);
+	add_line(p, t, what);
 	return 0;
 }
 
@@ -700,13 +706,6 @@ waits_judge(struct waits *w)
 	return (int)w->nf;
 }
 
-/* "waits", or "is stopped" for a thread stopped by a signal or tracer. */
-static const char *
-verb(const struct task_wait *t)
-{
-	return t->state == 'T' || t->state == 't' ? "is stopped" : "waits";
-}
-
 int
 waits_describe(const char *root, int pid, char *buf, size_t len)
 {
@@ -725,6 +724,7 @@ waits_describe(const char *root, int pid, char *buf, size_t len)
 	}
 	for (size_t i = 0; i < b.n && l + 1 < len; i++) {
 		const struct task_wait *t = &b.t[i];
+		const char *verb;
 		char desc[120] = "";
 		struct sockopts o;
 		unsigned long ino;
@@ -737,13 +737,14 @@ waits_describe(const char *root, int pid, char *buf, size_t len)
 		    tasks_fd(root, pid, fd, &ino) == FDK_SOCKET &&
 		    sockopts_read(pid, fd, &o) == 0)
 			sock_desc(&o, desc, sizeof(desc));
+		verb = stopped(t) ? "is stopped" : "waits";
 		if (fd >= 0)
 			snprintf(buf + l, len - l, "%sthread %d %s in %s() "
-			    "on fd %d%s%s", n > 0 ? "; " : "", t->tid,
-			    verb(t), t->name, fd, desc[0] ? ", " : "", desc);
+			    "on fd %d%s%s", n > 0 ? "; " : "", t->tid, verb,
+			    t->name, fd, desc[0] ? ", " : "", desc);
 		else
 			snprintf(buf + l, len - l, "%sthread %d %s in %s()",
-			    n > 0 ? "; " : "", t->tid, verb(t), t->name);
+			    n > 0 ? "; " : "", t->tid, verb, t->name);
 		l = strlen(buf);
 		n++;
 	}

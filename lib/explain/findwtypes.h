@@ -40,6 +40,8 @@ struct waits_proc {
 	int			 nline;
 	char			 line[WAITS_MAX_LINES][224];
 	/* "2 threads wait in accept() on 0.0.0.0:8080" */
+	unsigned char		 stop[WAITS_MAX_LINES];	/* the line's threads
+							 * are stopped */
 	int			 more;		/* lines left out */
 };
 
