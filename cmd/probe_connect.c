@@ -42,6 +42,7 @@
 #include "proto.h"
 #include "sched.h"
 #include "targets.h"
+#include "which.h"
 
 static const struct cmd_help help = {
 	"probe-connect", "[OPTIONS] TARGET... | HOST PORT [-- COMMAND [ARG...]]",
@@ -565,6 +566,12 @@ cut_command(const struct opt *o, int *argc, char **argv)
 	return NULL;
 }
 
+static int
+exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
 /*
  * Whether the file execvp() looked for is there (at the path, or under a
  * directory of $PATH): an ENOENT then means its #! interpreter or its
@@ -573,25 +580,9 @@ cut_command(const struct opt *o, int *argc, char **argv)
 static int
 cmd_exists(const char *name)
 {
-	const char *p = getenv("PATH"), *e;
 	char path[4096];
-	int n;
 
-	if (strchr(name, '/') != NULL)
-		return access(name, F_OK) == 0;
-	if (p == NULL)
-		p = "/bin:/usr/bin";	/* execvp()'s own default */
-	for (;; p = e + 1) {
-		e = strchrnul(p, ':');
-		n = e > p ? snprintf(path, sizeof(path), "%.*s/%s",
-		    (int)(e - p), p, name) : snprintf(path, sizeof(path),
-		    "./%s", name);
-		if (n > 0 && (size_t)n < sizeof(path) &&
-		    access(path, F_OK) == 0)
-			return 1;
-		if (*e == '\0')
-			return 0;
-	}
+	return which(name, path, sizeof(path), exists);
 }
 
 /*

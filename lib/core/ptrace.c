@@ -22,6 +22,7 @@
 
 #include "clock.h"
 #include "ptrace.h"
+#include "which.h"
 #include "ptrpriv.h"
 
 /*
@@ -570,41 +571,24 @@ pt_netns_leave(int back)
 
 /* Privileges a program would gain */
 
-/* Whether file path is one execvp() would run, and its facts. */
+/* Whether file path is one execvp() would run. */
 static int
-exe_stat(const char *path, struct stat *st)
+runnable(const char *path)
 {
-	return stat(path, st) == 0 && S_ISREG(st->st_mode) &&
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 	    access(path, X_OK) == 0;
 }
 
 int
 pt_setid(const char *argv0, char *path, size_t len, int *why, long *owner)
 {
-	const char *pv, *p, *e;
 	struct stat st;
-	int found = 0;
 
 	*why = 0;
 	*owner = -1;
-	if (strchr(argv0, '/') != NULL) {
-		snprintf(path, len, "%s", argv0);
-		found = exe_stat(path, &st);
-	} else {
-		pv = getenv("PATH");
-		for (p = pv ? pv : "/usr/local/bin:/bin:/usr/bin"; !found;
-		    p = e + 1) {
-			e = strchr(p, ':');
-			if (e == NULL)
-				e = p + strlen(p);
-			snprintf(path, len, "%.*s%s%s", (int)(e - p), p,
-			    e > p ? "/" : "", argv0);
-			found = exe_stat(path, &st);
-			if (*e == '\0')
-				break;
-		}
-	}
-	if (!found)
+	if (!which(argv0, path, len, runnable) || stat(path, &st) == -1)
 		return 0;
 	if ((st.st_mode & S_ISUID) && st.st_uid != geteuid()) {
 		*why = 'u';
