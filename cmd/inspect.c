@@ -469,23 +469,8 @@ cmd_inspect(struct ctx *c, int argc, char **argv)
 	if (u.with_unix && unixdiag_scan(c->env.proc_root, unix_fn, &u) == -1)
 		out_note(c, "cannot read the Unix sockets: %s",
 		    strerror(errno));
-	if (u.failed || (nf = findings_judge(u.f, u.w)) < 0)
+	if (u.failed || (nw = waits_judge_with(u.wt, u.f, u.w, &nf)) < 0)
 		nomem_exit("inspect's findings");
-	/* what the processes the findings name wait on (one read) */
-	for (int i = 0; i < nf; i++)
-		if (findings_pid(u.f, (size_t)i) > 0 && waits_also(u.wt,
-		    findings_pid(u.f, (size_t)i)) == -1)
-			nomem_exit("inspect's findings");
-	if ((nw = waits_judge(u.wt)) < 0)
-		nomem_exit("inspect's findings");
-	/* a stuck connect is blocked-connect, not also retransmitting */
-	for (int i = 0; i < nw; i++) {
-		struct sockaddr_storage re;
-		int pid;
-
-		if (waits_connect(u.wt, (size_t)i, &pid, &re))
-			nf = findings_forget_syn(u.f, pid, &re);
-	}
 	out_trace(c, "%d finding%s", nf + nw, nf + nw == 1 ? "" : "s");
 	o.c = c;
 	o.f = u.f;

@@ -292,11 +292,11 @@ put_self(const struct xm_self *self, double scrape_s, struct expo *e)
  * processes the findings name wait on. Returns nf + nw, or -1 (*err).
  */
 static int
-judge(struct scan *s, const struct ctx *c, int *nfp, char *err,
+judge(struct scan *s, const struct ctx *c, int *nf, char *err,
     size_t errlen)
 {
 	const char *root = c->env.proc_root;
-	int nf, nw;
+	int nw;
 
 	if (inetdiag_scan(root, IPPROTO_TCP, PN_STATE(PN_LISTEN), add_fn,
 	    s) == -1 || inetdiag_scan(root, IPPROTO_TCP, PN_ALL_STATES &
@@ -307,27 +307,11 @@ judge(struct scan *s, const struct ctx *c, int *nfp, char *err,
 	}
 	(void)inetdiag_scan(root, IPPROTO_UDP, PN_ALL_STATES, add_fn, s);
 	(void)unixdiag_scan(root, unix_fn, s);
-	if (s->failed || (nf = findings_judge(s->f, s->w)) < 0)
-		goto nomem;
-	for (int i = 0; i < nf; i++)
-		if (findings_pid(s->f, (size_t)i) > 0 && waits_also(s->wt,
-		    findings_pid(s->f, (size_t)i)) == -1)
-			goto nomem;
-	if ((nw = waits_judge(s->wt)) < 0)
-		goto nomem;
-	/* a stuck connect is blocked-connect, not also retransmitting */
-	for (int i = 0; i < nw; i++) {
-		struct sockaddr_storage re;
-		int pid;
-
-		if (waits_connect(s->wt, (size_t)i, &pid, &re))
-			nf = findings_forget_syn(s->f, pid, &re);
+	if (s->failed || (nw = waits_judge_with(s->wt, s->f, s->w, nf)) < 0) {
+		snprintf(err, errlen, "no memory for the socket tables");
+		return -1;
 	}
-	*nfp = nf;
-	return nf + nw;
-nomem:
-	snprintf(err, errlen, "no memory for the socket tables");
-	return -1;
+	return *nf + nw;
 }
 
 /*

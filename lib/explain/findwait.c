@@ -15,7 +15,6 @@
 #include "grow.h"
 #include "sysinfo.h"
 
-
 struct waits *
 waits_new(const char *root, int64_t sample_ms)
 {
@@ -750,6 +749,27 @@ waits_describe(const char *root, int pid, char *buf, size_t len)
 	}
 	tasks_free(&b);
 	return n;
+}
+
+int
+waits_judge_with(struct waits *w, struct findings *f, struct owners *o,
+    int *nf)
+{
+	struct sockaddr_storage re;
+	int nw, pid;
+
+	if ((*nf = findings_judge(f, o)) < 0)
+		return -1;
+	for (int i = 0; i < *nf; i++)
+		if ((pid = findings_pid(f, (size_t)i)) > 0 &&
+		    waits_also(w, pid) == -1)
+			return -1;
+	if ((nw = waits_judge(w)) < 0)
+		return -1;
+	for (int i = 0; i < nw; i++)
+		if (waits_connect(w, (size_t)i, &pid, &re))
+			*nf = findings_forget_syn(f, pid, &re);
+	return nw;
 }
 
 int

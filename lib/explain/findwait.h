@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "findings.h"
 #include "findwtypes.h"
 #include "inetdiag.h"
 #include "owners.h"
@@ -92,6 +93,15 @@ void	waits_ids(const struct waits *w, size_t i, int *pid, int *tid,
  */
 int	waits_connect(const struct waits *w, size_t i, int *pid,
 	    struct sockaddr_storage *remote);
+
+/*
+ * inspect's judging, once the sockets are read: f, then w with the
+ * processes f's findings name watched too; a connect w finds stuck
+ * (blocked-connect) is then not also f's retransmitting. *nf: f's
+ * findings. Returns w's, or -1 (ENOMEM).
+ */
+int	waits_judge_with(struct waits *w, struct findings *f,
+	    struct owners *o, int *nf);
 
 /*
  * What pid's threads wait in, in words, for any finding about a process
